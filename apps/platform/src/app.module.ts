@@ -1,0 +1,89 @@
+import { DynamicModule, Module, type Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { ZodValidationPipe } from 'nestjs-zod';
+import { hasRole, type PlatformConfig } from './config/config';
+import { PLATFORM_CONFIG } from './config/config.provider';
+import { AuthController } from './controllers/auth.controller';
+import { CommunityController } from './controllers/community.controller';
+import { DeviceController } from './controllers/device.controller';
+import { HealthController } from './controllers/health.controller';
+import { AuthGuard } from './middleware/auth.guard';
+import { ErrorFilter } from './middleware/error.filter';
+import { AuditRepository } from './repositories/audit.repository';
+import { ClockRepository } from './repositories/clock.repository';
+import { CommunityRepository } from './repositories/community.repository';
+import { CryptoRepository } from './repositories/crypto.repository';
+import { DatabaseRepository } from './repositories/database.repository';
+import { DeviceRepository } from './repositories/device.repository';
+import { EmbeddedBrokerRepository } from './repositories/embedded-broker.repository';
+import { ExternalMqttRepository } from './repositories/external-mqtt.repository';
+import { InfluxRepository } from './repositories/influx.repository';
+import { MetricsRepository } from './repositories/metrics.repository';
+import { RedisRepository } from './repositories/redis.repository';
+import { UserRepository } from './repositories/user.repository';
+import { WebsocketRepository } from './repositories/websocket.repository';
+import { AccessService } from './services/access.service';
+import { AuthService } from './services/auth.service';
+import { BrokerService } from './services/broker.service';
+import { CommunityService } from './services/community.service';
+import { DeviceDirectoryService } from './services/device-directory.service';
+import { DeviceService } from './services/device.service';
+import { HealthService } from './services/health.service';
+import { IngestService } from './services/ingest.service';
+import { LiveStateService } from './services/live-state.service';
+import { PresenceService } from './services/presence.service';
+import { TelemetryService } from './services/telemetry.service';
+
+const repositories = [
+  AuditRepository,
+  ClockRepository,
+  CommunityRepository,
+  CryptoRepository,
+  DatabaseRepository,
+  DeviceRepository,
+  EmbeddedBrokerRepository,
+  ExternalMqttRepository,
+  InfluxRepository,
+  MetricsRepository,
+  RedisRepository,
+  UserRepository,
+];
+
+const services = [
+  AccessService,
+  AuthService,
+  BrokerService,
+  CommunityService,
+  DeviceDirectoryService,
+  DeviceService,
+  HealthService,
+  IngestService,
+  LiveStateService,
+  PresenceService,
+  TelemetryService,
+];
+
+/** One module built from plain lists; ROLES decides whether HTTP and socket.io are part of it. */
+@Module({})
+export class AppModule {
+  static register(config: PlatformConfig): DynamicModule {
+    const api = hasRole(config, 'api');
+    const providers: Provider[] = [
+      { provide: PLATFORM_CONFIG, useValue: config },
+      ...repositories,
+      ...services,
+      // Without the api role the gateway class is still injectable, but no socket.io server exists.
+      WebsocketRepository,
+      { provide: APP_PIPE, useClass: ZodValidationPipe },
+      { provide: APP_FILTER, useClass: ErrorFilter },
+      { provide: APP_GUARD, useClass: AuthGuard },
+    ];
+    return {
+      module: AppModule,
+      imports: [JwtModule.register({})],
+      controllers: api ? [AuthController, CommunityController, DeviceController, HealthController] : [HealthController],
+      providers,
+    };
+  }
+}

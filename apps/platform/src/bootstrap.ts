@@ -1,0 +1,98 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { cleanupOpenApiDoc } from 'nestjs-zod';
+import { AppModule } from './app.module';
+import { hasRole, parseConfig, type PlatformConfig } from './config/config';
+import { listen } from './config/listen';
+import { DatabaseRepository } from './repositories/database.repository';
+import { InfluxRepository } from './repositories/influx.repository';
+import { AuthService } from './services/auth.service';
+import { BrokerService } from './services/broker.service';
+
+export interface RunningPlatform {
+  config: PlatformConfig;
+  app: NestExpressApplication;
+  httpUrl: string;
+  mqttUrl?: string;
+  mqttWsUrl?: string;
+  close(): Promise<void>;
+}
+
+const levels: Record<PlatformConfig['logLevel'], LogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  log: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  verbose: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+/** Starts the platform from an environment record (the only configuration source). */
+export async function startPlatform(env: Record<string, string | undefined>): Promise<RunningPlatform> {
+  const config = parseConfig(env);
+  if (!config.mqtt.externalUrl && hasRole(config, 'ingest') !== hasRole(config, 'broker')) {
+    throw new Error('ROLES: with the embedded broker (MQTT_URL unset), broker and ingest run in the same process');
+  }
+  const logger = new Logger('Platform');
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+    logger: levels[config.logLevel],
+    bodyParser: true,
+  });
+  app.enableShutdownHooks();
+  try {
+    await app.get(DatabaseRepository).migrate();
+    await app.get(AuthService).ensureAdministrator();
+    prepareInflux(app.get(InfluxRepository), logger);
+
+    const api = hasRole(config, 'api');
+    if (api) {
+      app.disable('x-powered-by');
+      const webRoot = [join(__dirname, '..', 'web'), join(process.cwd(), 'apps', 'platform', 'web')].find((p) => existsSync(p));
+      if (webRoot) app.useStaticAssets(webRoot, { index: 'index.html', redirect: true });
+      const document = SwaggerModule.createDocument(
+        app,
+        new DocumentBuilder().setTitle('Smart-property platform').setVersion('1').addBearerAuth().build(),
+      );
+      SwaggerModule.setup('api/docs', app, cleanupOpenApiDoc(document), { jsonDocumentUrl: 'api/docs-json' });
+    }
+    await app.init();
+    const broker = app.get(BrokerService);
+    await broker.start();
+    const httpPort = await listen(app.getHttpServer(), config.http.port, config.http.host, 'HTTP_PORT');
+    const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+    const running: RunningPlatform = {
+      config,
+      app,
+      httpUrl: `http://${host}:${httpPort}`,
+      mqttUrl: broker.ports.mqtt ? `mqtt://${host}:${broker.ports.mqtt}` : config.mqtt.externalUrl,
+      mqttWsUrl: broker.ports.ws ? `ws://${host}:${broker.ports.ws}` : undefined,
+      close: () => app.close(),
+    };
+    logger.log(`HTTP on ${running.httpUrl} (dashboard ${running.httpUrl}/dashboard/, API docs ${running.httpUrl}/api/docs)`);
+    logger.log(`roles: ${[...config.roles].join(',')}; database: ${app.get(DatabaseRepository).engine}`);
+    return running;
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** InfluxDB may be down at start: readings are buffered meanwhile, so keep trying in the background. */
+function prepareInflux(influx: InfluxRepository, logger: Logger): void {
+  let attempt = 0;
+  const tryPrepare = () => {
+    influx.prepare().then(
+      () => logger.log('InfluxDB database, retention policies and rollups ready'),
+      (error: Error) => {
+        attempt++;
+        if (attempt === 1) logger.warn(`InfluxDB not ready (${error.message}); retrying in the background`);
+        setTimeout(tryPrepare, Math.min(30_000, 1000 * attempt)).unref();
+      },
+    );
+  };
+  tryPrepare();
+}

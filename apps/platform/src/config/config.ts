@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The platform's configuration: environment variables only (contract §1), parsed and validated
+ * here once. Nothing else in the platform reads process.env.
+ */
+export const platformRoles = ['broker', 'ingest', 'api', 'worker'] as const;
+export type PlatformRole = (typeof platformRoles)[number];
+
+const port = (fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((v, ctx) => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n > 65535) {
+        ctx.addIssue({ code: 'custom', message: `must be a port number 0-65535, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((v, ctx) => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n < 1) {
+        ctx.addIssue({ code: 'custom', message: `must be a positive integer, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL with scheme ${protocols.map((p) => p.replace(':', '://')).join(' or ')}` },
+  );
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HTTP_PORT: port(3000),
+    HTTP_HOST: z.string().default('0.0.0.0'),
+    MQTT_URL: url(['mqtt:', 'mqtts:']).optional(),
+    MQTT_PORT: port(1883),
+    MQTT_WS_PORT: port(8083),
+    /** Shared-subscription group used against an external broker so several processes split the load. */
+    MQTT_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_-]+$/).default('spp-platform'),
+    MQTT_USERNAME: z.string().optional(),
+    MQTT_PASSWORD: z.string().optional(),
+    /** Per-device publish budget on the embedded broker, messages per second (burst = 2 s worth). */
+    MQTT_DEVICE_RATE_LIMIT: positiveInt(2000),
+    DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+    DATA_DIR: z.string().default('./data'),
+    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    /** Prefix for every Redis key and BullMQ queue, so several deployments can share one Redis. */
+    REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]*$/).default('spp'),
+    INFLUX_URL: url(['http:', 'https:'])
+      .default('http://127.0.0.1:8086/property_iot')
+      .refine((v) => /^\/[A-Za-z0-9_-]+\/?$/.test(new URL(v).pathname), {
+        message: 'must name the database in the path, e.g. http://127.0.0.1:8086/property_iot',
+      }),
+    INFLUX_BATCH_SIZE: positiveInt(5000),
+    INFLUX_FLUSH_MS: positiveInt(1000),
+    /** Points kept in memory while InfluxDB is unreachable; beyond it the oldest are dropped and counted. */
+    INFLUX_MAX_PENDING: positiveInt(2_000_000),
+    INFLUX_RAW_RETENTION: z.string().regex(/^\d+[hdw]$/).default('30d'),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    JWT_TTL: z.string().regex(/^\d+[smhd]$/).default('12h'),
+    ADMIN_USERNAME: z.string().regex(/^[A-Za-z0-9_.@-]{3,64}$/).default('admin'),
+    ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+    ROLES: z
+      .string()
+      .default(platformRoles.join(','))
+      .transform((v, ctx) => {
+        const roles = v.split(',').map((r) => r.trim()).filter(Boolean);
+        const unknown = roles.filter((r) => !platformRoles.includes(r as PlatformRole));
+        if (unknown.length > 0 || roles.length === 0) {
+          ctx.addIssue({ code: 'custom', message: `must be a comma list of ${platformRoles.join(',')}, got "${v}"` });
+          return z.NEVER;
+        }
+        return new Set(roles as PlatformRole[]);
+      }),
+    TZ_BUSINESS: z.string().default('Asia/Shanghai').refine(isTimeZone, { message: 'must be an IANA time zone' }),
+    /** A device that sends nothing for this long is marked offline. */
+    HEARTBEAT_TIMEOUT_S: positiveInt(120),
+    DEAD_LETTER_CAP: positiveInt(10_000),
+    /** Minimum interval between two live updates of one device pushed to browsers. */
+    LIVE_UPDATE_INTERVAL_MS: positiveInt(250),
+    LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+  });
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export interface PlatformConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  roles: ReadonlySet<PlatformRole>;
+  dataDir: string;
+  timeZone: string;
+  http: { port: number; host: string };
+  mqtt: {
+    externalUrl?: string;
+    username?: string;
+    password?: string;
+    shareGroup: string;
+    port: number;
+    wsPort: number;
+    deviceRateLimit: number;
+    heartbeatTimeoutMs: number;
+  };
+  database: { url?: string; embeddedDir: string };
+  redis: { url: string; prefix: string };
+  influx: {
+    url: string;
+    database: string;
+    batchSize: number;
+    flushMs: number;
+    maxPending: number;
+    rawRetention: string;
+  };
+  auth: { jwtSecret: string; jwtTtl: string; adminUsername: string; adminPassword?: string };
+  ingest: { deadLetterCap: number; liveUpdateIntervalMs: number };
+}
+
+/** Parses an environment record; throws one ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): PlatformConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+  }
+  const e = result.data;
+  const dataDir = resolve(e.DATA_DIR);
+  const influxUrl = new URL(e.INFLUX_URL);
+  const database = influxUrl.pathname.replace(/^\/|\/$/g, '');
+  influxUrl.pathname = '/';
+  return {
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    roles: e.ROLES,
+    dataDir,
+    timeZone: e.TZ_BUSINESS,
+    http: { port: e.HTTP_PORT, host: e.HTTP_HOST },
+    mqtt: {
+      externalUrl: e.MQTT_URL,
+      username: e.MQTT_USERNAME,
+      password: e.MQTT_PASSWORD,
+      shareGroup: e.MQTT_SHARE_GROUP,
+      port: e.MQTT_PORT,
+      wsPort: e.MQTT_WS_PORT,
+      deviceRateLimit: e.MQTT_DEVICE_RATE_LIMIT,
+      heartbeatTimeoutMs: e.HEARTBEAT_TIMEOUT_S * 1000,
+    },
+    database: { url: e.DATABASE_URL, embeddedDir: join(dataDir, 'pglite') },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    influx: {
+      url: influxUrl.toString(),
+      database,
+      batchSize: e.INFLUX_BATCH_SIZE,
+      flushMs: e.INFLUX_FLUSH_MS,
+      maxPending: e.INFLUX_MAX_PENDING,
+      rawRetention: e.INFLUX_RAW_RETENTION,
+    },
+    auth: {
+      jwtSecret: e.JWT_SECRET ?? persistedJwtSecret(dataDir),
+      jwtTtl: e.JWT_TTL,
+      adminUsername: e.ADMIN_USERNAME,
+      adminPassword: e.ADMIN_PASSWORD,
+    },
+    ingest: { deadLetterCap: e.DEAD_LETTER_CAP, liveUpdateIntervalMs: e.LIVE_UPDATE_INTERVAL_MS },
+  };
+}
+
+/** Without JWT_SECRET a secret is generated once and kept under DATA_DIR, so tokens survive restarts. */
+function persistedJwtSecret(dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export const hasRole = (config: PlatformConfig, role: PlatformRole): boolean => config.roles.has(role);

@@ -1,0 +1,37 @@
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Auth } from '../middleware/auth.guard';
+import type { AuthUser } from '../services/auth-user';
+import { CommunityService } from '../services/community.service';
+import { TelemetryService } from '../services/telemetry.service';
+import { CreateCommunityDto, UuidParamDto } from './dtos';
+
+@ApiTags('communities')
+@ApiBearerAuth()
+@Controller('api/v1/communities')
+export class CommunityController {
+  constructor(
+    private readonly communities: CommunityService,
+    private readonly telemetry: TelemetryService,
+  ) {}
+
+  @Post()
+  create(@Auth() user: AuthUser, @Body() dto: CreateCommunityDto) {
+    return this.communities.create(user, dto);
+  }
+
+  @Get()
+  list(@Auth() user: AuthUser) {
+    return this.communities.list(user);
+  }
+
+  @Get(':id')
+  get(@Auth() user: AuthUser, @Param() { id }: UuidParamDto) {
+    return this.communities.get(user, id);
+  }
+
+  @Get(':id/live')
+  live(@Auth() user: AuthUser, @Param() { id }: UuidParamDto) {
+    return this.telemetry.communityLive(user, id);
+  }
+}

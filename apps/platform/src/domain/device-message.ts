@@ -1,0 +1,126 @@
+import {
+  MAX_FUTURE_SKEW_MS,
+  MAX_PAYLOAD_BYTES,
+  commandAckSchema,
+  deviceStatusSchema,
+  eventSchemas,
+  readingSchemas,
+  type CommandAck,
+  type DeviceKind,
+  type DeviceEvent,
+  type Reading,
+  type TopicChannel,
+} from '@app/contracts';
+import type { z } from 'zod';
+
+export type RejectReason =
+  | 'oversize'
+  | 'invalid_json'
+  | 'schema'
+  | 'future_timestamp'
+  | 'unknown_device'
+  | 'disabled_device'
+  | 'not_accepted'
+  | 'acl_denied'
+  | 'rate_limited';
+
+export interface Rejection {
+  reason: RejectReason;
+  detail: string;
+}
+
+export type ParsedMessage =
+  | { channel: 'telemetry'; readings: Array<{ reading: Reading; ts: number }>; rejections: Rejection[] }
+  | { channel: 'events'; event?: { event: DeviceEvent; ts: number }; rejections: Rejection[] }
+  | { channel: 'status'; online?: boolean; rejections: Rejection[] }
+  | { channel: 'commands/ack'; ack?: CommandAck; rejections: Rejection[] };
+
+/**
+ * Validates one device message against the contract: size, JSON, schema of the device's kind,
+ * and timestamps no more than 5 minutes ahead. Readings of a backfill array are judged one by
+ * one, so one bad element does not cost the good ones.
+ */
+export function parseDeviceMessage(kind: DeviceKind, channel: TopicChannel, payload: Buffer, receivedAt: number): ParsedMessage {
+  const rejections: Rejection[] = [];
+  const empty = (): ParsedMessage =>
+    channel === 'telemetry' ? { channel, readings: [], rejections } : ({ channel, rejections } as ParsedMessage);
+  if (channel === 'commands') {
+    rejections.push({ reason: 'not_accepted', detail: 'devices do not publish to their commands topic' });
+    return { channel: 'commands/ack', rejections };
+  }
+  if (payload.length > MAX_PAYLOAD_BYTES) {
+    rejections.push({ reason: 'oversize', detail: `${payload.length} bytes, limit ${MAX_PAYLOAD_BYTES}` });
+    return empty();
+  }
+  let body: unknown;
+  const text = payload.toString('utf8');
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    if (channel === 'status' && (text === 'online' || text === 'offline')) body = text;
+    else {
+      rejections.push({ reason: 'invalid_json', detail: (error as Error).message });
+      return empty();
+    }
+  }
+
+  const checkTs = (ts: number | undefined): number | undefined => {
+    if (ts === undefined) return receivedAt;
+    if (ts > receivedAt + MAX_FUTURE_SKEW_MS) {
+      rejections.push({ reason: 'future_timestamp', detail: `ts ${new Date(ts).toISOString()} is more than 5 minutes ahead` });
+      return undefined;
+    }
+    return ts;
+  };
+
+  switch (channel) {
+    case 'telemetry': {
+      const schema = readingSchemas[kind] as z.ZodType<Reading>;
+      const items = Array.isArray(body) ? body : [body];
+      const readings: Array<{ reading: Reading; ts: number }> = [];
+      items.forEach((item, index) => {
+        const result = schema.safeParse(item);
+        if (!result.success) {
+          rejections.push({ reason: 'schema', detail: describeIssues(result.error, items.length > 1 ? index : undefined) });
+          return;
+        }
+        const ts = checkTs(result.data.ts);
+        if (ts !== undefined) readings.push({ reading: result.data, ts });
+      });
+      return { channel, readings, rejections };
+    }
+    case 'events': {
+      const result = (eventSchemas[kind] as z.ZodType<DeviceEvent>).safeParse(body);
+      if (!result.success) {
+        rejections.push({ reason: 'schema', detail: describeIssues(result.error) });
+        return { channel, rejections };
+      }
+      const ts = checkTs(result.data.ts);
+      return ts === undefined ? { channel, rejections } : { channel, event: { event: result.data, ts }, rejections };
+    }
+    case 'status': {
+      const result = deviceStatusSchema.safeParse(body);
+      if (!result.success) {
+        rejections.push({ reason: 'schema', detail: 'status must be "online" or "offline"' });
+        return { channel, rejections };
+      }
+      return { channel, online: result.data === 'online', rejections };
+    }
+    case 'commands/ack': {
+      const result = commandAckSchema.safeParse(body);
+      if (!result.success) {
+        rejections.push({ reason: 'schema', detail: describeIssues(result.error) });
+        return { channel, rejections };
+      }
+      return { channel, ack: result.data, rejections };
+    }
+  }
+}
+
+function describeIssues(error: z.ZodError, index?: number): string {
+  const where = index === undefined ? '' : `[${index}]`;
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${where}${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}

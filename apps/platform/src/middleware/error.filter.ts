@@ -1,0 +1,46 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { ZodValidationException } from 'nestjs-zod';
+import type { ZodError } from 'zod';
+
+/**
+ * Every error leaves as { statusCode, error, message } (contract §4); validation failures are 400
+ * and list the failing fields; anything unexpected is a logged 500 without internals.
+ */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof ZodValidationException) {
+      const zodError = exception.getZodError() as ZodError;
+      const fields = zodError.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      response.status(400).json({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: `validation failed: ${fields.map((f) => `${f.path || '(body)'}: ${f.message}`).join('; ')}`,
+        fields,
+      });
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
+      response.status(status).json({
+        statusCode: status,
+        error: httpErrorName(status),
+        message: Array.isArray(message) ? message.join('; ') : String(message),
+      });
+      return;
+    }
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    response.status(500).json({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
+  }
+}
+
+function httpErrorName(status: number): string {
+  const name = HttpStatus[status];
+  return name ? name.split('_').map((w) => w[0] + w.slice(1).toLowerCase()).join(' ') : 'Error';
+}

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { sql, type Selectable } from 'kysely';
+import type { CreateCommunityRequest } from '@app/contracts';
+import { DatabaseRepository } from './database.repository';
+import type { BuildingTable, CommunityTable, UnitTable } from './database.schema';
+
+export type CommunityRow = Selectable<CommunityTable>;
+export type BuildingRow = Selectable<BuildingTable>;
+export type UnitRow = Selectable<UnitTable>;
+
+/** Which communities a query may touch: all, or a list, or every community of a street or district. */
+export type CommunityFilter =
+  | { all: true }
+  | { ids: string[] }
+  | { district: string; street?: string };
+
+@Injectable()
+export class CommunityRepository {
+  constructor(private readonly database: DatabaseRepository) {}
+
+  private get db() {
+    return this.database.db;
+  }
+
+  async create(input: CreateCommunityRequest): Promise<{ community: CommunityRow; buildings: BuildingRow[]; units: UnitRow[] }> {
+    return this.db.transaction().execute(async (tx) => {
+      const community = await tx
+        .insertInto('communities')
+        .values({ name: input.name, district: input.district, street: input.street, address: input.address ?? null })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const buildings: BuildingRow[] = [];
+      const units: UnitRow[] = [];
+      for (const b of input.buildings) {
+        const building = await tx
+          .insertInto('buildings')
+          .values({ community_id: community.id, name: b.name, floors: b.floors ?? null })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        buildings.push(building);
+        if (b.units.length > 0) {
+          units.push(
+            ...(await tx
+              .insertInto('units')
+              .values(b.units.map((u) => ({ building_id: building.id, community_id: community.id, number: u.number, floor_area: u.floorArea })))
+              .returningAll()
+              .execute()),
+          );
+        }
+      }
+      return { community, buildings, units };
+    });
+  }
+
+  async find(filter: CommunityFilter): Promise<Array<CommunityRow & { device_count: number }>> {
+    let query = this.db
+      .selectFrom('communities')
+      .selectAll('communities')
+      .select((eb) =>
+        eb.selectFrom('devices').whereRef('devices.community_id', '=', 'communities.id').select(sql<number>`count(*)::int`.as('c')).as('device_count'),
+      )
+      .orderBy('name');
+    if ('ids' in filter) {
+      if (filter.ids.length === 0) return [];
+      query = query.where('id', 'in', filter.ids);
+    } else if ('district' in filter) {
+      query = query.where('district', '=', filter.district);
+      if (filter.street) query = query.where('street', '=', filter.street);
+    }
+    const rows = await query.execute();
+    return rows.map((r) => ({ ...r, device_count: Number(r.device_count ?? 0) }));
+  }
+
+  async findById(id: string): Promise<CommunityRow | undefined> {
+    return this.db.selectFrom('communities').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async buildingsWithUnits(communityId: string): Promise<{ buildings: BuildingRow[]; units: UnitRow[] }> {
+    const buildings = await this.db.selectFrom('buildings').selectAll().where('community_id', '=', communityId).orderBy('name').execute();
+    const units = await this.db.selectFrom('units').selectAll().where('community_id', '=', communityId).orderBy('number').execute();
+    return { buildings, units };
+  }
+
+  async idsIn(filter: CommunityFilter): Promise<string[]> {
+    return (await this.find(filter)).map((c) => c.id);
+  }
+}

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics of this process, served at GET /metrics. */
+@Injectable()
+export class MetricsRepository {
+  readonly registry = new Registry();
+
+  readonly ingestMessages = new Counter({
+    name: 'spp_ingest_messages_total',
+    help: 'Device messages accepted, by device kind and topic channel',
+    labelNames: ['kind', 'channel'] as const,
+    registers: [this.registry],
+  });
+  readonly ingestRejected = new Counter({
+    name: 'spp_ingest_rejected_total',
+    help: 'Device messages refused and dead-lettered, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly influxPointsWritten = new Counter({
+    name: 'spp_influx_points_written_total',
+    help: 'Points written to InfluxDB',
+    registers: [this.registry],
+  });
+  readonly influxPointsDropped = new Counter({
+    name: 'spp_influx_points_dropped_total',
+    help: 'Points dropped: buffer overflow while InfluxDB was unreachable, or refused as malformed',
+    registers: [this.registry],
+  });
+  readonly influxPointsPending = new Gauge({
+    name: 'spp_influx_points_pending',
+    help: 'Points waiting to be written to InfluxDB',
+    registers: [this.registry],
+  });
+  readonly influxWriteFailures = new Counter({
+    name: 'spp_influx_write_failures_total',
+    help: 'Failed InfluxDB write requests (retried)',
+    registers: [this.registry],
+  });
+  readonly influxWriteSeconds = new Histogram({
+    name: 'spp_influx_write_seconds',
+    help: 'Latency of InfluxDB batch writes',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly mqttAuthFailures = new Counter({
+    name: 'spp_mqtt_auth_failures_total',
+    help: 'Refused MQTT connections, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly mqttAclDenied = new Counter({
+    name: 'spp_mqtt_acl_denied_total',
+    help: 'Publishes and subscriptions refused by topic permissions or rate limit, by action',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+  readonly mqttClients = new Gauge({
+    name: 'spp_mqtt_connected_clients',
+    help: 'Clients connected to the embedded broker',
+    registers: [this.registry],
+  });
+  readonly socketClients = new Gauge({
+    name: 'spp_socket_clients',
+    help: 'Connected socket.io clients',
+    registers: [this.registry],
+  });
+  readonly liveStatePending = new Gauge({
+    name: 'spp_live_state_pending',
+    help: 'Devices whose latest state waits to be written to Redis',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'spp_' });
+  }
+}

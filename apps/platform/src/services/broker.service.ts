@@ -1,0 +1,75 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { deviceTopic, type DeviceCommand } from '@app/contracts';
+import { InjectConfig } from '../config/config.provider';
+import { hasRole, type PlatformConfig } from '../config/config';
+import { EmbeddedBrokerRepository } from '../repositories/embedded-broker.repository';
+import { ExternalMqttRepository } from '../repositories/external-mqtt.repository';
+import { DeviceDirectoryService } from './device-directory.service';
+import { IngestService } from './ingest.service';
+import { PresenceService } from './presence.service';
+
+/**
+ * Wires MQTT to the platform: the embedded aedes broker (MQTT_URL unset) or a client of an
+ * external broker, feeding the ingestion path, and the one way to send devices commands.
+ */
+@Injectable()
+export class BrokerService implements OnApplicationShutdown {
+  private readonly logger = new Logger(BrokerService.name);
+  private mode?: 'embedded' | 'external';
+
+  constructor(
+    @InjectConfig() private readonly config: PlatformConfig,
+    private readonly embedded: EmbeddedBrokerRepository,
+    private readonly external: ExternalMqttRepository,
+    private readonly ingest: IngestService,
+    private readonly directory: DeviceDirectoryService,
+    private readonly presence: PresenceService,
+  ) {}
+
+  async start(): Promise<void> {
+    const ingesting = hasRole(this.config, 'ingest');
+    if (!this.config.mqtt.externalUrl) {
+      if (!hasRole(this.config, 'broker')) return;
+      this.mode = 'embedded';
+      await this.embedded.start({
+        authenticate: async (deviceId, secret) => {
+          const result = await this.directory.checkSecret(deviceId, secret);
+          return result.ok ? { ok: true } : { ok: false, reason: result.reason, notAuthorized: result.reason === 'disabled' };
+        },
+        message: (topic, payload) => this.ingest.handle(topic, payload),
+        refused: (reason, deviceId, topic, payload, detail) => this.ingest.recordRefusal(reason, deviceId, topic, payload, detail),
+        connectionChanged: (deviceId, connected) => this.ingest.connectionChanged(deviceId, connected),
+      });
+      this.presence.setConnectionProbe((id) => this.embedded.isConnected(id));
+      this.directory.onChange((id) => this.embedded.disconnect(id));
+      return;
+    }
+    if (!ingesting && !hasRole(this.config, 'api') && !hasRole(this.config, 'worker')) return;
+    this.mode = 'external';
+    await this.external.start(ingesting ? (topic, payload) => this.ingest.handle(topic, payload) : undefined);
+  }
+
+  get ports(): { mqtt?: number; ws?: number } {
+    return this.embedded.ports;
+  }
+
+  healthy(): boolean | undefined {
+    if (this.mode === 'external') return this.external.connected;
+    return this.mode === 'embedded' ? true : undefined;
+  }
+
+  /** Sends a command to a device on its commands topic (QoS 1). */
+  async sendCommand(deviceId: string, command: DeviceCommand): Promise<void> {
+    const topic = deviceTopic(deviceId, 'commands');
+    const payload = JSON.stringify(command);
+    if (this.mode === 'embedded') return this.embedded.publish(topic, payload, { qos: 1 });
+    if (this.mode === 'external') return this.external.publish(topic, payload, { qos: 1 });
+    throw new Error('this process has no MQTT connection (ROLES)');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.mode === 'embedded') await this.embedded.stop();
+    if (this.mode === 'external') await this.external.stop();
+    this.logger.log('MQTT stopped');
+  }
+}

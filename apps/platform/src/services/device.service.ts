@@ -1,0 +1,104 @@
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import type { CreateDeviceRequest, DeviceResponse } from '@app/contracts';
+import { AuditRepository } from '../repositories/audit.repository';
+import { ClockRepository } from '../repositories/clock.repository';
+import { CommunityRepository } from '../repositories/community.repository';
+import { CryptoRepository } from '../repositories/crypto.repository';
+import { DeviceRepository, type DeviceRow } from '../repositories/device.repository';
+import { AccessService } from './access.service';
+import { deviceManagerRoles, type AuthUser } from './auth-user';
+import { DeviceDirectoryService } from './device-directory.service';
+
+export function mapDevice(d: DeviceRow): DeviceResponse {
+  return {
+    id: d.id,
+    communityId: d.community_id,
+    kind: d.kind,
+    subtype: (d.subtype as DeviceResponse['subtype']) ?? null,
+    name: d.name,
+    location: d.location,
+    disabled: d.disabled,
+    createdAt: d.created_at.toISOString(),
+  };
+}
+
+/** Device registry: provisioning, secret rotation, disabling. The plain secret is returned once and never stored. */
+@Injectable()
+export class DeviceService {
+  constructor(
+    private readonly devices: DeviceRepository,
+    private readonly communities: CommunityRepository,
+    private readonly directory: DeviceDirectoryService,
+    private readonly access: AccessService,
+    private readonly audit: AuditRepository,
+    private readonly crypto: CryptoRepository,
+    private readonly clock: ClockRepository,
+  ) {}
+
+  async provision(user: AuthUser, input: CreateDeviceRequest): Promise<DeviceResponse & { secret: string }> {
+    this.access.requireRole(user, deviceManagerRoles, 'provision devices');
+    await this.access.requireCommunity(user, input.communityId);
+    if (input.buildingId) {
+      const { buildings } = await this.communities.buildingsWithUnits(input.communityId);
+      if (!buildings.some((b) => b.id === input.buildingId)) throw new BadRequestException(`building ${input.buildingId} is not in this community`);
+    }
+    const id = input.id ?? `${input.kind}-${this.crypto.randomId(6)}`;
+    if (await this.devices.findById(id)) throw new ConflictException(`device id ${id} is taken`);
+    const secret = this.crypto.newSecret();
+    const row = await this.devices.insert({
+      id,
+      community_id: input.communityId,
+      kind: input.kind,
+      subtype: input.subtype ?? null,
+      name: input.name,
+      location: input.location ?? null,
+      building_id: input.buildingId ?? null,
+      secret_hash: await this.crypto.hash(secret, 'device-secret'),
+    });
+    await this.directory.announceChange(id);
+    await this.audit.record({ actorId: user.id, action: 'device.provisioned', subjectType: 'device', subjectId: id, detail: { kind: row.kind, communityId: row.community_id } });
+    return { ...mapDevice(row), secret };
+  }
+
+  async list(user: AuthUser, communityId?: string): Promise<DeviceResponse[]> {
+    const ids = communityId ? [(await this.access.requireCommunity(user, communityId)).id] : await this.access.visibleCommunityIds(user);
+    return (await this.devices.findByCommunities(ids)).map(mapDevice);
+  }
+
+  async get(user: AuthUser, id: string): Promise<DeviceResponse> {
+    return mapDevice(await this.requireDevice(user, id));
+  }
+
+  /** A device the user may see, or 404 (also for devices of other communities). */
+  async requireDevice(user: AuthUser, id: string): Promise<DeviceRow> {
+    const device = await this.devices.findById(id);
+    if (!device) throw new NotFoundException(`device ${id} not found`);
+    try {
+      await this.access.requireCommunity(user, device.community_id);
+    } catch {
+      throw new NotFoundException(`device ${id} not found`);
+    }
+    return device;
+  }
+
+  async rotateSecret(user: AuthUser, id: string): Promise<DeviceResponse & { secret: string }> {
+    this.access.requireRole(user, deviceManagerRoles, 'rotate device secrets');
+    await this.requireDevice(user, id);
+    const secret = this.crypto.newSecret();
+    const row = await this.devices.updateSecret(id, await this.crypto.hash(secret, 'device-secret'), new Date(this.clock.now()));
+    if (!row) throw new NotFoundException(`device ${id} not found`);
+    await this.directory.announceChange(id);
+    await this.audit.record({ actorId: user.id, action: 'device.secret_rotated', subjectType: 'device', subjectId: id });
+    return { ...mapDevice(row), secret };
+  }
+
+  async setDisabled(user: AuthUser, id: string, disabled: boolean): Promise<DeviceResponse> {
+    this.access.requireRole(user, deviceManagerRoles, disabled ? 'disable devices' : 'enable devices');
+    await this.requireDevice(user, id);
+    const row = await this.devices.setDisabled(id, disabled);
+    if (!row) throw new NotFoundException(`device ${id} not found`);
+    await this.directory.announceChange(id);
+    await this.audit.record({ actorId: user.id, action: disabled ? 'device.disabled' : 'device.enabled', subjectType: 'device', subjectId: id });
+    return mapDevice(row);
+  }
+}

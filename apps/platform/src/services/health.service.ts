@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseRepository } from '../repositories/database.repository';
+import { InfluxRepository } from '../repositories/influx.repository';
+import { MetricsRepository } from '../repositories/metrics.repository';
+import { RedisRepository } from '../repositories/redis.repository';
+import { BrokerService } from './broker.service';
+
+type Check = { status: 'ok' } | { status: 'error'; error: string } | { status: 'not_used' };
+
+const withTimeout = async (probe: () => Promise<void>, ms = 2000): Promise<Check> => {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      }),
+    ]);
+    return { status: 'ok' };
+  } catch (error) {
+    return { status: 'error', error: (error as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+@Injectable()
+export class HealthService {
+  constructor(
+    private readonly database: DatabaseRepository,
+    private readonly redis: RedisRepository,
+    private readonly influx: InfluxRepository,
+    private readonly broker: BrokerService,
+    private readonly metrics: MetricsRepository,
+  ) {}
+
+  async check() {
+    const [database, redis, influx] = await Promise.all([
+      withTimeout(() => this.database.ping()),
+      withTimeout(() => this.redis.ping()),
+      withTimeout(() => this.influx.ping()),
+    ]);
+    const brokerUp = this.broker.healthy();
+    const mqtt: Check = brokerUp === undefined ? { status: 'not_used' } : brokerUp ? { status: 'ok' } : { status: 'error', error: 'not connected' };
+    const checks = { database, redis, influx, mqtt };
+    const status = Object.values(checks).some((c) => c.status === 'error') ? 'error' : 'ok';
+    return { status, checks, influxPointsPending: this.influx.pending };
+  }
+
+  async prometheus(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
+  }
+}

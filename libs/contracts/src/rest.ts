@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { deviceIdSchema, deviceKindSchema, fireSubtypeSchema } from './device';
+
+export const loginRequestSchema = z.object({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(256),
+});
+export const loginResponseSchema = z.object({ accessToken: z.string() });
+
+export const roles = [
+  'platform_admin',
+  'property_staff',
+  'maintenance_staff',
+  'owner',
+  'owners_committee',
+  'residents_committee',
+  'street_officer',
+  'district_authority',
+] as const;
+export const roleSchema = z.enum(roles);
+export type Role = z.infer<typeof roleSchema>;
+
+/** A user's reach: named communities, or every community of a street or a district. */
+export const scopeSchema = z.discriminatedUnion('level', [
+  z.object({ level: z.literal('platform') }),
+  z.object({ level: z.literal('community'), communityIds: z.array(z.uuid()).min(1) }),
+  z.object({ level: z.literal('street'), street: z.string().min(1).max(64), district: z.string().min(1).max(64) }),
+  z.object({ level: z.literal('district'), district: z.string().min(1).max(64) }),
+]);
+export type Scope = z.infer<typeof scopeSchema>;
+
+export const createUserRequestSchema = z.object({
+  username: z.string().regex(/^[A-Za-z0-9_.@-]{3,64}$/),
+  password: z.string().min(8).max(256),
+  displayName: z.string().max(64).optional(),
+  role: roleSchema,
+  scope: scopeSchema,
+});
+
+const unitSchema = z.object({
+  number: z.string().min(1).max(32),
+  floorArea: z
+    .string()
+    .regex(/^\d{1,6}(\.\d{1,2})?$/, 'floor area in square metres, up to 2 decimals, as a string')
+    .describe('square metres, exact decimal string'),
+});
+const buildingSchema = z.object({
+  name: z.string().min(1).max(64),
+  floors: z.number().int().min(1).max(200).optional(),
+  units: z.array(unitSchema).max(2000).default([]),
+});
+
+export const createCommunityRequestSchema = z.object({
+  name: z.string().min(1).max(128),
+  district: z.string().min(1).max(64),
+  street: z.string().min(1).max(64),
+  address: z.string().max(256).optional(),
+  buildings: z.array(buildingSchema).max(500).default([]),
+});
+export type CreateCommunityRequest = z.infer<typeof createCommunityRequestSchema>;
+
+export const createDeviceRequestSchema = z
+  .object({
+    id: deviceIdSchema.optional(),
+    communityId: z.uuid(),
+    kind: deviceKindSchema,
+    subtype: fireSubtypeSchema.optional(),
+    name: z.string().min(1).max(128),
+    location: z.string().max(256).optional(),
+    buildingId: z.uuid().optional(),
+  })
+  .refine((d) => (d.kind === 'fire') === (d.subtype !== undefined), {
+    message: 'subtype is required for fire devices and not allowed for others',
+    path: ['subtype'],
+  });
+export type CreateDeviceRequest = z.infer<typeof createDeviceRequestSchema>;
+
+export const deviceResponseSchema = z.object({
+  id: deviceIdSchema,
+  communityId: z.uuid(),
+  kind: deviceKindSchema,
+  subtype: fireSubtypeSchema.nullable(),
+  name: z.string(),
+  location: z.string().nullable(),
+  disabled: z.boolean(),
+  createdAt: z.string(),
+});
+export type DeviceResponse = z.infer<typeof deviceResponseSchema>;
+
+/** Returned once, on provisioning and on rotation: the plain secret is never stored. */
+export const deviceCredentialsResponseSchema = deviceResponseSchema.extend({ secret: z.string() });
+export type DeviceCredentialsResponse = z.infer<typeof deviceCredentialsResponseSchema>;
+
+export const telemetryQuerySchema = z.object({
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  every: z
+    .string()
+    .regex(/^\d+(s|m|h|d)$/, 'aggregation window such as 30s, 1m, 1h, 1d')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(10000).default(1000),
+});
+export type TelemetryQuery = z.infer<typeof telemetryQuerySchema>;

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { deviceKindSchema } from './device';
+
+/** Server → client socket.io events of contract §5. Each carries its communityId. */
+export const deviceStateEventSchema = z.object({
+  deviceId: z.string(),
+  communityId: z.string(),
+  kind: deviceKindSchema,
+  state: z.record(z.string(), z.unknown()),
+  ts: z.number(),
+});
+export type DeviceStateEvent = z.infer<typeof deviceStateEventSchema>;
+
+export const deviceStatusEventSchema = z.object({
+  deviceId: z.string(),
+  communityId: z.string(),
+  online: z.boolean(),
+  ts: z.number(),
+});
+export type DeviceStatusEvent = z.infer<typeof deviceStatusEventSchema>;
+
+export interface ServerToClientEvents {
+  'device.state': (event: DeviceStateEvent) => void;
+  'device.status': (event: DeviceStatusEvent) => void;
+}
+
+/** Client → server: narrow the live feed to one community the user may see. */
+export const subscribeRequestSchema = z.object({ communityId: z.uuid() });
+export type SubscribeRequest = z.infer<typeof subscribeRequestSchema>;

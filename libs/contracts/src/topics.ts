@@ -1,0 +1,28 @@
+/** MQTT topic layout of contract §2. Devices use only their own topics. */
+export const TOPIC_PREFIX = 'v1/devices';
+
+export const topicChannels = ['telemetry', 'events', 'status', 'commands', 'commands/ack'] as const;
+export type TopicChannel = (typeof topicChannels)[number];
+
+export const deviceTopic = (deviceId: string, channel: TopicChannel): string => `${TOPIC_PREFIX}/${deviceId}/${channel}`;
+
+export interface ParsedTopic {
+  deviceId: string;
+  channel: TopicChannel;
+}
+
+const topicPattern = /^v1\/devices\/([A-Za-z0-9_-]{1,64})\/(telemetry|events|status|commands|commands\/ack)$/;
+
+/** Parses `v1/devices/{id}/{channel}`; undefined for any other topic. */
+export function parseDeviceTopic(topic: string): ParsedTopic | undefined {
+  const match = topicPattern.exec(topic);
+  return match ? { deviceId: match[1], channel: match[2] as TopicChannel } : undefined;
+}
+
+/** Channels a device may publish to, and the one it may subscribe to. */
+export const devicePublishChannels: readonly TopicChannel[] = ['telemetry', 'events', 'status', 'commands/ack'];
+export const deviceSubscribeChannel: TopicChannel = 'commands';
+
+/** Limits applied to every device message (contract §2). */
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
