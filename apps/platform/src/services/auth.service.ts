@@ -77,6 +77,11 @@ export class AuthService {
     } catch {
       throw new UnauthorizedException('invalid or expired token');
     }
+    return this.authenticateUserId(userId);
+  }
+
+  /** The user behind an id already proven (a verified token, or an operator at the CLI). */
+  async authenticateUserId(userId: string): Promise<AuthUser> {
     const now = this.clock.now();
     const cached = this.userCache.get(userId);
     if (cached && cached.until > now) return cached.user;
