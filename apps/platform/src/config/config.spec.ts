@@ -1,0 +1,53 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, parseConfig } from './config';
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'spp-config-'));
+
+describe('parseConfig', () => {
+  it('applies the contract defaults', () => {
+    const config = parseConfig({ DATA_DIR: dataDir() });
+    expect(config.http.port).toBe(3000);
+    expect(config.mqtt.port).toBe(1883);
+    expect(config.mqtt.wsPort).toBe(8083);
+    expect(config.mqtt.externalUrl).toBeUndefined();
+    expect(config.database.url).toBeUndefined();
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(config.influx).toMatchObject({ url: 'http://127.0.0.1:8086/', database: 'property_iot' });
+    expect([...config.roles]).toEqual(['broker', 'ingest', 'api', 'worker']);
+    expect(config.timeZone).toBe('Asia/Shanghai');
+    expect(config.auth.adminUsername).toBe('admin');
+  });
+
+  it('names every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      parseConfig({ HTTP_PORT: 'x', MQTT_URL: 'http://broker', ROLES: 'api,cook', INFLUX_URL: 'http://influx:8086', TZ_BUSINESS: 'Mars/Base' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ['HTTP_PORT', 'MQTT_URL', 'ROLES', 'INFLUX_URL', 'TZ_BUSINESS']) expect(message).toContain(name);
+  });
+
+  it('requires JWT_SECRET in production', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production', DATA_DIR: dataDir() })).toThrow(/JWT_SECRET: is required when NODE_ENV=production/);
+  });
+
+  it('generates a JWT secret once and keeps it under DATA_DIR', () => {
+    const dir = dataDir();
+    const first = parseConfig({ DATA_DIR: dir }).auth.jwtSecret;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(parseConfig({ DATA_DIR: dir }).auth.jwtSecret).toBe(first);
+    expect(readFileSync(join(dir, 'jwt-secret'), 'utf8')).toBe(first);
+  });
+
+  it('accepts port 0 (pick a free port) and a role subset', () => {
+    const config = parseConfig({ HTTP_PORT: '0', MQTT_PORT: '0', ROLES: 'ingest, api', MQTT_URL: 'mqtts://broker:8883', DATA_DIR: dataDir() });
+    expect(config.http.port).toBe(0);
+    expect([...config.roles]).toEqual(['ingest', 'api']);
+    expect(config.mqtt.externalUrl).toBe('mqtts://broker:8883');
+  });
+});

@@ -1,0 +1,418 @@
+// Dashboard page controller: login, community choice, snapshot + live updates, language switch.
+import { t, getLang, setLang, onLangChange, applyStatic } from '../shared/i18n.js';
+import { api, ApiError, getToken, setToken, tokenExpiry, onUnauthorized } from '../shared/api.js';
+import { LiveStore, LiveConnection, loadSnapshot } from './live.js';
+import { DeviceGrid, problemsOf } from './render/tiles.js';
+import { esc } from './render/common.js';
+
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+  loginView: $('login-view'),
+  loginForm: $('login-form'),
+  loginUser: $('login-username'),
+  loginPass: $('login-password'),
+  loginError: $('login-error'),
+  loginSubmit: $('login-submit'),
+  appView: $('app-view'),
+  select: $('community-select'),
+  communityName: $('community-name'),
+  communityPlace: $('community-place'),
+  conn: $('conn'),
+  connText: $('conn-text'),
+  notice: $('notice'),
+  state: $('state'),
+  grid: $('grid'),
+  user: $('user-name'),
+  logout: $('logout'),
+  clock: $('clock'),
+  counts: {
+    total: $('count-total'),
+    online: $('count-online'),
+    offline: $('count-offline'),
+    alarm: $('count-alarm'),
+  },
+};
+
+const store = new LiveStore();
+const grid = new DeviceGrid(ui.grid);
+
+const page = {
+  communities: [],
+  communityId: null,
+  connection: null,
+  connState: 'connecting',
+  connDetail: '',
+  loadAbort: null,
+  view: null, // 'loading' | 'error' | 'empty' | 'grid' | 'nocommunity'
+  viewDetail: '',
+  expiryTimer: 0,
+  resyncTimer: 0,
+  lastResync: 0,
+};
+
+// ---------------------------------------------------------------- login / logout
+
+function showLogin(message) {
+  stopLive();
+  clearTimeout(page.expiryTimer);
+  ui.appView.hidden = true;
+  ui.loginView.hidden = false;
+  setLoginError(message || '');
+  ui.loginSubmit.disabled = false;
+  ui.loginSubmit.textContent = t('login.submit');
+  ui.loginPass.value = '';
+  (ui.loginUser.value ? ui.loginPass : ui.loginUser).focus();
+}
+
+function setLoginError(message) {
+  ui.loginError.textContent = message;
+  ui.loginError.hidden = !message;
+}
+
+ui.loginForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const username = ui.loginUser.value.trim();
+  const password = ui.loginPass.value;
+  if (!username || !password) {
+    setLoginError(t('login.failed'));
+    return;
+  }
+  ui.loginSubmit.disabled = true;
+  ui.loginSubmit.textContent = t('login.submitting');
+  setLoginError('');
+  try {
+    const res = await api.login(username, password);
+    setToken(res.accessToken);
+    await showApp();
+  } catch (err) {
+    const msg =
+      err instanceof ApiError
+        ? err.status === 0
+          ? t('login.network')
+          : err.message || t('login.failed')
+        : t('login.failed');
+    setLoginError(msg);
+    ui.loginPass.select();
+  } finally {
+    ui.loginSubmit.disabled = false;
+    ui.loginSubmit.textContent = t('login.submit');
+  }
+});
+
+ui.logout.addEventListener('click', () => {
+  setToken(null);
+  showLogin();
+});
+
+onUnauthorized(() => showLogin(t('login.expired')));
+
+function scheduleExpiry(token) {
+  clearTimeout(page.expiryTimer);
+  const exp = tokenExpiry(token);
+  if (exp == null) return;
+  const delay = exp - Date.now();
+  if (delay <= 0) return;
+  // setTimeout overflows past ~24.8 days; such tokens simply rely on the 401 handling.
+  if (delay < 2 ** 31 - 1) {
+    page.expiryTimer = setTimeout(() => {
+      setToken(null);
+      showLogin(t('login.expired'));
+    }, delay);
+  }
+}
+
+// ---------------------------------------------------------------- app shell
+
+async function showApp() {
+  const token = getToken();
+  ui.loginView.hidden = true;
+  ui.appView.hidden = false;
+  scheduleExpiry(token);
+  setView('loading');
+  api
+    .me()
+    .then((me) => {
+      ui.user.textContent = me.displayName || me.username || '';
+    })
+    .catch(() => {});
+  let communities;
+  try {
+    communities = await api.communities();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return;
+    setView('error', err.message);
+    return;
+  }
+  page.communities = Array.isArray(communities) ? communities : [];
+  if (!page.communities.length) {
+    renderCommunitySelect();
+    setView('nocommunity');
+    return;
+  }
+  const wanted = new URLSearchParams(location.search).get('community');
+  let chosen = page.communities.find((c) => c.id === wanted);
+  if (wanted && !chosen) showNotice(t('community.notFound'), 'warn');
+  if (!chosen) chosen = page.communities[0];
+  renderCommunitySelect();
+  selectCommunity(chosen.id, { replace: true });
+}
+
+function communityLabel(c) {
+  const place = [c.district, c.street].filter(Boolean).join(' ');
+  return place ? `${c.name} · ${place}` : c.name;
+}
+
+function renderCommunitySelect() {
+  ui.select.innerHTML = page.communities
+    .map((c) => `<option value="${esc(c.id)}">${esc(communityLabel(c))}</option>`)
+    .join('');
+  ui.select.disabled = page.communities.length < 2;
+  if (page.communityId) ui.select.value = page.communityId;
+}
+
+ui.select.addEventListener('change', () => selectCommunity(ui.select.value, { replace: false }));
+
+window.addEventListener('popstate', () => {
+  const id = new URLSearchParams(location.search).get('community');
+  if (id && id !== page.communityId && page.communities.some((c) => c.id === id)) selectCommunity(id, { history: false });
+});
+
+async function selectCommunity(id, { replace = false, history = true } = {}) {
+  const c = page.communities.find((x) => x.id === id);
+  if (!c) return;
+  page.communityId = id;
+  ui.select.value = id;
+  if (history) {
+    const url = new URL(location.href);
+    url.searchParams.set('community', id);
+    if (url.href !== location.href) window.history[replace ? 'replaceState' : 'pushState'](null, '', url);
+  }
+  ui.communityName.textContent = c.name;
+  ui.communityPlace.textContent = [c.district, c.street, c.address].filter(Boolean).join(' · ');
+
+  stopLive();
+  store.reset([]);
+  setView('loading');
+  const abort = new AbortController();
+  page.loadAbort = abort;
+  try {
+    await loadSnapshot(store, id, abort.signal);
+  } catch (err) {
+    if (abort.signal.aborted || (err instanceof ApiError && err.status === 401)) return;
+    setView('error', err.message === 'network' ? t('login.network') : err.message);
+    return;
+  }
+  if (page.communityId !== id) return;
+  startLive(id);
+}
+
+function stopLive() {
+  if (page.loadAbort) page.loadAbort.abort();
+  page.loadAbort = null;
+  if (page.connection) page.connection.stop();
+  page.connection = null;
+  clearTimeout(page.resyncTimer);
+}
+
+function startLive(communityId) {
+  const conn = new LiveConnection({
+    token: getToken(),
+    communityId,
+    store,
+    onConnState: (state, detail) => setConn(state, detail),
+    onUnknownDevice: () => requestResync(),
+    onResync: () => requestResync(true),
+  });
+  page.connection = conn;
+  conn.start();
+}
+
+/** Reload the snapshot (new device appeared, reconnect). Throttled to one request per 3 s. */
+function requestResync(immediate = false) {
+  if (page.resyncTimer) return;
+  const wait = immediate ? 0 : Math.max(0, page.lastResync + 3000 - Date.now());
+  page.resyncTimer = setTimeout(async () => {
+    page.lastResync = Date.now();
+    const id = page.communityId;
+    try {
+      await loadSnapshot(store, id);
+    } catch {
+      /* the connection indicator / 401 handler already tell the user */
+    } finally {
+      page.resyncTimer = 0;
+    }
+  }, wait);
+}
+
+// ---------------------------------------------------------------- connection indicator & notices
+
+function setConn(state, detail = '') {
+  page.connState = state;
+  page.connDetail = detail;
+  renderConn();
+  // while disconnected the tiles may be out of date: dim them and stop the motion
+  ui.grid.classList.toggle('is-stale', state !== 'live' && state !== 'connecting');
+  if (state === 'live') hideNotice('conn');
+  if (state === 'error') {
+    showNotice(t('conn.error', { msg: detail }), 'alarm', 'conn');
+    // A refused handshake is usually an expired token: ask the API, whose 401 sends us to login.
+    if (/unauthori|jwt|token|expired|401|forbidden/i.test(detail)) api.me().catch(() => {});
+  }
+}
+
+function renderConn() {
+  const s = page.connState;
+  const map = {
+    connecting: ['connecting', t('conn.connecting')],
+    live: ['live', t('conn.live')],
+    reconnecting: ['down', t('conn.reconnecting')],
+    down: ['down', t('conn.down')],
+    error: ['down', t('conn.reconnecting')],
+  };
+  const [cls, text] = map[s] || map.connecting;
+  ui.conn.className = `conn conn--${cls}`;
+  ui.connText.textContent = text;
+  ui.conn.title = page.connDetail || '';
+}
+
+function showNotice(text, tone = 'warn', source = 'other') {
+  ui.notice.textContent = text;
+  ui.notice.className = `notice notice--${tone}`;
+  ui.notice.dataset.source = source;
+  ui.notice.hidden = false;
+}
+
+function hideNotice(source) {
+  if (!source || ui.notice.dataset.source === source) ui.notice.hidden = true;
+}
+
+// ---------------------------------------------------------------- main area
+
+function setView(view, detail = '') {
+  page.view = view;
+  page.viewDetail = detail;
+  renderView();
+}
+
+function renderView() {
+  const v = page.view;
+  ui.grid.hidden = v !== 'grid';
+  ui.state.hidden = v === 'grid';
+  ui.state.className = `state state--${v}`;
+  ui.state.removeAttribute('aria-busy');
+  if (v === 'loading') {
+    ui.state.setAttribute('aria-busy', 'true');
+    ui.state.innerHTML = `<div class="spinner" aria-hidden="true"></div><p>${esc(t('loading'))}</p>`;
+  } else if (v === 'error') {
+    ui.state.innerHTML = `<h2>${esc(t('loadError', { msg: page.viewDetail }))}</h2>
+      <button type="button" class="btn btn--primary" id="retry">${esc(t('retry'))}</button>`;
+    ui.state.querySelector('#retry').addEventListener('click', () => showApp());
+  } else if (v === 'nocommunity') {
+    ui.communityName.textContent = '';
+    ui.communityPlace.textContent = '';
+    ui.state.innerHTML = `<h2>${esc(t('community.none.title'))}</h2><p>${esc(t('community.none.body'))}</p>`;
+  } else if (v === 'empty') {
+    const cid = page.communityId || '<communityId>';
+    ui.state.innerHTML = `
+      <div class="empty__icon" aria-hidden="true"></div>
+      <h2>${esc(t('empty.title'))}</h2>
+      <p>${esc(t('empty.body'))}</p>
+      <div class="empty__cmds">
+        <div class="cmd"><div class="cmd__label">${esc(t('empty.cli'))}</div>
+          <code>npm run cli -- device add --community ${esc(cid)} --kind elevator --name "1号楼 1号梯"</code></div>
+        <div class="cmd"><div class="cmd__label">${esc(t('empty.sim'))}</div>
+          <code>npm run sim -- demo</code></div>
+      </div>
+      <p class="empty__after">${esc(t('empty.after'))}</p>`;
+  }
+}
+
+function renderCounts() {
+  const all = store.all();
+  let online = 0;
+  let alarm = 0;
+  for (const d of all) {
+    if (d.online) online++;
+    if (d.online && problemsOf(d).length) alarm++;
+  }
+  ui.counts.total.textContent = String(all.length);
+  ui.counts.online.textContent = String(online);
+  ui.counts.offline.textContent = String(all.length - online);
+  ui.counts.alarm.textContent = String(alarm);
+  ui.counts.alarm.parentElement.classList.toggle('is-active', alarm > 0);
+  ui.counts.offline.parentElement.classList.toggle('is-active', all.length - online > 0);
+}
+
+store.onFlush(({ ids, structure }) => {
+  if (page.view === 'loading' || page.view === 'empty' || page.view === 'grid') {
+    const all = store.all();
+    if (structure) {
+      // while loading, a reset([]) must not flash the empty state
+      if (page.view === 'loading' && page.loadAbort && !page.loadAbort.signal.aborted && !all.length && !page.connection) {
+        renderCounts();
+        return;
+      }
+      if (all.length) {
+        grid.rebuild(all);
+        if (page.view !== 'grid') setView('grid');
+      } else {
+        grid.rebuild([]);
+        setView('empty');
+      }
+    } else {
+      for (const id of ids) {
+        const d = store.get(id);
+        if (d) grid.updateTile(d);
+      }
+      grid.updateSectionHeads(all);
+    }
+  }
+  renderCounts();
+});
+
+// ---------------------------------------------------------------- clock, language
+
+function tick() {
+  const now = new Date();
+  ui.clock.textContent = now.toLocaleTimeString(getLang() === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false });
+  grid.tickAgo(now.getTime());
+}
+setInterval(tick, 1000);
+
+function renderLangButtons() {
+  for (const b of document.querySelectorAll('.lang__btn')) {
+    const active = b.dataset.lang === getLang();
+    b.classList.toggle('is-active', active);
+    b.setAttribute('aria-pressed', String(active));
+  }
+}
+
+for (const b of document.querySelectorAll('.lang__btn')) b.addEventListener('click', () => setLang(b.dataset.lang));
+
+onLangChange(() => {
+  renderLangButtons();
+  renderConn();
+  if (page.view !== 'grid') renderView();
+  grid.updateAll(store.all());
+  if (!ui.loginView.hidden) {
+    ui.loginSubmit.textContent = t('login.submit');
+  }
+  tick();
+});
+
+// ---------------------------------------------------------------- start
+
+applyStatic(document);
+renderLangButtons();
+renderConn();
+tick();
+{
+  const token = getToken();
+  const exp = token ? tokenExpiry(token) : null;
+  if (token && (exp == null || exp > Date.now())) showApp();
+  else {
+    setToken(null);
+    showLogin(token ? t('login.expired') : '');
+  }
+}

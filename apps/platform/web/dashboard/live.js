@@ -1,0 +1,197 @@
+// Live state of one community: the device store, the socket.io connection and render coalescing.
+//
+// Store: Map deviceId -> { deviceId, communityId, kind, subtype, name, location, online, state, ts }
+// (the shape of GET /api/v1/communities/:id/live). Socket events mutate the store and mark the
+// device dirty; dirty devices are handed to the renderer once per animation frame, so a busy estate
+// sending hundreds of events a second causes at most one DOM pass per frame.
+
+import { api } from '../shared/api.js';
+
+/** Merge a state update: top-level fields replace, `flags` objects replace wholesale. */
+export function mergeState(prev, next) {
+  if (!next || typeof next !== 'object') return prev ?? null;
+  return { ...(prev || {}), ...next };
+}
+
+export class LiveStore {
+  constructor() {
+    this.devices = new Map();
+    this.dirty = new Set();
+    this.structureChanged = false; // a device appeared / disappeared: groups must be rebuilt
+    this.frame = 0;
+    this.listeners = new Set();
+  }
+
+  /** fn({ ids: Set<string>, structure: boolean }) runs at most once per frame. */
+  onFlush(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Replace the store with a snapshot; a device whose live state is newer than the snapshot keeps it. */
+  reset(list) {
+    const prev = this.devices;
+    this.devices = new Map();
+    for (const d of list) {
+      const old = prev.get(d.deviceId);
+      const next = { ...d };
+      if (old && old.ts != null && (next.ts == null || old.ts > next.ts)) {
+        next.state = old.state;
+        next.ts = old.ts;
+      }
+      this.devices.set(d.deviceId, next);
+    }
+    this.structureChanged = true;
+    this.schedule();
+  }
+
+  get(id) {
+    return this.devices.get(id);
+  }
+
+  all() {
+    return [...this.devices.values()];
+  }
+
+  applyState(ev) {
+    const d = this.devices.get(ev.deviceId);
+    if (!d) return false;
+    // ignore out-of-order updates (an older reading arriving after a newer one, e.g. backfill)
+    if (d.ts != null && ev.ts != null && ev.ts < d.ts) return true;
+    d.state = mergeState(d.state, ev.state);
+    if (ev.ts != null) d.ts = ev.ts;
+    this.markDirty(d.deviceId);
+    return true;
+  }
+
+  applyStatus(ev) {
+    const d = this.devices.get(ev.deviceId);
+    if (!d) return false;
+    d.online = !!ev.online;
+    d.statusTs = ev.ts;
+    this.markDirty(d.deviceId);
+    return true;
+  }
+
+  markDirty(id) {
+    this.dirty.add(id);
+    this.schedule();
+  }
+
+  schedule() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => this.flush());
+  }
+
+  flush() {
+    this.frame = 0;
+    const ids = this.dirty;
+    const structure = this.structureChanged;
+    this.dirty = new Set();
+    this.structureChanged = false;
+    for (const fn of this.listeners) fn({ ids, structure });
+  }
+}
+
+/**
+ * Socket connection for one community. Callbacks:
+ *  onConnState(state, detail)  state: 'connecting' | 'live' | 'reconnecting' | 'down' | 'error'
+ *  onUnknownDevice(id)         an event for a device not in the store (added after load)
+ *  onResync()                  after a reconnect: reload the snapshot to catch up on missed events
+ */
+export class LiveConnection {
+  constructor({ token, communityId, store, onConnState, onUnknownDevice, onResync }) {
+    this.token = token;
+    this.communityId = communityId;
+    this.store = store;
+    this.onConnState = onConnState || (() => {});
+    this.onUnknownDevice = onUnknownDevice || (() => {});
+    this.onResync = onResync || (() => {});
+    this.socket = null;
+    this.everConnected = false;
+  }
+
+  start() {
+    if (typeof window.io !== 'function') {
+      this.onConnState('error', 'socket.io client not loaded');
+      return;
+    }
+    this.onConnState('connecting');
+    const socket = window.io({
+      auth: { token: this.token },
+      transports: ['websocket', 'polling'],
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 10000,
+    });
+    this.socket = socket;
+
+    socket.on('connect', () => {
+      this.retries = 0;
+      const first = !this.everConnected;
+      this.everConnected = true;
+      this.onConnState('live');
+      socket.timeout(5000).emit('subscribe', { communityId: this.communityId }, (timeoutErr, ack) => {
+        if (!timeoutErr && ack && ack.ok === false) {
+          this.onConnState('error', ack.error || 'subscribe refused');
+          return;
+        }
+        // Close the gap between the snapshot and the subscription (and catch up after a reconnect).
+        this.onResync(first);
+      });
+    });
+
+    socket.on('disconnect', (reason) => {
+      // "io server disconnect" means the server dropped us on purpose: socket.io won't retry itself
+      if (reason === 'io server disconnect') {
+        this.onConnState('reconnecting', reason);
+        this.retryLater(socket);
+      } else if (reason !== 'io client disconnect') {
+        this.onConnState('reconnecting', reason);
+      }
+    });
+
+    socket.on('connect_error', (err) => {
+      this.onConnState('error', (err && (err.message || String(err))) || 'connect_error');
+      // A refusal by the server's middleware (e.g. a bad token) is not retried by socket.io itself
+      // (socket.active === false): retry with back-off. An expired token is handled by the page,
+      // which checks the token over REST and goes back to login (stop() ends the retries).
+      if (!socket.active) this.retryLater(socket);
+    });
+
+    socket.on('device.state', (ev) => {
+      if (!ev || ev.communityId !== this.communityId) return;
+      if (!this.store.applyState(ev)) this.onUnknownDevice(ev.deviceId);
+    });
+
+    socket.on('device.status', (ev) => {
+      if (!ev || ev.communityId !== this.communityId) return;
+      if (!this.store.applyStatus(ev)) this.onUnknownDevice(ev.deviceId);
+    });
+  }
+
+  retryLater(socket) {
+    clearTimeout(this.retryTimer);
+    this.retries = (this.retries || 0) + 1;
+    const delay = Math.min(15000, 1000 * 2 ** Math.min(this.retries - 1, 4)) * (0.8 + Math.random() * 0.4);
+    this.retryTimer = setTimeout(() => {
+      if (this.socket === socket && !socket.connected) socket.connect();
+    }, delay);
+  }
+
+  stop() {
+    clearTimeout(this.retryTimer);
+    if (this.socket) {
+      const s = this.socket;
+      this.socket = null;
+      s.removeAllListeners();
+      s.disconnect();
+    }
+  }
+}
+
+/** Load the community snapshot into the store. */
+export async function loadSnapshot(store, communityId, signal) {
+  const list = await api.communityLive(communityId, { signal });
+  store.reset(Array.isArray(list) ? list : []);
+  return list;
+}
