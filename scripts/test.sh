@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite. Installs npm packages if node_modules is missing and the system
+# packages the integration tests need (scripts/install-system-deps.sh --for test), then runs the
+# jest "unit" project and the "integration" project (in band; its global set-up starts the run's
+# own Redis, InfluxDB, PostgreSQL and Mosquitto on private ports and stops them afterwards).
+# Exits non-zero if anything fails. Extra arguments go to both jest runs.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+log() { printf '[test] %s\n' "$*" >&2; }
+
+if [[ ! -d node_modules ]]; then
+  log "node_modules is missing: running npm ci"
+  bash scripts/npm-ci.sh
+fi
+
+bash scripts/install-system-deps.sh --for test
+
+JEST=(node node_modules/jest/bin/jest.js)
+[[ -f node_modules/jest/bin/jest.js ]] || JEST=(npx --no-install jest)
+CI_FLAGS=()
+[[ -n "${CI:-}" ]] && CI_FLAGS+=(--ci)
+
+rc=0
+log "unit tests"
+"${JEST[@]}" "${CI_FLAGS[@]}" --selectProjects unit --passWithNoTests "$@" || rc=$?
+log "integration tests"
+"${JEST[@]}" "${CI_FLAGS[@]}" --selectProjects integration --runInBand --passWithNoTests "$@" || rc=$?
+
+if [[ $rc -ne 0 ]]; then
+  log "FAILED (exit $rc)"
+else
+  log "all tests passed"
+fi
+exit "$rc"

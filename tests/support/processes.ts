@@ -1,0 +1,119 @@
+import { existsSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { latestServicesFile, tmpStateDir, type TestRunRecord } from './test-services';
+
+/** Helpers shared by global-setup and global-teardown: process checks, stopping, stale runs. */
+
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Is `pid` alive and running a program whose command line contains `match`? (Guards pid reuse.) */
+export function pidRuns(pid: number, match: string): boolean {
+  if (!pidAlive(pid)) return false;
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    if (cmd.trim() === '') return false; // zombie
+    return cmd.includes(match);
+  } catch {
+    return true; // no /proc: trust kill(0)
+  }
+}
+
+/** Bounded wait for a pid to disappear. */
+export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!pidAlive(pid) || isZombie(pid)) return true;
+    await delay(50);
+  }
+  return !pidAlive(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Stops the given processes: their stop signal, then SIGKILL after `graceMs`. */
+export async function stopProcesses(procs: TestRunRecord['processes'], graceMs = 5000): Promise<void> {
+  await Promise.all(
+    procs.map(async (p) => {
+      if (!pidRuns(p.pid, p.match)) return;
+      try {
+        process.kill(p.pid, p.stopSignal);
+      } catch {
+        return;
+      }
+      if (!(await waitForExit(p.pid, graceMs))) {
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+        await waitForExit(p.pid, 2000);
+      }
+    }),
+  );
+}
+
+export function runRecordFile(ownerPid: number): string {
+  return join(tmpStateDir, `test-run-${ownerPid}.json`);
+}
+
+/** Stops a run's services, removes its temporary directory and its records. */
+export async function cleanUpRun(record: TestRunRecord, file: string): Promise<void> {
+  await stopProcesses(record.processes);
+  if (record.dir && record.dir.includes('spp-test-')) {
+    rmSync(record.dir, { recursive: true, force: true, maxRetries: 3 });
+  }
+  safeUnlink(file);
+  try {
+    const latest = JSON.parse(readFileSync(latestServicesFile, 'utf8')) as TestRunRecord;
+    if (latest.ownerPid === record.ownerPid) safeUnlink(latestServicesFile);
+  } catch {
+    /* no latest file */
+  }
+}
+
+/**
+ * Earlier runs that crashed (jest killed, machine suspended…) leave their services running.
+ * A run whose owning jest process is gone is stale: stop its processes and delete its files.
+ * Runs whose owner is alive (a concurrent `npm test`) are left alone.
+ */
+export async function cleanUpStaleRuns(log: (msg: string) => void): Promise<void> {
+  if (!existsSync(tmpStateDir)) return;
+  for (const name of readdirSync(tmpStateDir)) {
+    if (!/^test-run-\d+\.json$/.test(name)) continue;
+    const file = join(tmpStateDir, name);
+    let record: TestRunRecord;
+    try {
+      record = JSON.parse(readFileSync(file, 'utf8')) as TestRunRecord;
+    } catch {
+      safeUnlink(file);
+      continue;
+    }
+    if (record.ownerPid !== process.pid && pidRuns(record.ownerPid, 'node')) continue;
+    const alive = record.processes.filter((p) => pidRuns(p.pid, p.match));
+    log(`cleaning up a stale test run (jest pid ${record.ownerPid}): ${alive.map((p) => `${p.name} ${p.pid}`).join(', ') || 'no live processes'}`);
+    await cleanUpRun(record, file);
+  }
+}
+
+function safeUnlink(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    /* already gone */
+  }
+}
