@@ -73,7 +73,8 @@ export class AppModule {
       { provide: PLATFORM_CONFIG, useValue: config },
       ...repositories,
       ...services,
-      // Without the api role the gateway class is still injectable, but no socket.io server exists.
+      // Present in every process: without the api role it has no clients of its own, and its
+      // broadcasts reach the api processes through the Redis adapter.
       WebsocketRepository,
       { provide: APP_PIPE, useClass: ZodValidationPipe },
       { provide: APP_FILTER, useClass: ErrorFilter },

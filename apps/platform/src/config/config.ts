@@ -58,6 +58,12 @@ const envSchema = z
     MQTT_WS_PORT: port(8083),
     /** Shared-subscription group used against an external broker so several processes split the load. */
     MQTT_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_-]+$/).default('spp-platform'),
+    /**
+     * A stable client id for this process on an external broker. Set, the session is persistent:
+     * messages of the process's share that arrive while it restarts wait for it at the broker.
+     */
+    MQTT_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+    MQTT_SESSION_EXPIRY_S: positiveInt(3600),
     MQTT_USERNAME: z.string().optional(),
     MQTT_PASSWORD: z.string().optional(),
     /** Per-device publish budget on the embedded broker, messages per second (burst = 2 s worth). */
@@ -131,6 +137,8 @@ export interface PlatformConfig {
   http: { port: number; host: string };
   mqtt: {
     externalUrl?: string;
+    clientId?: string;
+    sessionExpiryS: number;
     username?: string;
     password?: string;
     shareGroup: string;
@@ -174,6 +182,8 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
     http: { port: e.HTTP_PORT, host: e.HTTP_HOST },
     mqtt: {
       externalUrl: e.MQTT_URL,
+      clientId: e.MQTT_CLIENT_ID,
+      sessionExpiryS: e.MQTT_SESSION_EXPIRY_S,
       username: e.MQTT_USERNAME,
       password: e.MQTT_PASSWORD,
       shareGroup: e.MQTT_SHARE_GROUP,

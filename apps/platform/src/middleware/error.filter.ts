@@ -35,9 +35,23 @@ export class ErrorFilter implements ExceptionFilter {
       });
       return;
     }
+    const clientError = asClientError(exception);
+    if (clientError) {
+      response.status(clientError.status).json({ statusCode: clientError.status, error: httpErrorName(clientError.status), message: clientError.message });
+      return;
+    }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     response.status(500).json({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
   }
+}
+
+/** Errors of Express' body parser (http-errors): a body too large or not JSON is the client's error. */
+function asClientError(exception: unknown): { status: number; message: string } | undefined {
+  const e = exception as { status?: unknown; expose?: unknown; message?: unknown };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true) {
+    return { status: e.status, message: String(e.message) };
+  }
+  return undefined;
 }
 
 function httpErrorName(status: number): string {

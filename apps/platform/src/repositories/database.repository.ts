@@ -52,3 +52,8 @@ export class DatabaseRepository implements OnApplicationShutdown {
     await this.db.destroy();
   }
 }
+
+/** PostgreSQL's unique_violation: a concurrent writer got there first. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === '23505';
+}

@@ -30,12 +30,17 @@ export class ExternalMqttRepository {
   async start(onMessage: ((topic: string, payload: Buffer) => Promise<void> | undefined) | undefined): Promise<void> {
     const url = this.config.mqtt.externalUrl;
     if (!url) throw new Error('MQTT_URL is not set');
+    const persistent = this.config.mqtt.clientId !== undefined;
     const client = mqtt.connect(url, {
-      clientId: `spp-platform-${this.crypto.randomId(6)}`,
+      clientId: this.config.mqtt.clientId ?? `spp-platform-${this.crypto.randomId(6)}`,
       username: this.config.mqtt.username,
       password: this.config.mqtt.password,
       protocolVersion: 5,
-      clean: true,
+      // With MQTT_CLIENT_ID the broker keeps this process's subscriptions and queued messages
+      // across a restart; without it a stopping process's unacknowledged share is lost to the
+      // broker's clean-session rules (Mosquitto does not hand it to another group member).
+      clean: !persistent,
+      properties: persistent ? { sessionExpiryInterval: this.config.mqtt.sessionExpiryS } : undefined,
       reconnectPeriod: 2000,
       connectTimeout: 10_000,
     });

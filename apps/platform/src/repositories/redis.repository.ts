@@ -4,19 +4,49 @@ import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 
 export interface StoredLiveState {
-  state: Record<string, unknown> | null;
+  /** Flat state fields ("floor", "flags.fire", …), see domain/live-state.ts. */
+  fields: Record<string, unknown>;
   ts: number | null;
   online: boolean;
   statusTs: number | null;
   lastSeen: number | null;
 }
 
-export interface LiveStateWrite {
+export interface LiveFieldsWrite {
   deviceId: string;
-  state?: Record<string, unknown>;
-  ts?: number;
+  /** path → [JSON value, ts of the message that set it] */
+  changes: Map<string, [string, number]>;
   lastSeen?: number;
 }
+
+/**
+ * Merges state fields into a device's hash, per field newest-wins by message time, so platform
+ * processes that each see a share of a device's messages agree. Returns the whole hash.
+ * KEYS: device hash, last-seen sorted set. ARGV: lastSeen|'', deviceId, then path, json, ts triples.
+ */
+const MERGE_FIELDS_LUA = `
+local key = KEYS[1]
+if ARGV[1] ~= '' then
+  redis.call('HSET', key, 'lastSeen', ARGV[1])
+  redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+end
+local stored = redis.call('HGET', key, 'ts')
+local newest, newestText = tonumber(stored or '0'), stored
+for i = 3, #ARGV, 3 do
+  local current = redis.call('HGET', key, 't:' .. ARGV[i])
+  local ts = tonumber(ARGV[i + 2])
+  if (not current) or ts >= tonumber(current) then
+    redis.call('HSET', key, 'v:' .. ARGV[i], ARGV[i + 1], 't:' .. ARGV[i], ARGV[i + 2])
+    if ts > newest then newest, newestText = ts, ARGV[i + 2] end
+  end
+end
+if newestText then redis.call('HSET', key, 'ts', newestText) end
+return redis.call('HGETALL', key)
+`;
+
+type RedisWithMerge = Redis & {
+  mergeDeviceFields(deviceKey: string, lastSeenKey: string, ...args: string[]): Promise<string[]>;
+};
 
 export interface DeadLetter {
   ts: number;
@@ -38,6 +68,7 @@ export class RedisRepository implements OnApplicationShutdown {
     this.client = new Redis(config.redis.url, { maxRetriesPerRequest: null, lazyConnect: false });
     // Errors surface through /health and failing commands; without a listener ioredis would log each retry.
     this.client.on('error', () => undefined);
+    this.client.defineCommand('mergeDeviceFields', { numberOfKeys: 2, lua: MERGE_FIELDS_LUA });
   }
 
   /** A separate connection, e.g. for BullMQ or blocking calls. */
@@ -55,19 +86,23 @@ export class RedisRepository implements OnApplicationShutdown {
     await this.client.ping();
   }
 
-  /** Writes many devices' latest state in one round trip. */
-  async writeLiveStates(writes: LiveStateWrite[]): Promise<void> {
-    if (writes.length === 0) return;
-    const pipeline = this.client.pipeline();
+  /** Merges many devices' changed fields in one round trip; returns each device's merged hash. */
+  async mergeLiveFields(writes: LiveFieldsWrite[]): Promise<Map<string, StoredLiveState>> {
+    const merged = new Map<string, StoredLiveState>();
+    if (writes.length === 0) return merged;
+    const pipeline = this.client.pipeline() as unknown as RedisWithMerge & { exec(): Promise<Array<[Error | null, unknown]>> };
     for (const w of writes) {
-      const fields: Record<string, string> = {};
-      if (w.state) fields.state = JSON.stringify(w.state);
-      if (w.ts !== undefined) fields.ts = String(w.ts);
-      if (w.lastSeen !== undefined) fields.lastSeen = String(w.lastSeen);
-      pipeline.hset(this.key('device', w.deviceId), fields);
-      if (w.lastSeen !== undefined) pipeline.zadd(this.key('last-seen'), w.lastSeen, w.deviceId);
+      const args: string[] = [w.lastSeen === undefined ? '' : String(w.lastSeen), w.deviceId];
+      for (const [path, [json, ts]] of w.changes) args.push(path, json, String(ts));
+      void pipeline.mergeDeviceFields(this.key('device', w.deviceId), this.key('last-seen'), ...args);
     }
-    await pipeline.exec();
+    const replies = (await pipeline.exec()) ?? [];
+    writes.forEach((w, i) => {
+      const [error, reply] = replies[i] ?? [];
+      if (error) throw error;
+      merged.set(w.deviceId, parseDeviceHash(pairsToObject(reply as string[])));
+    });
+    return merged;
   }
 
   async setOnline(deviceId: string, online: boolean, ts: number): Promise<void> {
@@ -83,14 +118,7 @@ export class RedisRepository implements OnApplicationShutdown {
     deviceIds.forEach((id, i) => {
       const [err, hash] = replies[i] ?? [];
       if (err) throw err;
-      const h = (hash ?? {}) as Record<string, string>;
-      result.set(id, {
-        state: h.state ? (JSON.parse(h.state) as Record<string, unknown>) : null,
-        ts: h.ts ? Number(h.ts) : null,
-        online: h.online === '1',
-        statusTs: h.statusTs ? Number(h.statusTs) : null,
-        lastSeen: h.lastSeen ? Number(h.lastSeen) : null,
-      });
+      result.set(id, parseDeviceHash((hash ?? {}) as Record<string, string>));
     });
     return result;
   }
@@ -126,4 +154,22 @@ export class RedisRepository implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.client.quit().catch(() => this.client.disconnect());
   }
+}
+
+function pairsToObject(pairs: string[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i < pairs.length; i += 2) hash[pairs[i]] = pairs[i + 1];
+  return hash;
+}
+
+function parseDeviceHash(h: Record<string, string>): StoredLiveState {
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(h)) if (name.startsWith('v:')) fields[name.slice(2)] = JSON.parse(value);
+  return {
+    fields,
+    ts: h.ts ? Number(h.ts) : null,
+    online: h.online === '1',
+    statusTs: h.statusTs ? Number(h.statusTs) : null,
+    lastSeen: h.lastSeen ? Number(h.lastSeen) : null,
+  };
 }

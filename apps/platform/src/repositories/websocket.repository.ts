@@ -1,4 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type Redis from 'ioredis';
 import {
   OnGatewayConnection,
   OnGatewayDisconnect,
@@ -12,6 +14,7 @@ import {
 import type { Server, Socket } from 'socket.io';
 import type { ServerToClientEvents } from '@app/contracts';
 import { MetricsRepository } from './metrics.repository';
+import { RedisRepository } from './redis.repository';
 
 export const communityRoom = (communityId: string) => `community:${communityId}`;
 
@@ -28,16 +31,27 @@ type Subscribe = (session: SocketSession, body: unknown) => Promise<string>;
 /**
  * The socket.io gateway, wrapped as the one class that touches socket.io. The token is checked
  * at the handshake; each connection joins the rooms of the communities its user may see.
+ * Broadcasts go through Redis (socket.io's Redis adapter), so a browser connected to any
+ * platform process sees updates ingested by every other (a process without the api role has a
+ * server with no clients of its own, and its broadcasts reach the others through Redis).
  */
 @WebSocketGateway({ cors: { origin: true }, transports: ['websocket', 'polling'] })
 @Injectable()
-export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
   private readonly logger = new Logger(WebsocketRepository.name);
   @WebSocketServer() private server?: Server<Record<string, never>, ServerToClientEvents>;
   private authenticate?: Authenticate;
   private subscribe?: Subscribe;
+  private readonly redisConnections: Redis[] = [];
 
-  constructor(private readonly metrics: MetricsRepository) {}
+  constructor(
+    private readonly metrics: MetricsRepository,
+    private readonly redis: RedisRepository,
+  ) {}
+
+  private get channelKey(): string {
+    return this.redis.key('socket.io');
+  }
 
   setHandlers(handlers: { authenticate: Authenticate; subscribe: Subscribe }): void {
     this.authenticate = handlers.authenticate;
@@ -45,6 +59,10 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
   }
 
   afterInit(server: Server): void {
+    const pub = this.redis.duplicate();
+    const sub = this.redis.duplicate();
+    this.redisConnections.push(pub, sub);
+    server.adapter(createAdapter(pub, sub, { key: this.channelKey }));
     server.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: string } | undefined)?.token;
       if (!this.authenticate) return next(new Error('not ready'));
@@ -82,17 +100,11 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
   }
 
   emitToCommunity<E extends keyof ServerToClientEvents>(communityId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
-    if (!this.server) return;
-    this.server.to(communityRoom(communityId)).emit(event, ...args);
+    this.server?.to(communityRoom(communityId)).emit(event, ...args);
   }
 
-  get ready(): boolean {
-    return this.server !== undefined;
-  }
-
-  async close(): Promise<void> {
-    if (!this.server) return;
-    this.logger.log('closing socket.io');
-    this.server.disconnectSockets(true);
+  async onApplicationShutdown(): Promise<void> {
+    this.server?.disconnectSockets(true);
+    for (const connection of this.redisConnections) connection.disconnect();
   }
 }

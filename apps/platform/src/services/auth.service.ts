@@ -7,6 +7,7 @@ import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CommunityRepository } from '../repositories/community.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
+import { isUniqueViolation } from '../repositories/database.repository';
 import { UserRepository, type UserRow } from '../repositories/user.repository';
 import type { AuthUser } from './auth-user';
 
@@ -47,12 +48,18 @@ export class AuthService {
       // Printed once, on purpose: it is the only way to learn the generated password.
       this.logger.warn(`Created administrator "${this.config.auth.adminUsername}" with generated password: ${password}`);
     }
-    await this.createUser(null, {
-      username: this.config.auth.adminUsername,
-      password,
-      role: 'platform_admin',
-      scope: { level: 'platform' },
-    });
+    try {
+      await this.createUser(null, {
+        username: this.config.auth.adminUsername,
+        password,
+        role: 'platform_admin',
+        scope: { level: 'platform' },
+      });
+    } catch (error) {
+      // Several processes starting at once on one database: another one created it first.
+      if (error instanceof ConflictException) return;
+      throw error;
+    }
   }
 
   async login(username: string, password: string): Promise<{ accessToken: string }> {
@@ -103,7 +110,8 @@ export class AuthService {
       }
     }
     if (await this.users.findByUsername(input.username)) throw new ConflictException(`username ${input.username} is taken`);
-    const row = await this.users.insert(
+    const row = await this.users
+      .insert(
       {
         username: input.username,
         password_hash: await this.crypto.hash(input.password),
@@ -113,8 +121,12 @@ export class AuthService {
         scope_street: scope.level === 'street' ? scope.street : null,
         scope_district: scope.level === 'street' || scope.level === 'district' ? scope.district : null,
       },
-      scope.level === 'community' ? scope.communityIds : [],
-    );
+        scope.level === 'community' ? scope.communityIds : [],
+      )
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error)) throw new ConflictException(`username ${input.username} is taken`);
+        throw error;
+      });
     await this.audit.record({
       actorId: actor?.id ?? null,
       action: 'user.created',

@@ -4,6 +4,7 @@ import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CommunityRepository } from '../repositories/community.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
+import { isUniqueViolation } from '../repositories/database.repository';
 import { DeviceRepository, type DeviceRow } from '../repositories/device.repository';
 import { AccessService } from './access.service';
 import { deviceManagerRoles, type AuthUser } from './auth-user';
@@ -45,7 +46,8 @@ export class DeviceService {
     const id = input.id ?? `${input.kind}-${this.crypto.randomId(6)}`;
     if (await this.devices.findById(id)) throw new ConflictException(`device id ${id} is taken`);
     const secret = this.crypto.newSecret();
-    const row = await this.devices.insert({
+    const row = await this.devices
+      .insert({
       id,
       community_id: input.communityId,
       kind: input.kind,
@@ -53,8 +55,12 @@ export class DeviceService {
       name: input.name,
       location: input.location ?? null,
       building_id: input.buildingId ?? null,
-      secret_hash: await this.crypto.hash(secret, 'device-secret'),
-    });
+        secret_hash: await this.crypto.hash(secret, 'device-secret'),
+      })
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error)) throw new ConflictException(`device id ${id} is taken`);
+        throw error;
+      });
     await this.directory.announceChange(id);
     await this.audit.record({ actorId: user.id, action: 'device.provisioned', subjectType: 'device', subjectId: id, detail: { kind: row.kind, communityId: row.community_id } });
     return { ...mapDevice(row), secret };

@@ -4,7 +4,7 @@ import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { parseDeviceMessage, type RejectReason } from '../domain/device-message';
 import { PointClock, eventPoint, readingPoint } from '../domain/influx-points';
-import { applyEvent, applyReading } from '../domain/live-state';
+import { eventChanges, readingChanges } from '../domain/live-state';
 import { ClockRepository } from '../repositories/clock.repository';
 import { InfluxRepository } from '../repositories/influx.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
@@ -89,7 +89,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
         const points = message.readings.map(({ reading, ts }) => readingPoint(device, reading, this.pointClock.timestamp(deviceId, ts)));
         this.influx.enqueue(points);
         for (const { reading, ts } of message.readings) {
-          this.liveState.update(device, ts, (state) => applyReading(device.kind, state, reading));
+          this.liveState.update(device, ts, readingChanges(reading));
         }
         break;
       }
@@ -97,7 +97,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
         if (!message.event) return;
         const { event, ts } = message.event;
         this.influx.enqueue([eventPoint(device, event, this.pointClock.timestamp(deviceId, ts))]);
-        this.liveState.update(device, ts, (state) => applyEvent(device.kind, state, event, ts));
+        this.liveState.update(device, ts, eventChanges(device.kind, event, ts));
         break;
       }
       case 'status':
@@ -111,7 +111,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
         break;
     }
     this.metrics.ingestMessages.inc({ kind: device.kind, channel });
-    this.liveState.seen(deviceId, now);
+    this.liveState.seen(device, now);
     this.presence.report(deviceId, true, 'message');
   }
 

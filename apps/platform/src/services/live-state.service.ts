@@ -2,15 +2,24 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import type { DeviceKind } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
-import type { LiveState } from '../domain/live-state';
+import { stateFromFields, type FieldChanges, type LiveState } from '../domain/live-state';
 import { MetricsRepository } from '../repositories/metrics.repository';
-import { RedisRepository, type LiveStateWrite } from '../repositories/redis.repository';
+import { RedisRepository, type LiveFieldsWrite } from '../repositories/redis.repository';
 import { WebsocketRepository } from '../repositories/websocket.repository';
 import type { DeviceProfile } from './device-directory.service';
 
 const REDIS_FLUSH_MS = 100;
+/** Changes kept while Redis is unreachable, per process; beyond it the oldest devices' changes go. */
+const MAX_PENDING_DEVICES = 200_000;
 
-interface Entry {
+interface Pending {
+  communityId: string;
+  kind: DeviceKind;
+  changes: Map<string, [string, number]>;
+  lastSeen?: number;
+}
+
+interface Merged {
   communityId: string;
   kind: DeviceKind;
   state: LiveState;
@@ -18,17 +27,15 @@ interface Entry {
 }
 
 /**
- * Keeps each device's latest state: in memory for merging, in Redis for every process and the
- * REST API (written in batches every 100 ms), and pushed to dashboards, coalesced per device so a
- * busy device sends at most one update per LIVE_UPDATE_INTERVAL_MS.
+ * Each device's latest state. Changed fields are merged into Redis every 100 ms, field by field
+ * with the newest message winning (so several ingest processes agree), and the merged state that
+ * Redis returns is pushed to dashboards, at most once per device per LIVE_UPDATE_INTERVAL_MS.
  */
 @Injectable()
 export class LiveStateService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(LiveStateService.name);
-  private readonly entries = new Map<string, Entry>();
-  private readonly dirtyState = new Set<string>();
-  private readonly seenAt = new Map<string, number>();
-  private readonly unsentToBrowsers = new Set<string>();
+  private pending = new Map<string, Pending>();
+  private readonly toPush = new Map<string, Merged>();
   private redisTimer?: NodeJS.Timeout;
   private socketTimer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
@@ -51,64 +58,77 @@ export class LiveStateService implements OnModuleInit, OnApplicationShutdown {
     await this.flush();
   }
 
-  /** Applies a change to a device's state; `ts` is the reading's time. Older readings (backfill) do not overwrite newer state. */
-  update(device: DeviceProfile, ts: number, change: (state: LiveState) => LiveState): void {
-    let entry = this.entries.get(device.id);
-    if (!entry) {
-      entry = { communityId: device.communityId, kind: device.kind, state: {}, ts: 0 };
-      this.entries.set(device.id, entry);
+  /** Records the fields a message set; `ts` is the message's time. */
+  update(device: DeviceProfile, ts: number, changes: FieldChanges): void {
+    const entry = this.entry(device);
+    for (const [path, value] of Object.entries(changes)) {
+      const previous = entry.changes.get(path);
+      if (!previous || ts >= previous[1]) entry.changes.set(path, [JSON.stringify(value), ts]);
     }
-    if (ts < entry.ts) return;
-    entry.state = change(entry.state);
-    entry.ts = ts;
-    this.dirtyState.add(device.id);
-    this.unsentToBrowsers.add(device.id);
   }
 
   /** Records that a device was heard from (drives the heartbeat time-out). */
-  seen(deviceId: string, at: number): void {
-    this.seenAt.set(deviceId, at);
+  seen(device: DeviceProfile, at: number): void {
+    this.entry(device).lastSeen = at;
+  }
+
+  private entry(device: DeviceProfile): Pending {
+    let entry = this.pending.get(device.id);
+    if (!entry) {
+      entry = { communityId: device.communityId, kind: device.kind, changes: new Map() };
+      this.pending.set(device.id, entry);
+    }
+    return entry;
   }
 
   async flush(): Promise<void> {
     if (this.flushing) return this.flushing;
-    if (this.dirtyState.size === 0 && this.seenAt.size === 0) return;
-    const writes: LiveStateWrite[] = [];
-    for (const id of this.dirtyState) {
-      const e = this.entries.get(id)!;
-      writes.push({ deviceId: id, state: e.state, ts: e.ts, lastSeen: this.seenAt.get(id) });
-      this.seenAt.delete(id);
-    }
-    for (const [id, at] of this.seenAt) writes.push({ deviceId: id, lastSeen: at });
-    this.dirtyState.clear();
-    this.seenAt.clear();
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    const writes: LiveFieldsWrite[] = [...batch].map(([deviceId, p]) => ({ deviceId, changes: p.changes, lastSeen: p.lastSeen }));
     this.metrics.liveStatePending.set(writes.length);
     this.flushing = this.redis
-      .writeLiveStates(writes)
+      .mergeLiveFields(writes)
+      .then((merged) => {
+        for (const [deviceId, stored] of merged) {
+          const p = batch.get(deviceId)!;
+          if (p.changes.size === 0) continue;
+          this.toPush.set(deviceId, { communityId: p.communityId, kind: p.kind, state: stateFromFields(stored.fields), ts: stored.ts ?? 0 });
+        }
+      })
       .catch((error: Error) => {
-        // Live state is a cache of the newest reading: the next reading rewrites it, so log and go on.
-        this.logger.warn(`live state not written to Redis: ${error.message}`);
+        this.logger.warn(`live state not written to Redis, will retry: ${error.message}`);
+        this.requeue(batch);
       })
       .finally(() => {
         this.flushing = undefined;
-        this.metrics.liveStatePending.set(0);
+        this.metrics.liveStatePending.set(this.pending.size);
       });
     return this.flushing;
   }
 
-  private pushToBrowsers(): void {
-    if (this.unsentToBrowsers.size === 0) return;
-    for (const id of this.unsentToBrowsers) {
-      const e = this.entries.get(id);
-      if (!e) continue;
-      this.websocket.emitToCommunity(e.communityId, 'device.state', {
-        deviceId: id,
-        communityId: e.communityId,
-        kind: e.kind,
-        state: e.state,
-        ts: e.ts,
-      });
+  /** Puts a failed batch back under newer changes, keeping the total bounded. */
+  private requeue(batch: Map<string, Pending>): void {
+    for (const [deviceId, old] of batch) {
+      const newer = this.pending.get(deviceId);
+      if (!newer) {
+        this.pending.set(deviceId, old);
+        continue;
+      }
+      for (const [path, change] of old.changes) if (!newer.changes.has(path)) newer.changes.set(path, change);
+      newer.lastSeen ??= old.lastSeen;
     }
-    this.unsentToBrowsers.clear();
+    for (const deviceId of this.pending.keys()) {
+      if (this.pending.size <= MAX_PENDING_DEVICES) break;
+      this.pending.delete(deviceId);
+    }
+  }
+
+  private pushToBrowsers(): void {
+    for (const [deviceId, m] of this.toPush) {
+      this.websocket.emitToCommunity(m.communityId, 'device.state', { deviceId, communityId: m.communityId, kind: m.kind, state: m.state, ts: m.ts });
+    }
+    this.toPush.clear();
   }
 }

@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable, OnModuleInit } from '@nestjs/common';
 import { subscribeRequestSchema, type TelemetryQuery } from '@app/contracts';
+import { stateFromFields } from '../domain/live-state';
 import { DeviceRepository } from '../repositories/device.repository';
 import { InfluxRepository, durationMs } from '../repositories/influx.repository';
 import { RedisRepository } from '../repositories/redis.repository';
@@ -57,7 +58,7 @@ export class TelemetryService implements OnModuleInit {
         location: d.location,
         disabled: d.disabled,
         online: s?.online ?? false,
-        state: s?.state ?? null,
+        state: s && s.ts !== null ? stateFromFields(s.fields) : null,
         ts: s?.ts ?? null,
         lastSeen: s?.lastSeen ?? null,
       };

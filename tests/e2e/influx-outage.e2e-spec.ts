@@ -1,0 +1,183 @@
+/**
+ * Telemetry is not lost while InfluxDB is unreachable: this file runs an InfluxDB of its own
+ * (temporary directory, free ports, configured like the run's shared one), stops it while a
+ * device publishes, checks the platform buffers the points (spp_influx_points_pending) and
+ * reports InfluxDB in /health, then starts it again and waits until every point is stored.
+ */
+import '../support/native-pglite'; // first: before anything loads PGlite
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
+import { publishJson, startTestPlatform, waitForInfluxRows, type ProvisionedDevice, type TestPlatform } from '../support/platform';
+import { nextEvent, waitFor } from '../support/wait';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen({ port: 0, host: '127.0.0.1' }, () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** An influxd of this test's own; start() and stop() can be called repeatedly on the same data. */
+class OwnInflux {
+  private child?: ChildProcess;
+  readonly dir = mkdtempSync(join(tmpdir(), 'spp-influx-outage-'));
+  private readonly conf = join(this.dir, 'influxdb.conf');
+  private readonly log = join(this.dir, 'influxd.log');
+
+  constructor(
+    readonly port: number,
+    rpcPort: number,
+  ) {
+    for (const d of ['meta', 'data', 'wal']) mkdirSync(join(this.dir, d), { recursive: true });
+    writeFileSync(
+      this.conf,
+      `reporting-disabled = true
+bind-address = "127.0.0.1:${rpcPort}"
+[meta]
+  dir = "${this.dir}/meta"
+  logging-enabled = false
+[data]
+  dir = "${this.dir}/data"
+  wal-dir = "${this.dir}/wal"
+  query-log-enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:${port}"
+  log-enabled = false
+[logging]
+  level = "warn"
+[continuous_queries]
+  enabled = false
+`,
+    );
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async ping(): Promise<boolean> {
+    return fetch(`${this.url}/ping`, { signal: AbortSignal.timeout(500) }).then(
+      (r) => r.status === 204,
+      () => false,
+    );
+  }
+
+  async start(): Promise<void> {
+    const bin = spawnSync('bash', ['-c', 'command -v influxd'], { encoding: 'utf8' }).stdout.trim() || '/usr/bin/influxd';
+    const fd = openSync(this.log, 'a');
+    const child = spawn(bin, ['run', '-config', this.conf], { stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    this.child = child;
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`influxd exited: ${readFileSync(this.log, 'utf8').slice(-2000)}`);
+        return this.ping();
+      },
+      { timeoutMs: 20_000, intervalMs: 100, message: 'own influxd ready' },
+    );
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = nextEvent(child, 'exit', 10_000);
+    child.kill('SIGTERM');
+    await exited.catch(async () => {
+      child.kill('SIGKILL');
+      await nextEvent(child, 'exit', 5000);
+    });
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
+describe('InfluxDB outage', () => {
+  const N = 25;
+  let influx: OwnInflux;
+  let tp: TestPlatform;
+  let device: ProvisionedDevice;
+  let client: MqttClient;
+
+  beforeAll(async () => {
+    const [port, rpc] = [await freePort(), await freePort()];
+    influx = new OwnInflux(port, rpc);
+    await influx.start();
+    const dbName = `outage_${Date.now().toString(36)}`;
+    tp = await startTestPlatform({
+      influx: { url: `${influx.url}/${dbName}`, name: dbName, drop: async () => undefined },
+    });
+    const community = await tp.createCommunity();
+    device = await tp.provisionDevice(community.id, 'fire', { subtype: 'sprinkler_pressure', id: `outage-${Date.now().toString(36)}` });
+    client = await tp.connectDevice(device);
+  });
+
+  afterAll(async () => {
+    await tp?.close();
+    await influx?.remove();
+  });
+
+  it('stores readings while InfluxDB is up (baseline)', async () => {
+    // The platform prepares the database in the background: wait for the retention policy it makes.
+    await waitFor(async () => (await tp.influxRows('SHOW RETENTION POLICIES')).some((r) => r.name === 'raw' && r.default), {
+      timeoutMs: 10_000,
+      message: 'platform prepared its InfluxDB database',
+    });
+    await publishJson(client, `v1/devices/${device.id}/telemetry`, { value: -1 });
+    await waitForInfluxRows(tp, `SELECT "value" FROM "fire" WHERE "device_id" = '${device.id}'`, 1);
+    await waitFor(async () => (await tp.metric('spp_influx_points_pending')) === 0, { timeoutMs: 5000, message: 'nothing pending' });
+    expect(await tp.metric('spp_influx_write_failures_total')).toBe(0);
+  });
+
+  it('keeps every point while InfluxDB is down, reports it in /health, and writes them all once it is back', async () => {
+    await influx.stop();
+    expect(await influx.ping()).toBe(false);
+
+    const base = Date.now();
+    for (let i = 0; i < N; i++) {
+      await publishJson(client, `v1/devices/${device.id}/telemetry`, { ts: base + i * 10, value: i });
+    }
+    // A write was tried and failed, and all N points are still held.
+    await waitFor(async () => (await tp.metric('spp_influx_write_failures_total')) >= 1, { timeoutMs: 10_000, message: 'a failed write' });
+    await waitFor(async () => (await tp.metric('spp_influx_points_pending')) === N, {
+      timeoutMs: 10_000,
+      message: `spp_influx_points_pending = ${N}`,
+    });
+    expect(await tp.metric('spp_influx_points_dropped_total')).toBe(0);
+
+    const health = await tp.api('GET', '/health', undefined, null);
+    expect(health.status).toBe(503);
+    expect(health.body.status).toBe('error');
+    expect(health.body.checks.influx.status).toBe('error');
+    expect(health.body.checks).toMatchObject({ database: { status: 'ok' }, redis: { status: 'ok' }, mqtt: { status: 'ok' } });
+    // Live state does not depend on InfluxDB.
+    const live = await tp.api('GET', `/api/v1/devices/${device.id}/live`);
+    expect(live.body.state.value).toBe(N - 1);
+
+    await influx.start();
+    const rows = await waitForInfluxRows(tp, `SELECT "value" FROM "fire" WHERE "device_id" = '${device.id}' AND time >= ${base}ms ORDER BY time`, N, 45_000);
+    expect(rows.map((r) => r.value)).toEqual(Array.from({ length: N }, (_, i) => i));
+    expect(rows.map((r) => r.time)).toEqual(Array.from({ length: N }, (_, i) => base + i * 10));
+    await waitFor(async () => (await tp.metric('spp_influx_points_pending')) === 0, { timeoutMs: 5000 });
+    await waitFor(async () => (await tp.api('GET', '/health', undefined, null)).status === 200, { timeoutMs: 10_000, message: 'health ok again' });
+    // Exactly once: the baseline point plus N, no duplicates from the retries.
+    const count = await tp.influxRows(`SELECT count("value") FROM "fire" WHERE "device_id" = '${device.id}'`);
+    expect(count[0].count).toBe(N + 1);
+  });
+});
