@@ -9,6 +9,10 @@ import { CommunityController } from './controllers/community.controller';
 import { DeviceController } from './controllers/device.controller';
 import { HealthController } from './controllers/health.controller';
 import { AuthGuard } from './middleware/auth.guard';
+import { alarmsControllers, alarmsProviders } from './modules/alarms';
+import { billingControllers, billingProviders } from './modules/billing';
+import { fundControllers, fundProviders } from './modules/fund';
+import { parkingControllers, parkingProviders } from './modules/parking';
 import { ErrorFilter } from './middleware/error.filter';
 import { AuditRepository } from './repositories/audit.repository';
 import { ClockRepository } from './repositories/clock.repository';
@@ -16,8 +20,10 @@ import { CommunityRepository } from './repositories/community.repository';
 import { CryptoRepository } from './repositories/crypto.repository';
 import { DatabaseRepository } from './repositories/database.repository';
 import { DeviceRepository } from './repositories/device.repository';
+import { EventBusRepository } from './repositories/event-bus.repository';
 import { EmbeddedBrokerRepository } from './repositories/embedded-broker.repository';
 import { ExternalMqttRepository } from './repositories/external-mqtt.repository';
+import { JobRepository } from './repositories/job.repository';
 import { InfluxRepository } from './repositories/influx.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
 import { RedisRepository } from './repositories/redis.repository';
@@ -43,8 +49,10 @@ const repositories = [
   DatabaseRepository,
   DeviceRepository,
   EmbeddedBrokerRepository,
+  EventBusRepository,
   ExternalMqttRepository,
   InfluxRepository,
+  JobRepository,
   MetricsRepository,
   RedisRepository,
   UserRepository,
@@ -73,6 +81,10 @@ export class AppModule {
       { provide: PLATFORM_CONFIG, useValue: config },
       ...repositories,
       ...services,
+      ...alarmsProviders,
+      ...fundProviders,
+      ...parkingProviders,
+      ...billingProviders,
       // Present in every process: without the api role it has no clients of its own, and its
       // broadcasts reach the api processes through the Redis adapter.
       WebsocketRepository,
@@ -83,7 +95,18 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [JwtModule.register({})],
-      controllers: api ? [AuthController, CommunityController, DeviceController, HealthController] : [HealthController],
+      controllers: api
+        ? [
+            AuthController,
+            CommunityController,
+            DeviceController,
+            HealthController,
+            ...alarmsControllers,
+            ...fundControllers,
+            ...parkingControllers,
+            ...billingControllers,
+          ]
+        : [HealthController],
       providers,
     };
   }

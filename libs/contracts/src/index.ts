@@ -3,3 +3,7 @@ export * from './payloads';
 export * from './topics';
 export * from './rest';
 export * from './socket';
+export * from './alarms';
+export * from './fund';
+export * from './parking';
+export * from './billing';

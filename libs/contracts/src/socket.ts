@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import type { AlarmsServerEvents } from './alarms';
+import type { BillingServerEvents } from './billing';
 import { deviceKindSchema } from './device';
+import type { FundServerEvents } from './fund';
+import type { ParkingServerEvents } from './parking';
 
 /** Server → client socket.io events of contract §5. Each carries its communityId. */
 export const deviceStateEventSchema = z.object({
@@ -19,7 +23,7 @@ export const deviceStatusEventSchema = z.object({
 });
 export type DeviceStatusEvent = z.infer<typeof deviceStatusEventSchema>;
 
-export interface ServerToClientEvents {
+export interface ServerToClientEvents extends AlarmsServerEvents, FundServerEvents, ParkingServerEvents, BillingServerEvents {
   'device.state': (event: DeviceStateEvent) => void;
   'device.status': (event: DeviceStatusEvent) => void;
 }

@@ -66,6 +66,12 @@ export class MetricsRepository {
     help: 'Connected socket.io clients',
     registers: [this.registry],
   });
+  readonly queueJobs = new Gauge({
+    name: 'spp_queue_jobs',
+    help: 'BullMQ jobs by queue and state (read at scrape time)',
+    labelNames: ['queue', 'state'] as const,
+    registers: [this.registry],
+  });
   readonly liveStatePending = new Gauge({
     name: 'spp_live_state_pending',
     help: 'Devices whose latest state waits to be written to Redis',

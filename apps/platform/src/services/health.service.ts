@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseRepository } from '../repositories/database.repository';
 import { InfluxRepository } from '../repositories/influx.repository';
+import { JobRepository } from '../repositories/job.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { BrokerService } from './broker.service';
@@ -32,6 +33,7 @@ export class HealthService {
     private readonly influx: InfluxRepository,
     private readonly broker: BrokerService,
     private readonly metrics: MetricsRepository,
+    private readonly jobs: JobRepository,
   ) {}
 
   async check() {
@@ -48,6 +50,13 @@ export class HealthService {
   }
 
   async prometheus(): Promise<{ contentType: string; body: string }> {
+    try {
+      for (const [queue, counts] of Object.entries(await this.jobs.counts())) {
+        for (const [state, n] of Object.entries(counts)) this.metrics.queueJobs.set({ queue, state }, n);
+      }
+    } catch {
+      // Redis unreachable: /health says so; the metrics still answer.
+    }
     return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
   }
 }

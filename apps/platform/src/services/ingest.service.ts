@@ -6,6 +6,7 @@ import { parseDeviceMessage, type RejectReason } from '../domain/device-message'
 import { PointClock, eventPoint, readingPoint } from '../domain/influx-points';
 import { eventChanges, readingChanges } from '../domain/live-state';
 import { ClockRepository } from '../repositories/clock.repository';
+import { EventBusRepository } from '../repositories/event-bus.repository';
 import { InfluxRepository } from '../repositories/influx.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository, type DeadLetter } from '../repositories/redis.repository';
@@ -37,6 +38,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
     private readonly redis: RedisRepository,
     private readonly metrics: MetricsRepository,
     private readonly clock: ClockRepository,
+    private readonly events: EventBusRepository,
   ) {}
 
   onModuleInit(): void {
@@ -90,6 +92,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
         this.influx.enqueue(points);
         for (const { reading, ts } of message.readings) {
           this.liveState.update(device, ts, readingChanges(reading));
+          this.events.emit('device.reading', { device, reading, ts });
         }
         break;
       }
@@ -98,6 +101,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
         const { event, ts } = message.event;
         this.influx.enqueue([eventPoint(device, event, this.pointClock.timestamp(deviceId, ts))]);
         this.liveState.update(device, ts, eventChanges(device.kind, event, ts));
+        this.events.emit('device.event', { device, event, ts });
         break;
       }
       case 'status':
@@ -108,6 +112,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
       case 'commands/ack':
         if (!message.ack) return;
         if (!message.ack.ok) this.logger.warn(`device ${deviceId} failed command ${message.ack.id}: ${message.ack.error ?? 'no reason given'}`);
+        this.events.emit('device.commandAck', { device, ack: message.ack, ts: now });
         break;
     }
     this.metrics.ingestMessages.inc({ kind: device.kind, channel });

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
 import { ClockRepository } from '../repositories/clock.repository';
+import { EventBusRepository } from '../repositories/event-bus.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { WebsocketRepository } from '../repositories/websocket.repository';
 import { DeviceDirectoryService } from './device-directory.service';
@@ -31,6 +32,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     private readonly websocket: WebsocketRepository,
     private readonly directory: DeviceDirectoryService,
     private readonly clock: ClockRepository,
+    private readonly events: EventBusRepository,
   ) {}
 
   /** The embedded broker tells whether a device holds a connection right now. */
@@ -77,6 +79,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     } catch (error) {
       this.logger.warn(`presence of ${deviceId} not written to Redis: ${(error as Error).message}`);
     }
+    this.events.emit('device.presence', { device, online, ts: report.ts });
     this.websocket.emitToCommunity(device.communityId, 'device.status', {
       deviceId,
       communityId: device.communityId,

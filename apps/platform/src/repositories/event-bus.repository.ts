@@ -1,0 +1,56 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { CommandAck, DeviceEvent, Reading } from '@app/contracts';
+import type { DeviceProfile } from '../services/device-directory.service';
+
+/**
+ * In-process events of the platform, typed. Ingestion announces every accepted reading, event,
+ * presence change and command acknowledgement; alarms, parking and the like subscribe.
+ * Handlers run synchronously on the ingestion path: keep them cheap and never throw (a handler
+ * that throws is logged and the others still run). Slow work belongs in a job.
+ */
+export interface PlatformEvents {
+  'device.reading': { device: DeviceProfile; reading: Reading; ts: number };
+  'device.event': { device: DeviceProfile; event: DeviceEvent; ts: number };
+  'device.presence': { device: DeviceProfile; online: boolean; ts: number };
+  'device.commandAck': { device: DeviceProfile; ack: CommandAck; ts: number };
+  /** Alarm lifecycle, emitted by the alarm service (e.g. parking switches gates to free flow on fire). */
+  'alarm.raised': AlarmNotice;
+  'alarm.updated': AlarmNotice;
+  'alarm.cleared': AlarmNotice;
+}
+
+export interface AlarmNotice {
+  alarmId: string;
+  deviceId: string;
+  communityId: string;
+  /** e.g. trapped_not_level, fire, low_pressure, offline */
+  type: string;
+  /** 1 (critical) … 5 (info) */
+  severity: number;
+  state: string;
+  ts: number;
+}
+
+type Handler<E extends keyof PlatformEvents> = (payload: PlatformEvents[E]) => void;
+
+@Injectable()
+export class EventBusRepository {
+  private readonly logger = new Logger(EventBusRepository.name);
+  private readonly handlers: { [E in keyof PlatformEvents]?: Array<Handler<E>> } = {};
+
+  on<E extends keyof PlatformEvents>(event: E, handler: Handler<E>): void {
+    ((this.handlers[event] ??= []) as Array<Handler<E>>).push(handler);
+  }
+
+  emit<E extends keyof PlatformEvents>(event: E, payload: PlatformEvents[E]): void {
+    const handlers = this.handlers[event] as Array<Handler<E>> | undefined;
+    if (!handlers) return;
+    for (const handler of handlers) {
+      try {
+        handler(payload);
+      } catch (error) {
+        this.logger.error(`${event} handler failed: ${(error as Error).stack ?? String(error)}`);
+      }
+    }
+  }
+}
