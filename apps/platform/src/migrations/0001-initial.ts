@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 const statements = [
+  `CREATE EXTENSION IF NOT EXISTS btree_gist`,
   `CREATE TABLE communities (
       id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
       name text NOT NULL,

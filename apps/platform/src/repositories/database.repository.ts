@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Kysely, Migrator, PostgresDialect, sql, type MigrationProvider } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
@@ -30,7 +31,10 @@ export class DatabaseRepository implements OnApplicationShutdown {
     } else {
       this.engine = 'pglite';
       mkdirSync(config.database.embeddedDir, { recursive: true });
-      this.db = new Kysely<Database>({ dialect: new PGliteDialect(new PGlite(config.database.embeddedDir)) });
+      // btree_gist: exclusion constraints over a slot and a time range (no double booking).
+      this.db = new Kysely<Database>({
+        dialect: new PGliteDialect(new PGlite(config.database.embeddedDir, { extensions: { btree_gist } })),
+      });
     }
   }
 
