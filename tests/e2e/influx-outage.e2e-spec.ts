@@ -6,12 +6,13 @@
  */
 import '../support/native-pglite'; // first: before anything loads PGlite
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { publishJson, startTestPlatform, waitForInfluxRows, type ProvisionedDevice, type TestPlatform } from '../support/platform';
+import { writeInfluxConfig } from '../support/processes';
 import { nextEvent, waitFor } from '../support/wait';
 
 function freePort(): Promise<number> {
@@ -29,37 +30,14 @@ function freePort(): Promise<number> {
 class OwnInflux {
   private child?: ChildProcess;
   readonly dir = mkdtempSync(join(tmpdir(), 'spp-influx-outage-'));
-  private readonly conf = join(this.dir, 'influxdb.conf');
+  private readonly conf: string;
   private readonly log = join(this.dir, 'influxd.log');
 
   constructor(
     readonly port: number,
     rpcPort: number,
   ) {
-    for (const d of ['meta', 'data', 'wal']) mkdirSync(join(this.dir, d), { recursive: true });
-    writeFileSync(
-      this.conf,
-      `reporting-disabled = true
-bind-address = "127.0.0.1:${rpcPort}"
-[meta]
-  dir = "${this.dir}/meta"
-  logging-enabled = false
-[data]
-  dir = "${this.dir}/data"
-  wal-dir = "${this.dir}/wal"
-  query-log-enabled = false
-[monitor]
-  store-enabled = false
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:${port}"
-  log-enabled = false
-[logging]
-  level = "warn"
-[continuous_queries]
-  enabled = false
-`,
-    );
+    this.conf = writeInfluxConfig(this.dir, port, rpcPort, false);
   }
 
   get url(): string {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from 'pg';
-import { cleanUpStaleRuns, runRecordFile, stopProcesses } from './processes';
+import { cleanUpStaleRuns, runRecordFile, stopProcesses, writeInfluxConfig } from './processes';
 import { latestServicesFile, repoRoot, servicesFileEnv, tmpStateDir, type TestRunRecord } from './test-services';
 
 /**
@@ -238,32 +238,7 @@ async function startRedis(bin: string, root: string, port: number, started: Proc
 
 async function startInflux(bin: string, root: string, port: number, rpcPort: number, started: Proc[], save: () => void): Promise<void> {
   const dir = join(root, 'influxdb');
-  for (const d of ['meta', 'data', 'wal']) mkdirSync(join(dir, d), { recursive: true });
-  const conf = join(dir, 'influxdb.conf');
-  writeFileSync(
-    conf,
-    `reporting-disabled = true
-bind-address = "127.0.0.1:${rpcPort}"
-[meta]
-  dir = "${dir}/meta"
-  logging-enabled = false
-[data]
-  dir = "${dir}/data"
-  wal-dir = "${dir}/wal"
-  query-log-enabled = false
-[monitor]
-  store-enabled = false
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:${port}"
-  log-enabled = false
-[logging]
-  level = "warn"
-[continuous_queries]
-  enabled = true
-  run-interval = "1s"
-`,
-  );
+  const conf = writeInfluxConfig(dir, port, rpcPort, true);
   const logFile = join(dir, 'influxd.log');
   const s = startDetached(bin, ['run', '-config', conf], logFile);
   started.push({ name: 'influxd', pid: s.child.pid!, match: 'influxd', stopSignal: 'SIGTERM' });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { latestServicesFile, tmpStateDir, type TestRunRecord } from './test-services';
@@ -116,4 +116,37 @@ function safeUnlink(file: string): void {
   } catch {
     /* already gone */
   }
+}
+
+/**
+ * Writes an influxd 1.x configuration keeping everything under `dir`, HTTP on `port` and the RPC
+ * service on `rpcPort` (so nothing binds influxd's default 8088); returns the file's path.
+ */
+export function writeInfluxConfig(dir: string, port: number, rpcPort: number, continuousQueries: boolean): string {
+  for (const d of ['meta', 'data', 'wal']) mkdirSync(join(dir, d), { recursive: true });
+  const conf = join(dir, 'influxdb.conf');
+  writeFileSync(
+    conf,
+    `reporting-disabled = true
+bind-address = "127.0.0.1:${rpcPort}"
+[meta]
+  dir = "${dir}/meta"
+  logging-enabled = false
+[data]
+  dir = "${dir}/data"
+  wal-dir = "${dir}/wal"
+  query-log-enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:${port}"
+  log-enabled = false
+[logging]
+  level = "warn"
+[continuous_queries]
+  enabled = ${continuousQueries}
+${continuousQueries ? '  run-interval = "1s"\n' : ''}`,
+  );
+  return conf;
 }
