@@ -87,7 +87,12 @@ export type GateReading = z.infer<typeof gateReadingSchema>;
 export const vehicleEventSchema = z.object({
   ts: timestamp,
   type: z.literal('vehicle'),
-  lane: z.string().min(1).max(64),
+  // Becomes an InfluxDB tag: line protocol cannot carry a trailing backslash or a line break.
+  lane: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[^\n\r]*[^\\\n\r]$/, 'lane must not end with a backslash or contain line breaks'),
   direction: z.enum(['in', 'out']),
   /** Never rejected for its format: unreadable plates are recorded and routed to a person. */
   plate: z.string().max(32),

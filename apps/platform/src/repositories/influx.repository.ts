@@ -158,9 +158,12 @@ export class InfluxRepository implements OnApplicationShutdown {
       this.retryDelayMs = 0;
     } catch (error) {
       if (isPermanentWriteError(error)) {
-        // A batch InfluxDB refuses as malformed would be refused forever: drop it, loudly.
-        this.metrics.influxPointsDropped.inc(batch.length);
-        this.logger.error(`InfluxDB refused a batch of ${batch.length} points: ${(error as Error).message}`);
+        // A batch InfluxDB refuses as malformed would be refused forever: do not retry it. On a
+        // "partial write" it stored the other points and says how many it dropped.
+        const dropped = Number(/dropped=(\d+)/.exec((error as Error).message)?.[1] ?? batch.length);
+        this.metrics.influxPointsDropped.inc(dropped);
+        this.metrics.influxPointsWritten.inc(batch.length - dropped);
+        this.logger.error(`InfluxDB refused ${dropped} of ${batch.length} points: ${(error as Error).message}`);
       } else {
         this.buffer.unshift(...batch);
         this.metrics.influxWriteFailures.inc();

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { type Job, type JobsOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
+import type Redis from 'ioredis';
 import type { z } from 'zod';
 import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
@@ -38,6 +39,8 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
   private readonly queues = new Map<QueueName, Queue>();
   private readonly workers: Worker[] = [];
   private readonly handlers = new Map<string, Handler<unknown>>();
+  /** BullMQ never closes a connection it was handed, so this class closes them. */
+  private readonly connections: Redis[] = [];
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
@@ -82,11 +85,17 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
   private queue(name: QueueName): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.redis.duplicate(), prefix: `${this.config.redis.prefix}:bull` });
+      queue = new Queue(name, { connection: this.connection(), prefix: `${this.config.redis.prefix}:bull` });
       queue.on('error', (error) => this.logger.warn(`queue ${name}: ${error.message}`));
       this.queues.set(name, queue);
     }
     return queue;
+  }
+
+  private connection(): Redis {
+    const connection = this.redis.duplicate();
+    this.connections.push(connection);
+    return connection;
   }
 
   onApplicationBootstrap(): void {
@@ -96,7 +105,7 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
     for (const queueName of queueNames) {
       if (![...definitions.values()].some((d) => d.queue === queueName)) continue;
       const worker = new Worker(queueName, (job) => this.run(job), {
-        connection: this.redis.duplicate(),
+        connection: this.connection(),
         prefix: `${this.config.redis.prefix}:bull`,
         concurrency: queueName === 'alarms' ? 20 : 5,
       });
@@ -118,5 +127,6 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
+    for (const connection of this.connections) connection.disconnect();
   }
 }

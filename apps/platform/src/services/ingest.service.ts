@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { IPoint } from 'influx';
 import { parseDeviceTopic, type TopicChannel } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
@@ -15,6 +16,9 @@ import { LiveStateService } from './live-state.service';
 import { PresenceService } from './presence.service';
 
 const PAYLOAD_PREFIX_CHARS = 256;
+
+/** A fire reading may carry neither value nor flags (a heartbeat): nothing to store, still a sign of life. */
+const hasFields = (point: IPoint) => Object.keys(point.fields ?? {}).length > 0;
 const DEAD_LETTER_FLUSH_MS = 200;
 
 /**
@@ -88,7 +92,9 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
     switch (message.channel) {
       case 'telemetry': {
         if (message.readings.length === 0) return;
-        const points = message.readings.map(({ reading, ts }) => readingPoint(device, reading, this.pointClock.timestamp(deviceId, ts)));
+        const points = message.readings
+          .map(({ reading, ts }) => readingPoint(device, reading, this.pointClock.timestamp(deviceId, ts)))
+          .filter(hasFields);
         this.influx.enqueue(points);
         for (const { reading, ts } of message.readings) {
           this.liveState.update(device, ts, readingChanges(reading));
