@@ -18,8 +18,9 @@ fi
 
 bash scripts/install-system-deps.sh --for test
 
-JEST=(node node_modules/jest/bin/jest.js)
-[[ -f node_modules/jest/bin/jest.js ]] || JEST=(npx --no-install jest)
+# PGlite loads parts of itself with import(), which jest's module sandbox allows only with this flag.
+JEST=(node --experimental-vm-modules node_modules/jest/bin/jest.js)
+[[ -f node_modules/jest/bin/jest.js ]] || JEST=(env NODE_OPTIONS=--experimental-vm-modules npx --no-install jest)
 CI_FLAGS=()
 [[ -n "${CI:-}" ]] && CI_FLAGS+=(--ci)
 

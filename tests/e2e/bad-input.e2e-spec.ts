@@ -5,7 +5,6 @@
  * and the credentials (wrong secret, unknown device, username ≠ clientId, disabled device,
  * rotated secret). The platform stays healthy throughout.
  */
-import '../support/native-pglite'; // first: before anything loads PGlite
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { InfluxRepository } from '../../apps/platform/src/repositories/influx.repository';
 import { elevatorReading, metricValue, publishJson, startTestPlatform, waitForInfluxRows, type ProvisionedDevice, type TestPlatform } from '../support/platform';

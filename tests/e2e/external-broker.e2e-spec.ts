@@ -4,7 +4,6 @@
  * and one InfluxDB database between them, every reading a device publishes is stored exactly
  * once, and both processes take part.
  */
-import '../support/native-pglite'; // first: before anything loads PGlite
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

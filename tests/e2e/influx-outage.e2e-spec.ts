@@ -4,7 +4,6 @@
  * device publishes, checks the platform buffers the points (spp_influx_points_pending) and
  * reports InfluxDB in /health, then starts it again and waits until every point is stored.
  */
-import '../support/native-pglite'; // first: before anything loads PGlite
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';

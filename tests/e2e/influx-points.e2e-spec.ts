@@ -4,7 +4,6 @@
  * protocol cannot carry as a tag (trailing backslash). Such input must not be lost silently, must
  * not cost other points of the same batch, and the write metrics must tell the truth.
  */
-import '../support/native-pglite'; // first: before anything loads PGlite
 import { InfluxRepository } from '../../apps/platform/src/repositories/influx.repository';
 import { publishJson, startTestPlatform, waitForInfluxRows, type TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';

@@ -4,7 +4,6 @@
  * events; the points land in InfluxDB in the contract §3 layout, the live state is served over
  * REST and pushed over socket.io, and the telemetry history endpoint answers raw and aggregated.
  */
-import '../support/native-pglite'; // first: before anything loads PGlite
 import type { MqttClient } from 'mqtt';
 import type { Socket } from 'socket.io-client';
 import {

@@ -4,7 +4,6 @@
  * flapping when a device reconnects at once (the platform settles presence for 1 s): the device
  * ends online and socket.io clients never see a spurious offline → online.
  */
-import '../support/native-pglite'; // first: before anything loads PGlite
 import { connect as tcpConnect } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';

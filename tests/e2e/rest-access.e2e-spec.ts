@@ -4,7 +4,6 @@
  * communities (lists, details, devices, live state), cannot provision elsewhere, and their
  * socket.io connections receive only their communities' events.
  */
-import '../support/native-pglite'; // first: before anything loads PGlite
 import type { Socket } from 'socket.io-client';
 import { publishJson, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../support/platform';
 import { nextEvent } from '../support/wait';

@@ -3,7 +3,6 @@
  * (DATABASE_URL). Migrations are applied at start-up, are idempotent on restart, and data
  * survives a restart (PGlite keeps it on disk under the same DATA_DIR).
  */
-import '../support/native-pglite'; // first: before anything loads PGlite
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -3,7 +3,6 @@
  * InfluxDB stays open and no port keeps listening. A leak here keeps a test run (and a
  * process being shut down) alive.
  */
-import '../support/native-pglite'; // first: before anything loads PGlite
 import { connect } from 'node:net';
 import { freshPostgresDatabase, type FreshPostgres } from '../support/databases';
 import { elevatorReading, publishJson, startTestPlatform } from '../support/platform';

@@ -5,7 +5,6 @@
  * and offers small helpers (REST, provisioning, MQTT device clients, socket.io clients, metrics,
  * InfluxQL). close() releases everything it started, in reverse order.
  */
-import './native-pglite';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
