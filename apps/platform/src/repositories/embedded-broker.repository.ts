@@ -111,7 +111,12 @@ export class EmbeddedBrokerRepository {
     aedes.on('clientError', (client: Client, error: Error) => this.logger.debug(`client ${client?.id}: ${error.message}`));
     this.aedes = aedes;
 
-    this.tcpServer = createNetServer(aedes.handle);
+    this.tcpServer = createNetServer((socket) => {
+      // Without this, Nagle's algorithm and the peer's delayed ACK hold small packets (a PUBACK, a
+      // gate command) back for tens of milliseconds on each hop.
+      socket.setNoDelay(true);
+      aedes.handle(socket);
+    });
     this.ports.mqtt = await listen(this.tcpServer, this.config.mqtt.port, this.config.http.host, 'MQTT_PORT');
     this.logger.log(`embedded MQTT broker listening on port ${this.ports.mqtt}`);
     // The contract's table makes MQTT_WS_PORT=0 mean "off" (not "any free port" as for the others).
