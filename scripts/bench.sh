@@ -12,4 +12,6 @@ bash scripts/install-system-deps.sh --for run
 bash scripts/services.sh ensure-run-services
 npm run -s build
 influx_base="${INFLUX_URL%/*}"
-exec node dist/bench/ingest.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base" "$@"
+node dist/bench/ingest.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base" "$@"
+node dist/bench/alarm-latency.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base"
+node dist/bench/gate-latency.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base"

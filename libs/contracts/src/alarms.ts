@@ -1,3 +1,136 @@
+import { z } from 'zod';
+import { deviceIdSchema } from './device';
+import { roleSchema } from './rest';
+
+/** Alarms: detection rules, lifecycle, dispatch and escalation, notifications. */
+
+export const alarmSeveritySchema = z.number().int().min(1).max(5).describe('1 critical … 5 info');
+export const alarmStateSchema = z.enum(['active', 'cleared']);
+export type AlarmState = z.infer<typeof alarmStateSchema>;
+
+/** Payload of alarm.raised / alarm.updated / alarm.cleared (contract §5). */
+export const alarmEventSchema = z.object({
+  alarmId: z.uuid(),
+  deviceId: z.string(),
+  communityId: z.uuid(),
+  type: z.string(),
+  severity: alarmSeveritySchema,
+  state: alarmStateSchema,
+  acknowledged: z.boolean(),
+  count: z.number().int(),
+  source: z.enum(['device', 'platform']),
+  escalationTier: z.number().int(),
+  assigneeId: z.uuid().nullable(),
+  ts: z.number(),
+});
+export type AlarmEvent = z.infer<typeof alarmEventSchema>;
+
 /** Socket.io events of this area, merged into ServerToClientEvents (contract §5: each payload carries communityId). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface AlarmsServerEvents {}
+export interface AlarmsServerEvents {
+  'alarm.raised': (event: AlarmEvent) => void;
+  'alarm.updated': (event: AlarmEvent) => void;
+  'alarm.cleared': (event: AlarmEvent) => void;
+}
+
+const boolQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const alarmListQuerySchema = z.object({
+  communityId: z.uuid().optional(),
+  deviceId: deviceIdSchema.optional(),
+  state: alarmStateSchema.optional(),
+  acknowledged: boolQuery.optional(),
+  type: z.string().max(64).optional(),
+  severity: z.coerce.number().int().min(1).max(5).optional(),
+  maxSeverity: z.coerce.number().int().min(1).max(5).optional().describe('severity ≤ this (1 = most critical)'),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export type AlarmListQuery = z.infer<typeof alarmListQuerySchema>;
+
+export const alarmCommentRequestSchema = z.object({ text: z.string().min(1).max(2000) });
+export const alarmAckRequestSchema = z.object({ comment: z.string().max(2000).optional() });
+export const alarmAssignRequestSchema = z.object({ userId: z.uuid() });
+
+const thresholdsSchema = z
+  .object({
+    trappedHoldS: z.number().min(0).max(3600),
+    outsideDoorZoneHoldS: z.number().min(0).max(3600),
+    doorOpenMovingCount: z.number().int().min(1).max(100),
+    batteryHoldS: z.number().min(0).max(3600),
+    hydrantPressureMin: z.number().min(0).max(5000),
+    hydrantPressureMax: z.number().min(0).max(5000),
+    sprinklerPressureMin: z.number().min(0).max(5000),
+    sprinklerPressureMax: z.number().min(0).max(5000),
+    tankLevelMin: z.number().min(0).max(200),
+    pressureHoldS: z.number().min(0).max(3600),
+    tankHoldS: z.number().min(0).max(3600),
+    offlineHoldS: z.number().min(0).max(86400),
+    clearDelayS: z.number().min(0).max(3600),
+    notifyCapPerHour: z.number().int().min(1).max(10000),
+  })
+  .partial()
+  .strict();
+
+/** Overrides of the detection rules for a community or a device (stored as JSON, merged over the defaults). */
+export const alarmRuleOverridesSchema = z
+  .object({
+    thresholds: thresholdsSchema.optional(),
+    rules: z
+      .record(
+        z.string().regex(/^[a-z_.A-Z]+$/).max(64),
+        z
+          .object({
+            enabled: z.boolean(),
+            holdS: z.number().min(0).max(86400),
+            count: z.number().int().min(1).max(100),
+            clearDelayS: z.number().min(0).max(86400),
+            severity: z.number().int().min(1).max(5),
+          })
+          .partial()
+          .strict(),
+      )
+      .optional(),
+  })
+  .strict();
+export type AlarmRuleOverridesBody = z.infer<typeof alarmRuleOverridesSchema>;
+
+export const escalationTierSchema = z
+  .object({
+    name: z.string().min(1).max(64),
+    userIds: z.array(z.uuid()).max(100).optional(),
+    roles: z.array(roleSchema).max(8).optional(),
+    /** Only users whose scope is at this level (e.g. a street-level rescue station). */
+    scopeLevel: z.enum(['community', 'street', 'district', 'platform']).optional(),
+    /** Time this tier has to acknowledge before the next tier is told; 0 = last tier, no escalation. */
+    ackWithinS: z.number().min(0).max(86400),
+  })
+  .refine((t) => (t.userIds?.length ?? 0) + (t.roles?.length ?? 0) > 0, { message: 'a tier names users or roles' });
+export type EscalationTier = z.infer<typeof escalationTierSchema>;
+
+export const escalationChainSchema = z.object({
+  tiers: z.array(escalationTierSchema).min(1).max(10),
+  /** Someone must report arrival (POST /alarms/:id/arrived) within this; else an arrival_overdue alarm. */
+  arrivalWithinS: z.number().min(0.1).max(86400).optional(),
+  /** Reminder to the current tier until the alarm is cleared (or arrival reported). */
+  reminderEveryS: z.number().min(0.1).max(86400).optional(),
+});
+export type EscalationChain = z.infer<typeof escalationChainSchema>;
+
+export const notificationPrefsSchema = z.object({
+  severities: z.array(z.number().int().min(1).max(5)).max(5).default([]),
+  types: z.array(z.string().max(64)).max(100).default([]),
+});
+export type NotificationPrefs = z.infer<typeof notificationPrefsSchema>;
+
+export const webhookFormats = ['json', 'wecom', 'dingtalk'] as const;
+export const createWebhookRequestSchema = z.object({
+  communityId: z.uuid(),
+  url: z.url({ protocol: /^https?$/ }),
+  secret: z.string().min(16).max(256),
+  /** json: our payload, HMAC-SHA256 in X-Signature-256; wecom/dingtalk: their robot text format. */
+  format: z.enum(webhookFormats).default('json'),
+  minSeverity: z.number().int().min(1).max(5).default(5).describe('send alarms with severity ≤ this'),
+});
+export type CreateWebhookRequest = z.infer<typeof createWebhookRequestSchema>;

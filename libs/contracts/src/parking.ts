@@ -1,3 +1,113 @@
+import { z } from 'zod';
+
+/** Time-shared parking: REST bodies and socket.io events (contract §5 pattern: each event carries communityId). */
+
+const minuteOfDay = z.number().int().min(0).max(1439);
+const endMinute = z.number().int().min(1).max(1440);
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
+/** ISO 8601 instant or milliseconds since the epoch. */
+const instant = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]).transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
+
+export const createSlotRequestSchema = z
+  .object({
+    communityId: z.uuid(),
+    code: z.string().min(1).max(32),
+    location: z.string().min(1).max(256),
+    ownership: z.enum(['private', 'common']),
+    ownerId: z.uuid().optional(),
+    fireLane: z.boolean().default(false),
+  })
+  .refine((s) => (s.ownership === 'private') === (s.ownerId !== undefined), {
+    message: 'a private slot has an owner, a common slot none',
+    path: ['ownerId'],
+  });
+export type CreateSlotRequest = z.infer<typeof createSlotRequestSchema>;
+
+export const updateSlotRequestSchema = z.object({ fireLane: z.boolean().optional(), location: z.string().min(1).max(256).optional() });
+
+export const shareWindowsRequestSchema = z.object({
+  weekly: z.array(z.object({ weekday: z.number().int().min(0).max(6), startMinute: minuteOfDay, endMinute })).max(50).default([]),
+  dates: z.array(z.object({ date: isoDate, startMinute: minuteOfDay, endMinute })).max(200).default([]),
+  exceptions: z.array(z.object({ date: isoDate, startMinute: minuteOfDay.default(0), endMinute: endMinute.default(1440) })).max(200).default([]),
+});
+export type ShareWindowsRequest = z.infer<typeof shareWindowsRequestSchema>;
+
+export const withdrawRequestSchema = z.object({ from: instant.optional() });
+
+export const availabilityQuerySchema = z.object({
+  communityId: z.uuid(),
+  from: z.coerce.number().int().nonnegative().or(z.iso.datetime({ offset: true }).transform((v) => Date.parse(v))),
+  to: z.coerce.number().int().nonnegative().or(z.iso.datetime({ offset: true }).transform((v) => Date.parse(v))),
+});
+
+export const createBookingRequestSchema = z.object({
+  slotId: z.uuid(),
+  plate: z.string().min(2).max(16),
+  startsAt: instant,
+  endsAt: instant,
+});
+export type CreateBookingRequest = z.infer<typeof createBookingRequestSchema>;
+
+export const registerVehicleRequestSchema = z.object({ communityId: z.uuid(), plate: z.string().min(2).max(16), userId: z.uuid().optional() });
+
+export const manualOpenRequestSchema = z.object({
+  lane: z.string().min(1).max(64),
+  /** The pending decision being resolved, from 'parking.gate.pending'. */
+  pendingId: z.string().min(1).max(64).optional(),
+  /** The plate as read by the guard, when the camera could not. */
+  plate: z.string().max(16).optional(),
+  note: z.string().max(256).optional(),
+});
+export type ManualOpenRequest = z.infer<typeof manualOpenRequestSchema>;
+
+export const gatePendingEventSchema = z.object({
+  pendingId: z.string(),
+  communityId: z.string(),
+  deviceId: z.string(),
+  lane: z.string(),
+  direction: z.enum(['in', 'out']),
+  rawPlate: z.string(),
+  plate: z.string(),
+  reason: z.string(),
+  ts: z.number(),
+});
+export type GatePendingEvent = z.infer<typeof gatePendingEventSchema>;
+
+export const occupancyEventSchema = z.object({
+  communityId: z.string(),
+  inside: z.number().int(),
+  byKind: z.record(z.string(), z.number().int()),
+  commonSlots: z.number().int(),
+  freeCommonSlots: z.number().int(),
+  fireFreeFlow: z.boolean(),
+  ts: z.number(),
+});
+export type OccupancyEvent = z.infer<typeof occupancyEventSchema>;
+
+export const overstayEventSchema = z.object({
+  communityId: z.string(),
+  bookingId: z.string(),
+  slotId: z.string(),
+  plate: z.string(),
+  userId: z.string(),
+  dueAt: z.number(),
+  ts: z.number(),
+});
+export type OverstayEvent = z.infer<typeof overstayEventSchema>;
+
+export const bookingCancelledEventSchema = z.object({
+  communityId: z.string(),
+  bookingId: z.string(),
+  userId: z.string(),
+  reason: z.string(),
+  ts: z.number(),
+});
+export type BookingCancelledEvent = z.infer<typeof bookingCancelledEventSchema>;
+
 /** Socket.io events of this area, merged into ServerToClientEvents (contract §5: each payload carries communityId). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface ParkingServerEvents {}
+export interface ParkingServerEvents {
+  'parking.gate.pending': (e: GatePendingEvent) => void;
+  'parking.occupancy': (e: OccupancyEvent) => void;
+  'parking.overstay': (e: OverstayEvent) => void;
+  'parking.booking.cancelled': (e: BookingCancelledEvent) => void;
+}

@@ -100,12 +100,27 @@ const envSchema = z
         return new Set(roles as PlatformRole[]);
       }),
     TZ_BUSINESS: z.string().default('Asia/Shanghai').refine(isTimeZone, { message: 'must be an IANA time zone' }),
-    /** A device that sends nothing for this long is marked offline. */
+    /**
+     * A device that sends nothing for this long is marked offline. On the embedded broker a device
+     * that still holds its connection is left to MQTT keep-alive, which drops half-open ones.
+     */
     HEARTBEAT_TIMEOUT_S: positiveInt(120),
     DEAD_LETTER_CAP: positiveInt(10_000),
     /** Minimum interval between two live updates of one device pushed to browsers. */
     LIVE_UPDATE_INTERVAL_MS: positiveInt(250),
     LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+    /** Parking: cancelling a booking is free until this many minutes before its start. */
+    PARKING_CANCEL_FREE_MINUTES: z.string().regex(/^\d+$/).default('60').transform(Number),
+    /** Parking: when an owner withdraws availability, bookings already made are kept or cancelled with notice. */
+    PARKING_WITHDRAW_RULE: z.enum(['keep', 'cancel']).default('keep'),
+    PARKING_ARRIVAL_GRACE_MIN: z.string().regex(/^\d+$/).default('15').transform(Number),
+    PARKING_DEPARTURE_GRACE_MIN: z.string().regex(/^\d+$/).default('10').transform(Number),
+    /** Minutes before a booking's start that its car may already enter. */
+    PARKING_EARLY_ARRIVAL_MIN: z.string().regex(/^\d+$/).default('15').transform(Number),
+    /** Overstays after which a plate is blocked at the gate; 0 = never. */
+    PARKING_BLOCK_AFTER_OVERSTAYS: z.string().regex(/^\d+$/).default('3').transform(Number),
+    /** Extra plates that always pass free (ambulances carry ordinary plates), comma list. */
+    PARKING_EMERGENCY_PLATES: z.string().default(''),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
@@ -159,6 +174,15 @@ export interface PlatformConfig {
   };
   auth: { jwtSecret: string; jwtTtl: string; adminUsername: string; adminPassword?: string };
   ingest: { deadLetterCap: number; liveUpdateIntervalMs: number };
+  parking: {
+    cancelFreeMinutes: number;
+    withdrawRule: 'keep' | 'cancel';
+    arrivalGraceMin: number;
+    departureGraceMin: number;
+    earlyArrivalMin: number;
+    blockAfterOverstays: number;
+    emergencyPlates: string[];
+  };
 }
 
 /** Parses an environment record; throws one ConfigError naming every bad variable. */
@@ -209,6 +233,15 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       adminPassword: e.ADMIN_PASSWORD,
     },
     ingest: { deadLetterCap: e.DEAD_LETTER_CAP, liveUpdateIntervalMs: e.LIVE_UPDATE_INTERVAL_MS },
+    parking: {
+      cancelFreeMinutes: e.PARKING_CANCEL_FREE_MINUTES,
+      withdrawRule: e.PARKING_WITHDRAW_RULE,
+      arrivalGraceMin: e.PARKING_ARRIVAL_GRACE_MIN,
+      departureGraceMin: e.PARKING_DEPARTURE_GRACE_MIN,
+      earlyArrivalMin: e.PARKING_EARLY_ARRIVAL_MIN,
+      blockAfterOverstays: e.PARKING_BLOCK_AFTER_OVERSTAYS,
+      emergencyPlates: e.PARKING_EMERGENCY_PLATES.split(',').map((p) => p.trim()).filter(Boolean),
+    },
   };
 }
 

@@ -1,7 +1,15 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial';
+import * as alarms from './0002-alarms';
+import * as fund from './0003-fund';
+import * as parking from './0004-parking';
+import * as billing from './0005-billing';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-alarms': alarms,
+  '0003-fund': fund,
+  '0004-parking': parking,
+  '0005-billing': billing,
 };

@@ -1,5 +1,10 @@
 import type { Provider, Type } from '@nestjs/common';
+import { ParkingController } from '../controllers/parking.controller';
+import { ParkingRepository } from '../repositories/parking.repository';
+import { ParkingBookingService } from '../services/parking-booking.service';
+import { ParkingGateService } from '../services/parking-gate.service';
+import { ParkingVehicleService } from '../services/parking-vehicle.service';
 
 /** Time-shared parking: slots, share windows, bookings, gates, plates, parking sessions. Listed here, wired by app.module.ts. */
-export const parkingControllers: Type[] = [];
-export const parkingProviders: Provider[] = [];
+export const parkingControllers: Type[] = [ParkingController];
+export const parkingProviders: Provider[] = [ParkingRepository, ParkingGateService, ParkingBookingService, ParkingVehicleService];

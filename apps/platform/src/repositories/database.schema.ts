@@ -1,4 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { ParkingTables } from './parking.schema';
+import type { BillingTables } from './billing.schema';
+import type { AlarmTables } from './alarm.schema';
+import type { FundTables } from './fund.schema';
 
 /** Row types of the system of record; kept in step with migrations/. */
 export interface CommunityTable {
@@ -76,4 +80,33 @@ export interface Database {
   user_communities: UserCommunityTable;
   devices: DeviceTable;
   audit_log: AuditLogTable;
+  alarms: AlarmTables['alarms'];
+  alarm_events: AlarmTables['alarm_events'];
+  alarm_rule_settings: AlarmTables['alarm_rule_settings'];
+  alarm_escalation_chains: AlarmTables['alarm_escalation_chains'];
+  alarm_inbox: AlarmTables['alarm_inbox'];
+  alarm_notification_prefs: AlarmTables['alarm_notification_prefs'];
+  alarm_webhooks: AlarmTables['alarm_webhooks'];
+  fund_community_settings: FundTables['fund_community_settings'];
+  fund_calendar_days: FundTables['fund_calendar_days'];
+  fund_cases: FundTables['fund_cases'];
+  fund_case_events: FundTables['fund_case_events'];
+  fund_evidence: FundTables['fund_evidence'];
+  fund_payments: FundTables['fund_payments'];
+  fund_shares: FundTables['fund_shares'];
+  parking_slots: ParkingTables['parking_slots'];
+  parking_share_windows: ParkingTables['parking_share_windows'];
+  parking_bookings: ParkingTables['parking_bookings'];
+  parking_vehicles: ParkingTables['parking_vehicles'];
+  parking_sessions: ParkingTables['parking_sessions'];
+  parking_overstays: ParkingTables['parking_overstays'];
+  parking_blocked_plates: ParkingTables['parking_blocked_plates'];
+  parking_gate_events: ParkingTables['parking_gate_events'];
+  parking_tariffs: BillingTables['parking_tariffs'];
+  billing_settings: BillingTables['billing_settings'];
+  parking_bills: BillingTables['parking_bills'];
+  parking_payments: BillingTables['parking_payments'];
+  ledger_accounts: BillingTables['ledger_accounts'];
+  journal_entries: BillingTables['journal_entries'];
+  journal_lines: BillingTables['journal_lines'];
 }

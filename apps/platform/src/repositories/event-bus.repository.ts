@@ -17,6 +17,8 @@ export interface PlatformEvents {
   'alarm.raised': AlarmNotice;
   'alarm.updated': AlarmNotice;
   'alarm.cleared': AlarmNotice;
+  /** A parking session closed (the car left); billing prices it. */
+  'parking.session.closed': { sessionId: string; communityId: string };
 }
 
 export interface AlarmNotice {

@@ -77,6 +77,31 @@ export class MetricsRepository {
     help: 'Devices whose latest state waits to be written to Redis',
     registers: [this.registry],
   });
+  readonly parkingGateDecisions = new Counter({
+    name: 'spp_parking_gate_decisions_total',
+    help: 'Parking gate answers to vehicle events, by command and reason',
+    labelNames: ['cmd', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly parkingGateDecisionSeconds = new Histogram({
+    name: 'spp_parking_gate_decision_seconds',
+    help: 'Time from a vehicle event on the bus to its gate command handed to the broker',
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01],
+    registers: [this.registry],
+  });
+
+  readonly alarmsRaised = new Counter({
+    name: 'spp_alarms_raised_total',
+    help: 'Alarms opened (repeats not counted), by type and severity',
+    labelNames: ['type', 'severity'] as const,
+    registers: [this.registry],
+  });
+  readonly alarmNotifications = new Counter({
+    name: 'spp_alarm_notifications_total',
+    help: 'Alarm notifications, by channel (inbox, webhook) and outcome (sent, capped, failed)',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'spp_' });

@@ -4,6 +4,7 @@ import { api, ApiError, getToken, setToken, tokenExpiry, onUnauthorized } from '
 import { LiveStore, LiveConnection, loadSnapshot } from './live.js';
 import { DeviceGrid, problemsOf } from './render/tiles.js';
 import { esc } from './render/common.js';
+import { AlarmPanel } from './alarms.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -36,6 +37,7 @@ const ui = {
 
 const store = new LiveStore();
 const grid = new DeviceGrid(ui.grid);
+const alarmPanel = new AlarmPanel($('alarm-panel'));
 
 const page = {
   communities: [],
@@ -205,6 +207,7 @@ async function selectCommunity(id, { replace = false, history = true } = {}) {
   }
   if (page.communityId !== id) return;
   startLive(id);
+  alarmPanel.show(id);
 }
 
 function stopLive() {
@@ -212,6 +215,7 @@ function stopLive() {
   page.loadAbort = null;
   if (page.connection) page.connection.stop();
   page.connection = null;
+  alarmPanel.stop();
   clearTimeout(page.resyncTimer);
 }
 
@@ -395,6 +399,7 @@ onLangChange(() => {
   renderConn();
   if (page.view !== 'grid') renderView();
   grid.updateAll(store.all());
+  alarmPanel.render();
   if (!ui.loginView.hidden) {
     ui.loginSubmit.textContent = t('login.submit');
   }

@@ -1,0 +1,31 @@
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+import {
+  alarmAckRequestSchema,
+  alarmAssignRequestSchema,
+  alarmCommentRequestSchema,
+  alarmListQuerySchema,
+  alarmRuleOverridesSchema,
+  createWebhookRequestSchema,
+  deviceIdSchema,
+  escalationChainSchema,
+  notificationPrefsSchema,
+} from '@app/contracts';
+
+export class AlarmListQueryDto extends createZodDto(alarmListQuerySchema) {}
+export class AlarmAckDto extends createZodDto(alarmAckRequestSchema) {}
+export class AlarmAssignDto extends createZodDto(alarmAssignRequestSchema) {}
+export class AlarmCommentDto extends createZodDto(alarmCommentRequestSchema) {}
+export class AlarmRuleOverridesDto extends createZodDto(alarmRuleOverridesSchema) {}
+export class EscalationChainDto extends createZodDto(escalationChainSchema) {}
+export class NotificationPrefsDto extends createZodDto(notificationPrefsSchema) {}
+export class CreateWebhookDto extends createZodDto(createWebhookRequestSchema) {}
+export class AlarmIdParamDto extends createZodDto(z.object({ id: z.uuid() })) {}
+export class CommunitySettingsParamDto extends createZodDto(z.object({ communityId: z.uuid() })) {}
+export class DeviceSettingsParamDto extends createZodDto(z.object({ deviceId: deviceIdSchema })) {}
+export class ChainParamDto extends createZodDto(z.object({ communityId: z.uuid(), type: z.string().regex(/^[a-z_]{1,64}$/) })) {}
+export class WebhookListQueryDto extends createZodDto(z.object({ communityId: z.uuid() })) {}
+export class InboxQueryDto extends createZodDto(
+  z.object({ unread: z.enum(['true', 'false']).transform((v) => v === 'true').optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+) {}
+export class InboxIdParamDto extends createZodDto(z.object({ id: z.string().regex(/^\d{1,18}$/) })) {}

@@ -1,0 +1,105 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Auth } from '../middleware/auth.guard';
+import type { AuthUser } from '../services/auth-user';
+import { ParkingBookingService } from '../services/parking-booking.service';
+import { ParkingGateService } from '../services/parking-gate.service';
+import { ParkingVehicleService } from '../services/parking-vehicle.service';
+import {
+  AvailabilityQueryDto,
+  CommunityQueryDto,
+  CreateBookingDto,
+  CreateSlotDto,
+  GateParamDto,
+  ManualOpenDto,
+  ParkingIdParamDto,
+  RegisterVehicleDto,
+  ShareWindowsDto,
+  UpdateSlotDto,
+  WithdrawDto,
+} from './parking.dtos';
+
+@ApiTags('parking')
+@ApiBearerAuth()
+@Controller('api/v1/parking')
+export class ParkingController {
+  constructor(
+    private readonly bookings: ParkingBookingService,
+    private readonly gate: ParkingGateService,
+    private readonly vehicles: ParkingVehicleService,
+  ) {}
+
+  @Post('slots')
+  createSlot(@Auth() user: AuthUser, @Body() dto: CreateSlotDto) {
+    return this.bookings.createSlot(user, dto);
+  }
+
+  @Get('slots')
+  listSlots(@Auth() user: AuthUser, @Query() { communityId }: CommunityQueryDto) {
+    return this.bookings.listSlots(user, communityId);
+  }
+
+  @Get('slots/mine')
+  mySlots(@Auth() user: AuthUser) {
+    return this.bookings.mySlots(user);
+  }
+
+  @Patch('slots/:id')
+  updateSlot(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto, @Body() dto: UpdateSlotDto) {
+    return this.bookings.updateSlot(user, id, dto);
+  }
+
+  @Post('slots/:id/windows')
+  @HttpCode(200)
+  setWindows(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto, @Body() dto: ShareWindowsDto) {
+    return this.bookings.setWindows(user, id, dto);
+  }
+
+  @Post('slots/:id/withdraw')
+  @HttpCode(200)
+  withdraw(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto, @Body() dto: WithdrawDto) {
+    return this.bookings.withdraw(user, id, dto.from);
+  }
+
+  @Get('availability')
+  search(@Auth() user: AuthUser, @Query() q: AvailabilityQueryDto) {
+    return this.bookings.search(user, q.communityId, q.from, q.to);
+  }
+
+  @Post('bookings')
+  book(@Auth() user: AuthUser, @Body() dto: CreateBookingDto) {
+    return this.bookings.book(user, dto);
+  }
+
+  @Get('bookings/mine')
+  myBookings(@Auth() user: AuthUser) {
+    return this.bookings.myBookings(user);
+  }
+
+  @Post('bookings/:id/cancel')
+  @HttpCode(200)
+  cancel(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto) {
+    return this.bookings.cancel(user, id);
+  }
+
+  @Post('vehicles')
+  registerVehicle(@Auth() user: AuthUser, @Body() dto: RegisterVehicleDto) {
+    return this.vehicles.register(user, dto);
+  }
+
+  @Get('sessions')
+  sessions(@Auth() user: AuthUser, @Query() { communityId }: CommunityQueryDto) {
+    return this.vehicles.sessions(user, communityId);
+  }
+
+  @Get('occupancy')
+  occupancy(@Auth() user: AuthUser, @Query() { communityId }: CommunityQueryDto) {
+    return this.gate.occupancyFor(user, communityId);
+  }
+
+  @Post('gates/:deviceId/open')
+  @HttpCode(200)
+  open(@Auth() user: AuthUser, @Param() { deviceId }: GateParamDto, @Body() dto: ManualOpenDto) {
+    return this.gate.manualOpen(user, deviceId, dto);
+  }
+}

@@ -1,0 +1,334 @@
+import type { DeviceKind } from '@app/contracts';
+import {
+  ALARM_RULES,
+  type AlarmRuleOverrides,
+  compileRules,
+  deserializeState,
+  type DeviceRuleState,
+  evaluate,
+  initialState,
+  type RuleInput,
+  type RuleSet,
+  serializeState,
+  type Transition,
+} from './alarm-rules';
+
+const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
+
+/** A device under test with a fake clock. */
+class Rig {
+  now = T0;
+  readonly set: RuleSet;
+  state: DeviceRuleState;
+  readonly log: Transition[] = [];
+  constructor(kind: DeviceKind, subtype: string | null = null, ...layers: AlarmRuleOverrides[]) {
+    this.set = compileRules(kind, subtype, ...layers);
+    this.state = initialState(this.set);
+  }
+  private run(input: RuleInput): Transition[] {
+    const { state, transitions } = evaluate(this.set, this.state, input, this.now);
+    this.state = state;
+    this.log.push(...transitions);
+    return [...transitions];
+  }
+  reading(r: Record<string, unknown>) {
+    return this.run({ kind: 'reading', reading: r, ts: this.now });
+  }
+  event(type: string, active: boolean) {
+    return this.run({ kind: 'event', type, active, ts: this.now });
+  }
+  presence(online: boolean) {
+    return this.run({ kind: 'presence', online, ts: this.now });
+  }
+  advance(ms: number) {
+    this.now += ms;
+    return this.run({ kind: 'tick' });
+  }
+}
+
+const lift = (o: Record<string, unknown> = {}) => ({
+  mode: 'normal',
+  direction: 'stop',
+  floor: 3,
+  atLevel: true,
+  door: 'closed',
+  speed: 0,
+  occupied: false,
+  power: 'mains',
+  safetyCircuit: 'closed',
+  ...o,
+});
+const types = (ts: Transition[]) => ts.map((t) => `${t.action}:${t.type}`);
+
+describe('device-reported elevator faults', () => {
+  const reported = ALARM_RULES.filter((r) => r.source === 'event' && r.kinds.includes('elevator'));
+  it.each(reported.map((r) => [r.eventType!, r.severity]))('%s raises on active and clears on inactive (severity %i)', (type, severity) => {
+    const rig = new Rig('elevator');
+    const raised = rig.event(type, true);
+    expect(raised).toEqual([expect.objectContaining({ action: 'raise', type, severity, inferred: false, ts: T0 })]);
+    expect(types(rig.event(type, true))).toEqual([`repeat:${type}`]); // a repeat is counted, not raised twice
+    rig.now += 1000;
+    expect(types(rig.event(type, false))).toEqual([`clear:${type}`]);
+  });
+
+  it('never debounces emergency calls and trapped events even when settings ask for it', () => {
+    const rig = new Rig('elevator', null, { rules: { 'event.emergency_call': { holdS: 60, count: 5 }, 'event.trapped_not_level': { holdS: 60 } } });
+    expect(types(rig.event('emergency_call', true))).toEqual(['raise:emergency_call']);
+    expect(types(rig.event('trapped_not_level', true))).toEqual(['raise:trapped_not_level']);
+  });
+
+  it('other device faults can be debounced by settings (lasts N seconds, fired by the timer)', () => {
+    const rig = new Rig('elevator', null, { rules: { 'event.door_close_fault': { holdS: 5 } } });
+    expect(rig.event('door_close_fault', true)).toEqual([]);
+    expect(rig.advance(4000)).toEqual([]);
+    expect(types(rig.advance(1000))).toEqual(['raise:door_close_fault']);
+  });
+
+  it('ignores event types of other kinds', () => {
+    const rig = new Rig('elevator');
+    expect(rig.event('fire', true)).toEqual([]);
+  });
+});
+
+describe('inferred: trapped passengers', () => {
+  it('raises trapped_at_level when occupied, stopped, door closed, at level for 20 s, without another reading', () => {
+    const rig = new Rig('elevator');
+    expect(rig.reading(lift({ occupied: true }))).toEqual([]);
+    expect(rig.advance(19_999)).toEqual([]);
+    const t = rig.advance(1);
+    expect(t).toEqual([expect.objectContaining({ action: 'raise', type: 'trapped_at_level', severity: 1, inferred: true, ts: T0 })]);
+  });
+
+  it('raises trapped_not_level when not at level (any mode)', () => {
+    const rig = new Rig('elevator');
+    rig.reading(lift({ occupied: true, atLevel: false, mode: 'out_of_service' }));
+    expect(types(rig.advance(20_000))).toEqual(['raise:trapped_not_level']);
+  });
+
+  it('does not raise when the door opens before the hold', () => {
+    const rig = new Rig('elevator');
+    rig.reading(lift({ occupied: true }));
+    rig.now += 10_000;
+    rig.reading(lift({ occupied: true, door: 'open' }));
+    expect(rig.advance(30_000)).toEqual([]);
+  });
+
+  it('clears at once when the door opens (no clear delay for trapped)', () => {
+    const rig = new Rig('elevator');
+    rig.reading(lift({ occupied: true }));
+    rig.advance(20_000);
+    rig.now += 1000;
+    expect(types(rig.reading(lift({ occupied: true, door: 'open' })))).toEqual(['clear:trapped_at_level']);
+  });
+
+  it('hold time comes from the per-device threshold', () => {
+    const rig = new Rig('elevator', null, { thresholds: { trappedHoldS: 40 } }, { thresholds: { trappedHoldS: 3 } });
+    rig.reading(lift({ occupied: true }));
+    expect(types(rig.advance(3000))).toEqual(['raise:trapped_at_level']);
+  });
+
+  it('a reading that arrives after the hold raises on that reading', () => {
+    const rig = new Rig('elevator');
+    rig.reading(lift({ occupied: true }));
+    rig.now += 25_000;
+    expect(types(rig.reading(lift({ occupied: true })))).toEqual(['raise:trapped_at_level']);
+  });
+});
+
+describe('inferred: stop outside the door zone', () => {
+  it('raises after 45 s stopped not level in normal mode, and clears with a delay', () => {
+    const rig = new Rig('elevator');
+    rig.reading(lift({ atLevel: false }));
+    expect(rig.advance(44_000)).toEqual([]);
+    expect(types(rig.advance(1000))).toEqual(['raise:stopped_outside_door_zone']);
+    rig.now += 1000;
+    expect(rig.reading(lift({ atLevel: true }))).toEqual([]); // delayed clear: 5 s
+    expect(rig.advance(4000)).toEqual([]);
+    expect(types(rig.advance(1000))).toEqual(['clear:stopped_outside_door_zone']);
+  });
+
+  it('a relapse within the clear delay cancels the pending clear', () => {
+    const rig = new Rig('elevator');
+    rig.reading(lift({ atLevel: false }));
+    rig.advance(45_000);
+    rig.reading(lift());
+    rig.now += 2000;
+    rig.reading(lift({ atLevel: false }));
+    expect(rig.advance(10_000)).toEqual([]);
+    expect(rig.log.filter((t) => t.action === 'clear')).toEqual([]);
+  });
+
+  it('is not raised in inspection mode', () => {
+    const rig = new Rig('elevator');
+    rig.reading(lift({ atLevel: false, mode: 'inspection' }));
+    expect(rig.advance(60_000)).toEqual([]);
+  });
+});
+
+describe('inferred: moving with the door open (N times in a row, OR of conditions)', () => {
+  it('raises on the 2nd consecutive reading, up or down', () => {
+    const rig = new Rig('elevator');
+    expect(rig.reading(lift({ direction: 'up', door: 'open', speed: 0.5 }))).toEqual([]);
+    expect(types(rig.reading(lift({ direction: 'down', door: 'open', speed: 0.5 })))).toEqual(['raise:moving_with_door_open']);
+  });
+
+  it('a normal reading in between resets the run', () => {
+    const rig = new Rig('elevator');
+    rig.reading(lift({ direction: 'up', door: 'open' }));
+    rig.reading(lift({ direction: 'up', door: 'closed' }));
+    expect(rig.reading(lift({ direction: 'up', door: 'open' }))).toEqual([]);
+  });
+
+  it('count is configurable', () => {
+    const rig = new Rig('elevator', null, { thresholds: { doorOpenMovingCount: 1 } });
+    expect(types(rig.reading(lift({ direction: 'up', door: 'open' })))).toEqual(['raise:moving_with_door_open']);
+  });
+});
+
+describe('inferred: power on battery', () => {
+  it('raises after 10 s on battery and clears 5 s after mains returns', () => {
+    const rig = new Rig('elevator');
+    rig.reading(lift({ power: 'battery' }));
+    expect(types(rig.advance(10_000))).toEqual(['raise:power_failure']);
+    rig.reading(lift());
+    expect(types(rig.advance(5000))).toEqual(['clear:power_failure']);
+  });
+
+  it('a rule can be disabled per device', () => {
+    const rig = new Rig('elevator', null, { rules: { 'infer.power_failure': { enabled: false } } });
+    rig.reading(lift({ power: 'battery' }));
+    expect(rig.advance(60_000)).toEqual([]);
+  });
+});
+
+describe('fire flags (readings and events)', () => {
+  const flags: Array<[string, string, number]> = [
+    ['fire', 'fire', 1],
+    ['powerFault', 'fire_power_fault', 2],
+    ['fault', 'fire_fault', 3],
+    ['supervisory', 'fire_supervisory', 3],
+    ['disabled', 'fire_disabled', 4],
+    ['started', 'fire_linkage_started', 4],
+  ];
+  it.each(flags)('flag %s raises %s (severity %i) from a reading and clears when false', (flag, type, severity) => {
+    const rig = new Rig('fire', 'controller');
+    expect(rig.reading({ flags: { [flag]: true } })).toEqual([expect.objectContaining({ action: 'raise', type, severity })]);
+    expect(rig.reading({ flags: {} })).toEqual([]); // a reading without the flag says nothing
+    rig.now += 6000;
+    const cleared = rig.reading({ flags: { [flag]: false } });
+    expect(types(cleared.concat(rig.advance(6000)))).toEqual([`clear:${type}`]);
+  });
+
+  it.each(flags)('event %s raises %s', (flag, type) => {
+    const rig = new Rig('fire', 'smoke_detector');
+    expect(types(rig.event(flag, true))).toEqual([`raise:${type}`]);
+    expect(types(rig.event(flag, false))).toEqual([`clear:${type}`]);
+  });
+
+  it('a fire flag is never debounced', () => {
+    const rig = new Rig('fire', 'controller', { rules: { 'reading.fire.fire': { holdS: 30 } } });
+    expect(types(rig.reading({ flags: { fire: true } }))).toEqual(['raise:fire']);
+  });
+});
+
+describe('fire values', () => {
+  it('hydrant pressure below 350 kPa for 30 s raises pressure_low', () => {
+    const rig = new Rig('fire', 'hydrant_pressure');
+    expect(rig.reading({ value: 400 })).toEqual([]);
+    rig.reading({ value: 300 });
+    expect(rig.advance(29_000)).toEqual([]);
+    expect(types(rig.advance(1000))).toEqual(['raise:pressure_low']);
+  });
+
+  it('hydrant pressure above 700 kPa raises pressure_high; 250 kPa profile for low-rise', () => {
+    const rig = new Rig('fire', 'hydrant_pressure', { thresholds: { hydrantPressureMin: 250 } });
+    rig.reading({ value: 300 });
+    expect(rig.advance(60_000)).toEqual([]);
+    rig.reading({ value: 720 });
+    expect(types(rig.advance(30_000))).toEqual(['raise:pressure_high']);
+  });
+
+  it('sprinkler pressure below 100 kPa or above 1000 kPa', () => {
+    const low = new Rig('fire', 'sprinkler_pressure');
+    low.reading({ value: 80 });
+    expect(types(low.advance(30_000))).toEqual(['raise:pressure_low']);
+    const high = new Rig('fire', 'sprinkler_pressure');
+    high.reading({ value: 1100 });
+    expect(types(high.advance(30_000))).toEqual(['raise:pressure_high']);
+  });
+
+  it('tank level below 7 m for 60 s raises tank_level_low and clears when refilled', () => {
+    const rig = new Rig('fire', 'tank_level');
+    rig.reading({ value: 6.5 });
+    expect(types(rig.advance(60_000))).toEqual(['raise:tank_level_low']);
+    rig.reading({ value: 7.2 });
+    expect(types(rig.advance(5000))).toEqual(['clear:tank_level_low']);
+  });
+
+  it('a value rule applies only to its subtype', () => {
+    const rig = new Rig('fire', 'tank_level');
+    rig.reading({ value: 5000 });
+    expect(rig.advance(120_000)).toEqual([]);
+  });
+});
+
+describe('device offline', () => {
+  it('raises after 30 s offline and clears when it comes back', () => {
+    const rig = new Rig('gate');
+    rig.presence(false);
+    expect(rig.advance(29_000)).toEqual([]);
+    expect(types(rig.advance(1000))).toEqual(['raise:offline']);
+    expect(types(rig.presence(true))).toEqual(['clear:offline']);
+  });
+
+  it('a device back within the hold raises nothing', () => {
+    const rig = new Rig('elevator');
+    rig.presence(false);
+    rig.now += 10_000;
+    rig.presence(true);
+    expect(rig.advance(60_000)).toEqual([]);
+  });
+});
+
+describe('state persistence', () => {
+  it('round-trips through the compact form, keeping hold time and active alarms', () => {
+    const rig = new Rig('elevator');
+    rig.reading(lift({ occupied: true }));
+    rig.event('emergency_call', true);
+    rig.now += 10_000;
+    const json = serializeState(rig.set, rig.state);
+    const restored = deserializeState(rig.set, json);
+    expect(restored.nextDeadline).toBe(T0 + 20_000);
+    const { transitions } = evaluate(rig.set, restored, { kind: 'tick' }, T0 + 20_000);
+    expect(types([...transitions])).toEqual(['raise:trapped_at_level']);
+    // the emergency call stays active: a repeat does not raise again
+    const again = evaluate(rig.set, restored, { kind: 'event', type: 'emergency_call', active: true, ts: T0 + 21_000 }, T0 + 21_000).transitions;
+    expect(types([...again])).toEqual(['repeat:emergency_call']);
+  });
+
+  it('bad stored state starts idle', () => {
+    const set = compileRules('elevator', null);
+    expect(deserializeState(set, '{not json').slots.every((s) => !s.on && !s.active)).toBe(true);
+  });
+
+  it('an idle device with normal readings never becomes dirty', () => {
+    const rig = new Rig('elevator');
+    for (let i = 0; i < 10; i++) rig.reading(lift());
+    expect(rig.state.dirty).toBe(false);
+  });
+});
+
+describe('hot path cost', () => {
+  it('evaluates a normal reading in a few microseconds', () => {
+    const set = compileRules('elevator', null);
+    const state = initialState(set);
+    const reading = lift();
+    const input: RuleInput = { kind: 'reading', reading, ts: T0 };
+    for (let i = 0; i < 20_000; i++) evaluate(set, state, input, T0);
+    const n = 200_000;
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) evaluate(set, state, input, T0);
+    const perCallUs = Number(process.hrtime.bigint() - start) / 1000 / n;
+    expect(perCallUs).toBeLessThan(5);
+  });
+});

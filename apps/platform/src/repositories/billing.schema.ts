@@ -1,0 +1,107 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** int8 money in fen: pg returns a string, PGlite a number or bigint; written as a string or bigint. Read through toFen(). */
+export type Fen = ColumnType<string | number | bigint, string | bigint, string | bigint>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface ParkingTariffTable {
+  id: Generated<string>;
+  community_id: string;
+  version: number;
+  set_by: string;
+  filing_number: string;
+  decision_ref: string | null;
+  effective_from: Date;
+  rules: Json<unknown>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface BillingSettingsTable {
+  community_id: string;
+  commission_bp: number;
+  platform_fee_bp: number;
+  updated_at: Generated<Date>;
+}
+
+export interface ParkingBillTable {
+  id: Generated<string>;
+  community_id: string;
+  session_id: string;
+  slot_id: string | null;
+  slot_owner_id: string | null;
+  tariff_id: string | null;
+  tariff_version: number | null;
+  plate: string;
+  vehicle_class: string;
+  session_kind: string;
+  entry_at: Date;
+  exit_at: Date;
+  amount_fen: Fen;
+  overstay_fen: Fen;
+  owner_fen: Fen;
+  commission_fen: Fen;
+  platform_fee_fen: Fen;
+  common_income_fen: Fen;
+  commission_bp: number;
+  platform_fee_bp: number;
+  paid_fen: Fen;
+  refunded_fen: Fen;
+  exempt: string | null;
+  breakdown: Json<unknown>;
+  created_at: Generated<Date>;
+}
+
+export interface ParkingPaymentTable {
+  id: Generated<string>;
+  bill_id: string;
+  community_id: string;
+  kind: 'payment' | 'refund';
+  provider: string;
+  provider_ref: string;
+  amount_fen: Fen;
+  reason: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface LedgerAccountTable {
+  id: Generated<string>;
+  key: string;
+  community_id: string;
+  kind: 'asset' | 'liability' | 'revenue';
+  name: string;
+  owner_id: string | null;
+}
+
+export interface JournalEntryTable {
+  id: Generated<string>;
+  community_id: string;
+  kind: 'bill' | 'payment' | 'refund';
+  bill_id: string | null;
+  payment_id: string | null;
+  memo: string;
+  at: Generated<Date>;
+}
+
+export interface JournalLineTable {
+  id: Generated<string>;
+  entry_id: string;
+  account_id: string;
+  debit_fen: Fen;
+  credit_fen: Fen;
+}
+
+export interface BillingTables {
+  parking_tariffs: ParkingTariffTable;
+  billing_settings: BillingSettingsTable;
+  parking_bills: ParkingBillTable;
+  parking_payments: ParkingPaymentTable;
+  ledger_accounts: LedgerAccountTable;
+  journal_entries: JournalEntryTable;
+  journal_lines: JournalLineTable;
+}
+
+export function toFen(value: string | number | bigint | null | undefined): bigint {
+  return value === null || value === undefined ? 0n : BigInt(value);
+}

@@ -1,0 +1,224 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { z } from 'zod';
+import { type EscalationChain, escalationChainSchema } from '@app/contracts';
+import { defaultChain, jobPriority, tierRecipients, wantsNotification } from '../domain/alarm-escalation';
+import { signedDelivery } from '../domain/alarm-webhook';
+import { type AlarmRow, AlarmRepository } from '../repositories/alarm.repository';
+import { ClockRepository } from '../repositories/clock.repository';
+import { CommunityRepository } from '../repositories/community.repository';
+import { DeviceRepository } from '../repositories/device.repository';
+import { defineJob, JobRepository } from '../repositories/job.repository';
+import { MetricsRepository } from '../repositories/metrics.repository';
+import { RedisRepository } from '../repositories/redis.repository';
+import { WebhookRepository } from '../repositories/webhook.repository';
+import { AlarmSettingsService } from './alarm-settings.service';
+
+const escalateJob = defineJob('alarm.escalate', 'alarms', z.object({ alarmId: z.uuid(), tier: z.number().int().min(0) }));
+const arrivalJob = defineJob('alarm.arrival-deadline', 'alarms', z.object({ alarmId: z.uuid() }));
+const reminderJob = defineJob('alarm.remind', 'alarms', z.object({ alarmId: z.uuid(), n: z.number().int().min(1) }));
+const webhookJob = defineJob(
+  'alarm.webhook',
+  'notifications',
+  z.object({ webhookId: z.uuid(), alarmId: z.uuid(), kind: z.enum(['notify', 'escalation', 'reminder']), tier: z.number().int(), tierName: z.string() }),
+);
+
+const MAX_TIERS = 10;
+const escalateId = (alarmId: string, tier: number) => `esc-${alarmId}-${tier}`;
+const arrivalId = (alarmId: string) => `arr-${alarmId}`;
+const reminderId = (alarmId: string, n: number) => `rem-${alarmId}-${n}`;
+
+export interface AlarmLifecycle {
+  raise(r: { communityId: string; deviceId: string; type: string; severity: number; source: 'platform'; ts: number; detail: Record<string, unknown> }): Promise<unknown>;
+  clearOpen(deviceId: string, type: string): Promise<unknown>;
+  announce(alarm: AlarmRow): void;
+}
+
+/**
+ * Dispatch and escalation on BullMQ delayed jobs (queue 'alarms'): tier 0 is told at once, each
+ * tier has ackWithinS to acknowledge before the next is told; an arrival deadline raises an
+ * arrival_overdue alarm; reminders repeat until the alarm is cleared (or arrival reported).
+ * Acknowledgement and clear cancel the pending jobs (and every handler re-checks the alarm).
+ * Notifications: the per-user inbox and signed webhooks (queue 'notifications', retried with
+ * back-off), filtered by user preferences and capped per device and hour (severity 1 never is).
+ */
+@Injectable()
+export class AlarmDispatchService {
+  private readonly logger = new Logger(AlarmDispatchService.name);
+  private lifecycle?: AlarmLifecycle;
+
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly alarms: AlarmRepository,
+    private readonly communities: CommunityRepository,
+    private readonly devices: DeviceRepository,
+    private readonly redis: RedisRepository,
+    private readonly clock: ClockRepository,
+    private readonly webhooks: WebhookRepository,
+    private readonly metrics: MetricsRepository,
+    private readonly settings: AlarmSettingsService,
+  ) {
+    jobs.handle(escalateJob, ({ alarmId, tier }) => this.escalate(alarmId, tier));
+    jobs.handle(arrivalJob, ({ alarmId }) => this.arrivalDue(alarmId));
+    jobs.handle(reminderJob, ({ alarmId, n }) => this.remind(alarmId, n));
+    jobs.handle(webhookJob, (data) => this.deliverWebhook(data));
+  }
+
+  setLifecycle(lifecycle: AlarmLifecycle): void {
+    this.lifecycle = lifecycle;
+  }
+
+  async chainFor(communityId: string, type: string, severity: number): Promise<EscalationChain> {
+    const stored = await this.alarms.chain(communityId, type);
+    if (stored) {
+      const parsed = escalationChainSchema.safeParse(stored);
+      if (parsed.success) return parsed.data;
+    }
+    return defaultChain(type, severity);
+  }
+
+  /** A new alarm: tell tier 0 now, start the arrival deadline and the reminders. */
+  async start(alarm: AlarmRow): Promise<void> {
+    const chain = await this.chainFor(alarm.community_id, alarm.type, alarm.severity);
+    const priority = jobPriority(alarm.type, alarm.severity);
+    const now = this.clock.now();
+    await this.jobs.add(escalateJob, { alarmId: alarm.id, tier: 0 }, { jobId: escalateId(alarm.id, 0), priority });
+    if (chain.arrivalWithinS) {
+      const due = now + chain.arrivalWithinS * 1000;
+      await this.jobs.add(arrivalJob, { alarmId: alarm.id }, { jobId: arrivalId(alarm.id), delay: due - this.clock.now(), priority });
+    }
+    if (chain.reminderEveryS) {
+      const due = now + chain.reminderEveryS * 1000;
+      await this.jobs.add(reminderJob, { alarmId: alarm.id, n: 1 }, { jobId: reminderId(alarm.id, 1), delay: due - this.clock.now(), priority });
+    }
+  }
+
+  /** Acknowledged: no further escalation. Cleared: nothing more at all. Arrived: no arrival deadline. */
+  async stop(alarm: AlarmRow, why: 'acknowledged' | 'cleared' | 'arrived'): Promise<void> {
+    const ids: Array<[string, 'alarms']> = [];
+    if (why !== 'arrived') for (let t = 0; t < MAX_TIERS; t++) ids.push([escalateId(alarm.id, t), 'alarms']);
+    if (why !== 'acknowledged') ids.push([arrivalId(alarm.id), 'alarms']);
+    await Promise.all(ids.map(([id, q]) => this.jobs.cancel(q, id).catch(() => false)));
+  }
+
+  private async escalate(alarmId: string, tier: number): Promise<void> {
+    const alarm = await this.alarms.findById(alarmId);
+    if (!alarm || alarm.state !== 'active') return;
+    if (tier > 0 && alarm.acknowledged) return;
+    const chain = await this.chainFor(alarm.community_id, alarm.type, alarm.severity);
+    const t = chain.tiers[tier];
+    if (!t) return;
+    let current = alarm;
+    if (tier > 0) {
+      const updated = await this.alarms.update(alarmId, { escalation_tier: tier }, { state: 'active', acknowledged: false });
+      if (!updated) return;
+      current = updated;
+      await this.alarms.addEvent(alarmId, new Date(this.clock.now()), null, 'escalated', { tier, tierName: t.name });
+      this.lifecycle?.announce(current);
+    }
+    await this.notify(current, tier, t.name, tier === 0 ? 'notify' : 'escalation', chain);
+    const next = chain.tiers[tier + 1];
+    if (next && t.ackWithinS > 0) {
+      const due = this.clock.now() + t.ackWithinS * 1000;
+      await this.jobs.add(escalateJob, { alarmId, tier: tier + 1 }, { jobId: escalateId(alarmId, tier + 1), delay: Math.max(0, due - this.clock.now()), priority: jobPriority(alarm.type, alarm.severity) });
+    }
+  }
+
+  private async arrivalDue(alarmId: string): Promise<void> {
+    const alarm = await this.alarms.findById(alarmId);
+    if (!alarm || alarm.state !== 'active' || alarm.arrived_at) return;
+    await this.alarms.addEvent(alarmId, new Date(this.clock.now()), null, 'arrival_overdue', {});
+    await this.lifecycle?.raise({
+      communityId: alarm.community_id,
+      deviceId: alarm.device_id,
+      type: 'arrival_overdue',
+      severity: 1,
+      source: 'platform',
+      ts: this.clock.now(),
+      detail: { alarmId, alarmType: alarm.type },
+    });
+  }
+
+  private async remind(alarmId: string, n: number): Promise<void> {
+    const alarm = await this.alarms.findById(alarmId);
+    if (!alarm || alarm.state !== 'active') return;
+    const chain = await this.chainFor(alarm.community_id, alarm.type, alarm.severity);
+    const resolved = chain.arrivalWithinS ? alarm.arrived_at !== null : alarm.acknowledged;
+    if (resolved || !chain.reminderEveryS) return;
+    const tier = chain.tiers[Math.min(alarm.escalation_tier, chain.tiers.length - 1)];
+    await this.notify(alarm, alarm.escalation_tier, tier.name, 'reminder', chain);
+    const due = this.clock.now() + chain.reminderEveryS * 1000;
+    await this.jobs.add(reminderJob, { alarmId, n: n + 1 }, { jobId: reminderId(alarmId, n + 1), delay: due - this.clock.now(), priority: jobPriority(alarm.type, alarm.severity) });
+  }
+
+  /** Inbox rows for the tier's users (and the assignee), and webhook jobs for the community. */
+  private async notify(alarm: AlarmRow, tierIndex: number, tierName: string, kind: 'notify' | 'escalation' | 'reminder', chain: EscalationChain): Promise<void> {
+    if (alarm.severity > 1 && !(await this.withinCap(alarm))) {
+      this.metrics.alarmNotifications.inc({ channel: 'all', outcome: 'capped' });
+      await this.alarms.addEvent(alarm.id, new Date(this.clock.now()), null, 'notification_capped', { tier: tierIndex, kind });
+      return;
+    }
+    const tier = chain.tiers[tierIndex];
+    const community = await this.communities.findById(alarm.community_id);
+    if (!community) return;
+    const users = await this.alarms.usersWithRoles([...(tier.roles ?? [])]);
+    const candidates = users.map((u) => ({ id: u.id, role: u.role, scopeLevel: u.scope_level, communityIds: u.community_ids ?? [], street: u.scope_street, district: u.scope_district }));
+    let ids = tierRecipients(tier, candidates, community);
+    if (tier.userIds?.length) {
+      const existing = new Set(await this.alarms.usersExist(tier.userIds));
+      ids = ids.filter((id) => !tier.userIds!.includes(id) || existing.has(id));
+    }
+    if (alarm.assignee_id && !ids.includes(alarm.assignee_id)) ids.push(alarm.assignee_id);
+    const prefs = await this.alarms.prefs(ids);
+    const to = ids.filter((id) => alarm.severity === 1 || wantsNotification(prefs.get(id), alarm.severity, alarm.type));
+    const at = new Date(this.clock.now());
+    await this.alarms.addInbox(to.map((userId) => ({ userId, alarmId: alarm.id, kind, tier: tierIndex, at })));
+    this.metrics.alarmNotifications.inc({ channel: 'inbox', outcome: 'sent' }, to.length);
+    await this.alarms.addEvent(alarm.id, at, null, 'notified', { tier: tierIndex, tierName, kind, userIds: to });
+    for (const hook of await this.alarms.webhooks(alarm.community_id)) {
+      if (alarm.severity > hook.min_severity) continue;
+      await this.jobs.add(
+        webhookJob,
+        { webhookId: hook.id, alarmId: alarm.id, kind, tier: tierIndex, tierName },
+        { priority: jobPriority(alarm.type, alarm.severity), attempts: 6, backoff: { type: 'exponential', delay: 500 } },
+      );
+    }
+  }
+
+  private async withinCap(alarm: AlarmRow): Promise<boolean> {
+    const cap = this.settings.thresholdsFor(alarm.community_id, alarm.device_id).notifyCapPerHour;
+    const hour = Math.floor(this.clock.now() / 3_600_000);
+    const key = this.redis.key('alarm-notify', alarm.device_id, String(hour));
+    const [[, n]] = (await this.redis.client.multi().incr(key).expire(key, 3700).exec()) as [[null, number], unknown];
+    return n <= cap;
+  }
+
+  private async deliverWebhook(data: z.infer<typeof webhookJob.schema>): Promise<void> {
+    const hook = await this.alarms.webhook(data.webhookId);
+    const alarm = await this.alarms.findById(data.alarmId);
+    if (!hook || !alarm) return;
+    const device = await this.devices.findById(alarm.device_id);
+    const event = {
+      alarmId: alarm.id,
+      deviceId: alarm.device_id,
+      communityId: alarm.community_id,
+      type: alarm.type,
+      severity: alarm.severity,
+      state: alarm.state,
+      acknowledged: alarm.acknowledged,
+      count: alarm.count,
+      source: alarm.source,
+      escalationTier: alarm.escalation_tier,
+      assigneeId: alarm.assignee_id,
+      ts: alarm.last_at.getTime(),
+    };
+    const delivery = signedDelivery(hook.format, hook.url, hook.secret, { kind: data.kind, tier: data.tier, tierName: data.tierName, alarm: event, deviceName: device?.name }, this.clock.now());
+    try {
+      await this.webhooks.post(delivery);
+      this.metrics.alarmNotifications.inc({ channel: 'webhook', outcome: 'sent' });
+    } catch (error) {
+      this.metrics.alarmNotifications.inc({ channel: 'webhook', outcome: 'failed' });
+      this.logger.warn(`webhook ${hook.id} for alarm ${alarm.id}: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+}

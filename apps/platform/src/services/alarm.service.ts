@@ -1,0 +1,274 @@
+import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import type { AlarmEvent, AlarmListQuery, Role } from '@app/contracts';
+import { INFERRED_TYPES, severityOf } from '../domain/alarm-rules';
+import { type AlarmRow, AlarmRepository } from '../repositories/alarm.repository';
+import { AuditRepository } from '../repositories/audit.repository';
+import { ClockRepository } from '../repositories/clock.repository';
+import { EventBusRepository } from '../repositories/event-bus.repository';
+import { MetricsRepository } from '../repositories/metrics.repository';
+import { WebsocketRepository } from '../repositories/websocket.repository';
+import { AccessService } from './access.service';
+import { AlarmDispatchService } from './alarm-dispatch.service';
+import type { AuthUser } from './auth-user';
+
+/** Who may see alarms, and who may act on them. */
+export const alarmViewerRoles: readonly Role[] = [
+  'platform_admin',
+  'property_staff',
+  'maintenance_staff',
+  'street_officer',
+  'district_authority',
+  'owners_committee',
+  'residents_committee',
+];
+export const alarmHandlerRoles: readonly Role[] = ['platform_admin', 'property_staff', 'maintenance_staff', 'street_officer', 'district_authority'];
+
+export interface RaiseRequest {
+  communityId: string;
+  deviceId: string;
+  type: string;
+  severity: number;
+  source: 'device' | 'platform';
+  ts: number;
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * The alarm lifecycle: one open alarm per device and type (a repeat counts), acknowledge, assign,
+ * comment, clear, arrival; history in alarm_events plus the audit log; every change goes out on
+ * the event bus (fund, parking listen) and to the community's socket.io room.
+ */
+@Injectable()
+export class AlarmService {
+  private readonly logger = new Logger(AlarmService.name);
+  /** Raise/clear of one device and type run in order, even on a pooled database. */
+  private readonly serial = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly alarms: AlarmRepository,
+    private readonly access: AccessService,
+    private readonly audit: AuditRepository,
+    private readonly clock: ClockRepository,
+    private readonly bus: EventBusRepository,
+    private readonly websocket: WebsocketRepository,
+    private readonly dispatch: AlarmDispatchService,
+    private readonly metrics: MetricsRepository,
+  ) {
+    dispatch.setLifecycle({
+      raise: (r) => this.raise(r),
+      clearOpen: (deviceId, type) => this.clearByDevice(deviceId, type),
+      announce: (alarm) => this.announce('alarm.updated', alarm),
+    });
+  }
+
+  private inOrder<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.serial.get(key) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.serial.set(key, tail);
+    void tail.then(() => {
+      if (this.serial.get(key) === tail) this.serial.delete(key);
+    });
+    return next;
+  }
+
+  /** Raised by detection (or the platform itself); a repeat updates the open alarm. */
+  raise(r: RaiseRequest): Promise<AlarmRow> {
+    return this.inOrder(`${r.deviceId}|${r.type}`, async () => {
+      const { alarm, inserted } = await this.alarms.raise({
+        communityId: r.communityId,
+        deviceId: r.deviceId,
+        type: r.type,
+        severity: r.severity,
+        source: r.source,
+        at: new Date(r.ts),
+        detail: r.detail ?? {},
+      });
+      await this.alarms.addEvent(alarm.id, new Date(this.clock.now()), null, inserted ? 'raised' : 'repeated', { ts: r.ts, source: r.source, ...(r.detail ?? {}) });
+      if (inserted) {
+        this.metrics.alarmsRaised.inc({ type: r.type, severity: String(alarm.severity) });
+        this.announce('alarm.raised', alarm);
+        await this.audit.record({ actorId: null, action: 'alarm.raised', subjectType: 'alarm', subjectId: alarm.id, detail: { type: r.type, deviceId: r.deviceId, severity: alarm.severity } });
+        await this.dispatch.start(alarm);
+      } else {
+        this.announce('alarm.updated', alarm);
+      }
+      return alarm;
+    });
+  }
+
+  /** Cleared by detection (device says so, or the inferred condition ended). */
+  clearByDevice(deviceId: string, type: string, actorId: string | null = null, reason = 'condition ended'): Promise<AlarmRow | undefined> {
+    return this.inOrder(`${deviceId}|${type}`, async () => {
+      const alarm = await this.alarms.clearOpen(deviceId, type, new Date(this.clock.now()), actorId);
+      if (!alarm) return undefined;
+      await this.afterClear(alarm, actorId, reason);
+      return alarm;
+    });
+  }
+
+  private async afterClear(alarm: AlarmRow, actorId: string | null, reason: string): Promise<void> {
+    await this.alarms.addEvent(alarm.id, alarm.cleared_at ?? new Date(this.clock.now()), actorId, 'cleared', { reason });
+    await this.audit.record({ actorId, action: 'alarm.cleared', subjectType: 'alarm', subjectId: alarm.id, detail: { reason } });
+    this.announce('alarm.cleared', alarm);
+    await this.dispatch.stop(alarm, 'cleared');
+  }
+
+  toEvent(a: AlarmRow): AlarmEvent {
+    return {
+      alarmId: a.id,
+      deviceId: a.device_id,
+      communityId: a.community_id,
+      type: a.type,
+      severity: a.severity,
+      state: a.state,
+      acknowledged: a.acknowledged,
+      count: a.count,
+      source: a.source,
+      escalationTier: a.escalation_tier,
+      assigneeId: a.assignee_id,
+      ts: (a.state === 'cleared' && a.cleared_at ? a.cleared_at : a.last_at).getTime(),
+    };
+  }
+
+  private announce(event: 'alarm.raised' | 'alarm.updated' | 'alarm.cleared', alarm: AlarmRow): void {
+    const e = this.toEvent(alarm);
+    this.bus.emit(event, { alarmId: e.alarmId, deviceId: e.deviceId, communityId: e.communityId, type: e.type, severity: e.severity, state: e.state, ts: e.ts });
+    this.websocket.emitToCommunity(alarm.community_id, event, e);
+  }
+
+  // ---------------------------------------------------------------- REST
+
+  private view(a: AlarmRow) {
+    return {
+      ...this.toEvent(a),
+      firstAt: a.first_at.toISOString(),
+      lastAt: a.last_at.toISOString(),
+      acknowledgedAt: a.acknowledged_at?.toISOString() ?? null,
+      acknowledgedBy: a.acknowledged_by,
+      clearedAt: a.cleared_at?.toISOString() ?? null,
+      clearedBy: a.cleared_by,
+      arrivedAt: a.arrived_at?.toISOString() ?? null,
+      arrivedBy: a.arrived_by,
+      /** Supervision figures: seconds from the alarm to acknowledgement and to arrival. */
+      responseS: a.acknowledged_at ? Math.round((a.acknowledged_at.getTime() - a.first_at.getTime()) / 1000) : null,
+      arrivalS: a.arrived_at ? Math.round((a.arrived_at.getTime() - a.first_at.getTime()) / 1000) : null,
+      manualClear: INFERRED_TYPES.has(a.type) && a.source === 'platform',
+      detail: a.detail,
+    };
+  }
+
+  async list(user: AuthUser, q: AlarmListQuery) {
+    this.access.requireRole(user, alarmViewerRoles, 'view alarms');
+    let communityIds: string[];
+    if (q.communityId) communityIds = [(await this.access.requireCommunity(user, q.communityId)).id];
+    else communityIds = await this.access.visibleCommunityIds(user);
+    const rows = await this.alarms.list({
+      communityIds,
+      deviceId: q.deviceId,
+      state: q.state,
+      acknowledged: q.acknowledged,
+      type: q.type,
+      severity: q.severity,
+      maxSeverity: q.maxSeverity,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+      limit: q.limit,
+      offset: q.offset,
+    });
+    return rows.map((r) => this.view(r));
+  }
+
+  private async load(user: AuthUser, id: string, roles: readonly Role[], action: string): Promise<AlarmRow> {
+    this.access.requireRole(user, roles, action);
+    const alarm = await this.alarms.findById(id);
+    if (!alarm) throw new NotFoundException(`alarm ${id} not found`);
+    try {
+      await this.access.requireCommunity(user, alarm.community_id);
+    } catch {
+      throw new NotFoundException(`alarm ${id} not found`);
+    }
+    return alarm;
+  }
+
+  async get(user: AuthUser, id: string) {
+    const alarm = await this.load(user, id, alarmViewerRoles, 'view alarms');
+    const events = await this.alarms.events(id);
+    return {
+      ...this.view(alarm),
+      history: events.map((e) => ({ at: e.at.toISOString(), actorId: e.actor_id, action: e.action, detail: e.detail })),
+    };
+  }
+
+  async acknowledge(user: AuthUser, id: string, comment?: string) {
+    await this.load(user, id, alarmHandlerRoles, 'acknowledge alarms');
+    const now = new Date(this.clock.now());
+    const alarm = await this.alarms.update(id, { acknowledged: true, acknowledged_at: now, acknowledged_by: user.id }, { acknowledged: false });
+    if (!alarm) throw new ConflictException(`alarm ${id} is already acknowledged`);
+    const responseMs = now.getTime() - alarm.first_at.getTime();
+    await this.alarms.addEvent(id, now, user.id, 'acknowledged', { responseMs, tier: alarm.escalation_tier, ...(comment ? { comment } : {}) });
+    await this.audit.record({ actorId: user.id, action: 'alarm.acknowledged', subjectType: 'alarm', subjectId: id, detail: { responseMs } });
+    this.announce('alarm.updated', alarm);
+    await this.dispatch.stop(alarm, 'acknowledged');
+    return this.view(alarm);
+  }
+
+  async assign(user: AuthUser, id: string, assigneeId: string) {
+    const current = await this.load(user, id, alarmHandlerRoles, 'assign alarms');
+    if ((await this.alarms.usersExist([assigneeId])).length === 0) throw new NotFoundException(`user ${assigneeId} not found`);
+    const alarm = (await this.alarms.update(id, { assignee_id: assigneeId })) ?? current;
+    await this.alarms.addEvent(id, new Date(this.clock.now()), user.id, 'assigned', { assigneeId, previous: current.assignee_id });
+    await this.audit.record({ actorId: user.id, action: 'alarm.assigned', subjectType: 'alarm', subjectId: id, detail: { assigneeId } });
+    this.announce('alarm.updated', alarm);
+    return this.view(alarm);
+  }
+
+  async comment(user: AuthUser, id: string, text: string) {
+    await this.load(user, id, alarmHandlerRoles, 'comment on alarms');
+    await this.alarms.addEvent(id, new Date(this.clock.now()), user.id, 'commented', { text });
+    await this.audit.record({ actorId: user.id, action: 'alarm.commented', subjectType: 'alarm', subjectId: id });
+    return this.get(user, id);
+  }
+
+  /** Manual clear, for what the platform inferred (a device-reported fault clears when the device says so). */
+  async clear(user: AuthUser, id: string, comment?: string) {
+    const current = await this.load(user, id, alarmHandlerRoles, 'clear alarms');
+    if (current.state !== 'active') throw new ConflictException(`alarm ${id} is already cleared`);
+    if (current.source !== 'platform') throw new ConflictException(`alarm ${id} was reported by the device and clears when the device reports it`);
+    const alarm = await this.inOrder(`${current.device_id}|${current.type}`, async () => {
+      const row = await this.alarms.update(id, { state: 'cleared', cleared_at: new Date(this.clock.now()), cleared_by: user.id }, { state: 'active' });
+      if (row) await this.afterClear(row, user.id, comment ?? 'cleared by hand');
+      return row;
+    });
+    if (!alarm) throw new ConflictException(`alarm ${id} is already cleared`);
+    return this.view(alarm);
+  }
+
+  /** Someone reached the site: recorded for supervision, stops the arrival deadline. */
+  async arrived(user: AuthUser, id: string) {
+    await this.load(user, id, alarmHandlerRoles, 'report arrival');
+    const now = new Date(this.clock.now());
+    const alarm = await this.alarms.update(id, { arrived_at: now, arrived_by: user.id }, { arrived: false });
+    if (!alarm) throw new ConflictException(`arrival at alarm ${id} is already recorded`);
+    const arrivalMs = now.getTime() - alarm.first_at.getTime();
+    await this.alarms.addEvent(id, now, user.id, 'arrived', { arrivalMs });
+    await this.audit.record({ actorId: user.id, action: 'alarm.arrived', subjectType: 'alarm', subjectId: id, detail: { arrivalMs } });
+    this.announce('alarm.updated', alarm);
+    await this.dispatch.stop(alarm, 'arrived');
+    const overdue = await this.alarms.findOpen(alarm.device_id, 'arrival_overdue');
+    if (overdue && overdue.detail.alarmId === id) await this.clearByDevice(alarm.device_id, 'arrival_overdue', user.id, 'arrival reported');
+    return this.view(alarm);
+  }
+
+  severityOf(type: string): number {
+    return severityOf(type);
+  }
+
+  flushPending(): Promise<unknown> {
+    return Promise.all([...this.serial.values()]);
+  }
+
+  logFailure(what: string, error: unknown): void {
+    this.logger.error(`${what}: ${(error as Error).stack ?? String(error)}`);
+  }
+}

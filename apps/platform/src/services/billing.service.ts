@@ -1,0 +1,473 @@
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
+import type { Transaction } from 'kysely';
+import { z } from 'zod';
+import { tariffRulesSchema, type BillingSettings, type CreateTariffRequest, type RecordPaymentRequest, type RefundRequest, type Role, type TariffRules } from '@app/contracts';
+import { InjectConfig } from '../config/config.provider';
+import { hasRole, type PlatformConfig } from '../config/config';
+import { localMonth, monthRange } from '../domain/billing-time';
+import { billEntry, paymentEntry, refundEntry, splitRevenue, UnbalancedEntryError } from '../domain/ledger';
+import { priceStay } from '../domain/parking-tariff';
+import { AuditRepository } from '../repositories/audit.repository';
+import { BillingRepository, BillNotFoundError, type BillRow, type MonthTotals, type SessionForBilling, type TariffRow } from '../repositories/billing.repository';
+import { toFen } from '../repositories/billing.schema';
+import { ClockRepository } from '../repositories/clock.repository';
+import { CommunityRepository } from '../repositories/community.repository';
+import { isUniqueViolation } from '../repositories/database.repository';
+import type { Database } from '../repositories/database.schema';
+import { EventBusRepository } from '../repositories/event-bus.repository';
+import { defineJob, JobRepository } from '../repositories/job.repository';
+import { PaymentProviderRepository } from '../repositories/payment.repository';
+import { WebsocketRepository } from '../repositories/websocket.repository';
+import { AccessService } from './access.service';
+import type { AuthUser } from './auth-user';
+
+/** Prices one closed session; jobId = session id, so a duplicate close event adds nothing while the first waits. */
+export const billSessionJob = defineJob('billing.bill-session', 'parking', z.object({ sessionId: z.uuid() }));
+
+/** Roles that set tariffs and record payments (within their scope). */
+export const tariffManagerRoles: readonly Role[] = ['platform_admin', 'property_staff'];
+/** Roles that set the revenue split: the platform, or the owners' committee for its community. */
+export const splitManagerRoles: readonly Role[] = ['platform_admin', 'owners_committee'];
+/** Roles that may read a community's bills, ledger and statements. */
+export const billingReaderRoles: readonly Role[] = ['platform_admin', 'property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'];
+
+/** Until a community configures its split: 5 % property commission, 5 % platform fee (owner 90 %). */
+export const defaultSplit: BillingSettings = { commissionBp: 500, platformFeeBp: 500 };
+
+const SWEEP_INTERVAL_MS = 5 * 60_000;
+const fen = (v: string | number | bigint | null | undefined) => Number(toFen(v));
+
+export function billStatus(b: Pick<BillRow, 'amount_fen' | 'paid_fen' | 'refunded_fen'>): 'unpaid' | 'partially_paid' | 'paid' | 'free' | 'refunded' {
+  const amount = toFen(b.amount_fen);
+  const paid = toFen(b.paid_fen);
+  const refunded = toFen(b.refunded_fen);
+  if (amount === 0n) return 'free';
+  if (paid > 0n && refunded === paid) return 'refunded';
+  if (paid >= amount) return 'paid';
+  return paid > 0n ? 'partially_paid' : 'unpaid';
+}
+
+export function mapTariff(t: TariffRow) {
+  return {
+    id: t.id,
+    communityId: t.community_id,
+    version: t.version,
+    setBy: t.set_by,
+    filingNumber: t.filing_number,
+    decisionRef: t.decision_ref,
+    effectiveFrom: new Date(t.effective_from).toISOString(),
+    rules: t.rules as TariffRules,
+    createdAt: new Date(t.created_at).toISOString(),
+  };
+}
+
+export function mapBill(b: BillRow) {
+  return {
+    id: b.id,
+    communityId: b.community_id,
+    sessionId: b.session_id,
+    slotId: b.slot_id,
+    slotOwnerId: b.slot_owner_id,
+    tariffId: b.tariff_id,
+    tariffVersion: b.tariff_version,
+    plate: b.plate,
+    vehicleClass: b.vehicle_class,
+    sessionKind: b.session_kind,
+    entryAt: new Date(b.entry_at).toISOString(),
+    exitAt: new Date(b.exit_at).toISOString(),
+    amountFen: fen(b.amount_fen),
+    overstayFen: fen(b.overstay_fen),
+    split: { ownerFen: fen(b.owner_fen), commissionFen: fen(b.commission_fen), platformFeeFen: fen(b.platform_fee_fen), commonIncomeFen: fen(b.common_income_fen) },
+    paidFen: fen(b.paid_fen),
+    refundedFen: fen(b.refunded_fen),
+    status: billStatus(b),
+    exempt: b.exempt,
+    breakdown: b.breakdown,
+    createdAt: new Date(b.created_at).toISOString(),
+  };
+}
+
+function mapTotals(t: MonthTotals) {
+  return {
+    bills: Number(t.bills ?? 0),
+    revenueFen: fen(t.amount_fen),
+    overstayFen: fen(t.overstay_fen),
+    ownerEarningsFen: fen(t.owner_fen),
+    commissionFen: fen(t.commission_fen),
+    platformFeeFen: fen(t.platform_fee_fen),
+    commonIncomeFen: fen(t.common_income_fen),
+    collectedFen: fen(t.paid_fen),
+    refundedFen: fen(t.refunded_fen),
+    outstandingFen: fen(t.amount_fen) - fen(t.paid_fen),
+  };
+}
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function toCsv(header: string[], rows: unknown[][]): string {
+  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+/**
+ * Parking billing: tariff versions, pricing closed sessions (once), payments and refunds through
+ * payment providers, the double-entry ledger, statements and the public disclosure.
+ */
+@Injectable()
+export class BillingService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(BillingService.name);
+  private sweepTimer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectConfig() private readonly config: PlatformConfig,
+    private readonly repo: BillingRepository,
+    private readonly communities: CommunityRepository,
+    private readonly access: AccessService,
+    private readonly audit: AuditRepository,
+    private readonly clock: ClockRepository,
+    private readonly bus: EventBusRepository,
+    private readonly jobs: JobRepository,
+    private readonly ws: WebsocketRepository,
+    private readonly payments: PaymentProviderRepository,
+  ) {
+    this.jobs.handle(billSessionJob, async ({ sessionId }) => {
+      await this.billSession(sessionId);
+    });
+    // Cheap on the event path: only enqueue. Billing itself is idempotent (unique bill per session).
+    this.bus.on('parking.session.closed', ({ sessionId }) => {
+      this.jobs.add(billSessionJob, { sessionId }, { jobId: `bill-${sessionId}` }).catch((error: Error) => {
+        this.logger.warn(`could not queue billing of session ${sessionId} (${error.message}); billing it now`);
+        this.billSession(sessionId).catch((e: Error) => this.logger.error(`billing session ${sessionId} failed: ${e.message}`));
+      });
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    if (!hasRole(this.config, 'worker')) return;
+    // Recovery: sessions closed while no process could bill them (crash between close and bill).
+    void this.sweepUnbilled().catch((e: Error) => this.logger.warn(`billing sweep failed: ${e.message}`));
+    this.sweepTimer = setInterval(() => void this.sweepUnbilled().catch((e: Error) => this.logger.warn(`billing sweep failed: ${e.message}`)), SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+  }
+
+  /** Bills every closed session that has no bill yet; returns how many bills it created. */
+  async sweepUnbilled(limit = 500): Promise<number> {
+    let created = 0;
+    for (const id of await this.repo.closedUnbilledSessionIds(limit)) {
+      try {
+        if ((await this.billSession(id))?.created) created++;
+      } catch (error) {
+        this.logger.warn(`sweep: session ${id} not billed: ${(error as Error).message}`);
+      }
+    }
+    if (created > 0) this.logger.log(`sweep billed ${created} closed session(s)`);
+    return created;
+  }
+
+  /**
+   * Prices a closed session with the tariff in effect at its entry and records the bill and its
+   * journal entry, exactly once. A session that is unknown or still open is skipped (null).
+   */
+  async billSession(sessionId: string): Promise<{ bill: BillRow; created: boolean } | null> {
+    const existing = await this.repo.billBySession(sessionId);
+    if (existing) return { bill: existing, created: false };
+    const session = await this.repo.loadSession(sessionId);
+    if (!session || session.status !== 'closed' || !session.exitAt) return null;
+    const tariff = await this.repo.tariffAt(session.communityId, session.entryAt);
+    const result = await this.createBill(session, tariff);
+    if (result.created) {
+      const b = result.bill;
+      this.ws.emitToCommunity(b.community_id, 'billing.bill.created', {
+        billId: b.id,
+        sessionId: b.session_id,
+        communityId: b.community_id,
+        amountFen: fen(b.amount_fen),
+        status: billStatus(b),
+        tariffVersion: b.tariff_version,
+        ts: this.clock.now(),
+      });
+    }
+    return result;
+  }
+
+  private async createBill(session: SessionForBilling, tariff: TariffRow | undefined) {
+    const exitAt = session.exitAt!;
+    const emergency = session.kind === 'emergency';
+    if (!tariff && !emergency) throw new UnrecoverableError(`community ${session.communityId} has no tariff in effect at ${session.entryAt.toISOString()}`);
+    // Emergency vehicles are free whatever the tariff (§4.5); without a tariff the bill records none.
+    const rules: TariffRules = tariff ? tariffRulesSchema.parse(tariff.rules) : tariffRulesSchema.parse({ pricing: { mode: 'tiered', tiers: [{ upToMinutes: 1440, amountFen: 0 }] } });
+    const price = priceStay(
+      rules,
+      {
+        entryAt: session.entryAt.getTime(),
+        exitAt: exitAt.getTime(),
+        plate: session.plate,
+        vehicleClass: session.vehicleClass,
+        kind: session.kind,
+        newEnergy: session.energy ? true : undefined,
+        bookingEndAt: session.bookingEndAt?.getTime() ?? null,
+        bookingGraceMinutes: session.bookingGraceMinutes,
+      },
+      { timeZone: this.config.timeZone },
+    );
+    const settings = await this.repo.settings(session.communityId);
+    const rates = settings ? { commissionBp: settings.commission_bp, platformFeeBp: settings.platform_fee_bp } : defaultSplit;
+    const split = splitRevenue(price.amountFen, session.slotOwnerId, rates);
+    const lines = billEntry(session.communityId, price.amountFen, session.slotOwnerId, split);
+    return this.repo.createBill(
+      {
+        community_id: session.communityId,
+        session_id: session.id,
+        slot_id: session.slotId,
+        slot_owner_id: session.slotOwnerId,
+        tariff_id: tariff?.id ?? null,
+        tariff_version: tariff?.version ?? null,
+        plate: session.plate,
+        vehicle_class: session.vehicleClass,
+        session_kind: session.kind,
+        entry_at: session.entryAt,
+        exit_at: exitAt,
+        amount_fen: price.amountFen,
+        overstay_fen: price.overstayFen,
+        owner_fen: split.ownerFen,
+        commission_fen: split.commissionFen,
+        platform_fee_fen: split.platformFeeFen,
+        common_income_fen: split.commonIncomeFen,
+        commission_bp: rates.commissionBp,
+        platform_fee_bp: rates.platformFeeBp,
+        exempt: price.exempt,
+        breakdown: { tariffVersion: tariff?.version ?? null, filingNumber: tariff?.filing_number ?? null, newEnergy: price.newEnergy, baseFen: Number(price.baseFen), overstayFen: Number(price.overstayFen), lines: price.lines },
+      },
+      lines,
+      `parking session ${session.id} (${session.plate})`,
+    );
+  }
+
+  // ---- tariffs ----
+
+  async createTariff(user: AuthUser, communityId: string, dto: CreateTariffRequest) {
+    this.access.requireRole(user, tariffManagerRoles, 'set parking tariffs');
+    await this.access.requireCommunity(user, communityId);
+    const effectiveFrom = new Date(dto.effectiveFrom);
+    if (effectiveFrom.getTime() < this.clock.now() - 5 * 60_000) {
+      throw new BadRequestException('effectiveFrom must not be in the past: a tariff cannot change the price of stays that have begun');
+    }
+    const row = await this.repo.insertTariff({
+      community_id: communityId,
+      set_by: dto.setBy,
+      filing_number: dto.filingNumber,
+      decision_ref: dto.decisionRef ?? null,
+      effective_from: effectiveFrom,
+      rules: dto.rules,
+      created_by: user.id,
+    });
+    await this.audit.record({ actorId: user.id, action: 'billing.tariff.created', subjectType: 'community', subjectId: communityId, detail: { tariffId: row.id, version: row.version, setBy: dto.setBy, filingNumber: dto.filingNumber, effectiveFrom: dto.effectiveFrom } });
+    return mapTariff(row);
+  }
+
+  async listTariffs(user: AuthUser, communityId: string) {
+    await this.access.requireCommunity(user, communityId);
+    return (await this.repo.listTariffs(communityId)).map(mapTariff);
+  }
+
+  async currentTariff(user: AuthUser, communityId: string) {
+    await this.access.requireCommunity(user, communityId);
+    const t = await this.repo.tariffAt(communityId, new Date(this.clock.now()));
+    if (!t) throw new NotFoundException(`community ${communityId} has no tariff in effect`);
+    return mapTariff(t);
+  }
+
+  // ---- split settings ----
+
+  async getSettings(user: AuthUser, communityId: string) {
+    await this.access.requireCommunity(user, communityId);
+    const s = await this.repo.settings(communityId);
+    return { communityId, ...(s ? { commissionBp: s.commission_bp, platformFeeBp: s.platform_fee_bp } : defaultSplit), isDefault: !s };
+  }
+
+  async setSettings(user: AuthUser, communityId: string, dto: BillingSettings) {
+    this.access.requireRole(user, splitManagerRoles, 'set the parking revenue split');
+    await this.access.requireCommunity(user, communityId);
+    await this.repo.upsertSettings(communityId, dto.commissionBp, dto.platformFeeBp);
+    await this.audit.record({ actorId: user.id, action: 'billing.split.updated', subjectType: 'community', subjectId: communityId, detail: { ...dto } });
+    return this.getSettings(user, communityId);
+  }
+
+  // ---- bills and payments ----
+
+  private async billFor(user: AuthUser, billId: string): Promise<BillRow> {
+    const bill = await this.repo.bill(billId);
+    if (!bill) throw new NotFoundException(`bill ${billId} not found`);
+    await this.access.requireCommunity(user, bill.community_id).catch(() => {
+      throw new NotFoundException(`bill ${billId} not found`);
+    });
+    return bill;
+  }
+
+  async getBill(user: AuthUser, billId: string) {
+    const bill = await this.billFor(user, billId);
+    const payments = await this.repo.payments(bill.id);
+    return { ...mapBill(bill), payments: payments.map((p) => ({ id: p.id, kind: p.kind, provider: p.provider, reference: p.provider_ref, amountFen: fen(p.amount_fen), reason: p.reason, createdAt: new Date(p.created_at).toISOString() })) };
+  }
+
+  async billOfSession(user: AuthUser, sessionId: string) {
+    const bill = await this.repo.billBySession(sessionId);
+    if (!bill) throw new NotFoundException(`session ${sessionId} has no bill`);
+    return this.getBill(user, bill.id);
+  }
+
+  async listBills(user: AuthUser, communityId: string, month?: string) {
+    this.access.requireRole(user, billingReaderRoles, 'read parking bills');
+    await this.access.requireCommunity(user, communityId);
+    const { from, to } = monthRange(month ?? localMonth(this.clock.now(), this.config.timeZone), this.config.timeZone);
+    return (await this.repo.listBills(communityId, new Date(from), new Date(to))).map(mapBill);
+  }
+
+  async recordPayment(user: AuthUser, billId: string, dto: RecordPaymentRequest) {
+    this.access.requireRole(user, tariffManagerRoles, 'record payments');
+    const bill = await this.billFor(user, billId);
+    const provider = this.payments.get(dto.provider);
+    if (!provider) throw new BadRequestException(`unknown payment provider ${dto.provider} (known: ${this.payments.names().join(', ')})`);
+    const amount = BigInt(dto.amountFen);
+    if (amount > toFen(bill.amount_fen) - toFen(bill.paid_fen)) throw new ConflictException(`payment of ${dto.amountFen} fen exceeds the ${toFen(bill.amount_fen) - toFen(bill.paid_fen)} fen due`);
+    const result = await provider.charge({ billId, amountFen: amount, reference: dto.reference });
+    if (result.status !== 'succeeded') throw new ConflictException(`payment ${result.status}: ${result.message ?? 'not completed'}`);
+    const updated = await this.inBillTransaction(billId, async (tx, locked) => {
+      const due = toFen(locked.amount_fen) - toFen(locked.paid_fen);
+      if (amount > due) throw new ConflictException(`payment of ${dto.amountFen} fen exceeds the ${due} fen due`);
+      const payment = await this.repo.insertPayment(tx, { bill_id: billId, community_id: locked.community_id, kind: 'payment', provider: provider.name, provider_ref: result.providerRef, amount_fen: amount, reason: null, created_by: user.id });
+      await this.repo.postJournal(tx, { communityId: locked.community_id, kind: 'payment', billId, paymentId: payment.id, memo: `payment ${provider.name} ${result.providerRef}` }, paymentEntry(locked.community_id, provider.name, amount));
+      return this.repo.updateBillTotals(tx, billId, toFen(locked.paid_fen) + amount, toFen(locked.refunded_fen));
+    });
+    await this.audit.record({ actorId: user.id, action: 'billing.payment.recorded', subjectType: 'parking_bill', subjectId: billId, detail: { provider: provider.name, reference: result.providerRef, amountFen: dto.amountFen } });
+    return this.getBill(user, updated.id);
+  }
+
+  async refund(user: AuthUser, billId: string, dto: RefundRequest) {
+    this.access.requireRole(user, tariffManagerRoles, 'refund payments');
+    const bill = await this.billFor(user, billId);
+    const amount = BigInt(dto.amountFen);
+    const refundable = toFen(bill.paid_fen) - toFen(bill.refunded_fen);
+    if (amount > refundable) throw new ConflictException(`refund of ${dto.amountFen} fen exceeds the ${refundable} fen paid and not refunded`);
+    const last = (await this.repo.payments(billId)).filter((p) => p.kind === 'payment').at(-1)!;
+    const provider = this.payments.get(last.provider);
+    if (!provider) throw new ConflictException(`payment provider ${last.provider} is not available in this process`);
+    const result = await provider.refund({ billId, amountFen: amount, reference: dto.reference, originalRef: last.provider_ref });
+    if (result.status !== 'succeeded') throw new ConflictException(`refund ${result.status}: ${result.message ?? 'not completed'}`);
+    await this.inBillTransaction(billId, async (tx, locked) => {
+      const left = toFen(locked.paid_fen) - toFen(locked.refunded_fen);
+      if (amount > left) throw new ConflictException(`refund of ${dto.amountFen} fen exceeds the ${left} fen paid and not refunded`);
+      const payment = await this.repo.insertPayment(tx, { bill_id: billId, community_id: locked.community_id, kind: 'refund', provider: provider.name, provider_ref: result.providerRef, amount_fen: amount, reason: dto.reason, created_by: user.id });
+      const rates = { commissionBp: locked.commission_bp, platformFeeBp: locked.platform_fee_bp };
+      await this.repo.postJournal(tx, { communityId: locked.community_id, kind: 'refund', billId, paymentId: payment.id, memo: `refund ${provider.name} ${result.providerRef}: ${dto.reason}` }, refundEntry(locked.community_id, provider.name, amount, locked.slot_owner_id, rates));
+      return this.repo.updateBillTotals(tx, billId, toFen(locked.paid_fen), toFen(locked.refunded_fen) + amount);
+    });
+    await this.audit.record({ actorId: user.id, action: 'billing.refund.recorded', subjectType: 'parking_bill', subjectId: billId, detail: { provider: provider.name, reference: result.providerRef, amountFen: dto.amountFen, reason: dto.reason } });
+    return this.getBill(user, billId);
+  }
+
+  private async inBillTransaction<T>(billId: string, fn: (tx: Transaction<Database>, bill: BillRow) => Promise<T>): Promise<T> {
+    try {
+      return await this.repo.withLockedBill(billId, fn);
+    } catch (error) {
+      if (error instanceof BillNotFoundError) throw new NotFoundException(error.message);
+      if (isUniqueViolation(error)) throw new ConflictException('this payment reference is already recorded');
+      if (error instanceof UnbalancedEntryError) throw new ConflictException(error.message);
+      throw error;
+    }
+  }
+
+  // ---- ledger and statements ----
+
+  async ledger(user: AuthUser, communityId: string) {
+    this.access.requireRole(user, billingReaderRoles, 'read the parking ledger');
+    await this.access.requireCommunity(user, communityId);
+    const rows = await this.repo.accountBalances(communityId);
+    let debits = 0n;
+    let credits = 0n;
+    const accounts = rows.map((r) => {
+      const d = toFen(r.debit_fen);
+      const c = toFen(r.credit_fen);
+      debits += d;
+      credits += c;
+      return { key: r.key, kind: r.kind, name: r.name, ownerId: r.owner_id, debitFen: Number(d), creditFen: Number(c), balanceFen: Number(r.kind === 'asset' ? d - c : c - d) };
+    });
+    const unbalancedEntries = await this.repo.unbalancedEntries(communityId);
+    return { communityId, accounts, totalDebitFen: Number(debits), totalCreditFen: Number(credits), balanced: debits === credits && unbalancedEntries.length === 0, unbalancedEntries };
+  }
+
+  private range(month: string) {
+    const { from, to } = monthRange(month, this.config.timeZone);
+    return { from: new Date(from), to: new Date(to) };
+  }
+
+  async communityStatement(user: AuthUser, communityId: string, month: string) {
+    this.access.requireRole(user, billingReaderRoles, 'read parking statements');
+    const community = await this.access.requireCommunity(user, communityId);
+    const { from, to } = this.range(month);
+    return { communityId, communityName: community.name, month, timeZone: this.config.timeZone, ...mapTotals(await this.repo.monthTotals({ communityId }, from, to)) };
+  }
+
+  async communityStatementCsv(user: AuthUser, communityId: string, month: string): Promise<string> {
+    await this.communityStatement(user, communityId, month);
+    const { from, to } = this.range(month);
+    const bills = await this.repo.listBills(communityId, from, to);
+    return toCsv(
+      ['bill_id', 'exit_at', 'plate', 'kind', 'slot_owner_id', 'tariff_version', 'amount_fen', 'owner_fen', 'commission_fen', 'platform_fee_fen', 'common_income_fen', 'paid_fen', 'refunded_fen', 'status'],
+      bills.map((b) => [b.id, new Date(b.exit_at).toISOString(), b.plate, b.session_kind, b.slot_owner_id, b.tariff_version, fen(b.amount_fen), fen(b.owner_fen), fen(b.commission_fen), fen(b.platform_fee_fen), fen(b.common_income_fen), fen(b.paid_fen), fen(b.refunded_fen), billStatus(b)]),
+    );
+  }
+
+  async ownerEarnings(user: AuthUser, month: string) {
+    const { from, to } = this.range(month);
+    const bills = await this.repo.ownerBills(user.id, from, to);
+    return {
+      ownerId: user.id,
+      month,
+      timeZone: this.config.timeZone,
+      ...mapTotals(await this.repo.monthTotals({ ownerId: user.id }, from, to)),
+      items: bills.map((b) => ({ billId: b.id, communityId: b.community_id, slotId: b.slot_id, exitAt: new Date(b.exit_at).toISOString(), amountFen: fen(b.amount_fen), commissionFen: fen(b.commission_fen), platformFeeFen: fen(b.platform_fee_fen), ownerFen: fen(b.owner_fen), status: billStatus(b) })),
+    };
+  }
+
+  async ownerEarningsCsv(user: AuthUser, month: string): Promise<string> {
+    const e = await this.ownerEarnings(user, month);
+    return toCsv(
+      ['bill_id', 'community_id', 'slot_id', 'exit_at', 'amount_fen', 'commission_fen', 'platform_fee_fen', 'owner_fen', 'status'],
+      e.items.map((i) => [i.billId, i.communityId, i.slotId, i.exitAt, i.amountFen, i.commissionFen, i.platformFeeFen, i.ownerFen, i.status]),
+    );
+  }
+
+  /** Public (no login): the community's parking revenue, common income and current tariff with its filing number. */
+  async disclosure(communityId: string, month?: string) {
+    const community = await this.communities.findById(communityId);
+    if (!community) throw new NotFoundException(`community ${communityId} not found`);
+    const m = month ?? localMonth(this.clock.now(), this.config.timeZone);
+    const { from, to } = this.range(m);
+    const totals = mapTotals(await this.repo.monthTotals({ communityId }, from, to));
+    const current = await this.repo.tariffAt(communityId, new Date(this.clock.now()));
+    const versions = await this.repo.listTariffs(communityId);
+    return {
+      community: { id: community.id, name: community.name, district: community.district, street: community.street },
+      month: m,
+      timeZone: this.config.timeZone,
+      revenueFen: totals.revenueFen,
+      commonIncomeFen: totals.commonIncomeFen,
+      ownerEarningsFen: totals.ownerEarningsFen,
+      commissionFen: totals.commissionFen,
+      platformFeeFen: totals.platformFeeFen,
+      collectedFen: totals.collectedFen,
+      refundedFen: totals.refundedFen,
+      bills: totals.bills,
+      currentTariff: current ? { version: current.version, setBy: current.set_by, filingNumber: current.filing_number, decisionRef: current.decision_ref, effectiveFrom: new Date(current.effective_from).toISOString(), rules: current.rules as TariffRules } : null,
+      tariffHistory: versions.map((v) => ({ version: v.version, setBy: v.set_by, filingNumber: v.filing_number, effectiveFrom: new Date(v.effective_from).toISOString() })),
+    };
+  }
+}

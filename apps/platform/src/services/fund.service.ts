@@ -1,0 +1,650 @@
+import { BadRequestException, BeforeApplicationShutdown, ConflictException, ForbiddenException, HttpException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import type { Transaction } from 'kysely';
+import { z } from 'zod';
+import type { CreateFundCaseRequest, FundCommunitySettingsRequest, FundTransitionRequest, HolidayCalendarRequest, Role } from '@app/contracts';
+import { InjectConfig } from '../config/config.provider';
+import type { PlatformConfig } from '../config/config';
+import { fenToYuan, shareCostByArea } from '../domain/cost-sharing';
+import {
+  availableActions,
+  closedFundCaseStates,
+  decideDeadline,
+  deadlineTimers,
+  transition,
+  type ChargeScope,
+  type DeadlineTimer,
+  type FundActor,
+  type FundCaseCommand,
+  type FundCaseSnapshot,
+  type FundCaseState,
+} from '../domain/fund-case';
+import { checkEvidenceUpload } from '../domain/fund-evidence';
+import { categoryOfAlarm, defaultFundProfileId, fundCityProfiles, fundProfile, isFundProfileId } from '../domain/fund-profiles';
+import { isIsoDate, localDate, type HolidayCalendar } from '../domain/working-days';
+import { AuditRepository } from '../repositories/audit.repository';
+import { ClockRepository } from '../repositories/clock.repository';
+import { CommunityRepository } from '../repositories/community.repository';
+import { isUniqueViolation } from '../repositories/database.repository';
+import type { Database } from '../repositories/database.schema';
+import { DeviceRepository } from '../repositories/device.repository';
+import { EventBusRepository, type AlarmNotice } from '../repositories/event-bus.repository';
+import { FundFileRepository, FundRepository, type FundCaseRow } from '../repositories/fund.repository';
+import { defineJob, JobRepository } from '../repositories/job.repository';
+import { RedisRepository } from '../repositories/redis.repository';
+import { WebsocketRepository } from '../repositories/websocket.repository';
+import { AccessService } from './access.service';
+import type { AuthUser } from './auth-user';
+
+export const fundDeadlineJob = defineJob(
+  'fund.deadline',
+  'fund',
+  z.object({ caseId: z.uuid(), kind: z.enum(['review', 'payment']), phase: z.enum(['remind', 'due']), deadline: z.number() }),
+);
+
+/** Roles that may open a case by hand (a report of a leak, a façade, a pump, a drain …). */
+const reporterRoles: readonly Role[] = [
+  'platform_admin',
+  'property_staff',
+  'maintenance_staff',
+  'owner',
+  'owners_committee',
+  'residents_committee',
+  'street_officer',
+];
+const settingsRoles: readonly Role[] = ['platform_admin', 'district_authority'];
+
+const big = (v: string | number | bigint | null): bigint | null => (v === null ? null : BigInt(v));
+const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
+const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+const fen = (v: bigint | null): number | null => (v === null ? null : Number(v));
+
+export function snapshotOf(row: FundCaseRow): FundCaseSnapshot {
+  return {
+    state: row.state as FundCaseState,
+    budgetFen: big(row.budget_fen),
+    paidFen: BigInt(row.paid_fen),
+    actualCostFen: big(row.actual_cost_fen),
+    noticeEndsAt: ms(row.notice_ends_at),
+    noticeDuringWorks: row.notice_during_works,
+    reviewDeadline: ms(row.review_deadline),
+    paymentDeadline: ms(row.payment_deadline),
+  };
+}
+
+/**
+ * The emergency maintenance-fund green channel: opens repair cases from qualifying alarms and
+ * manual reports, moves them through the state machine (domain/fund-case.ts) as the right
+ * users, keeps their evidence, payments and timeline, runs the working-day deadlines on the
+ * 'fund' queue and publishes disclosed cases with each owner's share.
+ */
+@Injectable()
+export class FundService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(FundService.name);
+  /** Cases being opened from alarms; shutdown waits for them before the database closes. */
+  private readonly opening = new Set<Promise<unknown>>();
+
+  constructor(
+    @InjectConfig() private readonly config: PlatformConfig,
+    private readonly fund: FundRepository,
+    private readonly files: FundFileRepository,
+    private readonly access: AccessService,
+    private readonly audit: AuditRepository,
+    private readonly clock: ClockRepository,
+    private readonly communities: CommunityRepository,
+    private readonly devices: DeviceRepository,
+    private readonly redis: RedisRepository,
+    private readonly jobs: JobRepository,
+    private readonly websocket: WebsocketRepository,
+    eventBus: EventBusRepository,
+  ) {
+    // On the ingestion path: a set lookup, then the work leaves the handler.
+    eventBus.on('alarm.raised', (notice) => {
+      if (categoryOfAlarm(notice.type) === null) return;
+      const work = this.openFromAlarm(notice)
+        .catch((error: Error) => this.logger.error(`case for alarm ${notice.alarmId} failed: ${error.stack ?? error.message}`))
+        .finally(() => this.opening.delete(work));
+      this.opening.add(work);
+    });
+    jobs.handle(fundDeadlineJob, (data) => this.onDeadline(data));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.opening]);
+  }
+
+  // ---------------------------------------------------------------- opening cases
+
+  /** Opens a case for a qualifying alarm, or links a repeat of it to the case already open. Returns the case id. */
+  async openFromAlarm(notice: AlarmNotice): Promise<string | null> {
+    const category = categoryOfAlarm(notice.type);
+    if (category === null) return null;
+    const existing = (await this.fund.findByAlarm(notice.alarmId)) ?? (await this.fund.findOpenForDeviceAlarm(notice.deviceId, notice.type, closedFundCaseStates));
+    if (existing) return this.linkRepeat(existing, notice);
+
+    const device = await this.devices.findById(notice.deviceId);
+    const settings = await this.fund.settings(notice.communityId);
+    const live = (await this.redis.readLiveStates([notice.deviceId])).get(notice.deviceId);
+    const now = new Date(this.clock.now());
+    let row: FundCaseRow;
+    try {
+      row = await this.fund.transaction(async (tx) => {
+        const created = await this.fund.insertCase(
+          {
+            community_id: notice.communityId,
+            category,
+            title: `${device?.name ?? notice.deviceId}: ${notice.type}`,
+            description: null,
+            source: 'alarm',
+            alarm_id: notice.alarmId,
+            alarm_type: notice.type,
+            device_id: notice.deviceId,
+            building_id: device?.building_id ?? null,
+            profile: settings?.profile ?? defaultFundProfileId,
+            created_by: null,
+            created_at: now,
+            updated_at: now,
+            notice_ends_at: null,
+            review_deadline: null,
+            payment_deadline: null,
+            escalated_at: null,
+            disclosed_at: null,
+            repair_plan: null,
+            contractor: null,
+            budget_fen: null,
+            charge_scope: null,
+            actual_cost_fen: null,
+          },
+          tx,
+        );
+        await this.fund.addEvidence(
+          { case_id: created.id, kind: 'alarm', alarm_id: notice.alarmId, detail: JSON.stringify(notice), created_by: null, created_at: now },
+          tx,
+        );
+        await this.fund.addEvidence(
+          {
+            case_id: created.id,
+            kind: 'telemetry',
+            alarm_id: notice.alarmId,
+            detail: JSON.stringify({ deviceId: notice.deviceId, kind: device?.kind ?? null, subtype: device?.subtype ?? null, takenAt: now.getTime(), ...(live ?? {}) }),
+            created_by: null,
+            created_at: now,
+          },
+          tx,
+        );
+        await this.fund.addEvent(
+          { caseId: created.id, at: now, actorId: null, actorRole: 'system', action: 'opened', fromState: null, toState: 'draft', detail: { alarmId: notice.alarmId, type: notice.type } },
+          tx,
+        );
+        return created;
+      });
+    } catch (error) {
+      // Another process (or a concurrent repeat) opened it first.
+      if (!isUniqueViolation(error)) throw error;
+      const winner = (await this.fund.findByAlarm(notice.alarmId)) ?? (await this.fund.findOpenForDeviceAlarm(notice.deviceId, notice.type, closedFundCaseStates));
+      return winner ? this.linkRepeat(winner, notice) : null;
+    }
+    await this.audit.record({ actorId: null, action: 'fund.case.opened', subjectType: 'fund_case', subjectId: row.id, detail: { alarmId: notice.alarmId, type: notice.type } });
+    this.announce(row, 'opened');
+    return row.id;
+  }
+
+  private async linkRepeat(row: FundCaseRow, notice: AlarmNotice): Promise<string> {
+    if (row.alarm_id === notice.alarmId) return row.id; // the same alarm again: nothing new
+    const now = new Date(this.clock.now());
+    await this.fund.addEvidence({ case_id: row.id, kind: 'alarm', alarm_id: notice.alarmId, detail: JSON.stringify(notice), created_by: null, created_at: now });
+    await this.fund.addEvent({ caseId: row.id, at: now, actorId: null, actorRole: 'system', action: 'alarm_repeated', fromState: row.state, toState: row.state, detail: { alarmId: notice.alarmId } });
+    this.announce(row, 'evidence_added');
+    return row.id;
+  }
+
+  async createManual(user: AuthUser, dto: CreateFundCaseRequest) {
+    this.access.requireRole(user, reporterRoles, 'report an emergency repair');
+    await this.access.requireCommunity(user, dto.communityId);
+    let buildingId = dto.buildingId ?? null;
+    if (dto.deviceId) {
+      const device = await this.devices.findById(dto.deviceId);
+      if (!device || device.community_id !== dto.communityId) throw new BadRequestException(`device ${dto.deviceId} is not in this community`);
+      buildingId ??= device.building_id;
+    }
+    if (buildingId && !(await this.fund.buildingIdsOf(dto.communityId)).includes(buildingId)) {
+      throw new BadRequestException(`building ${buildingId} is not in this community`);
+    }
+    const settings = await this.fund.settings(dto.communityId);
+    const now = new Date(this.clock.now());
+    const row = await this.fund.transaction(async (tx) => {
+      const created = await this.fund.insertCase(
+        {
+          community_id: dto.communityId,
+          category: dto.category,
+          title: dto.title,
+          description: dto.description ?? null,
+          source: 'manual',
+          alarm_id: null,
+          alarm_type: null,
+          device_id: dto.deviceId ?? null,
+          building_id: buildingId,
+          profile: settings?.profile ?? defaultFundProfileId,
+          created_by: user.id,
+          created_at: now,
+          updated_at: now,
+          notice_ends_at: null,
+          review_deadline: null,
+          payment_deadline: null,
+          escalated_at: null,
+          disclosed_at: null,
+          repair_plan: null,
+          contractor: null,
+          budget_fen: null,
+          charge_scope: null,
+          actual_cost_fen: null,
+        },
+        tx,
+      );
+      await this.fund.addEvent({ caseId: created.id, at: now, actorId: user.id, actorRole: user.role, action: 'opened', fromState: null, toState: 'draft', detail: { category: dto.category } }, tx);
+      return created;
+    });
+    await this.audit.record({ actorId: user.id, action: 'fund.case.opened', subjectType: 'fund_case', subjectId: row.id, detail: { category: dto.category } });
+    this.announce(row, 'opened');
+    return this.view(user, row);
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  async list(user: AuthUser, query: { communityId?: string; state?: string }) {
+    let ids: string[];
+    if (query.communityId) {
+      await this.access.requireCommunity(user, query.communityId);
+      ids = [query.communityId];
+    } else {
+      ids = await this.access.visibleCommunityIds(user);
+    }
+    const rows = await this.fund.listCases(ids, { state: query.state });
+    return rows.map((r) => this.summary(r));
+  }
+
+  async get(user: AuthUser, id: string) {
+    return this.view(user, await this.requireCase(user, id));
+  }
+
+  private async requireCase(user: AuthUser, id: string): Promise<FundCaseRow> {
+    const row = await this.fund.findCase(id);
+    if (!row) throw new NotFoundException(`fund case ${id} not found`);
+    try {
+      await this.access.requireCommunity(user, row.community_id);
+    } catch {
+      throw new NotFoundException(`fund case ${id} not found`);
+    }
+    return row;
+  }
+
+  private summary(row: FundCaseRow) {
+    const s = snapshotOf(row);
+    return {
+      id: row.id,
+      communityId: row.community_id,
+      category: row.category,
+      title: row.title,
+      description: row.description,
+      source: row.source,
+      alarmId: row.alarm_id,
+      alarmType: row.alarm_type,
+      deviceId: row.device_id,
+      buildingId: row.building_id,
+      state: row.state,
+      profile: row.profile,
+      repairPlan: row.repair_plan,
+      contractor: row.contractor,
+      budgetFen: fen(s.budgetFen),
+      chargeScope: row.charge_scope as ChargeScope | null,
+      paidFen: fen(s.paidFen),
+      actualCostFen: fen(s.actualCostFen),
+      noticeEndsAt: iso(row.notice_ends_at),
+      noticeDuringWorks: row.notice_during_works,
+      reviewDeadline: iso(row.review_deadline),
+      paymentDeadline: iso(row.payment_deadline),
+      escalatedAt: iso(row.escalated_at),
+      createdAt: row.created_at.toISOString(),
+      updatedAt: row.updated_at.toISOString(),
+      disclosedAt: iso(row.disclosed_at),
+    };
+  }
+
+  private async view(user: AuthUser, row: FundCaseRow) {
+    const [events, evidence, payments, settings] = await Promise.all([
+      this.fund.events([row.id]),
+      this.fund.evidence(row.id),
+      this.fund.payments(row.id),
+      this.fund.settings(row.community_id),
+    ]);
+    const ctx = { ...(await this.context({ kind: 'user', role: user.role }, row)), hasPropertyCompany: settings?.has_property_company ?? true, hasOwnersCommittee: settings?.has_owners_committee ?? false };
+    return {
+      ...this.summary(row),
+      availableActions: availableActions(row.state as FundCaseState, ctx),
+      timeline: events.map((e) => ({
+        at: e.at.toISOString(),
+        action: e.action,
+        fromState: e.from_state,
+        toState: e.to_state,
+        actorId: e.actor_id,
+        actorRole: e.actor_role,
+        detail: e.detail,
+      })),
+      evidence: evidence.map((e) => ({
+        id: e.id,
+        kind: e.kind,
+        alarmId: e.alarm_id,
+        fileName: e.file_name,
+        contentType: e.content_type,
+        sizeBytes: e.size_bytes,
+        sha256: e.sha256,
+        detail: e.detail,
+        createdAt: e.created_at.toISOString(),
+      })),
+      payments: payments.map((p) => ({ amountFen: Number(p.amount_fen), stage: p.stage, reference: p.reference, paidAt: p.paid_at.toISOString() })),
+      shares: await this.sharesOf(row),
+    };
+  }
+
+  /** Shares of the actual cost (or, before acceptance, of the budget) over the charge scope. */
+  private async sharesOf(row: FundCaseRow) {
+    if (row.state === 'disclosed') {
+      return (await this.fund.shares([row.id])).map((s) => ({ unitId: s.unitId, building: s.buildingName, unit: s.unitNumber, floorArea: s.floorArea, shareFen: Number(s.shareFen) }));
+    }
+    const amount = big(row.actual_cost_fen) ?? big(row.budget_fen);
+    if (amount === null || !row.charge_scope) return [];
+    const units = await this.unitsOf(row.community_id, row.charge_scope as ChargeScope);
+    if (units.length === 0) return [];
+    const shares = new Map(shareCostByArea(amount, units).map((s) => [s.unitId, s.shareFen]));
+    return units.map((u) => ({ unitId: u.unitId, building: u.buildingName, unit: u.number, floorArea: u.floorArea, shareFen: Number(shares.get(u.unitId)!) }));
+  }
+
+  private async unitsOf(communityId: string, scope: ChargeScope, tx?: Transaction<Database>) {
+    return this.fund.unitsInScope(
+      communityId,
+      scope.level === 'estate' ? {} : scope.level === 'building' ? { buildingIds: scope.buildingIds } : { unitIds: scope.unitIds },
+      tx,
+    );
+  }
+
+  // ---------------------------------------------------------------- transitions
+
+  async transition(user: AuthUser, id: string, dto: FundTransitionRequest) {
+    const row = await this.requireCase(user, id);
+    const updated = await this.apply(row.id, toCommand(dto), { kind: 'user', role: user.role }, user.id, dto);
+    return this.view(user, updated);
+  }
+
+  private async context(actor: FundActor, row: FundCaseRow) {
+    const now = this.clock.now();
+    return { actor, now, profile: fundProfile(row.profile), calendar: await this.calendarAround(now), timeZone: this.config.timeZone };
+  }
+
+  /** Applies one command under a row lock, records the timeline, the audit log, payments and shares; then timers and the socket event. */
+  private async apply(caseId: string, command: FundCaseCommand, actor: FundActor, actorId: string | null, request: Record<string, unknown>): Promise<FundCaseRow> {
+    // Everything read before the transaction: embedded PGlite has one connection, held by it.
+    const before = await this.fund.findCase(caseId);
+    if (!before) throw new NotFoundException(`fund case ${caseId} not found`);
+    const settings = await this.fund.settings(before.community_id);
+    const base = await this.context(actor, before);
+    const { row, from } = await this.fund.transaction(async (tx) => {
+      const current = await this.fund.lockCase(tx, caseId);
+      if (!current) throw new NotFoundException(`fund case ${caseId} not found`);
+      const ctx = {
+        ...base,
+        hasPropertyCompany: settings?.has_property_company ?? true,
+        hasOwnersCommittee: settings?.has_owners_committee ?? false,
+      };
+      const result = transition(snapshotOf(current), command, ctx);
+      if (!result.ok) {
+        if (result.error === 'forbidden') throw new ForbiddenException(result.message);
+        if (result.error === 'conflict') throw new ConflictException(result.message);
+        throw new BadRequestException(result.message);
+      }
+      const s = result.snapshot;
+      const now = new Date(ctx.now);
+      const patch: Parameters<FundRepository['updateCase']>[2] = {
+        state: s.state,
+        budget_fen: s.budgetFen === null ? null : s.budgetFen.toString(),
+        paid_fen: s.paidFen.toString(),
+        actual_cost_fen: s.actualCostFen === null ? null : s.actualCostFen.toString(),
+        notice_ends_at: s.noticeEndsAt === null ? null : new Date(s.noticeEndsAt),
+        notice_during_works: s.noticeDuringWorks,
+        review_deadline: s.reviewDeadline === null ? null : new Date(s.reviewDeadline),
+        payment_deadline: s.paymentDeadline === null ? null : new Date(s.paymentDeadline),
+        updated_at: now,
+      };
+      if (command.action === 'propose') {
+        const units = await this.unitsOf(current.community_id, command.chargeScope, tx);
+        const named = command.chargeScope.level === 'building' ? command.chargeScope.buildingIds : command.chargeScope.level === 'units' ? command.chargeScope.unitIds : [];
+        const found = new Set(command.chargeScope.level === 'building' ? units.map((u) => u.buildingId) : units.map((u) => u.unitId));
+        const missing = named.filter((n) => !found.has(n));
+        if (units.length === 0 || missing.length > 0) {
+          throw new BadRequestException(`the charge scope has no units in this community${missing.length ? ` (unknown: ${missing.join(', ')})` : ''}`);
+        }
+        patch.repair_plan = command.repairPlan;
+        patch.contractor = command.contractor;
+        patch.charge_scope = JSON.stringify(command.chargeScope);
+      }
+      if (command.action === 'pay' && result.paymentFen !== undefined) {
+        await this.fund.addPayment(tx, {
+          case_id: caseId,
+          amount_fen: result.paymentFen.toString(),
+          stage: result.from === 'approved' ? 'first' : result.from === 'accepted' ? 'balance' : 'progress',
+          reference: typeof request.reference === 'string' ? request.reference : null,
+          recorded_by: actorId,
+          paid_at: now,
+        });
+      }
+      if (command.action === 'disclose') {
+        const units = await this.unitsOf(current.community_id, current.charge_scope as ChargeScope, tx);
+        await this.fund.saveShares(tx, caseId, shareCostByArea(s.actualCostFen!, units));
+        patch.disclosed_at = now;
+      }
+      const updated = await this.fund.updateCase(tx, caseId, patch);
+      const detail: Record<string, unknown> = { ...request };
+      delete detail.action;
+      if (result.paymentFen !== undefined) detail.amountFen = Number(result.paymentFen);
+      if (command.action === 'disclose') detail.totalFen = Number(s.actualCostFen);
+      await this.fund.addEvent(
+        { caseId, at: now, actorId, actorRole: actor.kind === 'system' ? 'system' : actor.role, action: command.action, fromState: result.from, toState: result.to, detail },
+        tx,
+      );
+      return { row: updated, from: result.from };
+    });
+    await this.audit.record({
+      actorId,
+      action: `fund.case.${command.action}`,
+      subjectType: 'fund_case',
+      subjectId: caseId,
+      detail: { from, to: row.state, ...Object.fromEntries(Object.entries(request).filter(([k]) => k !== 'action')) },
+    });
+    await this.scheduleTimers(row);
+    this.announce(row, command.action);
+    return row;
+  }
+
+  // ---------------------------------------------------------------- evidence uploads
+
+  async addUpload(user: AuthUser, id: string, file: { originalname: string; mimetype: string; size: number; buffer: Buffer } | undefined) {
+    const row = await this.requireCase(user, id);
+    this.access.requireRole(user, [...reporterRoles, 'district_authority'], 'add evidence');
+    if (!file) throw new BadRequestException('a multipart field "file" is required');
+    const check = checkEvidenceUpload(file.mimetype, file.buffer);
+    if (!check.ok) throw new HttpException({ statusCode: check.status, error: check.status === 413 ? 'Payload Too Large' : check.status === 415 ? 'Unsupported Media Type' : 'Bad Request', message: check.message }, check.status);
+    if (closedFundCaseStates.includes(row.state as FundCaseState)) throw new ConflictException(`case is ${row.state}`);
+    const stored = await this.files.store(file.buffer);
+    const now = new Date(this.clock.now());
+    const evidence = await this.fund.addEvidence({
+      case_id: row.id,
+      kind: 'upload',
+      alarm_id: null,
+      file_name: file.originalname.slice(0, 255),
+      content_type: check.contentType,
+      size_bytes: stored.size,
+      sha256: stored.sha256,
+      detail: '{}',
+      created_by: user.id,
+      created_at: now,
+    });
+    await this.fund.addEvent({ caseId: row.id, at: now, actorId: user.id, actorRole: user.role, action: 'evidence_added', fromState: row.state, toState: row.state, detail: { evidenceId: evidence.id, sha256: stored.sha256 } });
+    await this.audit.record({ actorId: user.id, action: 'fund.case.evidence_added', subjectType: 'fund_case', subjectId: row.id, detail: { evidenceId: evidence.id, sha256: stored.sha256, size: stored.size } });
+    this.announce(row, 'evidence_added');
+    return { id: evidence.id, fileName: evidence.file_name, contentType: evidence.content_type, sizeBytes: evidence.size_bytes, sha256: evidence.sha256, createdAt: evidence.created_at.toISOString() };
+  }
+
+  async readUpload(user: AuthUser, id: string, evidenceId: string): Promise<{ contentType: string; content: Buffer; fileName: string }> {
+    const row = await this.requireCase(user, id);
+    const evidence = await this.fund.findEvidence(row.id, evidenceId);
+    if (!evidence || evidence.kind !== 'upload' || !evidence.sha256) throw new NotFoundException(`evidence ${evidenceId} not found`);
+    return { contentType: evidence.content_type ?? 'application/octet-stream', content: await this.files.read(evidence.sha256), fileName: evidence.file_name ?? evidence.sha256 };
+  }
+
+  // ---------------------------------------------------------------- deadlines
+
+  private async scheduleTimers(row: FundCaseRow): Promise<void> {
+    const now = this.clock.now();
+    for (const timer of deadlineTimers(snapshotOf(row), fundProfile(row.profile))) await this.schedule(row.id, timer, timer.at - now, '');
+  }
+
+  private async schedule(caseId: string, timer: Pick<DeadlineTimer, 'kind' | 'phase' | 'deadline'>, delay: number, suffix: string): Promise<void> {
+    await this.jobs.add(
+      fundDeadlineJob,
+      { caseId, kind: timer.kind, phase: timer.phase, deadline: timer.deadline },
+      { delay: Math.max(0, Math.round(delay)), jobId: `fund-${caseId}-${timer.kind}-${timer.phase}-${timer.deadline}${suffix}` },
+    );
+  }
+
+  /** A deadline timer fired: decide with the clock (it may be early, late, or the case may have moved on). */
+  async onDeadline(data: z.infer<typeof fundDeadlineJob.schema>): Promise<void> {
+    const row = await this.fund.findCase(data.caseId);
+    if (!row) return;
+    const now = this.clock.now();
+    const profile = fundProfile(row.profile);
+    const decision = decideDeadline(snapshotOf(row), data, now, profile);
+    switch (decision.kind) {
+      case 'none':
+        return;
+      case 'wait':
+        return this.schedule(row.id, data, decision.until - now, `-w${now}`);
+      case 'deem_approve':
+        await this.apply(row.id, { action: 'deem_approve' }, { kind: 'system' }, null, { action: 'deem_approve', deadline: new Date(data.deadline).toISOString() });
+        return;
+      case 'remind':
+      case 'escalate': {
+        const at = new Date(now);
+        const action = decision.kind === 'remind' ? 'reminder' : 'escalated';
+        if (decision.kind === 'escalate') await this.fund.markEscalated(row.id, at);
+        await this.fund.addEvent({ caseId: row.id, at, actorId: null, actorRole: 'system', action, fromState: row.state, toState: row.state, detail: { deadline: new Date(data.deadline).toISOString(), kind: data.kind } });
+        await this.audit.record({ actorId: null, action: `fund.case.${action}`, subjectType: 'fund_case', subjectId: row.id, detail: { kind: data.kind, deadline: data.deadline } });
+        this.announce(row, action);
+        return;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- calendar and settings
+
+  /** The holiday calendar of the years around an instant (deadlines may cross a new year). */
+  private async calendarAround(now: number): Promise<HolidayCalendar> {
+    const year = Number(localDate(now, this.config.timeZone).slice(0, 4));
+    const days = await this.fund.calendarDays([year - 1, year, year + 1]);
+    return {
+      holidays: new Set(days.filter((d) => d.kind === 'holiday').map((d) => d.day)),
+      workdays: new Set(days.filter((d) => d.kind === 'workday').map((d) => d.day)),
+    };
+  }
+
+  async setCalendar(user: AuthUser, year: number, dto: HolidayCalendarRequest) {
+    this.access.requireRole(user, ['platform_admin'], 'load the holiday calendar');
+    const bad = [...dto.holidays, ...dto.workdays].filter((d) => !isIsoDate(d) || Number(d.slice(0, 4)) !== year);
+    if (bad.length > 0) throw new BadRequestException(`dates not in ${year} or not valid: ${bad.join(', ')}`);
+    const both = dto.holidays.filter((d) => dto.workdays.includes(d));
+    if (both.length > 0) throw new BadRequestException(`a day cannot be both a holiday and a working day: ${both.join(', ')}`);
+    const holidays = [...new Set(dto.holidays)].sort();
+    const workdays = [...new Set(dto.workdays)].sort();
+    await this.fund.replaceCalendarYear(year, [...holidays.map((day) => ({ day, kind: 'holiday' as const })), ...workdays.map((day) => ({ day, kind: 'workday' as const }))]);
+    await this.audit.record({ actorId: user.id, action: 'fund.calendar.loaded', subjectType: 'fund_calendar', subjectId: String(year), detail: { holidays: holidays.length, workdays: workdays.length } });
+    return { year, holidays, workdays };
+  }
+
+  async getCalendar(year: number) {
+    const days = await this.fund.calendarDays([year]);
+    return { year, holidays: days.filter((d) => d.kind === 'holiday').map((d) => d.day), workdays: days.filter((d) => d.kind === 'workday').map((d) => d.day) };
+  }
+
+  profiles() {
+    return fundCityProfiles;
+  }
+
+  async getSettings(user: AuthUser, communityId: string) {
+    await this.access.requireCommunity(user, communityId);
+    const s = await this.fund.settings(communityId);
+    const profile = fundProfile(s?.profile);
+    return { communityId, profile: profile.id, hasPropertyCompany: s?.has_property_company ?? true, hasOwnersCommittee: s?.has_owners_committee ?? false, profileDetail: profile };
+  }
+
+  async setSettings(user: AuthUser, communityId: string, dto: FundCommunitySettingsRequest) {
+    await this.access.requireCommunity(user, communityId);
+    this.access.requireRole(user, settingsRoles, 'choose the fund city profile');
+    if (!isFundProfileId(dto.profile)) throw new BadRequestException(`unknown profile ${dto.profile} (known: ${fundCityProfiles.map((p) => p.id).join(', ')})`);
+    await this.fund.saveSettings({ community_id: communityId, profile: dto.profile, has_property_company: dto.hasPropertyCompany, has_owners_committee: dto.hasOwnersCommittee });
+    await this.audit.record({ actorId: user.id, action: 'fund.settings.changed', subjectType: 'community', subjectId: communityId, detail: { ...dto } });
+    return this.getSettings(user, communityId);
+  }
+
+  // ---------------------------------------------------------------- public disclosure
+
+  /** Disclosed cases of a community, for the public page: totals, per-unit shares, timeline. No personal data. */
+  async disclosure(communityId: string) {
+    const community = await this.communities.findById(communityId);
+    if (!community) throw new NotFoundException(`community ${communityId} not found`);
+    const rows = await this.fund.listCases([communityId], { state: 'disclosed' });
+    const ids = rows.map((r) => r.id);
+    const [shares, events] = await Promise.all([this.fund.shares(ids), this.fund.events(ids)]);
+    return {
+      community: { id: community.id, name: community.name, district: community.district, street: community.street },
+      cases: rows.map((r) => {
+        const caseShares = shares.filter((s) => s.caseId === r.id);
+        const total = BigInt(r.actual_cost_fen ?? 0);
+        return {
+          id: r.id,
+          title: r.title,
+          category: r.category,
+          contractor: r.contractor,
+          repairPlan: r.repair_plan,
+          budgetFen: fen(big(r.budget_fen)),
+          totalFen: Number(total),
+          totalYuan: fenToYuan(total),
+          disclosedAt: iso(r.disclosed_at),
+          shares: caseShares.map((s) => ({ building: s.buildingName, unit: s.unitNumber, floorArea: s.floorArea, shareFen: Number(s.shareFen), shareYuan: fenToYuan(BigInt(s.shareFen)) })),
+          timeline: events
+            .filter((e) => e.case_id === r.id)
+            .map((e) => ({ at: e.at.toISOString(), action: e.action, fromState: e.from_state, toState: e.to_state, actorRole: e.actor_role })),
+        };
+      }),
+    };
+  }
+
+  private announce(row: FundCaseRow, action: string): void {
+    this.websocket.emitToCommunity(row.community_id, 'fund.case.updated', { caseId: row.id, communityId: row.community_id, state: row.state, action, ts: this.clock.now() });
+  }
+}
+
+function toCommand(dto: FundTransitionRequest): FundCaseCommand {
+  switch (dto.action) {
+    case 'propose':
+      return { action: 'propose', repairPlan: dto.repairPlan, contractor: dto.contractor, budgetFen: BigInt(dto.budgetFen), chargeScope: dto.chargeScope };
+    case 'pay':
+      return { action: 'pay', ...(dto.amountFen !== undefined ? { amountFen: BigInt(dto.amountFen) } : {}) };
+    case 'accept':
+      return { action: 'accept', actualCostFen: BigInt(dto.actualCostFen) };
+    case 'reject':
+      return { action: 'reject', reason: dto.reason };
+    case 'withdraw':
+      return { action: 'withdraw', reason: dto.reason };
+    case 'publish_notice':
+      return { action: 'publish_notice', duringWorks: dto.duringWorks };
+    default:
+      return { action: dto.action };
+  }
+}

@@ -1,0 +1,391 @@
+import { randomUUID } from 'node:crypto';
+import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { GatePendingEvent, ManualOpenRequest, VehicleEvent } from '@app/contracts';
+import { InjectConfig } from '../config/config.provider';
+import type { PlatformConfig } from '../config/config';
+import { decideGate, overstayMinutes, shouldBlock, type BookingWindow, type GateDecision, type SessionKind } from '../domain/parking-rules';
+import { normalizePlate, parsePlate, type PlateInfo } from '../domain/plates';
+import { AuditRepository } from '../repositories/audit.repository';
+import { ClockRepository } from '../repositories/clock.repository';
+import { EventBusRepository, type AlarmNotice } from '../repositories/event-bus.repository';
+import { MetricsRepository } from '../repositories/metrics.repository';
+import { ParkingRepository, type BookingRow } from '../repositories/parking.repository';
+import { RedisRepository } from '../repositories/redis.repository';
+import { WebsocketRepository } from '../repositories/websocket.repository';
+import { AccessService } from './access.service';
+import type { AuthUser } from './auth-user';
+import { BrokerService } from './broker.service';
+import { DeviceDirectoryService, type DeviceProfile } from './device-directory.service';
+
+const REFRESH_MS = 5_000;
+const OCCUPANCY_MS = 1_000;
+const PENDING_TTL_S = 24 * 3600;
+const staffRoles = ['platform_admin', 'property_staff'] as const;
+
+interface Inside {
+  kind: SessionKind;
+  bookingId?: string;
+}
+
+const k = (communityId: string, plate: string) => `${communityId}|${plate}`;
+
+/**
+ * The parking gate. A vehicle event is answered with `open` or `hold` on the gate's commands
+ * topic straight from in-memory caches (residents, live bookings, block list, who is inside,
+ * common slots, active fire alarms); the session, the gate log and the audit are written after
+ * the command is on its way, one plate at a time so entry and exit stay in order. Caches are
+ * reloaded from the database every few seconds (other processes' changes) and updated at once
+ * for this process's own changes. Active fire alarms live in Redis, so free flow survives restarts.
+ */
+@Injectable()
+export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ParkingGateService.name);
+  private residents = new Set<string>();
+  private blocked = new Set<string>();
+  private commonSlots = new Map<string, number>();
+  private bookingsByPlate = new Map<string, BookingWindow[]>();
+  private readonly inside = new Map<string, Inside>();
+  private readonly fireAlarms = new Map<string, Set<string>>();
+  private readonly emergencyPlates: Set<string>;
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly dirtyOccupancy = new Set<string>();
+  private refreshTimer?: NodeJS.Timeout;
+  private occupancyTimer?: NodeJS.Timeout;
+  private refreshing?: Promise<void>;
+
+  constructor(
+    @InjectConfig() private readonly config: PlatformConfig,
+    private readonly repo: ParkingRepository,
+    private readonly bus: EventBusRepository,
+    private readonly broker: BrokerService,
+    private readonly directory: DeviceDirectoryService,
+    private readonly access: AccessService,
+    private readonly audit: AuditRepository,
+    private readonly clock: ClockRepository,
+    private readonly redis: RedisRepository,
+    private readonly ws: WebsocketRepository,
+    private readonly metrics: MetricsRepository,
+  ) {
+    this.emergencyPlates = new Set(config.parking.emergencyPlates.map(normalizePlate));
+    this.bus.on('device.event', ({ device, event, ts }) => {
+      if (device.kind === 'gate' && (event as VehicleEvent).type === 'vehicle') this.onVehicle(device, event as VehicleEvent, ts);
+    });
+    this.bus.on('alarm.raised', (a) => this.onAlarm(a, true));
+    this.bus.on('alarm.updated', (a) => {
+      if (/clear|resolv|closed/.test(a.state)) this.onAlarm(a, false);
+    });
+    this.bus.on('alarm.cleared', (a) => this.onAlarm(a, false));
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.refresh();
+    await this.loadInside();
+    const alarms = await this.redis.client.hgetall(this.fireKey());
+    for (const [alarmId, communityId] of Object.entries(alarms)) this.fireSet(communityId).add(alarmId);
+    this.refreshTimer = setInterval(() => void this.refresh().catch((e: Error) => this.logger.warn(`cache refresh failed: ${e.message}`)), REFRESH_MS);
+    this.occupancyTimer = setInterval(() => this.flushOccupancy(), OCCUPANCY_MS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.refreshTimer);
+    clearInterval(this.occupancyTimer);
+    await Promise.allSettled([...this.chains.values()]);
+  }
+
+  /** Reloads residents, bookings, block list and common slots from the database. */
+  refresh(): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        const [vehicles, blocked, bookings, common] = await Promise.all([
+          this.repo.vehicles(),
+          this.repo.blockedPlates(),
+          this.repo.liveBookings(new Date(this.clock.now() - 3600_000)),
+          this.repo.commonSlotCounts(),
+        ]);
+        this.residents = new Set(vehicles.map((v) => k(v.community_id, v.plate)));
+        this.blocked = new Set(blocked.map((b) => k(b.community_id, b.plate)));
+        const byPlate = new Map<string, BookingWindow[]>();
+        for (const b of bookings) {
+          const key = k(b.community_id, b.plate);
+          byPlate.set(key, [...(byPlate.get(key) ?? []), toWindow(b)]);
+        }
+        this.bookingsByPlate = byPlate;
+        this.commonSlots = new Map(common.map((c) => [c.community_id, Number(c.n)]));
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private async loadInside(): Promise<void> {
+    for (const s of await this.repo.openSessions()) this.inside.set(k(s.community_id, s.plate), { kind: s.kind, bookingId: s.booking_id ?? undefined });
+  }
+
+  /** A booking of this process changed: update the cache at once. */
+  bookingChanged(b: BookingRow): void {
+    const key = k(b.community_id, b.plate);
+    const others = (this.bookingsByPlate.get(key) ?? []).filter((w) => w.id !== b.id);
+    if (b.status === 'booked' || b.status === 'active') others.push(toWindow(b));
+    if (others.length) this.bookingsByPlate.set(key, others);
+    else this.bookingsByPlate.delete(key);
+  }
+
+  vehicleRegistered(communityId: string, plate: string): void {
+    this.residents.add(k(communityId, plate));
+  }
+
+  fireFreeFlow(communityId: string): boolean {
+    return (this.fireAlarms.get(communityId)?.size ?? 0) > 0;
+  }
+
+  freeCommonSlots(communityId: string): number {
+    let visitors = 0;
+    const prefix = `${communityId}|`;
+    for (const [key, v] of this.inside) if (v.kind === 'visitor' && key.startsWith(prefix)) visitors++;
+    return Math.max(0, (this.commonSlots.get(communityId) ?? 0) - visitors);
+  }
+
+  // ---- the decision path
+  private onVehicle(device: DeviceProfile, event: VehicleEvent, ts: number): void {
+    const started = process.hrtime.bigint();
+    const now = this.clock.now();
+    const plate = parsePlate(event.plate);
+    const key = k(device.communityId, plate.plate);
+    const decision = decideGate({
+      direction: event.direction,
+      plate,
+      now,
+      fireFreeFlow: this.fireFreeFlow(device.communityId),
+      whitelisted: this.emergencyPlates.has(plate.plate),
+      blocked: this.blocked.has(key),
+      resident: this.residents.has(key),
+      bookings: this.bookingsByPlate.get(key) ?? [],
+      freeCommonSlots: this.freeCommonSlots(device.communityId),
+      earlyArrivalMin: this.config.parking.earlyArrivalMin,
+    });
+    const id = randomUUID();
+    this.broker
+      .sendCommand(device.id, { id, cmd: decision.cmd, lane: event.lane, reason: decision.reason })
+      .catch((e: Error) => this.logger.warn(`gate ${device.id}: command not sent: ${e.message}`));
+    this.metrics.parkingGateDecisions.inc({ cmd: decision.cmd, reason: decision.reason });
+    this.metrics.parkingGateDecisionSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+
+    // Keep the in-memory picture in step before the next event, then record.
+    if (plate.kind !== 'unknown' && decision.cmd === 'open') {
+      if (event.direction === 'in' && decision.kind) this.inside.set(key, { kind: decision.kind, bookingId: decision.bookingId });
+      if (event.direction === 'out') this.inside.delete(key);
+      this.dirtyOccupancy.add(device.communityId);
+    }
+    this.enqueue(key, () => this.record(device, event, plate, decision, ts, null));
+  }
+
+  private enqueue(key: string, work: () => Promise<void>): void {
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const next = previous.then(work).catch((e: Error) => this.logger.error(`parking record failed: ${e.stack ?? e.message}`));
+    this.chains.set(key, next);
+    void next.then(() => {
+      if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+  }
+
+  private async record(device: DeviceProfile, event: VehicleEvent, plate: PlateInfo, decision: GateDecision, ts: number, actorId: string | null): Promise<void> {
+    const at = new Date(ts);
+    await this.repo.recordGateEvent({
+      at,
+      community_id: device.communityId,
+      device_id: device.id,
+      lane: event.lane,
+      direction: event.direction,
+      raw_plate: event.plate,
+      plate: plate.plate,
+      plate_kind: plate.kind,
+      cmd: decision.cmd,
+      reason: decision.reason,
+      actor_id: actorId,
+    });
+    if (decision.reason === 'emergency') {
+      await this.audit.record({ actorId, action: 'parking.gate.emergency', subjectType: 'device', subjectId: device.id, detail: { plate: plate.plate, lane: event.lane, direction: event.direction } });
+    }
+    if (decision.toPerson) {
+      const pending: GatePendingEvent = {
+        pendingId: randomUUID(),
+        communityId: device.communityId,
+        deviceId: device.id,
+        lane: event.lane,
+        direction: event.direction,
+        rawPlate: event.plate,
+        plate: plate.plate,
+        reason: decision.reason,
+        ts: ts,
+      };
+      await this.redis.client.set(this.redis.key('parking', 'pending', pending.pendingId), JSON.stringify(pending), 'EX', PENDING_TTL_S);
+      this.ws.emitToCommunity(device.communityId, 'parking.gate.pending', pending);
+      return;
+    }
+    if (decision.cmd !== 'open') return;
+    if (event.direction === 'in') await this.enter(device, event.lane, plate, decision, at);
+    else await this.exit(device, event.lane, plate.plate, at);
+  }
+
+  private async enter(device: DeviceProfile, lane: string, plate: PlateInfo, decision: GateDecision, at: Date): Promise<void> {
+    if (!plate.plate) return;
+    const session = await this.repo.openSession({
+      community_id: device.communityId,
+      slot_id: decision.slotId ?? null,
+      booking_id: decision.bookingId ?? null,
+      plate: plate.plate,
+      plate_kind: plate.kind,
+      vehicle_class: plate.vehicleClass,
+      energy: plate.energy,
+      kind: decision.kind ?? 'visitor',
+      entry_at: at,
+      entry_lane: lane,
+      entry_device_id: device.id,
+      entry_reason: decision.reason,
+    });
+    if (!session) return; // already inside: duplicate entry event
+    if (decision.bookingId) {
+      const row = await this.repo.transitionBooking(decision.bookingId, ['booked'], { status: 'active' });
+      if (row) this.bookingChanged(row);
+    }
+  }
+
+  private async exit(device: DeviceProfile, lane: string, plate: string, at: Date): Promise<void> {
+    if (!plate) return;
+    const session = await this.repo.closeSession(device.communityId, plate, { at, lane, deviceId: device.id });
+    if (!session) return; // nobody inside with this plate: a duplicate exit event closes nothing
+    if (session.booking_id) {
+      const booking = await this.repo.transitionBooking(session.booking_id, ['active'], { status: 'completed' });
+      if (booking) {
+        this.bookingChanged(booking);
+        const minutes = overstayMinutes(new Date(booking.ends_at).getTime(), booking.departure_grace_min, at.getTime());
+        if (minutes > 0) {
+          await this.repo.finishOverstay(booking.id, session.id, at, minutes);
+          await this.repo.setOverstay(session.id, minutes);
+          const count = await this.repo.overstayCount(device.communityId, plate);
+          if (shouldBlock(count, this.config.parking.blockAfterOverstays)) {
+            await this.repo.block(device.communityId, plate, `${count} overstays`);
+            this.blocked.add(k(device.communityId, plate));
+            await this.audit.record({ actorId: null, action: 'parking.plate.blocked', subjectType: 'plate', subjectId: plate, detail: { communityId: device.communityId, overstays: count } });
+          }
+        }
+      }
+    }
+    this.bus.emit('parking.session.closed', { sessionId: session.id, communityId: device.communityId });
+  }
+
+  // ---- a person decides
+  /** Opens a gate lane from the dashboard (an unreadable plate, an ambulance…). Scope-checked and audited. */
+  async manualOpen(user: AuthUser, deviceId: string, dto: ManualOpenRequest) {
+    const device = await this.directory.get(deviceId);
+    if (!device || device.kind !== 'gate') throw new NotFoundException(`gate ${deviceId} not found`);
+    await this.access.requireCommunity(user, device.communityId);
+    this.access.requireRole(user, staffRoles, 'open gates');
+    let pending: GatePendingEvent | undefined;
+    if (dto.pendingId) {
+      const raw = await this.redis.client.getdel(this.redis.key('parking', 'pending', dto.pendingId));
+      if (!raw) throw new NotFoundException(`pending decision ${dto.pendingId} not found or already resolved`);
+      pending = JSON.parse(raw) as GatePendingEvent;
+      if (pending.deviceId !== deviceId) throw new BadRequestException('the pending decision belongs to another gate');
+    }
+    const id = randomUUID();
+    const lane = pending?.lane ?? dto.lane;
+    await this.broker.sendCommand(device.id, { id, cmd: 'open', lane, reason: 'manual' });
+    const plate = parsePlate(dto.plate ?? pending?.plate ?? '');
+    const direction = pending?.direction ?? 'in';
+    const now = this.clock.now();
+    await this.audit.record({ actorId: user.id, action: 'parking.gate.manual_open', subjectType: 'device', subjectId: device.id, detail: { lane, pendingId: dto.pendingId ?? null, plate: plate.plate, note: dto.note ?? null } });
+    const key = k(device.communityId, plate.plate);
+    const decision: GateDecision = { cmd: 'open', reason: 'manual', kind: 'visitor' };
+    if (plate.plate) {
+      if (direction === 'in') this.inside.set(key, { kind: 'visitor' });
+      else this.inside.delete(key);
+      this.dirtyOccupancy.add(device.communityId);
+    }
+    await new Promise<void>((resolve) => {
+      this.enqueue(key, async () => {
+        try {
+          await this.record(device, { type: 'vehicle', lane, direction, plate: plate.plate }, plate, decision, now, user.id);
+        } finally {
+          resolve();
+        }
+      });
+    });
+    return { commandId: id, deviceId: device.id, lane, cmd: 'open' as const };
+  }
+
+  // ---- fire alarms: free flow
+  private onAlarm(a: AlarmNotice, active: boolean): void {
+    if (a.type !== 'fire') return;
+    const set = this.fireSet(a.communityId);
+    const had = set.size > 0;
+    if (active) set.add(a.alarmId);
+    else set.delete(a.alarmId);
+    const write = active ? this.redis.client.hset(this.fireKey(), a.alarmId, a.communityId) : this.redis.client.hdel(this.fireKey(), a.alarmId);
+    write.catch((e: Error) => this.logger.warn(`fire alarm state not saved: ${e.message}`));
+    if (had !== set.size > 0) {
+      this.logger.warn(`community ${a.communityId}: gates ${set.size > 0 ? 'switch to free flow (fire alarm)' : 'back to normal'}`);
+      this.dirtyOccupancy.add(a.communityId);
+    }
+  }
+
+  private fireSet(communityId: string): Set<string> {
+    let s = this.fireAlarms.get(communityId);
+    if (!s) this.fireAlarms.set(communityId, (s = new Set()));
+    return s;
+  }
+
+  private fireKey(): string {
+    return this.redis.key('parking', 'fire-alarms');
+  }
+
+  // ---- occupancy
+  occupancy(communityId: string) {
+    const byKind: Record<string, number> = { booking: 0, resident: 0, visitor: 0, emergency: 0 };
+    const prefix = `${communityId}|`;
+    let inside = 0;
+    for (const [key, v] of this.inside) {
+      if (!key.startsWith(prefix)) continue;
+      inside++;
+      byKind[v.kind] = (byKind[v.kind] ?? 0) + 1;
+    }
+    return {
+      communityId,
+      inside,
+      byKind,
+      commonSlots: this.commonSlots.get(communityId) ?? 0,
+      freeCommonSlots: this.freeCommonSlots(communityId),
+      fireFreeFlow: this.fireFreeFlow(communityId),
+      ts: this.clock.now(),
+    };
+  }
+
+  async occupancyFor(user: AuthUser, communityId: string) {
+    await this.access.requireCommunity(user, communityId);
+    return this.occupancy(communityId);
+  }
+
+  private flushOccupancy(): void {
+    for (const communityId of this.dirtyOccupancy) this.ws.emitToCommunity(communityId, 'parking.occupancy', this.occupancy(communityId));
+    this.dirtyOccupancy.clear();
+  }
+
+  /** Waits until every pending record is written (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
+  }
+}
+
+function toWindow(b: BookingRow): BookingWindow {
+  return {
+    id: b.id,
+    slotId: b.slot_id,
+    plate: b.plate,
+    startsAt: new Date(b.starts_at).getTime(),
+    endsAt: new Date(b.ends_at).getTime(),
+    arrivalGraceMin: b.arrival_grace_min,
+    departureGraceMin: b.departure_grace_min,
+    status: b.status as 'booked' | 'active',
+  };
+}
