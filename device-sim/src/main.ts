@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { runBadInput } from './modes/bad-input';
 import { GlobalOptions, Reporter } from './modes/common';
 import { runDemo } from './modes/demo';
 import { provisionLoadDevices, runLoad } from './modes/load';
+import { runScenario } from './modes/scenario';
 import { DEFAULT_DATA_DIR } from './credentials';
 
 function int(name: string, min = 0) {
@@ -89,6 +90,22 @@ program
   .action(async (o: { fakeDevices: boolean; wait: number }) => {
     const results = await runBadInput({ ...globals(), ...o });
     process.exitCode = results.some((r) => r.verdict === 'fail') ? 2 : 0;
+  });
+
+program
+  .command('scenario')
+  .description('play one scripted incident on one elevator: trapped = normal trips, then passengers trapped until --duration s, a "release" command or Ctrl-C')
+  .addArgument(new Argument('<name>', 'scenario').choices(['trapped']))
+  .option('--level', 'trapped at a landing (door does not open) instead of between floors', false)
+  .option('--not-level', 'trapped between floors (the default)')
+  .option('--device <id>', 'elevator id: which one of --credentials, or the id to provision')
+  .option('--trips <n>', 'normal trips before the incident', int('--trips'), 2)
+  .option('--event-after <s>', 'seconds stuck before the terminal reports the trapped event itself', num('--event-after'), 30)
+  .option('--time-scale <x>', 'simulated seconds per real second', num('--time-scale', 0.1), 1)
+  .action(async (name: 'trapped', o: { level: boolean; notLevel?: boolean; device?: string; trips: number; eventAfter: number; timeScale: number }) => {
+    const g = globals();
+    if (o.level && o.notLevel) throw new InvalidArgumentError('--level and --not-level exclude each other');
+    await runScenario(name, { ...g, ...o, level: o.level }, new Reporter(!!g.json));
   });
 
 program.parseAsync(process.argv).then(
