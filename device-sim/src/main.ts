@@ -3,6 +3,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { runBadInput } from './modes/bad-input';
 import { GlobalOptions, Reporter } from './modes/common';
 import { runDemo } from './modes/demo';
+import { runGateScenarios } from './modes/gate-scenarios';
 import { provisionLoadDevices, runLoad } from './modes/load';
 import { runScenario } from './modes/scenario';
 import { DEFAULT_DATA_DIR } from './credentials';
@@ -106,6 +107,16 @@ program
     const g = globals();
     if (o.level && o.notLevel) throw new InvalidArgumentError('--level and --not-level exclude each other');
     await runScenario(name, { ...g, ...o, level: o.level }, new Reporter(!!g.json));
+  });
+
+program
+  .command('gate-scenarios')
+  .description('one parking gate plays a booked arrival, a visitor, an emergency vehicle, an unreadable plate and a duplicate exit; prints expected vs observed command (exit code 2 on a mismatch)')
+  .option('--wait <ms>', 'how long to wait for each command', int('--wait', 100), 5000)
+  .action(async (o: { wait: number }) => {
+    const g = globals();
+    const results = await runGateScenarios({ ...g, ...o }, new Reporter(!!g.json));
+    process.exitCode = results.some((r) => !r.ok) ? 2 : 0;
   });
 
 program.parseAsync(process.argv).then(

@@ -5,6 +5,7 @@ import { LiveStore, LiveConnection, loadSnapshot } from './live.js';
 import { DeviceGrid, problemsOf } from './render/tiles.js';
 import { esc } from './render/common.js';
 import { AlarmPanel } from './alarms.js';
+import { ParkingPanel } from './parking.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -38,6 +39,7 @@ const ui = {
 const store = new LiveStore();
 const grid = new DeviceGrid(ui.grid);
 const alarmPanel = new AlarmPanel($('alarm-panel'));
+const parkingPanel = new ParkingPanel($('parking-panel'));
 
 const page = {
   communities: [],
@@ -208,6 +210,7 @@ async function selectCommunity(id, { replace = false, history = true } = {}) {
   if (page.communityId !== id) return;
   startLive(id);
   alarmPanel.show(id);
+  parkingPanel.show(id);
 }
 
 function stopLive() {
@@ -216,6 +219,7 @@ function stopLive() {
   if (page.connection) page.connection.stop();
   page.connection = null;
   alarmPanel.stop();
+  parkingPanel.stop();
   clearTimeout(page.resyncTimer);
 }
 
@@ -400,6 +404,7 @@ onLangChange(() => {
   if (page.view !== 'grid') renderView();
   grid.updateAll(store.all());
   alarmPanel.render();
+  parkingPanel.render();
   if (!ui.loginView.hidden) {
     ui.loginSubmit.textContent = t('login.submit');
   }
