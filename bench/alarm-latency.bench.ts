@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { io, type Socket } from 'socket.io-client';
+import { latencySummary, machineInfo, resultsDir, simMain, startBenchPlatform } from './support';
 
 /**
  * Alarm latency benchmark: starts the built platform as its own process (embedded broker, PGlite,
@@ -14,9 +13,6 @@ import { io, type Socket } from 'socket.io-client';
  * alarm.raised at the socket client, first idle, then while the simulator's load mode runs in the
  * background. Writes bench/results/alarm-latency-latest.{json,md}.
  */
-const root = resolve(__dirname, '..', '..');
-const platformMain = join(root, 'dist', 'apps', 'platform', 'src', 'main.js');
-const simMain = join(root, 'dist', 'device-sim', 'src', 'main.js');
 
 interface Options {
   samples: number;
@@ -28,37 +24,9 @@ interface Options {
   out: string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => res(port));
-    });
-  });
-}
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return Number(sorted[i].toFixed(2));
-}
 
-function summary(ms: number[]) {
-  const s = [...ms].sort((a, b) => a - b);
-  return { samples: s.length, p50: percentile(s, 50), p99: percentile(s, 99), max: percentile(s, 100) };
-}
 
 async function main(): Promise<void> {
   const o = new Command('alarm-latency')
@@ -68,36 +36,15 @@ async function main(): Promise<void> {
     .option('--fault-devices <n>', 'elevators publishing fault events', (v) => Number(v), 5)
     .option('--redis-url <url>', 'Redis to use (a database of its own is selected)', 'redis://127.0.0.1:6379')
     .option('--influx-url <url>', 'InfluxDB base URL', 'http://127.0.0.1:8086')
-    .option('--out <dir>', 'results folder', join(root, 'bench', 'results'))
+    .option('--out <dir>', 'results folder', resultsDir)
     .parse()
     .opts<Options>();
-  const [httpPort, mqttPort] = [await freePort(), await freePort()];
-  const dataDir = mkdtempSync(join(tmpdir(), 'spp-alarm-bench-'));
-  const influxDb = `alarmbench_${Date.now()}`;
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
-  const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
-  const adminPassword = 'bench-admin-password';
-  const env = {
-    PATH: process.env.PATH,
-    HTTP_PORT: String(httpPort),
-    MQTT_PORT: String(mqttPort),
-    MQTT_WS_PORT: '0',
-    DATA_DIR: dataDir,
-    REDIS_URL: o.redisUrl.replace(/\/\d*$/, '') + '/9',
-    REDIS_PREFIX: `alarmbench${Date.now()}`,
-    INFLUX_URL: `${o.influxUrl.replace(/\/$/, '')}/${influxDb}`,
-    ADMIN_PASSWORD: adminPassword,
-    LOG_LEVEL: 'warn',
-  };
-  console.error(`[alarm-bench] starting the platform (HTTP ${httpPort}, MQTT ${mqttPort})`);
-  const platform: ChildProcess = spawn(process.execPath, [platformMain], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  const stopPlatform = () => platform.exitCode === null && platform.kill('SIGTERM');
-  process.on('exit', stopPlatform);
+  const platform = await startBenchPlatform('alarm-bench', o);
+  const { httpUrl, mqttUrl, adminPassword, dataDir } = platform;
   const clients: MqttClient[] = [];
   let socket: Socket | undefined;
   let sim: ChildProcess | undefined;
   try {
-    await waitFor('the platform /health', 120_000, async () => ((await fetch(`${httpUrl}/health`)).ok ? true : undefined));
     const api = async (method: string, path: string, body?: unknown, token?: string) => {
       const res = await fetch(`${httpUrl}${path}`, {
         method,
@@ -200,10 +147,10 @@ async function main(): Promise<void> {
     const result = {
       benchmark: 'alarm-latency',
       at: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) },
+      machine: machineInfo(),
       setup: { faultDevices: o.faultDevices, event: 'emergency_call (QoS 1)', loadTargetRate: o.loadRate, loadAchievedRate: Math.round(simRate), loadDevices: o.loadDevices, broker: 'embedded aedes', database: 'PGlite' },
-      idleMs: summary(idle),
-      underLoadMs: summary(loaded),
+      idleMs: latencySummary(idle),
+      underLoadMs: latencySummary(loaded),
     };
     mkdirSync(o.out, { recursive: true });
     writeFileSync(join(o.out, 'alarm-latency-latest.json'), JSON.stringify(result, null, 2) + '\n');
@@ -224,10 +171,7 @@ async function main(): Promise<void> {
     if (sim && sim.exitCode === null) sim.kill('SIGTERM');
     socket?.disconnect();
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
-    stopPlatform();
-    await new Promise((r) => (platform.exitCode !== null ? r(undefined) : platform.once('exit', r)));
-    await fetch(`${o.influxUrl}/query?q=${encodeURIComponent(`DROP DATABASE "${influxDb}"`)}`, { method: 'POST' }).catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
+    await platform.close();
   }
 }
 

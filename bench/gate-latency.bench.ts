@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { connectAsync, type MqttClient } from 'mqtt';
+import { latencySummary, machineInfo, resultsDir, simMain, startBenchPlatform, waitFor } from './support';
 
 /**
  * Gate latency benchmark: starts the built platform as its own process (embedded broker, PGlite),
@@ -13,33 +12,9 @@ import { connectAsync, type MqttClient } from 'mqtt';
  * then bookings per second (concurrent REST bookings of many different slots and times).
  * Writes bench/results/gate-latency-latest.{json,md}.
  */
-const root = resolve(__dirname, '..', '..');
-const platformMain = join(root, 'dist', 'apps', 'platform', 'src', 'main.js');
-const simMain = join(root, 'dist', 'device-sim', 'src', 'main.js');
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => res(port));
-    });
-  });
-}
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
-const round = (n: number) => Math.round(n * 100) / 100;
 
 async function main(): Promise<void> {
   const o = new Command('gate-bench')
@@ -49,33 +24,14 @@ async function main(): Promise<void> {
     .option('--bookings <n>', 'booking requests', '2000')
     .option('--redis-url <url>', 'Redis', 'redis://127.0.0.1:6379')
     .option('--influx-url <url>', 'InfluxDB base URL', 'http://127.0.0.1:8086')
-    .option('--out <dir>', 'results folder', join(root, 'bench', 'results'))
+    .option('--out <dir>', 'results folder', resultsDir)
     .parse()
     .opts<{ events: string; loadRate: string; loadDevices: string; bookings: string; redisUrl: string; influxUrl: string; out: string }>();
-  const [httpPort, mqttPort] = [await freePort(), await freePort()];
-  const dataDir = mkdtempSync(join(tmpdir(), 'spp-gate-bench-'));
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
-  const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
-  const adminPassword = 'bench-admin-password';
-  const env = {
-    PATH: process.env.PATH,
-    HTTP_PORT: String(httpPort),
-    MQTT_PORT: String(mqttPort),
-    MQTT_WS_PORT: '0',
-    DATA_DIR: dataDir,
-    REDIS_URL: o.redisUrl.replace(/\/\d*$/, '') + '/9',
-    REDIS_PREFIX: `gbench${Date.now()}`,
-    INFLUX_URL: `${o.influxUrl.replace(/\/$/, '')}/gbench_${Date.now()}`,
-    ADMIN_PASSWORD: adminPassword,
-    LOG_LEVEL: 'warn',
-  };
-  const platform: ChildProcess = spawn(process.execPath, [platformMain], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  const stop = () => platform.exitCode === null && platform.kill('SIGTERM');
-  process.on('exit', stop);
+  const platform = await startBenchPlatform('gate-bench', o);
+  const { httpUrl, mqttUrl, adminPassword, dataDir } = platform;
   let gate: MqttClient | undefined;
   let background: ChildProcess | undefined;
   try {
-    await until('the platform /health', 120_000, async () => ((await fetch(`${httpUrl}/health`)).ok ? true : undefined));
     const api = async (method: string, path: string, body?: unknown, token?: string) => {
       const res = await fetch(`${httpUrl}/api/v1/${path}`, {
         method,
@@ -109,8 +65,8 @@ async function main(): Promise<void> {
         samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
         if (cmd.cmd !== 'open') wrong.push(cmd.cmd);
       }
-      samples.sort((a, b) => a - b);
-      return { events: n, p50Ms: round(pct(samples, 50)), p99Ms: round(pct(samples, 99)), maxMs: round(samples[samples.length - 1]), notOpen: wrong.length };
+      const { p50, p99, max } = latencySummary(samples);
+      return { events: n, p50Ms: p50, p99Ms: p99, maxMs: max, notOpen: wrong.length };
     };
     const events = Number(o.events);
     console.error(`[gate-bench] idle: ${events} vehicle events`);
@@ -127,7 +83,7 @@ async function main(): Promise<void> {
     let loadOut = '';
     background = spawn(process.execPath, [simMain, ...common, '--credentials', creds, '--json', '--duration', '60', 'load', '--rate', o.loadRate, '--qos', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
     background.stdout!.on('data', (d: Buffer) => (loadOut += d.toString()));
-    await until('the load to run', 60_000, async () => (loadOut.includes('"type":"progress"') ? true : undefined));
+    await waitFor('the load to run', 60_000, async () => (loadOut.includes('"type":"progress"') ? true : undefined));
     const loaded = await measure(events);
     const progress = loadOut.split('\n').filter((l) => l.includes('"type":"progress"')).map((l) => JSON.parse(l) as Record<string, unknown>);
     background.kill('SIGINT');
@@ -163,7 +119,7 @@ async function main(): Promise<void> {
     const result = {
       benchmark: 'gate-latency',
       at: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) },
+      machine: machineInfo(),
       setup: { broker: 'embedded aedes', database: 'PGlite', eventsPerPhase: events, backgroundRate: Number(o.loadRate), backgroundDevices: Number(o.loadDevices) },
       gateLatency: { idle, underLoad: { ...loaded, backgroundProgress: progress.slice(-1)[0] ?? null } },
       bookings: { requests: total, created: ok, refused: failed, concurrency: 64, slots, perSecond: Math.round(ok / bookingSeconds) },
@@ -190,7 +146,7 @@ async function main(): Promise<void> {
   } finally {
     background?.kill('SIGINT');
     await gate?.endAsync(true).catch(() => undefined);
-    stop();
+    await platform.close();
   }
 }
 

@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
+import { machineInfo, resultsDir, simMain, startBenchPlatform, waitFor } from './support';
 
 /**
  * Ingestion benchmark: starts the built platform as its own process (embedded broker, PGlite,
@@ -11,9 +10,6 @@ import { Command } from 'commander';
  * devices with the simulator, drives the simulator's load mode at QoS 1 and checks that every
  * acknowledged message is stored in InfluxDB. Writes bench/results/ingest-latest.{json,md}.
  */
-const root = resolve(__dirname, '..', '..');
-const platformMain = join(root, 'dist', 'apps', 'platform', 'src', 'main.js');
-const simMain = join(root, 'dist', 'device-sim', 'src', 'main.js');
 
 interface Options {
   rate: number;
@@ -34,16 +30,6 @@ interface LoadSummary {
   latencyMs: { p50: number; p99: number; max?: number };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => res(port));
-    });
-  });
-}
 
 /** CPU seconds (user+system) and resident memory of a process, from /proc. */
 function processUsage(pid: number): { cpuSeconds: number; rssBytes: number } {
@@ -54,15 +40,6 @@ function processUsage(pid: number): { cpuSeconds: number; rssBytes: number } {
   return { cpuSeconds: ticks / 100, rssBytes: rssPages * 4096 };
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function runSim(args: string[]): Promise<string> {
   return new Promise((res, rej) => {
@@ -108,38 +85,18 @@ async function main(): Promise<void> {
     .option('--qos <q>', 'MQTT QoS of telemetry', '1')
     .option('--redis-url <url>', 'Redis to use (a database of its own is selected)', 'redis://127.0.0.1:6379')
     .option('--influx-url <url>', 'InfluxDB base URL', 'http://127.0.0.1:8086')
-    .option('--out <dir>', 'results folder', join(root, 'bench', 'results'))
+    .option('--out <dir>', 'results folder', resultsDir)
     .parse();
   const o = program.opts<Options>();
-  const [httpPort, mqttPort] = [await freePort(), await freePort()];
-  const dataDir = mkdtempSync(join(tmpdir(), 'spp-bench-'));
-  const influxDb = `bench_${Date.now()}`;
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
-  const adminPassword = 'bench-admin-password';
-  const env = {
-    PATH: process.env.PATH,
-    HTTP_PORT: String(httpPort),
-    MQTT_PORT: String(mqttPort),
-    MQTT_WS_PORT: '0',
-    DATA_DIR: dataDir,
-    REDIS_URL: o.redisUrl.replace(/\/\d*$/, '') + '/9',
-    REDIS_PREFIX: `bench${Date.now()}`,
-    INFLUX_URL: `${o.influxUrl.replace(/\/$/, '')}/${influxDb}`,
-    ADMIN_PASSWORD: adminPassword,
-    LOG_LEVEL: 'warn',
-  };
-  console.error(`[bench] starting the platform (HTTP ${httpPort}, MQTT ${mqttPort}, InfluxDB database ${influxDb})`);
-  const platform: ChildProcess = spawn(process.execPath, [platformMain], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  const stopPlatform = () => platform.exitCode === null && platform.kill('SIGTERM');
-  process.on('exit', stopPlatform);
+  const platform = await startBenchPlatform('ingest-bench', o);
+  const { httpUrl, mqttUrl, adminPassword, dataDir, influxDb } = platform;
   try {
-    await waitFor('the platform /health', 120_000, async () => ((await fetch(`${httpUrl}/health`)).ok ? true : undefined));
     const creds = join(dataDir, 'bench-devices.json');
-    const common = ['--api', httpUrl, '--mqtt', `mqtt://127.0.0.1:${mqttPort}`, '--username', 'admin', '--password', adminPassword, '--data-dir', dataDir];
+    const common = ['--api', httpUrl, '--mqtt', mqttUrl, '--username', 'admin', '--password', adminPassword, '--data-dir', dataDir];
     console.error(`[bench] provisioning ${o.devices} devices`);
     await runSim([...common, 'provision', '--devices', o.devices, '--credentials-out', creds].map(String));
 
-    const pid = platform.pid!;
+    const pid = platform.process.pid!;
     const before = processUsage(pid);
     let peakRss = before.rssBytes;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, processUsage(pid).rssBytes)), 500);
@@ -162,7 +119,7 @@ async function main(): Promise<void> {
     const result = {
       benchmark: 'ingestion',
       at: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) },
+      machine: machineInfo(),
       setup: { devices: o.devices, qos: Number(o.qos), targetRate: Number(o.rate), durationS: Number(o.duration), broker: 'embedded aedes', database: 'PGlite' },
       published: { messages: load.sent, acked: load.acked, errors: load.errors, ratePerSec: Math.round(load.ratePerSec), pubackLatencyMs: load.latencyMs },
       stored: { points: stored, ratePerSec: Math.round(stored / storedSeconds), loss: load.acked - stored, rejected: Number.isNaN(rejected) ? 0 : rejected },
@@ -190,10 +147,7 @@ async function main(): Promise<void> {
     console.log(md);
     if (result.stored.loss !== 0) process.exitCode = 1;
   } finally {
-    stopPlatform();
-    await new Promise((r) => (platform.exitCode !== null ? r(undefined) : platform.once('exit', r)));
-    await fetch(`${o.influxUrl}/query?q=${encodeURIComponent(`DROP DATABASE "${influxDb}"`)}`, { method: 'POST' }).catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
+    await platform.close();
   }
 }
 
