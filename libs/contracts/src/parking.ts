@@ -50,6 +50,10 @@ export type CreateBookingRequest = z.infer<typeof createBookingRequestSchema>;
 
 export const registerVehicleRequestSchema = z.object({ communityId: z.uuid(), plate: z.string().min(2).max(16), userId: z.uuid().optional() });
 
+/** Staff lift the block of a plate (after repeated overstays); audited with the note. */
+export const unblockPlateRequestSchema = z.object({ communityId: z.uuid(), plate: z.string().min(2).max(16), note: z.string().max(256).optional() });
+export type UnblockPlateRequest = z.infer<typeof unblockPlateRequestSchema>;
+
 export const manualOpenRequestSchema = z.object({
   lane: z.string().min(1).max(64),
   /** The pending decision being resolved, from 'parking.gate.pending'. */
@@ -91,6 +95,8 @@ export const overstayEventSchema = z.object({
   plate: z.string(),
   userId: z.string(),
   dueAt: z.number(),
+  /** The slot's owner has asked for the slot back (POST /parking/bookings/:id/reclaim); false: recorded and billed, but nobody is waiting. */
+  ownerNeedsSlot: z.boolean(),
   ts: z.number(),
 });
 export type OverstayEvent = z.infer<typeof overstayEventSchema>;

@@ -15,6 +15,7 @@ import {
   ParkingIdParamDto,
   RegisterVehicleDto,
   ShareWindowsDto,
+  UnblockPlateDto,
   UpdateSlotDto,
   WithdrawDto,
 } from './parking.dtos';
@@ -80,6 +81,24 @@ export class ParkingController {
   @HttpCode(200)
   cancel(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto) {
     return this.bookings.cancel(user, id);
+  }
+
+  /** The slot's owner (staff for a common slot) needs the slot back: the guest is told at once if overstaying, else at end + grace. */
+  @Post('bookings/:id/reclaim')
+  @HttpCode(200)
+  reclaim(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto) {
+    return this.bookings.reclaim(user, id);
+  }
+
+  @Get('blocked-plates')
+  blockedPlates(@Auth() user: AuthUser, @Query() { communityId }: CommunityQueryDto) {
+    return this.vehicles.blockedPlates(user, communityId);
+  }
+
+  @Post('blocked-plates/unblock')
+  @HttpCode(200)
+  unblock(@Auth() user: AuthUser, @Body() dto: UnblockPlateDto) {
+    return this.vehicles.unblock(user, dto);
   }
 
   @Post('vehicles')

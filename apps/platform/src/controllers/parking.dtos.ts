@@ -9,6 +9,7 @@ import {
   shareWindowsRequestSchema,
   updateSlotRequestSchema,
   withdrawRequestSchema,
+  unblockPlateRequestSchema,
   deviceIdSchema,
 } from '@app/contracts';
 
@@ -19,6 +20,7 @@ export class WithdrawDto extends createZodDto(withdrawRequestSchema) {}
 export class AvailabilityQueryDto extends createZodDto(availabilityQuerySchema) {}
 export class CreateBookingDto extends createZodDto(createBookingRequestSchema) {}
 export class RegisterVehicleDto extends createZodDto(registerVehicleRequestSchema) {}
+export class UnblockPlateDto extends createZodDto(unblockPlateRequestSchema) {}
 export class ManualOpenDto extends createZodDto(manualOpenRequestSchema) {}
 export class CommunityQueryDto extends createZodDto(z.object({ communityId: z.uuid() })) {}
 export class GateParamDto extends createZodDto(z.object({ deviceId: deviceIdSchema })) {}

@@ -1,5 +1,5 @@
 import { tariffRulesSchema, type TariffRulesInput } from '@app/contracts';
-import { isEmergencyPlate, isNewEnergyPlate, parseRatio, priceStay, type StayToPrice } from './parking-tariff';
+import { capUsageOf, isEmergencyPlate, isNewEnergyPlate, parseRatio, priceStay, type StayToPrice } from './parking-tariff';
 
 const TZ = 'Asia/Shanghai';
 /** Local Shanghai wall time → epoch ms. */
@@ -146,6 +146,87 @@ describe('parking tariff engine', () => {
 
     it('a cap below the charge of a short stay does not apply: 95 min = 400 < 1000', () => {
       expect(price(rules({ cap: { amountFen: 1000, window: 'calendarDay' } }), stay('2025-03-01 10:00', '2025-03-01 11:35')).amountFen).toBe(400n);
+    });
+  });
+
+  describe('caps across several entries of one plate (多次进出)', () => {
+    // 1 yuan per 30 min all day, daily cap 20 yuan.
+    const daily = rules({ cap: { amountFen: 2000, window: 'calendarDay' } });
+
+    it('first stay 08:00–14:00 (12 units = 1200) is under the cap and reports what it charged to the day', () => {
+      const p = price(daily, stay('2025-03-01 08:00', '2025-03-01 14:00'));
+      expect(p.amountFen).toBe(1200n);
+      expect(p.capWindows).toEqual([{ window: 'calendarDay', key: '2025-03-01', chargedFen: 1200 }]);
+    });
+
+    it('second stay 16:00–22:00 (1200) after 1200 earlier that day: only 800 is left under the cap', () => {
+      const p = price(daily, stay('2025-03-01 16:00', '2025-03-01 22:00', { capUsage: { chargedFen: { '2025-03-01': 1200 } } }));
+      expect(p.amountFen).toBe(800n);
+      expect(p.lines.filter((l) => l.kind === 'cap')).toEqual([expect.objectContaining({ amountFen: -400, note: expect.stringContaining('1200 fen already charged') })]);
+      expect(p.capWindows).toEqual([{ window: 'calendarDay', key: '2025-03-01', chargedFen: 800 }]);
+    });
+
+    it('earlier charges of another day do not count: 1200 on Feb 28 leaves Mar 1 untouched', () => {
+      expect(price(daily, stay('2025-03-01 16:00', '2025-03-01 22:00', { capUsage: { chargedFen: { '2025-02-28': 1200 } } })).amountFen).toBe(1200n);
+    });
+
+    it('a stay over midnight: 1500 earlier on Mar 1 → 20:00–24:00 (800) capped to 500, 00:00–02:00 (400) on Mar 2 in full = 900', () => {
+      const p = price(daily, stay('2025-03-01 20:00', '2025-03-02 02:00', { capUsage: { chargedFen: { '2025-03-01': 1500 } } }));
+      expect(p.amountFen).toBe(900n);
+      expect(p.capWindows).toEqual([
+        { window: 'calendarDay', key: '2025-03-01', chargedFen: 500 },
+        { window: 'calendarDay', key: '2025-03-02', chargedFen: 400 },
+      ]);
+    });
+
+    it('the cap already reached earlier that day (or exceeded under an older tariff): the next stay is 0', () => {
+      expect(price(daily, stay('2025-03-01 16:00', '2025-03-01 17:00', { capUsage: { chargedFen: { '2025-03-01': 2000 } } })).amountFen).toBe(0n);
+      expect(price(daily, stay('2025-03-01 16:00', '2025-03-01 17:00', { capUsage: { chargedFen: { '2025-03-01': 2500 } } })).amountFen).toBe(0n);
+    });
+
+    it('rolling 24 h from an earlier entry (Mar 1 08:00, 1800 charged): Mar 2 06:00–09:00 pays 200 of 400 in that window, then 200 in the next = 400', () => {
+      // window 1 [Mar 1 08:00, Mar 2 08:00) has 200 left: 06:00–08:00 is 4 units = 400 → 200;
+      // window 2 [Mar 2 08:00, Mar 3 08:00): 08:00–09:00 is 2 units = 200.
+      const r = rules({ cap: { amountFen: 2000, window: 'rolling24h' } });
+      const anchor = at('2025-03-01 08:00');
+      const p = price(r, stay('2025-03-02 06:00', '2025-03-02 09:00', { capUsage: { rollingAnchorAt: anchor, chargedFen: { [new Date(anchor).toISOString()]: 1800 } } }));
+      expect(p.amountFen).toBe(400n);
+      expect(p.capWindows).toEqual([
+        { window: 'rolling24h', key: '2025-03-01T00:00:00.000Z', chargedFen: 200 },
+        { window: 'rolling24h', key: '2025-03-02T00:00:00.000Z', chargedFen: 200 },
+      ]);
+    });
+
+    it('without an earlier window the rolling window starts at this entry', () => {
+      const p = price(rules({ cap: { amountFen: 2000, window: 'rolling24h' } }), stay('2025-03-02 06:00', '2025-03-02 09:00'));
+      expect(p.amountFen).toBe(600n);
+      expect(p.capWindows).toEqual([{ window: 'rolling24h', key: '2025-03-01T22:00:00.000Z', chargedFen: 600 }]);
+    });
+
+    it('a per-entry cap ignores earlier stays: 6 h = 1200 → 1000', () => {
+      const p = price(rules({ cap: { amountFen: 1000, window: 'perEntry' } }), stay('2025-03-01 08:00', '2025-03-01 14:00', { capUsage: { chargedFen: { entry: 900 } } }));
+      expect(p.amountFen).toBe(1000n);
+      expect(p.capWindows).toEqual([]);
+    });
+
+    it('capUsageOf sums earlier bills per window and finds the rolling window that holds the entry', () => {
+      const earlier = [
+        [{ window: 'calendarDay' as const, key: '2025-03-01', chargedFen: 700 }],
+        [
+          { window: 'calendarDay' as const, key: '2025-03-01', chargedFen: 500 },
+          { window: 'rolling24h' as const, key: '2025-03-01T00:00:00.000Z', chargedFen: 300 },
+          { window: 'rolling24h' as const, key: '2025-03-02T00:00:00.000Z', chargedFen: 100 },
+        ],
+      ];
+      expect(capUsageOf(earlier, 'calendarDay', at('2025-03-01 20:00'))).toEqual({ rollingAnchorAt: null, chargedFen: { '2025-03-01': 1200 } });
+      expect(capUsageOf(earlier, 'rolling24h', at('2025-03-02 09:00'))).toEqual({ rollingAnchorAt: Date.parse('2025-03-02T00:00:00.000Z'), chargedFen: { '2025-03-01T00:00:00.000Z': 300, '2025-03-02T00:00:00.000Z': 100 } });
+      expect(capUsageOf(earlier, 'rolling24h', at('2025-03-04 09:00')).rollingAnchorAt).toBeNull();
+      expect(capUsageOf(earlier, 'perEntry', at('2025-03-01 20:00'))).toEqual({ chargedFen: {} });
+    });
+
+    it('multipliers apply after the shared cap: large × 2 on the 800 left = 1600', () => {
+      const r = rules({ cap: { amountFen: 2000, window: 'calendarDay' }, vehicleClassMultipliers: { large: '2' } });
+      expect(price(r, stay('2025-03-01 16:00', '2025-03-01 22:00', { vehicleClass: 'large', capUsage: { chargedFen: { '2025-03-01': 1200 } } })).amountFen).toBe(1600n);
     });
   });
 

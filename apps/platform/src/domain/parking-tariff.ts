@@ -33,6 +33,20 @@ export interface StayToPrice {
   bookingEndAt?: number | null;
   /** The booking's own departure grace (minutes); overrides the tariff's overstay grace. */
   bookingGraceMinutes?: number | null;
+  /**
+   * What earlier stays of the same plate (same community) already counted towards the cap, per
+   * cap window (多次进出): calendarDay keys are local dates 'YYYY-MM-DD', rolling24h keys are the
+   * ISO start of the window. `rollingAnchorAt` is the start of an earlier rolling window that
+   * contains this entry (otherwise the window starts at this entry). Ignored for perEntry caps.
+   */
+  capUsage?: { rollingAnchorAt?: number | null; chargedFen: Readonly<Record<string, number | bigint>> };
+}
+
+/** What this stay counted towards the cap in one window (kept in the bill for later stays). */
+export interface CapWindowCharge {
+  window: 'calendarDay' | 'rolling24h';
+  key: string;
+  chargedFen: number;
 }
 
 export type PriceLineKind = 'exempt' | 'free' | 'units' | 'tier' | 'cap' | 'multiplier' | 'newEnergy' | 'rounding' | 'grace' | 'overstay';
@@ -60,6 +74,8 @@ export interface PriceResult {
   exempt: string | null;
   newEnergy: boolean;
   lines: PriceLine[];
+  /** Per cap window (calendarDay / rolling24h), the capped base charge of this stay. */
+  capWindows: CapWindowCharge[];
 }
 
 const MINUTE = 60_000;
@@ -134,6 +150,26 @@ export interface PriceOptions {
   timeZone: string;
 }
 
+/**
+ * Sums what earlier stays of a plate charged to each cap window (from their bills' capWindows)
+ * into the `capUsage` input of the next stay. For rolling24h the next stay joins the latest
+ * earlier window that contains its entry.
+ */
+export function capUsageOf(earlier: ReadonlyArray<ReadonlyArray<CapWindowCharge>>, window: 'calendarDay' | 'rolling24h' | 'perEntry', entryAt: number): NonNullable<StayToPrice['capUsage']> {
+  const chargedFen: Record<string, number> = {};
+  let rollingAnchorAt: number | null = null;
+  if (window === 'perEntry') return { chargedFen };
+  for (const w of earlier.flat()) {
+    if (w.window !== window) continue;
+    chargedFen[w.key] = (chargedFen[w.key] ?? 0) + w.chargedFen;
+    if (window === 'rolling24h') {
+      const start = Date.parse(w.key);
+      if (start <= entryAt && entryAt < start + DAY && (rollingAnchorAt === null || start > rollingAnchorAt)) rollingAnchorAt = start;
+    }
+  }
+  return { rollingAnchorAt, chargedFen };
+}
+
 export function priceStay(rules: TariffRules, stay: StayToPrice, { timeZone }: PriceOptions): PriceResult {
   if (!(stay.exitAt >= stay.entryAt)) throw new RangeError('exit before entry');
   const stamp = (ms: number) => localStamp(ms, timeZone);
@@ -143,7 +179,7 @@ export function priceStay(rules: TariffRules, stay: StayToPrice, { timeZone }: P
   const exempt = exemptionOf(rules, stay);
   if (exempt) {
     lines.push({ kind: 'exempt', from: stamp(stay.entryAt), to: stamp(stay.exitAt), amountFen: 0, note: `exempt: ${exempt}` });
-    return { amountFen: 0n, baseFen: 0n, overstayFen: 0n, exempt, newEnergy, lines };
+    return { amountFen: 0n, baseFen: 0n, overstayFen: 0n, exempt, newEnergy, lines, capWindows: [] };
   }
 
   // 2. Regular span and overstay.
@@ -183,24 +219,31 @@ export function priceStay(rules: TariffRules, stay: StayToPrice, { timeZone }: P
     charges = rules.pricing.mode === 'unit' ? unitCharges(rules.pricing.bands, billStart, regularEnd, timeZone, lines) : tierCharges(rules.pricing.tiers, billStart, regularEnd, timeZone, lines);
   }
 
-  // 5. Cap.
+  // 5. Cap (counting what earlier stays of the plate already paid in the same window).
   let baseFen = 0n;
+  const capWindows: CapWindowCharge[] = [];
   if (rules.cap && charges.length > 0) {
     const cap = BigInt(rules.cap.amountFen);
     const window = rules.cap.window;
+    const anchor = stay.capUsage?.rollingAnchorAt != null && stay.capUsage.rollingAnchorAt <= stay.entryAt ? stay.capUsage.rollingAnchorAt : stay.entryAt;
     const groups = new Map<string, { from: number; sum: bigint }>();
     for (const c of charges) {
-      const key = window === 'perEntry' ? 'entry' : window === 'calendarDay' ? localDate(c.at, timeZone) : String(Math.floor((c.at - stay.entryAt) / DAY));
+      const key = window === 'perEntry' ? 'entry' : window === 'calendarDay' ? localDate(c.at, timeZone) : new Date(anchor + Math.floor((c.at - anchor) / DAY) * DAY).toISOString();
       const g = groups.get(key) ?? { from: c.at, sum: 0n };
       g.sum += c.fen;
       groups.set(key, g);
     }
     for (const [key, g] of groups) {
-      if (g.sum > cap) {
-        const label = window === 'perEntry' ? 'per entry' : window === 'calendarDay' ? `calendar day ${key}` : `24 h window ${Number(key) + 1} from entry`;
-        lines.push({ kind: 'cap', amountFen: Number(cap - g.sum), note: `cap ${rules.cap.amountFen} fen per ${label}: ${g.sum} → ${cap}` });
-        baseFen += cap;
-      } else baseFen += g.sum;
+      const earlier = window === 'perEntry' ? 0n : BigInt(stay.capUsage?.chargedFen[key] ?? 0);
+      const allowance = cap > earlier ? cap - earlier : 0n;
+      const charged = g.sum > allowance ? allowance : g.sum;
+      if (g.sum > allowance) {
+        const label = window === 'perEntry' ? 'per entry' : window === 'calendarDay' ? `calendar day ${key}` : `24 h window from ${localStamp(Date.parse(key), timeZone)}`;
+        const before = earlier > 0n ? ` (${earlier} fen already charged to earlier stays in this window)` : '';
+        lines.push({ kind: 'cap', amountFen: Number(charged - g.sum), note: `cap ${rules.cap.amountFen} fen per ${label}${before}: ${g.sum} → ${charged}` });
+      }
+      baseFen += charged;
+      if (window !== 'perEntry') capWindows.push({ window, key, chargedFen: Number(charged) });
     }
   } else {
     for (const c of charges) baseFen += c.fen;
@@ -224,7 +267,7 @@ export function priceStay(rules: TariffRules, stay: StayToPrice, { timeZone }: P
   }
 
   lines.push(...overstayLines);
-  return { amountFen: regularFen + overstayFen, baseFen, overstayFen, exempt: null, newEnergy, lines };
+  return { amountFen: regularFen + overstayFen, baseFen, overstayFen, exempt: null, newEnergy, lines, capWindows };
 }
 
 /** A delta at scale 10^8 shown in fen with up to 2 decimals dropped to an integer-fen display (exact value in the note is not needed). */

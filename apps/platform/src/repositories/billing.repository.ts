@@ -183,6 +183,24 @@ export class BillingRepository {
     return this.db.selectFrom('parking_bills').selectAll().where('slot_owner_id', '=', ownerId).where('exit_at', '>=', from).where('exit_at', '<', to).orderBy('exit_at').execute();
   }
 
+  /**
+   * Breakdowns of earlier non-exempt bills of a plate in a community that may share a cap window
+   * with a stay from `entryAt` (they left at most 48 h before it and entered before it left).
+   */
+  async capWindowsOfPlate(communityId: string, plate: string, exceptSessionId: string, entryAt: Date, exitAt: Date): Promise<unknown[]> {
+    const rows = await this.db
+      .selectFrom('parking_bills')
+      .select('breakdown')
+      .where('community_id', '=', communityId)
+      .where('plate', '=', plate)
+      .where('session_id', '<>', exceptSessionId)
+      .where('exempt', 'is', null)
+      .where('exit_at', '>', new Date(entryAt.getTime() - 48 * 3600_000))
+      .where('entry_at', '<', exitAt)
+      .execute();
+    return rows.map((r) => (r.breakdown as { capWindows?: unknown } | null)?.capWindows ?? []);
+  }
+
   payments(billId: string): Promise<PaymentRow[]> {
     return this.db.selectFrom('parking_payments').selectAll().where('bill_id', '=', billId).orderBy('created_at').execute();
   }

@@ -168,6 +168,15 @@ export class ParkingRepository {
     await this.db.deleteFrom('parking_blocked_plates').where('community_id', '=', communityId).where('plate', '=', plate).execute();
   }
 
+  blockedPlatesOf(communityId: string) {
+    return this.db.selectFrom('parking_blocked_plates').selectAll().where('community_id', '=', communityId).orderBy('blocked_at', 'desc').execute();
+  }
+
+  /** Lifts a block; the removed row, or undefined when the plate was not blocked. */
+  removeBlock(communityId: string, plate: string) {
+    return this.db.deleteFrom('parking_blocked_plates').where('community_id', '=', communityId).where('plate', '=', plate).returningAll().executeTakeFirst();
+  }
+
   commonSlotCounts() {
     return this.db
       .selectFrom('parking_slots')

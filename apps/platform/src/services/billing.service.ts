@@ -7,7 +7,7 @@ import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
 import { localMonth, monthRange } from '../domain/billing-time';
 import { billEntry, paymentEntry, refundEntry, splitRevenue, UnbalancedEntryError } from '../domain/ledger';
-import { priceStay } from '../domain/parking-tariff';
+import { capUsageOf, priceStay, type CapWindowCharge } from '../domain/parking-tariff';
 import { AuditRepository } from '../repositories/audit.repository';
 import { BillingRepository, BillNotFoundError, type BillRow, type MonthTotals, type SessionForBilling, type TariffRow } from '../repositories/billing.repository';
 import { toFen } from '../repositories/billing.schema';
@@ -203,6 +203,11 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
     if (!tariff && !emergency) throw new UnrecoverableError(`community ${session.communityId} has no tariff in effect at ${session.entryAt.toISOString()}`);
     // Emergency vehicles are free whatever the tariff (§4.5); without a tariff the bill records none.
     const rules: TariffRules = tariff ? tariffRulesSchema.parse(tariff.rules) : tariffRulesSchema.parse({ pricing: { mode: 'tiered', tiers: [{ upToMinutes: 1440, amountFen: 0 }] } });
+    // 多次进出: earlier stays of the plate in the same cap window count towards the cap.
+    const capUsage =
+      rules.cap && rules.cap.window !== 'perEntry' && !emergency
+        ? capUsageOf((await this.repo.capWindowsOfPlate(session.communityId, session.plate, session.id, session.entryAt, exitAt)) as CapWindowCharge[][], rules.cap.window, session.entryAt.getTime())
+        : undefined;
     const price = priceStay(
       rules,
       {
@@ -214,6 +219,7 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
         newEnergy: session.energy ? true : undefined,
         bookingEndAt: session.bookingEndAt?.getTime() ?? null,
         bookingGraceMinutes: session.bookingGraceMinutes,
+        capUsage,
       },
       { timeZone: this.config.timeZone },
     );
@@ -243,7 +249,7 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
         commission_bp: rates.commissionBp,
         platform_fee_bp: rates.platformFeeBp,
         exempt: price.exempt,
-        breakdown: { tariffVersion: tariff?.version ?? null, filingNumber: tariff?.filing_number ?? null, newEnergy: price.newEnergy, baseFen: Number(price.baseFen), overstayFen: Number(price.overstayFen), lines: price.lines },
+        breakdown: { tariffVersion: tariff?.version ?? null, filingNumber: tariff?.filing_number ?? null, newEnergy: price.newEnergy, baseFen: Number(price.baseFen), overstayFen: Number(price.overstayFen), lines: price.lines, capWindows: price.capWindows },
       },
       lines,
       `parking session ${session.id} (${session.plate})`,

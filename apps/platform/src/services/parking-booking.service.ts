@@ -8,6 +8,7 @@ import { cancellation } from '../domain/parking-rules';
 import { parsePlate } from '../domain/plates';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
+import { RedisRepository } from '../repositories/redis.repository';
 import { defineJob, JobRepository } from '../repositories/job.repository';
 import { isExclusionViolation, isCheckViolation, ParkingRepository, type BookingRow, type SlotRow } from '../repositories/parking.repository';
 import { WebsocketRepository } from '../repositories/websocket.repository';
@@ -71,6 +72,7 @@ export class ParkingBookingService {
     private readonly jobs: JobRepository,
     private readonly ws: WebsocketRepository,
     private readonly gate: ParkingGateService,
+    private readonly redis: RedisRepository,
   ) {
     this.jobs.handle(noShowJob, ({ bookingId }) => this.releaseNoShow(bookingId));
     this.jobs.handle(overstayJob, ({ bookingId }) => this.checkOverstay(bookingId));
@@ -258,23 +260,63 @@ export class ParkingBookingService {
     await this.audit.record({ actorId: null, action: 'parking.booking.no_show', subjectType: 'parking_booking', subjectId: bookingId, detail: {} });
   }
 
-  /** At end + departure grace: a car still inside overstays; the guest is told and it is recorded for billing. */
+  /**
+   * The slot's owner (property staff for a common slot) needs the slot back. The flag is kept
+   * with the booking (in Redis, until a week after its end). A guest already past end + grace is
+   * told at once; otherwise the overstay job tells them at end + grace if the car is still there.
+   */
+  async reclaim(user: AuthUser, bookingId: string) {
+    const booking = await this.repo.findBooking(bookingId);
+    if (!booking) throw new NotFoundException(`booking ${bookingId} not found`);
+    const slot = await this.slotFor(user, booking.slot_id);
+    this.requireSlotManager(user, slot);
+    if (booking.status !== 'booked' && booking.status !== 'active') throw new ConflictException(`booking is ${booking.status}`);
+    const now = this.clock.now();
+    const dueAt = new Date(booking.blocked_until).getTime();
+    const ttl = Math.max(86_400, Math.ceil((dueAt - now) / 1000) + 7 * 86_400);
+    const first = (await this.redis.client.set(this.reclaimKey(bookingId), JSON.stringify({ by: user.id, at: now }), 'EX', ttl, 'NX')) === 'OK';
+    const overstaying = booking.status === 'active' && now >= dueAt;
+    let guestNotified = false;
+    if (first && overstaying) {
+      await this.repo.recordOverstayDue(booking, new Date(dueAt));
+      await this.notifyOverstay(booking, true);
+      guestNotified = true;
+    }
+    if (first) await this.audit.record({ actorId: user.id, action: 'parking.booking.reclaimed', subjectType: 'parking_booking', subjectId: bookingId, detail: { slotId: booking.slot_id, plate: booking.plate, overstaying } });
+    return { bookingId, slotId: booking.slot_id, ownerNeedsSlot: true, alreadyRequested: !first, overstaying, guestNotified, dueAt: new Date(dueAt).toISOString() };
+  }
+
+  /**
+   * At end + departure grace: a car still inside overstays; it is recorded (billed at the penalty
+   * rate at exit) and the guest is told, whether or not the owner asked for the slot back (the
+   * notice says which: `ownerNeedsSlot`).
+   */
   async checkOverstay(bookingId: string): Promise<void> {
     const booking = await this.repo.findBooking(bookingId);
     if (!booking || booking.status !== 'active') return;
     const dueAt = new Date(booking.blocked_until);
     if (!(await this.repo.recordOverstayDue(booking, dueAt))) return;
-    await this.repo.transitionBooking(bookingId, ['active'], { overstay_notified_at: new Date(this.clock.now()) });
+    const ownerNeedsSlot = (await this.redis.client.exists(this.reclaimKey(bookingId))) === 1;
+    await this.notifyOverstay(booking, ownerNeedsSlot);
+  }
+
+  private async notifyOverstay(booking: BookingRow, ownerNeedsSlot: boolean): Promise<void> {
+    await this.repo.transitionBooking(booking.id, ['active'], { overstay_notified_at: new Date(this.clock.now()) });
     this.ws.emitToCommunity(booking.community_id, 'parking.overstay', {
       communityId: booking.community_id,
-      bookingId,
+      bookingId: booking.id,
       slotId: booking.slot_id,
       plate: booking.plate,
       userId: booking.user_id,
-      dueAt: dueAt.getTime(),
+      dueAt: new Date(booking.blocked_until).getTime(),
+      ownerNeedsSlot,
       ts: this.clock.now(),
     });
-    await this.audit.record({ actorId: null, action: 'parking.booking.overstay', subjectType: 'parking_booking', subjectId: bookingId, detail: { plate: booking.plate } });
+    await this.audit.record({ actorId: null, action: 'parking.booking.overstay', subjectType: 'parking_booking', subjectId: booking.id, detail: { plate: booking.plate, ownerNeedsSlot } });
+  }
+
+  private reclaimKey(bookingId: string): string {
+    return this.redis.key('parking', 'reclaim', bookingId);
   }
 
   private async afterRelease(row: BookingRow, reason: string): Promise<void> {

@@ -131,6 +131,11 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
     else this.bookingsByPlate.delete(key);
   }
 
+  /** Staff lifted a block: the plate passes at once in this process (others on their next refresh). */
+  plateUnblocked(communityId: string, plate: string): void {
+    this.blocked.delete(k(communityId, plate));
+  }
+
   vehicleRegistered(communityId: string, plate: string): void {
     this.residents.add(k(communityId, plate));
   }

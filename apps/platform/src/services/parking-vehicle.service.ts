@@ -1,4 +1,5 @@
-import { BadRequestException, ForbiddenException, Injectable } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import type { UnblockPlateRequest } from '@app/contracts';
 import { parsePlate } from '../domain/plates';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ParkingRepository } from '../repositories/parking.repository';
@@ -6,7 +7,7 @@ import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 import { ParkingGateService } from './parking-gate.service';
 
-const staffRoles: readonly string[] = ['platform_admin', 'property_staff'];
+const staffRoles = ['platform_admin', 'property_staff'] as const;
 
 /** Residents' registered vehicles (they pass the gate) and the session log. */
 @Injectable()
@@ -21,13 +22,35 @@ export class ParkingVehicleService {
   async register(user: AuthUser, dto: { communityId: string; plate: string; userId?: string }) {
     await this.access.requireCommunity(user, dto.communityId);
     const userId = dto.userId ?? user.id;
-    if (userId !== user.id && !staffRoles.includes(user.role)) throw new ForbiddenException('only property staff register vehicles for others');
+    if (userId !== user.id && !(staffRoles as readonly string[]).includes(user.role)) throw new ForbiddenException('only property staff register vehicles for others');
     const plate = parsePlate(dto.plate);
     if (plate.kind === 'unknown') throw new BadRequestException({ message: 'plate is not a valid GA 36 plate', errors: [{ path: ['plate'], message: 'invalid plate' }] });
     const row = await this.repo.insertVehicle(dto.communityId, userId, plate.plate, plate.vehicleClass);
     this.gate.vehicleRegistered(dto.communityId, plate.plate);
     await this.audit.record({ actorId: user.id, action: 'parking.vehicle.registered', subjectType: 'plate', subjectId: plate.plate, detail: { communityId: dto.communityId, userId } });
     return { id: row.id, communityId: row.community_id, userId: row.user_id, plate: row.plate, kind: plate.kind };
+  }
+
+  /** Plates held at the gate (repeated overstays). Staff only. */
+  async blockedPlates(user: AuthUser, communityId: string) {
+    await this.access.requireCommunity(user, communityId);
+    this.access.requireRole(user, staffRoles, 'see blocked plates');
+    const rows = await this.repo.blockedPlatesOf(communityId);
+    return rows.map((b) => ({ communityId: b.community_id, plate: b.plate, reason: b.reason, blockedAt: new Date(b.blocked_at).toISOString() }));
+  }
+
+  /** Staff lift the block of a plate; audited. Its overstays stay on record, so the next one blocks it again. */
+  async unblock(user: AuthUser, dto: UnblockPlateRequest) {
+    await this.access.requireCommunity(user, dto.communityId);
+    this.access.requireRole(user, staffRoles, 'unblock plates');
+    const plate = parsePlate(dto.plate).plate;
+    const row = await this.repo.removeBlock(dto.communityId, plate);
+    if (!row) throw new NotFoundException(`plate ${plate} is not blocked`);
+    // A cache refresh that read the block list before the delete must not bring the block back.
+    await this.gate.refresh();
+    this.gate.plateUnblocked(dto.communityId, plate);
+    await this.audit.record({ actorId: user.id, action: 'parking.plate.unblocked', subjectType: 'plate', subjectId: plate, detail: { communityId: dto.communityId, reason: row.reason, note: dto.note ?? null } });
+    return { communityId: dto.communityId, plate, unblocked: true };
   }
 
   async sessions(user: AuthUser, communityId: string) {
