@@ -1,3 +1,5 @@
+import { zoneOffset } from './business-time';
+
 /**
  * When an owner's slot is free to share (domain rules §4.4): weekly recurring windows (which may
  * cross midnight), one-off dates, and exceptions that take time away, all in the business time
@@ -37,36 +39,18 @@ export interface Availability {
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-/** Offset of `tz` from UTC at instant `ms`, in ms (local = utc + offset). */
-export function tzOffset(ms: number, tz: string): number {
-  const parts = formatter(tz).formatToParts(new Date(ms));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour') % 24, get('minute'), get('second'));
-  return asUtc - Math.floor(ms / 1000) * 1000;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(tz: string): Intl.DateTimeFormat {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-    formatters.set(tz, f);
-  }
-  return f;
-}
-
 /** The instant of local wall time (days since epoch of a local date, minute of day) in `tz`. */
 export function localToInstant(localDay: number, minute: number, tz: string): number {
   const wall = localDay * DAY + minute * MINUTE;
   // Two passes settle the offset across DST changes (Asia/Shanghai has none, others may).
-  let guess = wall - tzOffset(wall, tz);
-  guess = wall - tzOffset(guess, tz);
+  let guess = wall - zoneOffset(wall, tz);
+  guess = wall - zoneOffset(guess, tz);
   return guess;
 }
 
 /** Local day number (days since 1970-01-01 in local time) of an instant. */
 export function localDay(ms: number, tz: string): number {
-  return Math.floor((ms + tzOffset(ms, tz)) / DAY);
+  return Math.floor((ms + zoneOffset(ms, tz)) / DAY);
 }
 
 export function dayOfDate(date: string): number {

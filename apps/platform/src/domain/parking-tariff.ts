@@ -1,5 +1,5 @@
 import type { SessionKind, TariffBand, TariffRules } from '@app/contracts';
-import { localDate, localStamp, nextLocalMidnight, wallTime, zonedInstant } from './billing-time';
+import { localDate, localStamp, nextLocalMidnight, wallTime, zonedInstant } from './business-time';
 
 /**
  * The parking pricing engine: a pure function from a tariff version and a closed stay to an

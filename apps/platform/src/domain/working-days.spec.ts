@@ -1,4 +1,5 @@
-import { addDays, emptyCalendar, isIsoDate, isWorkingDay, localDate, startOfLocalDay, weekday, workingDayDeadline, type HolidayCalendar } from './working-days';
+import { localDate, startOfLocalDay } from './business-time';
+import { addDays, emptyCalendar, isIsoDate, isWorkingDay, weekday, workingDayDeadline, type HolidayCalendar } from './working-days';
 
 const TZ = 'Asia/Shanghai';
 /** An instant given as Shanghai wall time. */

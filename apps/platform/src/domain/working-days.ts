@@ -1,3 +1,5 @@
+import { localDate, startOfLocalDay } from './business-time';
+
 /**
  * Working days (工作日) in the business time zone with an official holiday calendar: public
  * holidays (法定节假日) are days off even on a weekday, make-up working days (调休上班) are working
@@ -44,53 +46,6 @@ export function isWorkingDay(date: string, calendar: HolidayCalendar): boolean {
   if (calendar.holidays.has(date)) return false;
   const d = weekday(date);
   return d !== 0 && d !== 6;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-function parts(ms: number, timeZone: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(new Date(ms))) if (p.type !== 'literal') out[p.type] = Number(p.value);
-  return out;
-}
-
-/** The calendar date of an instant in the zone. */
-export function localDate(ms: number, timeZone: string): string {
-  const p = parts(ms, timeZone);
-  return `${String(p.year).padStart(4, '0')}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
-}
-
-/** Offset of the zone from UTC at an instant, in ms (Asia/Shanghai: +8 h). */
-function offsetAt(ms: number, timeZone: string): number {
-  const p = parts(ms, timeZone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUtc - Math.floor(ms / 1000) * 1000;
-}
-
-/** The instant a local calendar day begins (00:00 in the zone). */
-export function startOfLocalDay(date: string, timeZone: string): number {
-  const guess = parse(date);
-  let result = guess - offsetAt(guess, timeZone);
-  // Correct once for a zone whose offset differs at the result (daylight-saving changes).
-  result = guess - offsetAt(result, timeZone);
-  return result;
 }
 
 /**

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { tariffRulesSchema, type BillingSettings, type CreateTariffRequest, type RecordPaymentRequest, type RefundRequest, type Role, type TariffRules } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
-import { localMonth, monthRange } from '../domain/billing-time';
+import { localMonth, monthRange } from '../domain/business-time';
 import { billEntry, paymentEntry, refundEntry, splitRevenue, UnbalancedEntryError } from '../domain/ledger';
 import { capUsageOf, priceStay, type CapWindowCharge } from '../domain/parking-tariff';
 import { AuditRepository } from '../repositories/audit.repository';

@@ -20,7 +20,8 @@ import {
 } from '../domain/fund-case';
 import { checkEvidenceUpload } from '../domain/fund-evidence';
 import { categoryOfAlarm, defaultFundProfileId, fundCityProfiles, fundProfile, isFundProfileId } from '../domain/fund-profiles';
-import { isIsoDate, localDate, type HolidayCalendar } from '../domain/working-days';
+import { localDate } from '../domain/business-time';
+import { isIsoDate, type HolidayCalendar } from '../domain/working-days';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CommunityRepository } from '../repositories/community.repository';

@@ -1,4 +1,8 @@
-/** Wall-clock arithmetic in a business time zone (TZ_BUSINESS), pure and DST-safe. */
+/**
+ * Wall-clock arithmetic in the business time zone (TZ_BUSINESS), pure and DST-safe: the one
+ * place that turns instants into local dates and times and back, for tariffs, working days and
+ * parking availability alike.
+ */
 
 export interface WallTime {
   year: number;
@@ -35,23 +39,30 @@ export function wallTime(ms: number, timeZone: string): WallTime & { second: num
   return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour % 24, minute: parts.minute, second: parts.second };
 }
 
-function offsetAt(ms: number, timeZone: string): number {
+/** Offset of the zone from UTC at an instant, in ms (local = UTC + offset; Asia/Shanghai +8 h). */
+export function zoneOffset(ms: number, timeZone: string): number {
   const w = wallTime(ms, timeZone);
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - (ms - (ms % 1000 + 1000) % 1000);
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(ms / 1000) * 1000;
 }
 
 /** The instant of a wall-clock time in a zone (for a time skipped by DST, the instant after the gap). */
 export function zonedInstant(w: WallTime, timeZone: string): number {
   const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute);
-  let guess = asUtc - offsetAt(asUtc, timeZone);
-  guess = asUtc - offsetAt(guess, timeZone);
-  return guess;
+  // Two passes settle the offset across a daylight-saving change.
+  const guess = asUtc - zoneOffset(asUtc, timeZone);
+  return asUtc - zoneOffset(guess, timeZone);
 }
 
 /** YYYY-MM-DD of an instant in a zone. */
 export function localDate(ms: number, timeZone: string): string {
   const w = wallTime(ms, timeZone);
   return `${w.year}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`;
+}
+
+/** The instant a local calendar day 'YYYY-MM-DD' begins (00:00 in the zone). */
+export function startOfLocalDay(date: string, timeZone: string): number {
+  const [year, month, day] = date.split('-').map(Number);
+  return zonedInstant({ year, month, day, hour: 0, minute: 0 }, timeZone);
 }
 
 /** Start of the next local day (00:00) after the day containing `ms`. */
