@@ -117,10 +117,10 @@ describe('alarms: detection → socket → escalation → acknowledgement', () =
     expectError(await tp.api('PUT', path, chain, tokens.stranger), 404);
     expectError(await tp.api('PUT', `/api/v1/alarm-escalation/${community.id}/no_such_type`, chain), 404);
     const defaults = await tp.api('GET', path);
-    expect(defaults.body).toMatchObject({ custom: false, chain: { arrivalWithinS: 1800, tiers: [{ name: 'duty_room', ackWithinS: 30 }, { name: 'maintenance', ackWithinS: 180 }, {}, {}] } });
+    expect(defaults.body).toMatchObject({ custom: false, chain: { arrivalWithinS: 1800, tiers: [{ name: 'duty_room', ackWithinS: 30, notifyAtStart: false }, { name: 'maintenance', ackWithinS: 180, notifyAtStart: true }, {}, {}] } });
     const set = await tp.api('PUT', path, chain, tokens.duty);
     expect(set.status).toBe(200);
-    expect(set.body).toMatchObject({ custom: true, chain: { tiers: [{ name: 'duty_room' }, {}, {}, {}] } });
+    expect(set.body).toMatchObject({ custom: true, chain: { tiers: [{ name: 'duty_room', notifyAtStart: false }, {}, {}, {}] } }); // a chain left without the flag is sequential
 
     expectError(await tp.api('POST', '/api/v1/alarm-webhooks', { communityId: community.id, url: 'ftp://x', secret: SECRET }), 400);
     const hook = await tp.api('POST', '/api/v1/alarm-webhooks', { communityId: community.id, url: receiver.url, secret: SECRET, format: 'json' });

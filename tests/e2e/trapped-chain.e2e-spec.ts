@@ -1,8 +1,9 @@
 /**
  * The trapped-passenger chain end to end, driven by the simulator's own scenario (in process):
  * an elevator plays normal trips, then stops between floors with passengers inside; the platform
- * infers trapped_not_level, a socket.io client of the community sees alarm.raised, nobody
- * acknowledges, the escalation reaches the next tiers (their alarm inboxes), a repair case is
+ * infers trapped_not_level, a socket.io client of the community sees alarm.raised, the duty room
+ * and the maintenance company are told at once, nobody acknowledges, maintenance's own deadline
+ * escalates to the street officer (their alarm inboxes), a repair case is
  * opened for the alarm (draft); the "release" command frees the passengers and the alarm clears.
  */
 import { EventEmitter } from 'node:events';
@@ -57,7 +58,7 @@ describe('trapped passengers: simulator → alarm → socket → escalation → 
     expect(res.status).toBe(201);
     tokens[name] = await tp.login(username, 'password-123');
   };
-  const inbox = async (name: string) => (await tp.api('GET', '/api/v1/alarm-inbox', undefined, tokens[name])).body as Array<{ alarmId: string; tier: number; kind: string }>;
+  const inbox = async (name: string) => (await tp.api('GET', '/api/v1/alarm-inbox', undefined, tokens[name])).body as Array<{ alarmId: string; tier: number; kind: string; createdAt: string }>;
 
   beforeAll(async () => {
     tp = await startTestPlatform();
@@ -70,11 +71,13 @@ describe('trapped passengers: simulator → alarm → socket → escalation → 
     await createUser('maint', 'maintenance_staff', { level: 'community', communityIds: [community.id] });
     await createUser('officer', 'street_officer', { level: 'street', street: community.street, district: community.district });
     lift = await tp.provisionDevice(community.id, 'elevator');
-    // Short timings through the settings REST, as in the alarms test.
+    // Short timings through the settings REST, shaped like the default trapped chain: the
+    // maintenance company is told at the raise with its own deadline; the duty room's is long, so
+    // the street officer can only hear of it through maintenance's lapse.
     const chain = {
       tiers: [
-        { name: 'duty_room', roles: ['property_staff'], scopeLevel: 'community', ackWithinS: 0.5 },
-        { name: 'maintenance', roles: ['maintenance_staff'], scopeLevel: 'community', ackWithinS: 0.5 },
+        { name: 'duty_room', roles: ['property_staff'], scopeLevel: 'community', ackWithinS: 60 },
+        { name: 'maintenance', roles: ['maintenance_staff'], scopeLevel: 'community', ackWithinS: 0.5, notifyAtStart: true },
         { name: 'authorities', roles: ['street_officer'], scopeLevel: 'street', ackWithinS: 60 },
       ],
     };
@@ -113,14 +116,19 @@ describe('trapped passengers: simulator → alarm → socket → escalation → 
     expect(readings.at(-1)).toMatchObject({ phase: 'trapped', atLevel: false, occupied: true, door: 'closed', speed: 0, direction: 'stop' });
   });
 
-  it('nobody acknowledges: the duty room is told, then the escalation reaches maintenance and the street officer', async () => {
+  it('nobody acknowledges: duty room and maintenance are told at the raise; maintenance\'s own lapse reaches the street officer', async () => {
     await waitFor(async () => (await inbox('duty')).some((i) => i.alarmId === alarm.alarmId && i.tier === 0), { message: 'duty room inbox' });
     const tier1 = await waitFor(async () => (await inbox('maint')).find((i) => i.alarmId === alarm.alarmId && i.tier === 1), { message: 'maintenance inbox' });
-    expect(tier1.kind).toBe('escalation');
+    expect(tier1.kind).toBe('notify'); // told at the raise, not escalated to
+    // the duty room has 60 s: the officer hears of it well before, through maintenance's 0.5 s
     const tier2 = await waitFor(async () => (await inbox('officer')).find((i) => i.alarmId === alarm.alarmId && i.tier === 2), { message: 'street officer inbox' });
     expect(tier2.kind).toBe('escalation');
     const detail = await tp.api('GET', `/api/v1/alarms/${alarm.alarmId}`);
     expect(detail.body).toMatchObject({ state: 'active', acknowledged: false, escalationTier: 2 });
+    const history = detail.body.history as Array<{ action: string; detail: { tier?: number; kind?: string } }>;
+    expect(history.filter((h) => h.action === 'escalated').map((h) => h.detail.tier)).toEqual([2]);
+    expect(history.filter((h) => h.action === 'notified' && h.detail.kind === 'notify').map((h) => h.detail.tier).sort()).toEqual([0, 1]);
+    expect(Date.parse(tier1.createdAt) - Date.parse(tier2.createdAt)).toBeLessThan(0);
   });
 
   it('a repair case (draft) is opened for the alarm', async () => {

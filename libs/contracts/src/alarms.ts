@@ -105,6 +105,12 @@ export const escalationTierSchema = z
     scopeLevel: z.enum(['community', 'street', 'district', 'platform']).optional(),
     /** Time this tier has to acknowledge before the next tier is told; 0 = last tier, no escalation. */
     ackWithinS: z.number().min(0).max(86400),
+    /**
+     * Told when the alarm is raised (alongside the first tier) instead of when the tier before it
+     * times out; its ackWithinS then counts from the raise, and the tier after it is told when that
+     * runs out unacknowledged (e.g. the maintenance company of a trapped-passenger alarm).
+     */
+    notifyAtStart: z.boolean().default(false),
   })
   .refine((t) => (t.userIds?.length ?? 0) + (t.roles?.length ?? 0) > 0, { message: 'a tier names users or roles' });
 export type EscalationTier = z.infer<typeof escalationTierSchema>;
@@ -117,6 +123,8 @@ export const escalationChainSchema = z.object({
   reminderEveryS: z.number().min(0.1).max(86400).optional(),
 });
 export type EscalationChain = z.infer<typeof escalationChainSchema>;
+/** A chain as written (notifyAtStart may be left out). */
+export type EscalationChainInput = z.input<typeof escalationChainSchema>;
 
 export const notificationPrefsSchema = z.object({
   severities: z.array(z.number().int().min(1).max(5)).max(5).default([]),

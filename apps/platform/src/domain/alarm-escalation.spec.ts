@@ -1,4 +1,5 @@
-import { defaultChain, jobPriority, tierRecipients, wantsNotification } from './alarm-escalation';
+import { escalationChainSchema } from '@app/contracts';
+import { defaultChain, escalationTimeline, jobPriority, nextEscalation, startTiers, tierRecipients, wantsNotification } from './alarm-escalation';
 import { signedDelivery, textOf, verifySignature } from './alarm-webhook';
 
 const community = { id: 'c1', street: 'Tianping', district: 'Xuhui' };
@@ -24,6 +25,56 @@ describe('default escalation chains (domain rules §1.6)', () => {
     expect(chain.arrivalWithinS).toBe(1800);
     expect(chain.reminderEveryS).toBeGreaterThan(0);
     expect(defaultChain('emergency_call', 1)).toBe(chain);
+    expect(chain.tiers.map((t) => t.notifyAtStart)).toEqual([false, true, false, false]);
+  });
+
+  it('trapped passengers: duty room and maintenance company are both told at the raise; tier 2 when maintenance lets its 3 min lapse', () => {
+    const chain = defaultChain('trapped_not_level', 1);
+    expect(startTiers(chain)).toEqual([0, 1]);
+    // the duty room's 30 s lapse escalates nobody: maintenance was told at the raise
+    expect(nextEscalation(chain, 0)).toBeUndefined();
+    expect(nextEscalation(chain, 1)).toEqual({ tier: 2, afterMs: 180_000 });
+    expect(nextEscalation(chain, 2)).toEqual({ tier: 3, afterMs: 300_000 });
+    expect(nextEscalation(chain, 3)).toBeUndefined();
+    expect(escalationTimeline(chain)).toEqual([
+      { tier: 0, atMs: 0, kind: 'notify' },
+      { tier: 1, atMs: 0, kind: 'notify' },
+      { tier: 2, atMs: 180_000, kind: 'escalation' },
+      { tier: 3, atMs: 480_000, kind: 'escalation' },
+    ]);
+  });
+
+  it('without the flag tiers stay strictly sequential (each deadline counts from when the tier was told)', () => {
+    const chain = defaultChain('fire', 1);
+    expect(startTiers(chain)).toEqual([0]);
+    expect(escalationTimeline(chain)).toEqual([
+      { tier: 0, atMs: 0, kind: 'notify' },
+      { tier: 1, atMs: 60_000, kind: 'escalation' },
+    ]);
+    const custom = escalationChainSchema.parse({
+      tiers: [
+        { name: 'a', roles: ['property_staff'], ackWithinS: 10 },
+        { name: 'b', roles: ['maintenance_staff'], ackWithinS: 20 },
+        { name: 'c', roles: ['maintenance_staff'], ackWithinS: 5, notifyAtStart: true },
+        { name: 'd', roles: ['street_officer'], ackWithinS: 0 },
+      ],
+    });
+    expect(custom.tiers.map((t) => t.notifyAtStart)).toEqual([false, false, true, false]); // default false
+    expect(escalationTimeline(custom)).toEqual([
+      { tier: 0, atMs: 0, kind: 'notify' },
+      { tier: 2, atMs: 0, kind: 'notify' },
+      { tier: 3, atMs: 5_000, kind: 'escalation' },
+      { tier: 1, atMs: 10_000, kind: 'escalation' },
+    ]);
+    // b's lapse does not tell c again (c was told at the raise); a tier with no deadline ends the chain
+    expect(nextEscalation(custom, 1)).toBeUndefined();
+    expect(nextEscalation(custom, 3)).toBeUndefined();
+    expect(nextEscalation(custom, 9)).toBeUndefined();
+  });
+
+  it('the flag is checked as a boolean by the contract', () => {
+    const bad = escalationChainSchema.safeParse({ tiers: [{ name: 'a', roles: ['property_staff'], ackWithinS: 1, notifyAtStart: 'yes' }] });
+    expect(bad.success).toBe(false);
   });
 
   it('resolves each tier to the right people of the community', () => {

@@ -6,7 +6,9 @@ import {
   deserializeState,
   type DeviceRuleState,
   evaluate,
+  heldByAnotherRule,
   initialState,
+  manuallyClearable,
   type RuleInput,
   type RuleSet,
   serializeState,
@@ -132,6 +134,46 @@ describe('inferred: trapped passengers', () => {
     rig.reading(lift({ occupied: true }));
     rig.now += 25_000;
     expect(types(rig.reading(lift({ occupied: true })))).toEqual(['raise:trapped_at_level']);
+  });
+});
+
+describe('one alarm type held by a device event and an inference (clearing semantics)', () => {
+  const trappedReading = lift({ atLevel: false, occupied: true, door: 'closed', direction: 'stop' });
+  const held = (rig: Rig, t: Transition) => heldByAnotherRule(rig.set, rig.state, t.type, t.ruleId);
+
+  it('the terminal withdrawing its event does not clear while readings still show a stopped, occupied car with the door closed', () => {
+    const rig = new Rig('elevator');
+    expect(types(rig.event('trapped_not_level', true))).toEqual(['raise:trapped_not_level']);
+    rig.reading(trappedReading);
+    expect(types(rig.advance(20_000))).toEqual(['raise:trapped_not_level']); // the inference holds it too (a repeat on the open alarm)
+    rig.now += 1000;
+    const withdrawn = rig.event('trapped_not_level', false);
+    expect(withdrawn).toEqual([expect.objectContaining({ action: 'clear', ruleId: 'event.trapped_not_level' })]);
+    expect(held(rig, withdrawn[0])).toBe(true); // → the alarm stays open
+    rig.now += 1000;
+    const doorOpen = rig.reading(lift({ atLevel: true, occupied: false, door: 'open' }));
+    expect(doorOpen).toEqual([expect.objectContaining({ action: 'clear', ruleId: 'infer.trapped_not_level' })]);
+    expect(held(rig, doorOpen[0])).toBe(false); // both ended → it clears
+  });
+
+  it('and the other way round: readings back to normal while the terminal still reports trapped do not clear', () => {
+    const rig = new Rig('elevator');
+    rig.reading(trappedReading);
+    expect(types(rig.advance(20_000))).toEqual(['raise:trapped_not_level']);
+    expect(types(rig.event('trapped_not_level', true))).toEqual(['raise:trapped_not_level']);
+    const normal = rig.reading(lift({ atLevel: true, door: 'open', occupied: false }));
+    expect(normal).toEqual([expect.objectContaining({ action: 'clear', ruleId: 'infer.trapped_not_level' })]);
+    expect(held(rig, normal[0])).toBe(true);
+    const withdrawn = rig.event('trapped_not_level', false);
+    expect(held(rig, withdrawn[0])).toBe(false);
+  });
+
+  it('a person may clear any type the platform infers (also when the device reported it first); device-only faults clear on the device', () => {
+    expect(manuallyClearable('trapped_not_level')).toBe(true);
+    expect(manuallyClearable('trapped_at_level')).toBe(true);
+    expect(manuallyClearable('arrival_overdue')).toBe(true);
+    expect(manuallyClearable('emergency_call')).toBe(false);
+    expect(manuallyClearable('top_overtravel')).toBe(false);
   });
 });
 

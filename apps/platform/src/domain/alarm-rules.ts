@@ -617,6 +617,26 @@ export function evaluate(set: RuleSet, state: DeviceRuleState, input: RuleInput,
   return { state, transitions: out ?? NONE };
 }
 
+/**
+ * Clearing when two rules raise the same alarm type (a device-reported event and a platform
+ * inference, e.g. trapped_not_level): the open alarm clears only when NEITHER holds any more.
+ * Deliberately the safer way for trapped passengers: a terminal that withdraws its event while
+ * the readings still show a stopped, occupied car with the door closed must not clear the alarm
+ * (and the other way round). True when a rule other than `ruleId` still holds `type`.
+ */
+export function heldByAnotherRule(set: RuleSet, state: DeviceRuleState, type: string, ruleId: string): boolean {
+  return set.rules.some((r) => r.def.type === type && r.def.id !== ruleId && state.slots[r.index].active);
+}
+
+/**
+ * Whether a person may clear an open alarm by hand: any type the platform infers (whichever rule
+ * raised it first — the row's source is the first one's), so an alarm held by a stale device event
+ * or a stale inference can still be closed on site; alarms only a device reports clear when it says so.
+ */
+export function manuallyClearable(type: string): boolean {
+  return INFERRED_TYPES.has(type);
+}
+
 // ------------------------------------------------------------------------------------------ persistence
 
 /** Compact form for Redis: ruleId → [on, since, hits, active, offSince]. Only non-idle slots. */

@@ -4,6 +4,7 @@ import {
   type DeviceRuleState,
   deserializeState,
   evaluate,
+  heldByAnotherRule,
   type RuleInput,
   type RuleSet,
   serializeState,
@@ -141,8 +142,7 @@ export class AlarmDetectionService implements OnModuleInit, BeforeApplicationShu
           .catch((e) => this.alarms.logFailure(`raise ${t.type} on ${d.id}`, e));
       } else {
         // Another rule of the same type (device-reported and inferred) may still hold it.
-        const stillActive = entry.set.rules.some((r) => r.def.type === t.type && r.def.id !== t.ruleId && entry.state.slots[r.index].active);
-        if (stillActive) continue;
+        if (heldByAnotherRule(entry.set, entry.state, t.type, t.ruleId)) continue;
         this.alarms.clearByDevice(d.id, t.type).catch((e) => this.alarms.logFailure(`clear ${t.type} on ${d.id}`, e));
       }
     }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { type EscalationChain, escalationChainSchema } from '@app/contracts';
-import { defaultChain, jobPriority, tierRecipients, wantsNotification } from '../domain/alarm-escalation';
+import { defaultChain, jobPriority, nextEscalation, startTiers, tierRecipients, wantsNotification } from '../domain/alarm-escalation';
 import { signedDelivery } from '../domain/alarm-webhook';
 import { type AlarmRow, AlarmRepository } from '../repositories/alarm.repository';
 import { ClockRepository } from '../repositories/clock.repository';
@@ -13,7 +13,10 @@ import { RedisRepository } from '../repositories/redis.repository';
 import { WebhookRepository } from '../repositories/webhook.repository';
 import { AlarmSettingsService } from './alarm-settings.service';
 
-const escalateJob = defineJob('alarm.escalate', 'alarms', z.object({ alarmId: z.uuid(), tier: z.number().int().min(0) }));
+
+const HOUR_MS = 3_600_000;
+/** atStart: the tier is told as part of the raise (its follow-up was scheduled with it); otherwise an escalation (tier 0: the first notice). */
+const escalateJob = defineJob('alarm.escalate', 'alarms', z.object({ alarmId: z.uuid(), tier: z.number().int().min(0), atStart: z.boolean().optional() }));
 const arrivalJob = defineJob('alarm.arrival-deadline', 'alarms', z.object({ alarmId: z.uuid() }));
 const reminderJob = defineJob('alarm.remind', 'alarms', z.object({ alarmId: z.uuid(), n: z.number().int().min(1) }));
 const webhookJob = defineJob(
@@ -34,8 +37,9 @@ export interface AlarmLifecycle {
 }
 
 /**
- * Dispatch and escalation on BullMQ delayed jobs (queue 'alarms'): tier 0 is told at once, each
- * tier has ackWithinS to acknowledge before the next is told; an arrival deadline raises an
+ * Dispatch and escalation on BullMQ delayed jobs (queue 'alarms'): tier 0 and the tiers flagged
+ * notifyAtStart are told at once, each with its deadline counted from the raise; any other tier is
+ * told when the tier before it lets its ackWithinS lapse (domain/alarm-escalation); an arrival deadline raises an
  * arrival_overdue alarm; reminders repeat until the alarm is cleared (or arrival reported).
  * Acknowledgement and clear cancel the pending jobs (and every handler re-checks the alarm).
  * Notifications: the per-user inbox and signed webhooks (queue 'notifications', retried with
@@ -57,7 +61,7 @@ export class AlarmDispatchService {
     private readonly metrics: MetricsRepository,
     private readonly settings: AlarmSettingsService,
   ) {
-    jobs.handle(escalateJob, ({ alarmId, tier }) => this.escalate(alarmId, tier));
+    jobs.handle(escalateJob, ({ alarmId, tier, atStart }) => this.escalate(alarmId, tier, atStart ?? false));
     jobs.handle(arrivalJob, ({ alarmId }) => this.arrivalDue(alarmId));
     jobs.handle(reminderJob, ({ alarmId, n }) => this.remind(alarmId, n));
     jobs.handle(webhookJob, (data) => this.deliverWebhook(data));
@@ -76,12 +80,16 @@ export class AlarmDispatchService {
     return defaultChain(type, severity);
   }
 
-  /** A new alarm: tell tier 0 now, start the arrival deadline and the reminders. */
+  /** A new alarm: tell tier 0 and the notifyAtStart tiers now (their deadlines count from now), start the arrival deadline and the reminders. */
   async start(alarm: AlarmRow): Promise<void> {
     const chain = await this.chainFor(alarm.community_id, alarm.type, alarm.severity);
     const priority = jobPriority(alarm.type, alarm.severity);
     const now = this.clock.now();
-    await this.jobs.add(escalateJob, { alarmId: alarm.id, tier: 0 }, { jobId: escalateId(alarm.id, 0), priority });
+    for (const tier of startTiers(chain)) {
+      await this.jobs.add(escalateJob, { alarmId: alarm.id, tier, atStart: true }, { jobId: escalateId(alarm.id, tier), priority });
+      const next = nextEscalation(chain, tier);
+      if (next) await this.jobs.add(escalateJob, { alarmId: alarm.id, tier: next.tier }, { jobId: escalateId(alarm.id, next.tier), delay: Math.max(0, now + next.afterMs - this.clock.now()), priority });
+    }
     if (chain.arrivalWithinS) {
       const due = now + chain.arrivalWithinS * 1000;
       await this.jobs.add(arrivalJob, { alarmId: alarm.id }, { jobId: arrivalId(alarm.id), delay: due - this.clock.now(), priority });
@@ -100,26 +108,28 @@ export class AlarmDispatchService {
     await Promise.all(ids.map(([id, q]) => this.jobs.cancel(q, id).catch(() => false)));
   }
 
-  private async escalate(alarmId: string, tier: number): Promise<void> {
+  private async escalate(alarmId: string, tier: number, atStart: boolean): Promise<void> {
     const alarm = await this.alarms.findById(alarmId);
     if (!alarm || alarm.state !== 'active') return;
-    if (tier > 0 && alarm.acknowledged) return;
+    const first = atStart || tier === 0;
+    if (!first && alarm.acknowledged) return;
     const chain = await this.chainFor(alarm.community_id, alarm.type, alarm.severity);
     const t = chain.tiers[tier];
     if (!t) return;
     let current = alarm;
-    if (tier > 0) {
+    if (!first) {
       const updated = await this.alarms.update(alarmId, { escalation_tier: tier }, { state: 'active', acknowledged: false });
       if (!updated) return;
       current = updated;
       await this.alarms.addEvent(alarmId, new Date(this.clock.now()), null, 'escalated', { tier, tierName: t.name });
       this.lifecycle?.announce(current);
     }
-    await this.notify(current, tier, t.name, tier === 0 ? 'notify' : 'escalation', chain);
-    const next = chain.tiers[tier + 1];
-    if (next && t.ackWithinS > 0) {
-      const due = this.clock.now() + t.ackWithinS * 1000;
-      await this.jobs.add(escalateJob, { alarmId, tier: tier + 1 }, { jobId: escalateId(alarmId, tier + 1), delay: Math.max(0, due - this.clock.now()), priority: jobPriority(alarm.type, alarm.severity) });
+    await this.notify(current, tier, t.name, first ? 'notify' : 'escalation', chain);
+    if (atStart) return; // its follow-up was scheduled at the raise, counted from the raise
+    const next = nextEscalation(chain, tier);
+    if (next) {
+      const due = this.clock.now() + next.afterMs;
+      await this.jobs.add(escalateJob, { alarmId, tier: next.tier }, { jobId: escalateId(alarmId, next.tier), delay: Math.max(0, due - this.clock.now()), priority: jobPriority(alarm.type, alarm.severity) });
     }
   }
 
@@ -184,12 +194,19 @@ export class AlarmDispatchService {
     }
   }
 
+  /** At most `notifyCapPerHour` notifications of a device in any 60 minutes (a sliding window). */
   private async withinCap(alarm: AlarmRow): Promise<boolean> {
     const cap = this.settings.thresholdsFor(alarm.community_id, alarm.device_id).notifyCapPerHour;
-    const hour = Math.floor(this.clock.now() / 3_600_000);
-    const key = this.redis.key('alarm-notify', alarm.device_id, String(hour));
-    const [[, n]] = (await this.redis.client.multi().incr(key).expire(key, 3700).exec()) as [[null, number], unknown];
-    return n <= cap;
+    const now = this.clock.now();
+    const key = this.redis.key('alarm-notify', alarm.device_id);
+    const replies = (await this.redis.client
+      .multi()
+      .zremrangebyscore(key, '-inf', now - HOUR_MS)
+      .zadd(key, now, `${now}:${alarm.id}:${Math.random()}`)
+      .zcard(key)
+      .pexpire(key, HOUR_MS)
+      .exec()) as Array<[Error | null, unknown]>;
+    return Number(replies[2][1]) <= cap;
   }
 
   private async deliverWebhook(data: z.infer<typeof webhookJob.schema>): Promise<void> {

@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
-import type { AlarmRuleOverridesBody, CreateWebhookRequest, EscalationChain, NotificationPrefs, Role } from '@app/contracts';
+import { type AlarmRuleOverridesBody, type CreateWebhookRequest, type EscalationChain, escalationChainSchema, type NotificationPrefs, type Role } from '@app/contracts';
 import { defaultChain } from '../domain/alarm-escalation';
 import { ALARM_RULES, type AlarmRuleOverrides, alarmTypes, mergeOverrides, ruleById, severityOf, type Thresholds } from '../domain/alarm-rules';
 import { AlarmRepository } from '../repositories/alarm.repository';
@@ -129,7 +129,9 @@ export class AlarmSettingsService implements OnModuleInit, OnApplicationShutdown
     this.checkType(type);
     await this.access.requireCommunity(user, communityId);
     const stored = await this.alarms.chain(communityId, type);
-    return { communityId, type, custom: stored !== undefined, chain: (stored as EscalationChain | undefined) ?? defaultChain(type, severityOf(type)) };
+    // Parsed, so a chain stored before a field existed shows its default (e.g. notifyAtStart: false).
+    const parsed = stored === undefined ? undefined : escalationChainSchema.safeParse(stored);
+    return { communityId, type, custom: stored !== undefined, chain: parsed?.success ? parsed.data : ((stored as EscalationChain | undefined) ?? defaultChain(type, severityOf(type))) };
   }
 
   async setChain(user: AuthUser, communityId: string, type: string, chain: EscalationChain) {

@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { AlarmEvent, AlarmListQuery, Role } from '@app/contracts';
-import { INFERRED_TYPES, severityOf } from '../domain/alarm-rules';
+import { manuallyClearable, severityOf } from '../domain/alarm-rules';
 import { type AlarmRow, AlarmRepository } from '../repositories/alarm.repository';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
@@ -153,7 +153,7 @@ export class AlarmService {
       /** Supervision figures: seconds from the alarm to acknowledgement and to arrival. */
       responseS: a.acknowledged_at ? Math.round((a.acknowledged_at.getTime() - a.first_at.getTime()) / 1000) : null,
       arrivalS: a.arrived_at ? Math.round((a.arrived_at.getTime() - a.first_at.getTime()) / 1000) : null,
-      manualClear: INFERRED_TYPES.has(a.type) && a.source === 'platform',
+      manualClear: manuallyClearable(a.type),
       detail: a.detail,
     };
   }
@@ -230,11 +230,15 @@ export class AlarmService {
     return this.get(user, id);
   }
 
-  /** Manual clear, for what the platform inferred (a device-reported fault clears when the device says so). */
+  /**
+   * Manual clear, for every type the platform infers, even when the device reported it first
+   * (a device-only fault clears when the device says so). Detection does not raise it again while
+   * its conditions merely persist; a new device report or a new onset opens a new alarm.
+   */
   async clear(user: AuthUser, id: string, comment?: string) {
     const current = await this.load(user, id, alarmHandlerRoles, 'clear alarms');
     if (current.state !== 'active') throw new ConflictException(`alarm ${id} is already cleared`);
-    if (current.source !== 'platform') throw new ConflictException(`alarm ${id} was reported by the device and clears when the device reports it`);
+    if (!manuallyClearable(current.type)) throw new ConflictException(`alarm ${id} was reported by the device and clears when the device reports it`);
     const alarm = await this.inOrder(`${current.device_id}|${current.type}`, async () => {
       const row = await this.alarms.update(id, { state: 'cleared', cleared_at: new Date(this.clock.now()), cleared_by: user.id }, { state: 'active' });
       if (row) await this.afterClear(row, user.id, comment ?? 'cleared by hand');
