@@ -11,7 +11,8 @@ describe('device-sim gate-scenarios', () => {
   let tp: TestPlatform;
 
   beforeAll(async () => {
-    tp = await startTestPlatform();
+    // Departure grace 0 so the overstay case runs (it is skipped on the default 10 minutes).
+    tp = await startTestPlatform({ env: { PARKING_DEPARTURE_GRACE_MIN: '0' } });
   });
   afterAll(() => tp?.close());
 
@@ -38,7 +39,10 @@ describe('device-sim gate-scenarios', () => {
       ['unreadable plate', 'hold', true],
       ['visitor exits', 'open', true],
       ['duplicate exit event', 'open', true],
+      ['overstay entry', 'open', true],
+      ['overstay exit', 'open', true],
     ]);
+    expect(results.find((r) => r.name === 'overstay exit')?.bill?.overstayFen).toBeGreaterThan(0);
     expect(lines.some((l) => l.includes('"type":"summary"') && l.includes('"failed":0'))).toBe(true);
   }, 60_000);
 });

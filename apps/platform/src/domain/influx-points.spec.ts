@@ -25,6 +25,13 @@ describe('InfluxDB points (contract §3)', () => {
     expect(a).not.toBe(b);
     expect(a.startsWith('1795000000000')).toBe(true);
     expect(a).toHaveLength(19);
-    expect(clock.timestamp('d2', 1_795_000_000_000)).toBe('1795000000000000001');
+    expect(clock.timestamp('d2', 1_795_000_000_000)).toBe('1795000000000001000');
+  });
+
+  it('keeps readings of two ingest processes apart even with the same counter', () => {
+    const first = new PointClock(1).timestamp('d1', 1_795_000_000_000);
+    const second = new PointClock(2).timestamp('d1', 1_795_000_000_000);
+    expect(first).toBe('1795000000000001001');
+    expect(second).toBe('1795000000000001002');
   });
 });

@@ -39,15 +39,22 @@ export function eventPoint(device: DeviceProfile, event: ElevatorEvent | FireEve
 
 /**
  * Nanosecond timestamps from millisecond ones. InfluxDB keeps one point per series and time, so
- * two readings of a device in the same millisecond would overwrite each other; a per-device
- * counter in the sub-millisecond digits keeps both.
+ * two readings of a device in the same millisecond would overwrite each other. The six
+ * sub-millisecond digits keep them apart: three for a per-device counter, three for the ingest
+ * process (several processes sharing an external broker each see part of a device's messages).
  */
 export class PointClock {
   private readonly counters = new Map<string, number>();
+  private readonly processDigits: string;
+
+  /** `processTag`: 0–999, distinct for every ingest process writing to one database. */
+  constructor(processTag = 0) {
+    this.processDigits = String(processTag % 1000).padStart(3, '0');
+  }
 
   timestamp(deviceId: string, ms: number): string {
-    const n = ((this.counters.get(deviceId) ?? 0) + 1) % 1_000_000;
+    const n = ((this.counters.get(deviceId) ?? 0) + 1) % 1000;
     this.counters.set(deviceId, n);
-    return `${ms}${String(n).padStart(6, '0')}`;
+    return `${ms}${String(n).padStart(3, '0')}${this.processDigits}`;
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
 import {
@@ -37,12 +37,13 @@ type Subscribe = (session: SocketSession, body: unknown) => Promise<string>;
  */
 @WebSocketGateway({ cors: { origin: true }, transports: ['websocket', 'polling'] })
 @Injectable()
-export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
+export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(WebsocketRepository.name);
   @WebSocketServer() private server?: Server<Record<string, never>, ServerToClientEvents>;
   private authenticate?: Authenticate;
   private subscribe?: Subscribe;
   private readonly redisConnections: Redis[] = [];
+  private closed = false;
 
   constructor(
     private readonly metrics: MetricsRepository,
@@ -100,7 +101,13 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
   }
 
   emitToCommunity<E extends keyof ServerToClientEvents>(communityId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    // After shutdown began the adapter's Redis connections are gone: late timers emit nothing.
+    if (this.closed) return;
     this.server?.to(communityRoom(communityId)).emit(event, ...args);
+  }
+
+  beforeApplicationShutdown(): void {
+    this.closed = true;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -29,7 +29,7 @@ const DEAD_LETTER_FLUSH_MS = 200;
 @Injectable()
 export class IngestService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(IngestService.name);
-  private readonly pointClock = new PointClock();
+  private pointClock = new PointClock();
   private deadLetters: DeadLetter[] = [];
   private deadLetterTimer?: NodeJS.Timeout;
 
@@ -45,7 +45,9 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
     private readonly events: EventBusRepository,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    // A tag of this process for the sub-millisecond digits of InfluxDB timestamps (PointClock).
+    this.pointClock = new PointClock(await this.redis.client.incr(this.redis.key('ingest-process-seq')));
     this.deadLetterTimer = setInterval(() => void this.flushDeadLetters(), DEAD_LETTER_FLUSH_MS);
   }
 

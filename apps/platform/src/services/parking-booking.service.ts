@@ -258,6 +258,14 @@ export class ParkingBookingService {
     this.gate.bookingChanged(row);
     await this.jobs.cancel('parking', `overstay-${bookingId}`);
     await this.audit.record({ actorId: null, action: 'parking.booking.no_show', subjectType: 'parking_booking', subjectId: bookingId, detail: {} });
+    // The guest learns that the slot was released, like any other cancellation.
+    this.ws.emitToCommunity(row.community_id, 'parking.booking.cancelled', {
+      communityId: row.community_id,
+      bookingId: row.id,
+      userId: row.user_id,
+      reason: 'no_show',
+      ts: this.clock.now(),
+    });
   }
 
   /**
