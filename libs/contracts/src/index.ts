@@ -7,3 +7,4 @@ export * from './alarms';
 export * from './fund';
 export * from './parking';
 export * from './billing';
+export * from './disclosure';

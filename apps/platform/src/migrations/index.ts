@@ -4,6 +4,8 @@ import * as alarms from './0002-alarms';
 import * as fund from './0003-fund';
 import * as parking from './0004-parking';
 import * as billing from './0005-billing';
+import * as statistics from './0006-statistics';
+import * as disclosureBoard from './0007-disclosure-board';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +14,6 @@ export const migrations: Record<string, Migration> = {
   '0003-fund': fund,
   '0004-parking': parking,
   '0005-billing': billing,
+  '0006-statistics': statistics,
+  '0007-disclosure-board': disclosureBoard,
 };

@@ -3,6 +3,7 @@ import type { ParkingTables } from './parking.schema';
 import type { BillingTables } from './billing.schema';
 import type { AlarmTables } from './alarm.schema';
 import type { FundTables } from './fund.schema';
+import type { BoardTables } from './board.schema';
 
 /** Row types of the system of record; kept in step with migrations/. */
 export interface CommunityTable {
@@ -11,6 +12,16 @@ export interface CommunityTable {
   district: string;
   street: string;
   address: string | null;
+  created_at: Generated<Date>;
+  /** migrations/0006-statistics: the property company serving the community. */
+  property_company_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** migrations/0006-statistics. */
+export interface PropertyCompanyTable {
+  id: Generated<string>;
+  name: string;
+  credit_code: string;
   created_at: Generated<Date>;
 }
 
@@ -109,4 +120,6 @@ export interface Database {
   ledger_accounts: BillingTables['ledger_accounts'];
   journal_entries: BillingTables['journal_entries'];
   journal_lines: BillingTables['journal_lines'];
+  property_companies: PropertyCompanyTable;
+  board_items: BoardTables['board_items'];
 }

@@ -1,0 +1,44 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { PublishBoardItemRequest } from '@app/contracts';
+import { Auth, Public } from '../middleware/auth.guard';
+import type { AuthUser } from '../services/auth-user';
+import { BoardService } from '../services/board.service';
+import { BoardIdParamDto, BoardSectionParamDto, PublishBoardItemDto } from './board.dtos';
+
+/** Publishing on a community's disclosure board (公示栏): platform_admin / property_staff in scope. */
+@ApiTags('board')
+@ApiBearerAuth()
+@Controller('api/v1/board')
+export class BoardController {
+  constructor(private readonly board: BoardService) {}
+
+  @Post('communities/:id/items')
+  @HttpCode(201)
+  publish(@Auth() user: AuthUser, @Param() { id }: BoardIdParamDto, @Body() dto: PublishBoardItemDto) {
+    return this.board.publish(user, id, dto as PublishBoardItemRequest);
+  }
+
+  @Get('communities/:id/items/:section/history')
+  history(@Auth() user: AuthUser, @Param() { id, section }: BoardSectionParamDto) {
+    return this.board.history(user, id, section);
+  }
+
+  @Get('communities/:id/audit')
+  auditTrail(@Auth() user: AuthUser, @Param() { id }: BoardIdParamDto) {
+    return this.board.auditTrail(user, id);
+  }
+}
+
+/** The public disclosure board of a community: no login, printable. */
+@ApiTags('board')
+@Controller('api/v1/public/communities')
+export class PublicBoardController {
+  constructor(private readonly board: BoardService) {}
+
+  @Public()
+  @Get(':id/board')
+  show(@Param() { id }: BoardIdParamDto) {
+    return this.board.board(id);
+  }
+}

@@ -1,0 +1,327 @@
+import { availableIntervals, type Availability, type Interval, merge } from './parking-availability';
+
+/**
+ * Service statistics (pure): figures computed from recorded rows over a period [from, to), and a
+ * weighted scorecard of property companies built from them (input to the red/black list, seed
+ * 三(三)1). Every time is ms since the epoch; `now` bounds what is still open or not yet due.
+ */
+
+export interface Period {
+  from: number;
+  to: number;
+}
+
+export const DAY_MS = 86_400_000;
+/** Fault rates are per elevator per 30 days. */
+export const FAULT_RATE_DAYS = 30;
+
+export interface StatAlarm {
+  deviceId: string;
+  deviceKind: 'elevator' | 'fire' | 'gate';
+  type: string;
+  severity: number;
+  raisedAt: number;
+  acknowledgedAt: number | null;
+  arrivedAt: number | null;
+  clearedAt: number | null;
+  /** Deadline to acknowledge, seconds after the raise (first tier of the chain); 0/null = none. */
+  ackWithinS: number | null;
+  /** Deadline to arrive on site, seconds after the raise; null = none (e.g. 1800 for trapped passengers). */
+  arrivalWithinS: number | null;
+}
+
+/** One deadline of a repair case: met when done at or before it. */
+export interface StatCaseDeadline {
+  caseId: string;
+  kind: string;
+  deadline: number;
+  doneAt: number | null;
+}
+
+export interface StatSharedSlot {
+  slotId: string;
+  availability: Availability;
+}
+
+export interface StatBooking {
+  slotId: string;
+  startsAt: number;
+  endsAt: number;
+}
+
+export interface StatisticsInput {
+  alarms: StatAlarm[];
+  /** Ids of the elevators in service (fault rate denominator). */
+  elevatorIds: string[];
+  /** Ids of all devices (offline share denominator). */
+  deviceIds: string[];
+  caseDeadlines: StatCaseDeadline[];
+  sharedSlots: StatSharedSlot[];
+  /** Live or used bookings (booked, active, completed, no_show); cancelled ones excluded by the caller. */
+  bookings: StatBooking[];
+}
+
+export interface DurationFigure {
+  /** Alarms with such a deadline that are due (deadline passed, or done). */
+  due: number;
+  done: number;
+  withinDeadline: number;
+  /** withinDeadline / due, or null when nothing was due. */
+  share: number | null;
+  medianS: number | null;
+  p90S: number | null;
+}
+
+export interface ServiceFigures {
+  alarms: number;
+  acknowledgement: DurationFigure;
+  arrival: DurationFigure;
+  elevatorFaults: { elevators: number; faults: number; faultsPerElevatorPer30Days: number | null; perElevator: Array<{ deviceId: string; faults: number }> };
+  offline: { devices: number; offlineHours: number; offlineShare: number | null; perDevice: Array<{ deviceId: string; offlineHours: number }> };
+  repairDeadlines: { due: number; met: number; share: number | null };
+  sharedParking: { slots: number; publishedHours: number; bookedHours: number; utilisation: number | null };
+}
+
+/** Alarm types that are not faults of the equipment (presence and process alarms). */
+export const NON_FAULT_TYPES: ReadonlySet<string> = new Set(['offline', 'arrival_overdue', 'emergency_call']);
+
+const round = (n: number, digits = 4) => Math.round(n * 10 ** digits) / 10 ** digits;
+const hours = (ms: number) => round(ms / 3_600_000, 4);
+
+/** Median (mean of the two middle values for an even count); null for none. */
+export function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Nearest-rank percentile (p in (0, 100]): the smallest value with at least p% of values at or below it. */
+export function percentile(values: number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+function inPeriod(at: number, period: Period): boolean {
+  return at >= period.from && at < period.to;
+}
+
+/** Times from raise to `pick` against a deadline, for alarms raised in the period. Not-yet-due alarms are left out. */
+export function durationFigure(alarms: StatAlarm[], period: Period, now: number, pick: 'ack' | 'arrival'): DurationFigure {
+  let due = 0;
+  let within = 0;
+  const times: number[] = [];
+  for (const a of alarms) {
+    if (!inPeriod(a.raisedAt, period)) continue;
+    const limitS = pick === 'ack' ? a.ackWithinS : a.arrivalWithinS;
+    if (!limitS || limitS <= 0) continue;
+    const at = pick === 'ack' ? a.acknowledgedAt : a.arrivedAt;
+    const deadline = a.raisedAt + limitS * 1000;
+    if (at === null) {
+      if (now >= deadline) due++; // missed
+      continue;
+    }
+    due++;
+    const took = Math.max(0, at - a.raisedAt);
+    times.push(took / 1000);
+    if (at <= deadline) within++;
+  }
+  return { due, done: times.length, withinDeadline: within, share: due === 0 ? null : round(within / due), medianS: median(times), p90S: percentile(times, 90) };
+}
+
+/** Faults (equipment alarms raised in the period) per elevator per 30 days. */
+export function elevatorFaults(alarms: StatAlarm[], elevatorIds: string[], period: Period): ServiceFigures['elevatorFaults'] {
+  const counts = new Map(elevatorIds.map((id) => [id, 0]));
+  let faults = 0;
+  for (const a of alarms) {
+    if (a.deviceKind !== 'elevator' || NON_FAULT_TYPES.has(a.type) || !inPeriod(a.raisedAt, period) || !counts.has(a.deviceId)) continue;
+    counts.set(a.deviceId, (counts.get(a.deviceId) ?? 0) + 1);
+    faults++;
+  }
+  const days = (period.to - period.from) / DAY_MS;
+  const rate = elevatorIds.length === 0 || days <= 0 ? null : round(faults / elevatorIds.length / (days / FAULT_RATE_DAYS));
+  const perElevator = [...counts].map(([deviceId, n]) => ({ deviceId, faults: n })).sort((a, b) => b.faults - a.faults || a.deviceId.localeCompare(b.deviceId));
+  return { elevators: elevatorIds.length, faults, faultsPerElevatorPer30Days: rate, perElevator };
+}
+
+/** Offline time per device: offline alarms' raised→cleared intervals (still open: up to now), clipped to the period and merged. */
+export function offlineTime(alarms: StatAlarm[], deviceIds: string[], period: Period, now: number): ServiceFigures['offline'] {
+  const byDevice = new Map<string, Interval[]>(deviceIds.map((id) => [id, []]));
+  const end = Math.min(period.to, now);
+  for (const a of alarms) {
+    if (a.type !== 'offline' || !byDevice.has(a.deviceId)) continue;
+    const start = Math.max(a.raisedAt, period.from);
+    const stop = Math.min(a.clearedAt ?? end, end);
+    if (stop > start) byDevice.get(a.deviceId)!.push({ start, end: stop });
+  }
+  let total = 0;
+  const perDevice = [...byDevice].map(([deviceId, intervals]) => {
+    const ms = merge(intervals).reduce((sum, i) => sum + (i.end - i.start), 0);
+    total += ms;
+    return { deviceId, offlineHours: hours(ms) };
+  });
+  perDevice.sort((a, b) => b.offlineHours - a.offlineHours || a.deviceId.localeCompare(b.deviceId));
+  const span = Math.max(0, end - period.from) * deviceIds.length;
+  return { devices: deviceIds.length, offlineHours: hours(total), offlineShare: span === 0 ? null : round(total / span), perDevice };
+}
+
+/** Repair-case deadlines falling in the period that are due (passed or done): met = done at or before the deadline. */
+export function repairDeadlines(deadlines: StatCaseDeadline[], period: Period, now: number): ServiceFigures['repairDeadlines'] {
+  let due = 0;
+  let met = 0;
+  for (const d of deadlines) {
+    if (!inPeriod(d.deadline, period)) continue;
+    if (d.doneAt === null && now < d.deadline) continue; // still running
+    due++;
+    if (d.doneAt !== null && d.doneAt <= d.deadline) met++;
+  }
+  return { due, met, share: due === 0 ? null : round(met / due) };
+}
+
+/** Shared-slot utilisation: booked hours inside the published windows / published hours, over the period. */
+export function sharedParking(slots: StatSharedSlot[], bookings: StatBooking[], period: Period, timeZone: string): ServiceFigures['sharedParking'] {
+  let published = 0;
+  let booked = 0;
+  const bySlot = new Map<string, StatBooking[]>();
+  for (const b of bookings) bySlot.set(b.slotId, [...(bySlot.get(b.slotId) ?? []), b]);
+  for (const slot of slots) {
+    const open = availableIntervals(slot.availability, period.from, period.to, timeZone);
+    published += open.reduce((s, i) => s + (i.end - i.start), 0);
+    const used = merge((bySlot.get(slot.slotId) ?? []).map((b) => ({ start: b.startsAt, end: b.endsAt })));
+    for (const u of used) for (const o of open) booked += Math.max(0, Math.min(u.end, o.end) - Math.max(u.start, o.start));
+  }
+  return { slots: slots.length, publishedHours: hours(published), bookedHours: hours(booked), utilisation: published === 0 ? null : round(booked / published) };
+}
+
+export function computeFigures(input: StatisticsInput, period: Period, now: number, timeZone: string): ServiceFigures {
+  return {
+    alarms: input.alarms.filter((a) => inPeriod(a.raisedAt, period)).length,
+    acknowledgement: durationFigure(input.alarms, period, now, 'ack'),
+    arrival: durationFigure(input.alarms, period, now, 'arrival'),
+    elevatorFaults: elevatorFaults(input.alarms, input.elevatorIds, period),
+    offline: offlineTime(input.alarms, input.deviceIds, period, now),
+    repairDeadlines: repairDeadlines(input.caseDeadlines, period, now),
+    sharedParking: sharedParking(input.sharedSlots, input.bookings, period, timeZone),
+  };
+}
+
+// ---------------------------------------------------------------- scorecard
+
+export type ScoreFigure = 'acknowledgement' | 'arrival' | 'elevatorFaults' | 'deviceOnline' | 'repairDeadlines' | 'sharedParking';
+
+export interface ScoreWeight {
+  figure: ScoreFigure;
+  weight: number;
+  /** How the figure becomes 0–100 (documentation shown with exports). */
+  normalisation: string;
+}
+
+/**
+ * Scorecard weights (sum 1). A figure without data (nothing due, no elevators, no shared slots) is
+ * left out and the remaining weights are scaled up to sum 1; with no figure at all the score is null.
+ */
+export const SCORECARD_WEIGHTS: readonly ScoreWeight[] = [
+  { figure: 'acknowledgement', weight: 0.25, normalisation: '100 × share of alarms acknowledged within the first-tier deadline' },
+  { figure: 'arrival', weight: 0.25, normalisation: '100 × share of rescues reached within the arrival deadline (30 min)' },
+  { figure: 'elevatorFaults', weight: 0.15, normalisation: '100 × max(0, 1 − faults per elevator per 30 days / 2)' },
+  { figure: 'deviceOnline', weight: 0.15, normalisation: '100 × (1 − offline device-time share)' },
+  { figure: 'repairDeadlines', weight: 0.1, normalisation: '100 × share of repair-case deadlines met' },
+  { figure: 'sharedParking', weight: 0.1, normalisation: '100 × min(1, booked hours / published hours of shared slots)' },
+];
+/** Faults per elevator per 30 days at which the fault score reaches 0. */
+export const FAULT_RATE_ZERO_SCORE = 2;
+
+export function normalisedScores(f: ServiceFigures): Record<ScoreFigure, number | null> {
+  const pct = (x: number | null) => (x === null ? null : round(100 * Math.min(1, Math.max(0, x)), 2));
+  const rate = f.elevatorFaults.faultsPerElevatorPer30Days;
+  return {
+    acknowledgement: pct(f.acknowledgement.share),
+    arrival: pct(f.arrival.share),
+    elevatorFaults: rate === null ? null : pct(1 - rate / FAULT_RATE_ZERO_SCORE),
+    deviceOnline: f.offline.offlineShare === null ? null : pct(1 - f.offline.offlineShare),
+    repairDeadlines: pct(f.repairDeadlines.share),
+    sharedParking: pct(f.sharedParking.utilisation),
+  };
+}
+
+export function weightedScore(scores: Record<ScoreFigure, number | null>, weights: readonly ScoreWeight[] = SCORECARD_WEIGHTS): number | null {
+  let sum = 0;
+  let weight = 0;
+  for (const w of weights) {
+    const s = scores[w.figure];
+    if (s === null) continue;
+    sum += s * w.weight;
+    weight += w.weight;
+  }
+  return weight === 0 ? null : round(sum / weight, 2);
+}
+
+export interface Scorecard<T> {
+  rank: number;
+  subject: T;
+  score: number | null;
+  scores: Record<ScoreFigure, number | null>;
+  figures: ServiceFigures;
+}
+
+/** Ranks by score (highest first, no score last); equal scores share a rank (1, 2, 2, 4); ties ordered by `name`. */
+export function rankScorecards<T>(entries: Array<{ subject: T; name: string; figures: ServiceFigures }>): Array<Scorecard<T>> {
+  const scored = entries.map((e) => {
+    const scores = normalisedScores(e.figures);
+    return { ...e, scores, score: weightedScore(scores) };
+  });
+  scored.sort((a, b) => (b.score ?? -1) - (a.score ?? -1) || a.name.localeCompare(b.name));
+  return scored.map((e, i) => {
+    const firstEqual = scored.findIndex((o) => o.score === e.score);
+    return { rank: (firstEqual === -1 ? i : firstEqual) + 1, subject: e.subject, score: e.score, scores: e.scores, figures: e.figures };
+  });
+}
+
+// ---------------------------------------------------------------- credit code
+
+const CREDIT_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/** 统一社会信用代码 (GB 32100-2015): 18 characters, the last a check character over the first 17. */
+export function isValidCreditCode(code: string): boolean {
+  if (!/^[0-9A-HJ-NPQRTUWXY]{18}$/.test(code)) return false;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += CREDIT_CHARS.indexOf(code[i]) * CREDIT_WEIGHTS[i];
+  const check = (31 - (sum % 31)) % 31;
+  return CREDIT_CHARS[check] === code[17];
+}
+
+// ---------------------------------------------------------------- export rows
+
+export const SCORECARD_COLUMNS = [
+  'rank', 'company', 'creditCode', 'communities', 'score',
+  'ackShare', 'ackMedianS', 'ackP90S', 'arrivalShare', 'arrivalMedianS', 'arrivalP90S',
+  'faultsPerElevatorPer30Days', 'offlineHours', 'offlineShare', 'repairDeadlinesDue', 'repairDeadlinesMet', 'repairDeadlinesShare',
+  'sharedPublishedHours', 'sharedBookedHours', 'sharedUtilisation',
+] as const;
+
+export type ScorecardRow = Record<(typeof SCORECARD_COLUMNS)[number], string | number | null>;
+
+export function scorecardRow(c: Scorecard<{ name: string; creditCode: string; communities: number }>): ScorecardRow {
+  const f = c.figures;
+  return {
+    rank: c.rank, company: c.subject.name, creditCode: c.subject.creditCode, communities: c.subject.communities, score: c.score,
+    ackShare: f.acknowledgement.share, ackMedianS: f.acknowledgement.medianS, ackP90S: f.acknowledgement.p90S,
+    arrivalShare: f.arrival.share, arrivalMedianS: f.arrival.medianS, arrivalP90S: f.arrival.p90S,
+    faultsPerElevatorPer30Days: f.elevatorFaults.faultsPerElevatorPer30Days, offlineHours: f.offline.offlineHours, offlineShare: f.offline.offlineShare,
+    repairDeadlinesDue: f.repairDeadlines.due, repairDeadlinesMet: f.repairDeadlines.met, repairDeadlinesShare: f.repairDeadlines.share,
+    sharedPublishedHours: f.sharedParking.publishedHours, sharedBookedHours: f.sharedParking.bookedHours, sharedUtilisation: f.sharedParking.utilisation,
+  };
+}
+
+/** RFC 4180 CSV (CRLF, quotes doubled; cells starting with = + - @ are prefixed with ' against formula injection). */
+export function toCsv(columns: readonly string[], rows: Array<Record<string, string | number | null>>): string {
+  const cell = (v: string | number | null) => {
+    if (v === null) return '';
+    let s = String(v);
+    if (typeof v === 'string' && /^[=+\-@]/.test(s)) s = `'${s}`;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c] ?? null)).join(','))].join('\r\n') + '\r\n';
+}

@@ -1,0 +1,138 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { boardSections, type BoardItem, type BoardSection, type PublishBoardItemRequest, type Role } from '@app/contracts';
+import { InjectConfig } from '../config/config.provider';
+import type { PlatformConfig } from '../config/config';
+import { AuditRepository } from '../repositories/audit.repository';
+import { BoardRepository, type BoardItemRow } from '../repositories/board.repository';
+import { ClockRepository } from '../repositories/clock.repository';
+import { CommunityRepository } from '../repositories/community.repository';
+import { ParkingRepository } from '../repositories/parking.repository';
+import { AccessService } from './access.service';
+import type { AuthUser } from './auth-user';
+import { BillingService } from './billing.service';
+import { FundService } from './fund.service';
+import { ParkingGateService } from './parking-gate.service';
+
+/** Who may publish on a community's disclosure board (within their scope). */
+export const boardPublisherRoles: readonly Role[] = ['platform_admin', 'property_staff'];
+
+const AUDIT_SUBJECT = 'community';
+const AUDIT_ACTION = 'board.item.published';
+
+/**
+ * The public disclosure board (公示栏) of a community. Administrators publish sections (each a
+ * new version, audited); the public board assembles the latest version of each with sections
+ * derived live from parking, billing and the maintenance fund, every one with its last update.
+ */
+@Injectable()
+export class BoardService {
+  constructor(
+    @InjectConfig() private readonly config: PlatformConfig,
+    private readonly repo: BoardRepository,
+    private readonly communities: CommunityRepository,
+    private readonly access: AccessService,
+    private readonly audit: AuditRepository,
+    private readonly clock: ClockRepository,
+    private readonly billing: BillingService,
+    private readonly fund: FundService,
+    private readonly parking: ParkingRepository,
+    private readonly gates: ParkingGateService,
+  ) {}
+
+  async publish(user: AuthUser, communityId: string, dto: PublishBoardItemRequest): Promise<BoardItem> {
+    this.access.requireRole(user, boardPublisherRoles, 'publish on the disclosure board');
+    await this.access.requireCommunity(user, communityId);
+    const row = await this.repo.publish({ community_id: communityId, section: dto.section, content: dto.content, published_by: user.id, published_at: new Date(this.clock.now()) });
+    await this.audit.record({
+      actorId: user.id,
+      action: AUDIT_ACTION,
+      subjectType: AUDIT_SUBJECT,
+      subjectId: communityId,
+      detail: { itemId: row.id, section: row.section, version: row.version, username: user.username, role: user.role, publishedAt: toIso(row.published_at) },
+    });
+    return mapItem(row);
+  }
+
+  async history(user: AuthUser, communityId: string, section: BoardSection): Promise<BoardItem[]> {
+    this.access.requireRole(user, boardPublisherRoles, 'read the disclosure board history');
+    await this.access.requireCommunity(user, communityId);
+    return (await this.repo.history(communityId, section)).map(mapItem);
+  }
+
+  /** The audit trail of the board's publications (who published which version, when). */
+  async auditTrail(user: AuthUser, communityId: string) {
+    this.access.requireRole(user, boardPublisherRoles, 'read the disclosure board audit log');
+    await this.access.requireCommunity(user, communityId);
+    const rows = await this.audit.forSubject(AUDIT_SUBJECT, communityId);
+    return rows
+      .filter((r) => r.action === AUDIT_ACTION)
+      .map((r) => ({ id: String(r.id), at: toIso(r.at), actorId: r.actor_id, action: r.action, detail: r.detail }));
+  }
+
+  /** Public (no login): the whole board. */
+  async board(communityId: string) {
+    const community = await this.communities.findById(communityId);
+    if (!community) throw new NotFoundException(`community ${communityId} not found`);
+    const now = this.clock.now();
+    const generatedAt = new Date(now).toISOString();
+    const [latest, parking, fund, slots] = await Promise.all([this.repo.latest(communityId), this.billing.disclosure(communityId), this.fund.disclosure(communityId), this.parking.slotsOf({ communityId })]);
+
+    const sections: Record<string, { version: number; lastUpdated: string; content: unknown } | null> = {};
+    for (const s of boardSections) sections[s] = null;
+    for (const row of latest) sections[row.section] = { version: row.version, lastUpdated: toIso(row.published_at), content: row.content };
+
+    const occupancy = this.gates.occupancy(communityId);
+    const live = slots.filter((s) => !s.withdrawn_from || new Date(s.withdrawn_from).getTime() > now);
+    const fundUpdated = fund.cases.map((c) => c.disclosedAt).filter((d): d is string => !!d).sort();
+    return {
+      community: { id: community.id, name: community.name, district: community.district, street: community.street, address: community.address },
+      generatedAt,
+      timeZone: this.config.timeZone,
+      sections,
+      parkingFees: {
+        lastUpdated: parking.currentTariff?.effectiveFrom ?? null,
+        currentTariff: parking.currentTariff,
+        tariffHistory: parking.tariffHistory,
+      },
+      commonIncome: {
+        lastUpdated: generatedAt,
+        month: parking.month,
+        parkingRevenueFen: parking.revenueFen,
+        commonIncomeFen: parking.commonIncomeFen,
+        collectedFen: parking.collectedFen,
+        bills: parking.bills,
+      },
+      slotUsage: {
+        lastUpdated: new Date(occupancy.ts).toISOString(),
+        totalSlots: live.length,
+        privateSlots: live.filter((s) => s.ownership === 'private').length,
+        commonSlots: live.filter((s) => s.ownership === 'common').length,
+        fireLaneSlots: live.filter((s) => s.fire_lane).length,
+        shareableSlots: live.filter((s) => s.ownership === 'private' && s.shareable && !s.fire_lane).length,
+        vehiclesInside: occupancy.inside,
+        freeCommonSlots: occupancy.freeCommonSlots,
+      },
+      fundCases: {
+        lastUpdated: fundUpdated.length ? fundUpdated[fundUpdated.length - 1] : null,
+        totalFen: fund.cases.reduce((sum, c) => sum + c.totalFen, 0),
+        cases: fund.cases.map((c) => ({ id: c.id, title: c.title, category: c.category, contractor: c.contractor, totalFen: c.totalFen, disclosedAt: c.disclosedAt, shares: c.shares })),
+      },
+    };
+  }
+}
+
+function toIso(d: Date | string): string {
+  return new Date(d).toISOString();
+}
+
+function mapItem(row: BoardItemRow): BoardItem {
+  return {
+    id: row.id,
+    communityId: row.community_id,
+    section: row.section as BoardSection,
+    version: row.version,
+    content: row.content,
+    publishedAt: toIso(row.published_at),
+    publishedBy: row.published_by,
+  };
+}

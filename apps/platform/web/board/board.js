@@ -1,0 +1,278 @@
+// Public disclosure board (公示栏) of a community: published sections (manager and contacts,
+// service items and fees, elevator maintenance and inspections, common income and its use,
+// public utility cost sharing, notices) and live sections (parking fees with the tariff's filing
+// number, slot usage, parking common income, maintenance-fund cases with per-owner shares), each
+// with its own "last updated". No login. ?community=<id>[&lang=en]
+import { applyStatic, getLang, has, onLangChange, setLang, t } from '../shared/i18n.js';
+
+const params = new URLSearchParams(location.search);
+const communityId = params.get('community');
+const status = document.getElementById('status');
+const root = document.getElementById('sections');
+let data = null;
+
+/** Integer fen → "12.34" without floating point. */
+function yuan(fen) {
+  const n = BigInt(fen ?? 0);
+  const sign = n < 0n ? '-' : '';
+  const a = n < 0n ? -n : n;
+  return `${sign}${a / 100n}.${String(a % 100n).padStart(2, '0')}`;
+}
+
+/** "YYYY-MM-DD HH:mm" in the community's business time zone. */
+function stamp(iso) {
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat('sv-SE', { timeZone: data.timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(iso));
+}
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null) continue;
+    if (k === 'class') e.className = v;
+    else if (k.startsWith('data-')) e.setAttribute(k, v);
+    else e[k] = v;
+  }
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) e.append(c instanceof Node ? c : String(c));
+  return e;
+}
+
+function table(headers, rows, foot) {
+  const numeric = headers.map((h) => h.startsWith('#'));
+  return el(
+    'table',
+    {},
+    el('thead', {}, el('tr', {}, headers.map((h, i) => el('th', { class: numeric[i] ? 'num' : undefined }, t(h.replace(/^#/, '')))))),
+    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c, i) => el('td', { class: numeric[i] ? 'num' : undefined }, c ?? '—'))))),
+    foot ? el('tfoot', {}, el('tr', {}, foot.map((c, i) => el('td', { class: numeric[i] ? 'num' : undefined }, c ?? '')))) : null,
+  );
+}
+
+function dl(pairs) {
+  return el('dl', {}, pairs.filter(([, v]) => v !== undefined && v !== null && v !== '').flatMap(([k, v]) => [el('dt', {}, t(k)), el('dd', {}, v)]));
+}
+
+const label = (prefix, value) => (has(`${prefix}.${value}`) ? t(`${prefix}.${value}`) : value);
+const money = (fen) => t('board.yuan', { v: yuan(fen) });
+
+/** One panel: title, number, "last updated", body. */
+function section(key, no, lastUpdated, body, { wide = false, live = false, version } = {}) {
+  const updated = el(
+    'p',
+    { class: 'bd-updated' },
+    `${t('board.lastUpdated')}：`,
+    el('strong', { class: 'bd-updated__at' }, lastUpdated ? stamp(lastUpdated) : t('board.notYet')),
+    version ? ` · ${t('board.version', { v: version })}` : '',
+    live ? el('span', { class: 'bd-live' }, t('board.live')) : '',
+  );
+  return el(
+    'section',
+    { class: `bd-sec${wide ? ' bd-sec--wide' : ''}`, 'data-section': key, 'data-version': version ?? undefined },
+    el('h2', {}, el('span', {}, t(`board.sec.${key}`)), el('span', { class: 'bd-no' }, `${no}`)),
+    updated,
+    body ?? el('p', { class: 'bd-empty' }, t('board.empty')),
+  );
+}
+
+function published(key) {
+  return data.sections[key];
+}
+
+function managerContacts(c) {
+  return [
+    dl([
+      ['board.mc.company', c.company],
+      ['board.mc.manager', [c.projectManager.name, c.projectManager.title].filter(Boolean).join(' · ')],
+      ['board.mc.managerPhone', c.projectManager.phone],
+      ['board.mc.qualification', c.projectManager.qualification],
+      ['board.mc.servicePhone', c.servicePhone],
+      ['board.mc.complaintPhone', c.complaintPhone],
+      ['board.mc.supervisionPhone', c.supervisionPhone],
+      ['board.mc.office', c.officeAddress],
+      ['board.mc.hours', c.officeHours],
+    ]),
+    c.contacts?.length ? table(['board.mc.role', 'board.mc.name', 'board.mc.phone'], c.contacts.map((x) => [x.role, x.name, x.phone])) : null,
+    c.facilityContractors?.length
+      ? [el('h3', { class: 'bd-sub' }, t('board.mc.facilities')), table(['board.mc.facility', 'board.em.maintainer', 'board.mc.contact', 'board.mc.phone'], c.facilityContractors.map((x) => [label('board.facility', x.facility), x.company, x.contact, x.phone]))]
+      : null,
+  ];
+}
+
+function serviceFees(c) {
+  return [
+    dl([
+      ['board.sf.mode', label('board.sf.mode', c.pricingMode)],
+      ['board.sf.level', c.serviceLevel],
+      ['board.sf.contract', c.contractFrom || c.contractTo ? `${c.contractFrom ?? ''} ～ ${c.contractTo ?? ''}` : undefined],
+    ]),
+    c.services?.length ? table(['board.sf.service', 'board.sf.standard'], c.services.map((s) => [s.name, s.standard])) : null,
+    table(['board.sf.fee', '#board.sf.price', 'board.sf.basis'], c.fees.map((f) => [f.name, `${money(f.priceFen)} / ${f.unit}`, f.basis])),
+    c.extraServices?.length ? [el('h3', { class: 'bd-sub' }, t('board.sf.extra')), table(['board.sf.service', '#board.sf.price'], c.extraServices.map((f) => [f.name, `${money(f.priceFen)} / ${f.unit}`]))] : null,
+    c.note ? el('p', {}, c.note) : null,
+  ];
+}
+
+function parkingFees(p) {
+  const ct = p.currentTariff;
+  if (!ct) return el('p', { class: 'bd-empty' }, t('board.pf.none'));
+  const r = ct.rules ?? {};
+  const lines = [];
+  if (r.freeMinutes > 0) lines.push(t('board.pf.free', { n: r.freeMinutes }));
+  if (r.pricing?.mode === 'unit') for (const b of r.pricing.bands) lines.push(t('board.pf.band', { name: b.name, start: b.start, end: b.end, unit: b.unitMinutes, price: yuan(b.unitPriceFen) }));
+  if (r.pricing?.mode === 'tiered') for (const tier of r.pricing.tiers) lines.push(t('board.pf.tier', { m: tier.upToMinutes, price: yuan(tier.amountFen) }));
+  if (r.cap) lines.push(t('board.pf.cap', { price: yuan(r.cap.amountFen) }));
+  return [
+    dl([
+      ['board.pf.filing', el('span', { class: 'bd-filing' }, ct.filingNumber)],
+      ['board.pf.setBy', label('pd.setBy', ct.setBy)],
+      ['board.pf.decision', ct.decisionRef],
+      ['board.pf.effective', stamp(ct.effectiveFrom)],
+      ['board.pf.version', String(ct.version)],
+    ]),
+    lines.length ? el('ul', {}, lines.map((l) => el('li', {}, l))) : null,
+    el('p', { class: 'noprint' }, el('a', { href: `../parking-disclosure/?community=${encodeURIComponent(data.community.id)}` }, t('board.pf.details'))),
+  ];
+}
+
+function slotUsage(s) {
+  return dl([
+    ['board.su.total', String(s.totalSlots)],
+    ['board.su.private', String(s.privateSlots)],
+    ['board.su.common', String(s.commonSlots)],
+    ['board.su.shareable', String(s.shareableSlots)],
+    ['board.su.fireLane', String(s.fireLaneSlots)],
+    ['board.su.inside', String(s.vehiclesInside)],
+    ['board.su.freeCommon', String(s.freeCommonSlots)],
+  ]);
+}
+
+function commonIncome(live, pub) {
+  const parts = [
+    el('h3', { class: 'bd-sub' }, t('board.ci.parking', { month: live.month })),
+    dl([
+      ['board.ci.parkingRevenue', money(live.parkingRevenueFen)],
+      ['board.ci.parkingCommon', money(live.commonIncomeFen)],
+    ]),
+  ];
+  if (pub) {
+    const c = pub.content;
+    const inSum = c.income.reduce((a, x) => a + BigInt(x.amountFen), 0n);
+    const outSum = c.uses.reduce((a, x) => a + BigInt(x.amountFen), 0n);
+    parts.push(
+      el('h3', { class: 'bd-sub' }, t('board.ci.period', { period: c.period, from: c.periodFrom, to: c.periodTo })),
+      el('p', { class: 'bd-updated' }, `${t('board.lastUpdated')}：`, el('strong', {}, stamp(pub.lastUpdated)), ` · ${t('board.version', { v: pub.version })}`),
+      table(['board.ci.source', '#board.ci.amount'], c.income.map((x) => [x.source, money(x.amountFen)]), [t('board.total'), money(inSum)]),
+      table(['board.ci.use', 'board.ci.approvedBy', '#board.ci.amount'], c.uses.map((x) => [x.purpose, x.approvedBy, money(x.amountFen)]), [t('board.total'), '', money(outSum)]),
+      dl([
+        ['board.ci.balance', money(inSum - outSum)],
+        ['board.ci.account', c.accountHolder],
+      ]),
+      c.note ? el('p', {}, c.note) : null,
+    );
+  } else {
+    parts.push(el('p', { class: 'bd-empty' }, t('board.ci.noPublished')));
+  }
+  return parts;
+}
+
+function utilitySharing(c) {
+  return [el('p', {}, c.period), table(['board.us.item', '#board.us.total', 'board.us.basis', 'board.us.perUnit'], c.items.map((x) => [x.item, money(x.totalFen), x.basis, x.perUnit])), c.note ? el('p', {}, c.note) : null];
+}
+
+function fundCases(f) {
+  if (!f.cases.length) return el('p', { class: 'bd-empty' }, t('board.fc.none'));
+  return [
+    dl([['board.fc.total', money(f.totalFen)]]),
+    ...f.cases.map((c) =>
+      el(
+        'div',
+        { class: 'bd-case', 'data-case': c.id },
+        el('h3', { class: 'bd-sub' }, `${c.title}（${money(c.totalFen)}）`),
+        dl([
+          ['board.fc.contractor', c.contractor],
+          ['board.fc.disclosedAt', stamp(c.disclosedAt)],
+        ]),
+        table(
+          ['board.fc.building', 'board.fc.unit', '#board.fc.area', '#board.fc.share'],
+          c.shares.map((s) => [s.building, s.unit, String(s.floorArea), money(s.shareFen)]),
+          [t('board.total'), '', '', money(c.shares.reduce((a, s) => a + BigInt(s.shareFen), 0n))],
+        ),
+      ),
+    ),
+  ];
+}
+
+function maintenance(c) {
+  const sum = c.records.reduce((a, r) => a + BigInt(r.costFen ?? 0), 0n);
+  return [
+    dl([
+      ['board.em.maintainer', c.maintainer],
+      ['board.em.phone', c.maintainerPhone],
+    ]),
+    table(
+      ['board.em.elevator', 'board.em.date', 'board.em.kind', 'board.em.content', '#board.em.cost'],
+      c.records.map((r) => [r.elevator, r.date, label('board.em.kind', r.kind), r.content, money(r.costFen ?? 0)]),
+      [t('board.total'), '', '', '', money(sum)],
+    ),
+  ];
+}
+
+function inspections(c) {
+  return table(
+    ['board.ei.elevator', 'board.ei.registration', 'board.ei.agency', 'board.ei.date', 'board.ei.result', 'board.ei.certificate', 'board.ei.next'],
+    c.records.map((r) => [r.elevator, r.registrationCode, r.agency, r.inspectedOn, label('board.ei.result', r.result), r.certificateNo, r.nextDueOn]),
+  );
+}
+
+function notices(c) {
+  return c.items.map((n) => el('div', { class: 'bd-notice' }, el('h3', {}, n.date ? `${n.title}（${n.date}）` : n.title), el('p', {}, n.body)));
+}
+
+function render() {
+  applyStatic(document);
+  for (const b of document.querySelectorAll('.lang__btn')) b.setAttribute('aria-pressed', String(b.dataset.lang === getLang()));
+  if (!data) return;
+  const c = data.community;
+  document.getElementById('community-name').textContent = `${c.name}（${c.district} ${c.street}${c.address ? ` · ${c.address}` : ''}）`;
+  document.getElementById('generated-at').textContent = stamp(data.generatedAt);
+  const pub = (key, fn, opts = {}) => {
+    const s = published(key);
+    return [s ? s.lastUpdated : null, s ? fn(s.content) : null, { ...opts, version: s?.version }];
+  };
+  const panels = [
+    ['manager_contacts', ...pub('manager_contacts', managerContacts, { wide: true })],
+    ['service_items_fees', ...pub('service_items_fees', serviceFees, { wide: true })],
+    ['parking_fees', data.parkingFees.lastUpdated, parkingFees(data.parkingFees), { live: true }],
+    ['slot_usage', data.slotUsage.lastUpdated, slotUsage(data.slotUsage), { live: true }],
+    ['common_income_use', data.sections.common_income_use?.lastUpdated ?? data.commonIncome.lastUpdated, commonIncome(data.commonIncome, data.sections.common_income_use), { wide: true, live: true, version: data.sections.common_income_use?.version }],
+    ['utility_cost_sharing', ...pub('utility_cost_sharing', utilitySharing, { wide: true })],
+    ['fund_cases', data.fundCases.lastUpdated, fundCases(data.fundCases), { wide: true, live: true }],
+    ['elevator_maintenance_records', ...pub('elevator_maintenance_records', maintenance, { wide: true })],
+    ['elevator_inspection_records', ...pub('elevator_inspection_records', inspections, { wide: true })],
+    ['notices', ...pub('notices', notices, { wide: true })],
+  ];
+  root.replaceChildren(...panels.map(([key, updated, body, opts], i) => section(key, i + 1, updated, body, opts)));
+}
+
+async function load() {
+  if (!communityId) {
+    status.textContent = t('board.noCommunity');
+    return;
+  }
+  const res = await fetch(`/api/v1/public/communities/${encodeURIComponent(communityId)}/board`);
+  if (!res.ok) {
+    status.textContent = res.status === 404 || res.status === 400 ? t('board.notFound') : t('loadError', { msg: res.status });
+    return;
+  }
+  data = await res.json();
+  status.hidden = true;
+  root.hidden = false;
+  render();
+}
+
+if (params.get('lang')) setLang(params.get('lang'));
+document.getElementById('print').addEventListener('click', () => window.print());
+for (const b of document.querySelectorAll('.lang__btn')) b.addEventListener('click', () => setLang(b.dataset.lang));
+onLangChange(render);
+render();
+void load().catch((e) => (status.textContent = t('loadError', { msg: e.message })));

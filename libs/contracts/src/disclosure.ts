@@ -1,0 +1,177 @@
+import { z } from 'zod';
+
+/**
+ * The public disclosure board (公示栏) of a community: the sections an administrator publishes,
+ * each with a structured, validated content. Every publication is a new version; the board shows
+ * the latest one of each section. The list follows the items property service companies must
+ * disclose and keep up to date (物业服务信息公开公示制度): the project manager and contacts,
+ * complaint phone, service content and standards, fee items and standards, the maintenance
+ * companies of elevators and fire equipment, common income and its use, elevator maintenance
+ * (with its cost) and inspection records, public water/electricity cost sharing, and notices.
+ * Parking fees, slot usage and maintenance-fund cases are derived live from existing data.
+ */
+export const boardSections = [
+  'manager_contacts',
+  'service_items_fees',
+  'elevator_maintenance_records',
+  'elevator_inspection_records',
+  'common_income_use',
+  'utility_cost_sharing',
+  'notices',
+] as const;
+export const boardSectionSchema = z.enum(boardSections);
+export type BoardSection = z.infer<typeof boardSectionSchema>;
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const optionalText = (max: number) => z.string().trim().max(max).optional();
+const phone = z
+  .string()
+  .trim()
+  .regex(/^[0-9+\-() ]{3,30}$/, 'a phone number: digits, spaces, + - ( )');
+const isoDate = z.iso.date();
+/** Money in integer fen (分), never floating point. */
+const fen = z.number().int().min(0).max(1_000_000_000_000);
+
+export const managerContactsSchema = z.object({
+  /** 物业服务企业 */
+  company: text(120),
+  /** 项目负责人基本情况 */
+  projectManager: z.object({ name: text(40), title: optionalText(60), phone, qualification: optionalText(120) }),
+  /** 物业服务电话 / 投诉电话 */
+  servicePhone: phone,
+  complaintPhone: phone,
+  /** 属地街道 / 主管部门监督电话 */
+  supervisionPhone: phone.optional(),
+  officeAddress: optionalText(200),
+  officeHours: optionalText(100),
+  /** Other contacts (客服、保安、维修…). */
+  contacts: z.array(z.object({ role: text(40), name: text(40), phone })).max(20).default([]),
+  /** 电梯、消防等设施设备维保单位和联系方式 */
+  facilityContractors: z
+    .array(z.object({ facility: z.enum(['elevator', 'fire', 'water_supply', 'power', 'security', 'other']), company: text(120), contact: optionalText(40), phone }))
+    .max(20)
+    .default([]),
+});
+export type ManagerContacts = z.infer<typeof managerContactsSchema>;
+
+export const serviceItemsFeesSchema = z.object({
+  /** 包干制 / 酬金制 */
+  pricingMode: z.enum(['lump_sum', 'commission']),
+  /** 服务等级 (e.g. 二级) */
+  serviceLevel: optionalText(40),
+  contractFrom: isoDate.optional(),
+  contractTo: isoDate.optional(),
+  /** 物业服务内容和标准 */
+  services: z.array(z.object({ name: text(60), standard: text(500) })).max(40).default([]),
+  /** 收费项目和标准 */
+  fees: z.array(z.object({ name: text(60), priceFen: fen, unit: text(30), basis: optionalText(200) })).min(1).max(40),
+  /** 家政、养老等延伸服务 (agreed prices) */
+  extraServices: z.array(z.object({ name: text(60), priceFen: fen, unit: text(30) })).max(40).default([]),
+  note: optionalText(500),
+});
+export type ServiceItemsFees = z.infer<typeof serviceItemsFeesSchema>;
+
+export const elevatorMaintenanceRecordsSchema = z.object({
+  /** 维保单位 */
+  maintainer: text(120),
+  maintainerPhone: phone,
+  records: z
+    .array(
+      z.object({
+        elevator: text(60),
+        date: isoDate,
+        kind: z.enum(['half_monthly', 'quarterly', 'half_yearly', 'yearly', 'repair']),
+        content: text(500),
+        /** 电梯维护保养支出 */
+        costFen: fen.default(0),
+        signedBy: optionalText(40),
+      }),
+    )
+    .min(1)
+    .max(500),
+});
+export type ElevatorMaintenanceRecords = z.infer<typeof elevatorMaintenanceRecordsSchema>;
+
+export const elevatorInspectionRecordsSchema = z.object({
+  records: z
+    .array(
+      z
+        .object({
+          elevator: text(60),
+          /** 使用登记证编号 / 注册代码 */
+          registrationCode: optionalText(60),
+          agency: text(120),
+          inspectedOn: isoDate,
+          result: z.enum(['pass', 'pass_after_rectification', 'fail']),
+          certificateNo: optionalText(60),
+          nextDueOn: isoDate,
+        })
+        .refine((r) => r.nextDueOn > r.inspectedOn, { message: 'nextDueOn must be after inspectedOn', path: ['nextDueOn'] }),
+    )
+    .min(1)
+    .max(500),
+});
+export type ElevatorInspectionRecords = z.infer<typeof elevatorInspectionRecordsSchema>;
+
+export const commonIncomeUseSchema = z
+  .object({
+    /** e.g. "2026年第三季度" */
+    period: text(60),
+    periodFrom: isoDate,
+    periodTo: isoDate,
+    /** 业主共有部分经营收益 (advertising, venue rental, …); parking common income is shown live. */
+    income: z.array(z.object({ source: text(100), amountFen: fen })).max(100),
+    /** 收益去向 and the decision that approved it. */
+    uses: z.array(z.object({ purpose: text(200), amountFen: fen, approvedBy: optionalText(200) })).max(100),
+    accountHolder: optionalText(120),
+    note: optionalText(500),
+  })
+  .refine((v) => v.periodTo >= v.periodFrom, { message: 'periodTo must not be before periodFrom', path: ['periodTo'] });
+export type CommonIncomeUse = z.infer<typeof commonIncomeUseSchema>;
+
+export const utilityCostSharingSchema = z.object({
+  period: text(60),
+  /** 公共水电费分摊情况 */
+  items: z.array(z.object({ item: text(60), totalFen: fen, basis: text(200), perUnit: optionalText(100) })).min(1).max(40),
+  note: optionalText(500),
+});
+export type UtilityCostSharing = z.infer<typeof utilityCostSharingSchema>;
+
+export const noticesSchema = z.object({
+  items: z.array(z.object({ title: text(100), body: text(2000), date: isoDate.optional() })).min(1).max(30),
+});
+export type Notices = z.infer<typeof noticesSchema>;
+
+/** The content schema of each section. */
+export const boardContentSchemas = {
+  manager_contacts: managerContactsSchema,
+  service_items_fees: serviceItemsFeesSchema,
+  elevator_maintenance_records: elevatorMaintenanceRecordsSchema,
+  elevator_inspection_records: elevatorInspectionRecordsSchema,
+  common_income_use: commonIncomeUseSchema,
+  utility_cost_sharing: utilityCostSharingSchema,
+  notices: noticesSchema,
+} as const satisfies Record<BoardSection, z.ZodType>;
+
+/** POST body: one section and its content, validated by the section's schema. */
+export const publishBoardItemRequestSchema = z.discriminatedUnion('section', [
+  z.object({ section: z.literal('manager_contacts'), content: managerContactsSchema }),
+  z.object({ section: z.literal('service_items_fees'), content: serviceItemsFeesSchema }),
+  z.object({ section: z.literal('elevator_maintenance_records'), content: elevatorMaintenanceRecordsSchema }),
+  z.object({ section: z.literal('elevator_inspection_records'), content: elevatorInspectionRecordsSchema }),
+  z.object({ section: z.literal('common_income_use'), content: commonIncomeUseSchema }),
+  z.object({ section: z.literal('utility_cost_sharing'), content: utilityCostSharingSchema }),
+  z.object({ section: z.literal('notices'), content: noticesSchema }),
+]);
+export type PublishBoardItemRequest = z.infer<typeof publishBoardItemRequestSchema>;
+
+/** One published version of a section. */
+export interface BoardItem {
+  id: string;
+  communityId: string;
+  section: BoardSection;
+  version: number;
+  content: unknown;
+  publishedAt: string;
+  publishedBy: string | null;
+}
