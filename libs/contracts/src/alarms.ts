@@ -30,6 +30,21 @@ export interface AlarmsServerEvents {
   'alarm.raised': (event: AlarmEvent) => void;
   'alarm.updated': (event: AlarmEvent) => void;
   'alarm.cleared': (event: AlarmEvent) => void;
+  /** Supervision (street/district officers): a community's live counts, coalesced to ≤ 1/s per community. */
+  'supervision.community': (event: SupervisionCommunityEvent) => void;
+}
+
+/** Supervision: live counts of one community (GET /api/v1/supervision/overview rows and the socket event). */
+export interface SupervisionCounts {
+  /** active alarms per severity, keys "1" (critical) … "5" (info) */
+  alarms: { total: number; bySeverity: Record<'1' | '2' | '3' | '4' | '5', number> };
+  devices: { total: number; online: number; offline: number };
+  /** open emergency repair cases and the nearest pending review/payment deadline (ISO) */
+  fundCases: { open: number; nextDeadline: string | null };
+}
+export interface SupervisionCommunityEvent extends SupervisionCounts {
+  communityId: string;
+  ts: number;
 }
 
 const boolQuery = z.enum(['true', 'false']).transform((v) => v === 'true');

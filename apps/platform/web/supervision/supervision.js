@@ -1,0 +1,164 @@
+// Supervision page (street / district officers): every community of the user's area with live
+// counts. Snapshot from GET /api/v1/supervision/overview, then 'supervision.community' events
+// over socket.io (after 'supervision.subscribe'); a reconnect reloads the snapshot.
+import { t, getLang, setLang, onLangChange, applyStatic } from '../shared/i18n.js';
+import { api, request, ApiError, getToken, setToken, onUnauthorized } from '../shared/api.js';
+
+const $ = (id) => document.getElementById(id);
+const SEVERITIES = ['1', '2', '3', '4', '5'];
+const SOON_MS = 24 * 3600 * 1000;
+
+const state = { rows: new Map(), sort: { key: 'alarms', dir: -1 }, socket: null, connState: 'connecting' };
+
+const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+
+function sortValue(r, key) {
+  switch (key) {
+    case 'name': return r.name;
+    case 'street': return `${r.district} ${r.street}`;
+    case 'alarms': return SEVERITIES.reduce((acc, s) => acc * 1000 + (r.alarms.bySeverity[s] ?? 0), 0);
+    case 'offline': return r.devices.offline;
+    case 'fund': return r.fundCases.open;
+    case 'deadline': return r.fundCases.nextDeadline ? -Date.parse(r.fundCases.nextDeadline) : -Infinity;
+  }
+  return 0;
+}
+
+function fmtDeadline(iso) {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en-GB', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+}
+
+function rowHtml(r) {
+  const sev = SEVERITIES.map((s) => {
+    const n = r.alarms.bySeverity[s] ?? 0;
+    return `<span class="sup-sev sup-sev--${s}" data-sev="${s}" data-n="${n}" title="${esc(t(`sup.sev.${s}`))}">${n}</span>`;
+  }).join('');
+  const soon = r.fundCases.nextDeadline && Date.parse(r.fundCases.nextDeadline) - Date.now() < SOON_MS;
+  return `<tr data-community-id="${esc(r.id)}">
+    <td><a href="/dashboard/?community=${encodeURIComponent(r.id)}" data-field="name">${esc(r.name)}</a></td>
+    <td class="sup-area">${esc(r.street)} · ${esc(r.district)}</td>
+    <td><span data-field="alarms" hidden>${r.alarms.total}</span>${sev}</td>
+    <td><span class="sup-num ${r.devices.offline > 0 ? 'sup-num--bad' : ''}" data-field="offline">${r.devices.offline}</span><span class="sup-area"> / ${r.devices.total}</span></td>
+    <td><span class="sup-num ${r.fundCases.open > 0 ? 'sup-num--bad' : ''}" data-field="fund">${r.fundCases.open}</span></td>
+    <td><span class="${soon ? 'sup-deadline--soon' : ''}" data-field="deadline">${esc(fmtDeadline(r.fundCases.nextDeadline))}</span></td>
+  </tr>`;
+}
+
+function render(flashId) {
+  const rows = [...state.rows.values()];
+  const { key, dir } = state.sort;
+  rows.sort((a, b) => {
+    const va = sortValue(a, key), vb = sortValue(b, key);
+    const c = typeof va === 'string' ? va.localeCompare(vb, 'zh-CN') : va - vb;
+    return c * dir || a.name.localeCompare(b.name, 'zh-CN');
+  });
+  $('rows').innerHTML = rows.map(rowHtml).join('');
+  $('empty').hidden = rows.length > 0;
+  $('table').hidden = rows.length === 0;
+  for (const b of document.querySelectorAll('th button[data-sort]')) {
+    if (b.dataset.sort === key) b.setAttribute('aria-sort', dir > 0 ? 'ascending' : 'descending');
+    else b.removeAttribute('aria-sort');
+  }
+  const alarms = rows.reduce((a, r) => a + r.alarms.total, 0);
+  const offline = rows.reduce((a, r) => a + r.devices.offline, 0);
+  const fund = rows.reduce((a, r) => a + r.fundCases.open, 0);
+  $('summary').textContent = t('sup.summary', { n: rows.length, alarms, offline, fund });
+  if (flashId) document.querySelector(`tr[data-community-id="${CSS.escape(flashId)}"]`)?.classList.add('sup-flash');
+}
+
+function setConn(s) {
+  state.connState = s;
+  $('conn').dataset.state = s;
+  $('conn').textContent = t(`sup.conn.${s}`);
+}
+
+async function loadSnapshot() {
+  const rows = await request('GET', '/supervision/overview');
+  state.rows = new Map(rows.map((r) => [r.id, r]));
+  render();
+}
+
+function connect() {
+  state.socket?.disconnect();
+  setConn('connecting');
+  const socket = window.io({ auth: { token: getToken() }, transports: ['websocket'], reconnectionDelay: 1000, reconnectionDelayMax: 10000 });
+  state.socket = socket;
+  socket.on('connect', () => {
+    socket.emit('supervision.subscribe', {}, async () => {
+      setConn('live');
+      try {
+        await loadSnapshot(); // closes the gap between the first snapshot and the subscription
+      } catch { /* the next event or reconnect catches up */ }
+    });
+  });
+  socket.on('disconnect', () => setConn('down'));
+  socket.on('connect_error', () => setConn('down'));
+  socket.on('supervision.community', (e) => {
+    const row = state.rows.get(e.communityId);
+    if (!row) return;
+    Object.assign(row, { alarms: e.alarms, devices: e.devices, fundCases: e.fundCases });
+    render(e.communityId);
+  });
+}
+
+function showLogin(message) {
+  state.socket?.disconnect();
+  state.socket = null;
+  $('app-view').hidden = true;
+  $('login-view').hidden = false;
+  $('login-error').textContent = message || '';
+  $('login-error').hidden = !message;
+}
+
+async function showApp() {
+  $('login-view').hidden = true;
+  $('app-view').hidden = false;
+  api.me().then((me) => ($('user-name').textContent = me.displayName || me.username || '')).catch(() => undefined);
+  try {
+    await loadSnapshot();
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) $('summary').textContent = err.message;
+  }
+  connect();
+}
+
+$('login-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const username = $('login-username').value.trim();
+  const password = $('login-password').value;
+  try {
+    const res = await api.login(username, password);
+    setToken(res.accessToken);
+    await showApp();
+  } catch (err) {
+    showLogin(err instanceof ApiError && err.status !== 0 ? err.message || t('login.failed') : t('login.network'));
+  }
+});
+$('logout').addEventListener('click', () => {
+  setToken(null);
+  showLogin();
+});
+onUnauthorized(() => showLogin(t('login.expired')));
+
+for (const b of document.querySelectorAll('th button[data-sort]')) {
+  b.addEventListener('click', () => {
+    const key = b.dataset.sort;
+    state.sort = state.sort.key === key ? { key, dir: -state.sort.dir } : { key, dir: key === 'name' || key === 'street' ? 1 : -1 };
+    render();
+  });
+}
+for (const b of document.querySelectorAll('.lang__btn')) b.addEventListener('click', () => setLang(b.dataset.lang));
+function markLang() {
+  for (const b of document.querySelectorAll('.lang__btn')) b.classList.toggle('is-active', b.dataset.lang === getLang());
+}
+onLangChange(() => {
+  markLang();
+  setConn(state.connState);
+  render();
+});
+
+applyStatic(document);
+markLang();
+if (getToken()) showApp();
+else showLogin();
