@@ -10,7 +10,7 @@ import { latencySummary, machineInfo, resultsDir, simMain, startBenchPlatform } 
  * Dashboard fan-out benchmark: starts the built platform as its own process, lets the simulator's
  * load mode publish (default 22,500 msg/s from 100 devices of one community), connects N socket.io
  * clients (default 2000, from this process) subscribed to that community, and measures staleness =
- * receive time − the reading's ts for every device.state event the clients get, plus the clients
+ * receive time − the reading's ts for every device state (in `device.states` batches, as the dashboard receives them) the clients get, plus the clients
  * still connected and the platform's RSS. Writes bench/results/dashboards-latest.{json,md}.
  * Each client is a file descriptor here and in the platform: `ulimit -n` must exceed N plus headroom.
  */
@@ -70,13 +70,15 @@ async function main(): Promise<void> {
     // Every client counts its events; one in ten keeps its staleness samples (bounded memory and sorting).
     const connectOne = (index: number) =>
       new Promise<Socket>((resolve, reject) => {
-        const s = io(httpUrl, { auth: { token: accessToken }, transports: ['websocket'], reconnection: false, forceNew: true, timeout: 60_000 });
+        // Like the dashboard page: device states batched per community and interval.
+        const s = io(httpUrl, { auth: { token: accessToken, batch: true }, transports: ['websocket'], reconnection: false, forceNew: true, timeout: 60_000 });
         s.once('connect_error', reject);
         s.once('connect', () => s.emit('subscribe', { communityId }, (ack: { ok: boolean; error?: string }) => (ack?.ok ? resolve(s) : reject(new Error(ack?.error ?? 'subscribe failed')))));
-        s.on('device.state', (e: { ts: number }) => {
+        s.on('device.states', (batch: { states: Array<{ ts: number }> }) => {
           if (!measuring) return;
-          received++;
-          if (index % 10 === 0) staleness.push(Date.now() - e.ts);
+          const now = Date.now();
+          received += batch.states.length;
+          if (index % 10 === 0) for (const e of batch.states) staleness.push(now - e.ts);
         });
         s.on('disconnect', () => disconnects++);
       });
@@ -157,9 +159,9 @@ async function main(): Promise<void> {
     const md = [
       `# Dashboard fan-out benchmark (${result.at})`,
       '',
-      `${result.machine.cpus} cores (${result.machine.cpuModel}), 1-min load average ${result.machine.loadAverage1m} at the end (the machine is shared); one platform process (${result.setup.broker}, ${result.setup.database}); ${sockets.length} socket.io dashboards subscribed to the load community, run from the bench process on the same machine; simulator load target ${o.loadRate} msg/s from ${o.loadDevices} devices (acknowledged on average ${result.setup.loadAchievedRate} msg/s); ${o.duration} s measured. Staleness = receive time − the reading's ts of a device.state event (samples from every tenth client).`,
+      `${result.machine.cpus} cores (${result.machine.cpuModel}), 1-min load average ${result.machine.loadAverage1m} at the end (the machine is shared); one platform process (${result.setup.broker}, ${result.setup.database}); ${sockets.length} socket.io dashboards subscribed to the load community, run from the bench process on the same machine; simulator load target ${o.loadRate} msg/s from ${o.loadDevices} devices (acknowledged on average ${result.setup.loadAchievedRate} msg/s); ${o.duration} s measured. Staleness = receive time − the reading's ts of each device state in the device.states batches the dashboard page also uses (samples from every tenth client).`,
       '',
-      '| dashboards connected (start → end) | device.state events | per client per s | staleness p50 | p99 | max | platform RSS before load → max |',
+      '| dashboards connected (start → end) | device states received | per client per s | staleness p50 | p99 | max | platform RSS before load → max |',
       '|---|---|---|---|---|---|---|',
       `| ${sockets.length} → ${connectedAtEnd} | ${received} | ${result.deviceStateEvents.perClientPerSecond} | ${stale.p50} ms | ${stale.p99} ms | ${stale.max} ms | ${rssIdle} → ${result.platformRssMiB.max} MiB |`,
       '',

@@ -5,7 +5,7 @@
  * REST and pushed over socket.io, and the telemetry history endpoint answers raw and aggregated.
  */
 import type { MqttClient } from 'mqtt';
-import type { Socket } from 'socket.io-client';
+import { io, type Socket } from 'socket.io-client';
 import {
   elevatorReading,
   publishJson,
@@ -235,5 +235,25 @@ describe('ingestion over MQTT (embedded broker)', () => {
     expect(await tp.metric('spp_ingest_messages_total', { kind: 'elevator', channel: 'telemetry' })).toBeGreaterThanOrEqual(1);
     expect(await tp.metric('spp_influx_points_written_total')).toBeGreaterThanOrEqual(8);
     expect(await tp.metric('spp_ingest_rejected_total')).toBe(0);
+  });
+
+  it('sends a client that asked for batches one device.states per interval instead of device.state', async () => {
+    const batched = io(tp.httpUrl, { auth: { token: tp.token, batch: true }, transports: ['websocket'], reconnection: false, forceNew: true });
+    try {
+      await nextEvent(batched, 'connect', 5000);
+      const single: unknown[] = [];
+      batched.on('device.state', (e) => single.push(e));
+      const batch = nextEvent<{ communityId: string; states: StateEvent[] }>(batched, 'device.states', {
+        filter: (b) => b.states.some((e) => e.deviceId === elevator.id && (e.state as { floor?: number }).floor === 11),
+        timeoutMs: 5000,
+      });
+      const plain = nextEvent<StateEvent>(socket, 'device.state', { filter: (e) => e.deviceId === elevator.id && (e.state as { floor?: number }).floor === 11, timeoutMs: 5000 });
+      await publishJson(clients[elevator.id], `v1/devices/${elevator.id}/telemetry`, elevatorReading({ floor: 11 }));
+      expect((await batch).communityId).toBe(communityId);
+      await plain;
+      expect(single).toEqual([]);
+    } finally {
+      batched.disconnect();
+    }
   });
 });

@@ -23,8 +23,16 @@ export const deviceStatusEventSchema = z.object({
 });
 export type DeviceStatusEvent = z.infer<typeof deviceStatusEventSchema>;
 
+/** Clients that connect with `auth: { batch: true }` get a community's changed device states in one event per interval. */
+export interface DeviceStatesEvent {
+  communityId: string;
+  states: DeviceStateEvent[];
+  ts: number;
+}
+
 export interface ServerToClientEvents extends AlarmsServerEvents, FundServerEvents, ParkingServerEvents, BillingServerEvents {
   'device.state': (event: DeviceStateEvent) => void;
+  'device.states': (event: DeviceStatesEvent) => void;
   'device.status': (event: DeviceStatusEvent) => void;
 }
 

@@ -12,11 +12,14 @@ import {
   MessageBody,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
-import type { ServerToClientEvents } from '@app/contracts';
+import type { DeviceStateEvent, ServerToClientEvents } from '@app/contracts';
 import { MetricsRepository } from './metrics.repository';
 import { RedisRepository } from './redis.repository';
 
 export const communityRoom = (communityId: string) => `community:${communityId}`;
+/** Sockets that asked for device states in batches (`auth: { batch: true }`) are in these too. */
+const batchRoom = (communityId: string) => `community:${communityId}:batch`;
+const BATCHED = 'batched';
 
 export interface SocketSession {
   userId: string;
@@ -79,8 +82,14 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
   async handleConnection(socket: Socket): Promise<void> {
     const session = socket.data.session as SocketSession | undefined;
     if (!session) return void socket.disconnect(true);
-    await socket.join(session.communityIds.map(communityRoom));
+    socket.data.batch = (socket.handshake.auth as { batch?: unknown } | undefined)?.batch === true;
+    await socket.join(session.communityIds.flatMap((id) => this.roomsFor(socket, id)));
+    if (socket.data.batch) await socket.join(BATCHED);
     this.metrics.socketClients.inc();
+  }
+
+  private roomsFor(socket: Socket, communityId: string): string[] {
+    return socket.data.batch ? [communityRoom(communityId), batchRoom(communityId)] : [communityRoom(communityId)];
   }
 
   handleDisconnect(socket: Socket): void {
@@ -93,7 +102,7 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
     try {
       const communityId = await this.subscribe!(session, body);
       for (const room of socket.rooms) if (room.startsWith('community:')) await socket.leave(room);
-      await socket.join(communityRoom(communityId));
+      await socket.join(this.roomsFor(socket, communityId));
       return { ok: true };
     } catch (error) {
       return { ok: false, error: (error as Error).message };
@@ -104,6 +113,18 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
     // After shutdown began the adapter's Redis connections are gone: late timers emit nothing.
     if (this.closed) return;
     this.server?.to(communityRoom(communityId)).emit(event, ...args);
+  }
+
+  /**
+   * Device states of one community: one `device.state` per device to ordinary clients, one
+   * `device.states` with all of them to clients that asked for batches, so a dashboard costs one
+   * message per interval however many devices its community has.
+   */
+  emitDeviceStates(communityId: string, states: DeviceStateEvent[]): void {
+    if (this.closed || !this.server || states.length === 0) return;
+    const unbatched = this.server.to(communityRoom(communityId)).except(BATCHED);
+    for (const state of states) unbatched.emit('device.state', state);
+    this.server.to(batchRoom(communityId)).emit('device.states', { communityId, states, ts: Date.now() });
   }
 
   beforeApplicationShutdown(): void {

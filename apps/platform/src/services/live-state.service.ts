@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { DeviceKind } from '@app/contracts';
+import type { DeviceKind, DeviceStateEvent } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { stateFromFields, type FieldChanges, type LiveState } from '../domain/live-state';
@@ -126,9 +126,13 @@ export class LiveStateService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private pushToBrowsers(): void {
+    const byCommunity = new Map<string, DeviceStateEvent[]>();
     for (const [deviceId, m] of this.toPush) {
-      this.websocket.emitToCommunity(m.communityId, 'device.state', { deviceId, communityId: m.communityId, kind: m.kind, state: m.state, ts: m.ts });
+      let states = byCommunity.get(m.communityId);
+      if (!states) byCommunity.set(m.communityId, (states = []));
+      states.push({ deviceId, communityId: m.communityId, kind: m.kind, state: m.state, ts: m.ts });
     }
     this.toPush.clear();
+    for (const [communityId, states] of byCommunity) this.websocket.emitDeviceStates(communityId, states);
   }
 }

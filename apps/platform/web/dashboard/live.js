@@ -118,7 +118,8 @@ export class LiveConnection {
     }
     this.onConnState('connecting');
     const socket = window.io({
-      auth: { token: this.token },
+      // batch: one `device.states` per interval for the whole community instead of one message per device
+      auth: { token: this.token, batch: true },
       transports: ['websocket', 'polling'],
       reconnectionDelay: 1000,
       reconnectionDelayMax: 10000,
@@ -158,9 +159,9 @@ export class LiveConnection {
       if (!socket.active) this.retryLater(socket);
     });
 
-    socket.on('device.state', (ev) => {
-      if (!ev || ev.communityId !== this.communityId) return;
-      if (!this.store.applyState(ev)) this.onUnknownDevice(ev.deviceId);
+    socket.on('device.states', (batch) => {
+      if (!batch || batch.communityId !== this.communityId) return;
+      for (const ev of batch.states) if (!this.store.applyState(ev)) this.onUnknownDevice(ev.deviceId);
     });
 
     socket.on('device.status', (ev) => {
