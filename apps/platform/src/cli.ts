@@ -10,7 +10,7 @@ import {
   roles,
 } from '@app/contracts';
 import { AppModule } from './app.module';
-import { ConfigError, parseConfig } from './config/config';
+import { ConfigError, parseConfig, processEnvironment } from './config/config';
 import { DatabaseRepository } from './repositories/database.repository';
 import { AuthService } from './services/auth.service';
 import type { AuthUser } from './services/auth-user';
@@ -25,7 +25,7 @@ import { UserRepository } from './repositories/user.repository';
  * the administrator named by --as.
  */
 async function withServices<T>(as: string, run: (ctx: { actor: AuthUser; get: <S>(type: new (...args: never[]) => S) => S }) => Promise<T>): Promise<T> {
-  const config = parseConfig(process.env);
+  const config = parseConfig(processEnvironment());
   const app = await NestFactory.createApplicationContext(AppModule.register(config), { logger: ['error', 'warn'] });
   try {
     await app.get(DatabaseRepository).migrate();

@@ -185,6 +185,11 @@ export interface PlatformConfig {
   };
 }
 
+/** The process's environment: read here, and only here, by the entry points (main.ts, cli.ts). */
+export function processEnvironment(): Record<string, string | undefined> {
+  return process.env;
+}
+
 /** Parses an environment record; throws one ConfigError naming every bad variable. */
 export function parseConfig(env: Record<string, string | undefined>): PlatformConfig {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
