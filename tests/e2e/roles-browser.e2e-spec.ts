@@ -45,6 +45,9 @@ describe('roles and scopes in the browser', () => {
     { username: 'officer.a', role: 'street_officer', scope: () => ({ level: 'street', district: '海淀区', street: '西三旗街道' }) },
     { username: 'authority.b', role: 'district_authority', scope: () => ({ level: 'district', district: '朝阳区' }) },
     { username: 'admin.two', role: 'platform_admin', scope: () => ({ level: 'platform' }) },
+    { username: 'maint.a', role: 'maintenance_staff', scope: () => ({ level: 'community', communityIds: [c.a] }) },
+    { username: 'committee.b', role: 'owners_committee', scope: () => ({ level: 'community', communityIds: [c.b] }) },
+    { username: 'residents.a', role: 'residents_committee', scope: () => ({ level: 'community', communityIds: [c.a] }) },
   ];
   const ids: Record<string, string> = {};
 
@@ -162,6 +165,20 @@ describe('roles and scopes in the browser', () => {
     await waitForText(staffPage, '#count-total', '3');
     await waitForText(staffPage, `${tile(liftA.id)} [data-field="floor"]`, '6');
     expect(await staffPage.$(tile(liftB.id))).toBeNull();
+  });
+
+  it.each([
+    ['maint.a', 'maintenance staff of A', 'a'],
+    ['residents.a', 'residents’ committee of A', 'a'],
+    ['committee.b', 'owners’ committee of B', 'b'],
+  ] as const)('%s (%s): the dashboard shows its own community only', async (username, _who, own) => {
+    const page = await newPage();
+    await login(page, '/dashboard/', username);
+    const mine = own === 'a' ? liftA : liftB;
+    const other = own === 'a' ? liftB : liftA;
+    await page.waitForSelector(tile(mine.id));
+    expect(await pickerIds(page)).toEqual([c[own]]);
+    expect(await page.$(tile(other.id))).toBeNull();
   });
 
   it('street officer of A’s street: the supervision table lists A only', async () => {
