@@ -15,6 +15,20 @@ export type FundEvidenceRow = Selectable<FundTables['fund_evidence']>;
 export type FundPaymentRow = Selectable<FundTables['fund_payments']>;
 export type FundSettingsRow = Selectable<FundTables['fund_community_settings']>;
 export type FundCaseInsert = Insertable<FundTables['fund_cases']>;
+/** What opening a case decides; everything later in the workflow starts empty. */
+export type CaseOpening = Omit<
+  FundCaseInsert,
+  | 'notice_ends_at'
+  | 'review_deadline'
+  | 'payment_deadline'
+  | 'escalated_at'
+  | 'disclosed_at'
+  | 'repair_plan'
+  | 'contractor'
+  | 'budget_fen'
+  | 'charge_scope'
+  | 'actual_cost_fen'
+>;
 export type FundCaseUpdate = Updateable<FundTables['fund_cases']>;
 
 export interface FundEventInsert {
@@ -82,8 +96,22 @@ export class FundRepository {
     });
   }
 
-  async insertCase(row: FundCaseInsert, db: Db = this.db): Promise<FundCaseRow> {
-    return db.insertInto('fund_cases').values(row).returningAll().executeTakeFirstOrThrow();
+  /** Inserts a new draft case: the workflow's fields (plan, deadlines, money …) start empty. */
+  async insertCase(row: CaseOpening, db: Db = this.db): Promise<FundCaseRow> {
+    const draft: FundCaseInsert = {
+      ...row,
+      notice_ends_at: null,
+      review_deadline: null,
+      payment_deadline: null,
+      escalated_at: null,
+      disclosed_at: null,
+      repair_plan: null,
+      contractor: null,
+      budget_fen: null,
+      charge_scope: null,
+      actual_cost_fen: null,
+    };
+    return db.insertInto('fund_cases').values(draft).returningAll().executeTakeFirstOrThrow();
   }
 
   async findCase(id: string, db: Db = this.db): Promise<FundCaseRow | undefined> {
