@@ -37,7 +37,7 @@ pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
 command -v node >/dev/null 2>&1 || die "node is not installed (Node.js >= 20.19 is required)"
 if [[ ! -d node_modules ]]; then
   log "node_modules is missing: running npm ci"
-  bash scripts/npm-ci.sh
+  npm ci --no-audit --no-fund
 fi
 
 # ---- 2. system packages and services ----------------------------------------------------------

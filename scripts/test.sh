@@ -13,7 +13,7 @@ log() { printf '[test] %s\n' "$*" >&2; }
 
 if [[ ! -d node_modules ]]; then
   log "node_modules is missing: running npm ci"
-  bash scripts/npm-ci.sh
+  npm ci --no-audit --no-fund
 fi
 
 bash scripts/install-system-deps.sh --for test
