@@ -1,5 +1,5 @@
 import { DynamicModule, Module, type Provider } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ZodValidationPipe } from 'nestjs-zod';
 import { hasRole, type PlatformConfig } from './config/config';
@@ -27,6 +27,7 @@ import { JobRepository } from './repositories/job.repository';
 import { InfluxRepository } from './repositories/influx.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
 import { RedisRepository } from './repositories/redis.repository';
+import { SessionRepository } from './repositories/session.repository';
 import { UserRepository } from './repositories/user.repository';
 import { WebsocketRepository } from './repositories/websocket.repository';
 import { AccessService } from './services/access.service';
@@ -55,6 +56,7 @@ const repositories = [
   JobRepository,
   MetricsRepository,
   RedisRepository,
+  SessionRepository,
   UserRepository,
 ];
 
@@ -94,7 +96,7 @@ export class AppModule {
     ];
     return {
       module: AppModule,
-      imports: [JwtModule.register({})],
+      imports: [JwtModule.register({}), DiscoveryModule],
       controllers: api
         ? [
             AuthController,

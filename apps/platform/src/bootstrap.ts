@@ -9,6 +9,7 @@ import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { AppModule } from './app.module';
 import { hasRole, parseConfig, type PlatformConfig } from './config/config';
 import { listen } from './config/listen';
+import { assertEveryRouteDeclared } from './middleware/auth.guard';
 import { DatabaseRepository } from './repositories/database.repository';
 import { InfluxRepository } from './repositories/influx.repository';
 import { AuthService } from './services/auth.service';
@@ -50,7 +51,9 @@ export async function startPlatform(env: Record<string, string | undefined>): Pr
 
     const api = hasRole(config, 'api');
     if (api) {
+      assertEveryRouteDeclared(app);
       app.disable('x-powered-by');
+      if (config.auth.trustProxy) app.set('trust proxy', /^\d+$/.test(config.auth.trustProxy) ? Number(config.auth.trustProxy) : config.auth.trustProxy);
       const webRoot = [join(__dirname, '..', 'web'), join(process.cwd(), 'apps', 'platform', 'web')].find((p) => existsSync(p));
       if (webRoot) app.useStaticAssets(webRoot, { index: 'index.html', redirect: true });
       const document = SwaggerModule.createDocument(

@@ -33,6 +33,7 @@ async function withServices<T>(as: string, run: (ctx: { actor: AuthUser; get: <S
     const row = await app.get(UserRepository).findByUsername(as);
     if (!row) throw new Error(`no user "${as}" (use --as with an administrator's username)`);
     const actor = await app.get(AuthService).authenticateUserId(row.id);
+    if (actor.role !== 'platform_admin') throw new Error(`"${as}" is not a platform administrator`);
     return await run({ actor, get: (type) => app.get(type) });
   } finally {
     await app.close();

@@ -5,7 +5,18 @@ export const loginRequestSchema = z.object({
   username: z.string().min(1).max(64),
   password: z.string().min(1).max(256),
 });
-export const loginResponseSchema = z.object({ accessToken: z.string() });
+/** `accessToken` (contract §4), plus the refresh token that renews it before `expiresIn` seconds run out. */
+export const loginResponseSchema = z.object({
+  accessToken: z.string(),
+  expiresIn: z.number().int(),
+  refreshToken: z.string(),
+  refreshExpiresIn: z.number().int(),
+});
+export const refreshRequestSchema = z.object({ refreshToken: z.string().min(1).max(256) });
+/** Passwords people choose: the length here, the strength (domain/password-policy.ts) on the server. */
+const newPasswordSchema = z.string().min(10, 'at least 10 characters').max(128);
+export const changePasswordRequestSchema = z.object({ currentPassword: z.string().min(1).max(256), newPassword: newPasswordSchema });
+export const setPasswordRequestSchema = z.object({ password: newPasswordSchema });
 
 export const roles = [
   'platform_admin',
@@ -31,11 +42,25 @@ export type Scope = z.infer<typeof scopeSchema>;
 
 export const createUserRequestSchema = z.object({
   username: z.string().regex(/^[A-Za-z0-9_.@-]{3,64}$/),
-  password: z.string().min(8).max(256),
+  password: newPasswordSchema,
   displayName: z.string().max(64).optional(),
   role: roleSchema,
   scope: scopeSchema,
 });
+
+/** An administrator's change of a user; a new role or scope, or disabling, ends the user's sessions. */
+export const updateUserRequestSchema = z
+  .object({
+    role: roleSchema.optional(),
+    scope: scopeSchema.optional(),
+    displayName: z.string().max(64).nullable().optional(),
+    disabled: z.boolean().optional(),
+  })
+  .refine((u) => Object.values(u).some((v) => v !== undefined), { message: 'nothing to change' });
+export type UpdateUserRequest = z.infer<typeof updateUserRequestSchema>;
+
+/** Link an owner or tenant to a unit (property staff). */
+export const unitOccupantRequestSchema = z.object({ userId: z.uuid(), relation: z.enum(['owner', 'tenant']).default('owner') });
 
 const unitSchema = z.object({
   number: z.string().min(1).max(32),

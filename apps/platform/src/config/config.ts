@@ -84,7 +84,17 @@ const envSchema = z
     INFLUX_MAX_PENDING: positiveInt(2_000_000),
     INFLUX_RAW_RETENTION: z.string().regex(/^\d+[hdw]$/).default('30d'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    JWT_TTL: z.string().regex(/^\d+[smhd]$/).default('12h'),
+    /** Lifetime of an access token; the pages renew it with their refresh token before it ends. */
+    JWT_TTL: z.string().regex(/^\d+[smhd]$/).default('15m'),
+    /** Lifetime of a refresh token (each use replaces it with a new one of the same lifetime). */
+    REFRESH_TOKEN_TTL: z.string().regex(/^\d+[smhd]$/).default('7d'),
+    /** Password hashes computed at once; more wait in a queue of LOGIN_HASH_QUEUE, beyond it logins get 503 at once. */
+    LOGIN_HASH_CONCURRENCY: positiveInt(2),
+    LOGIN_HASH_QUEUE: positiveInt(32),
+    /** Express "trust proxy": set it (e.g. "loopback" or a hop count) behind a reverse proxy so throttling sees the client's address. */
+    TRUST_PROXY: z.string().optional(),
+    /** Resident plates a unit may register without staff approval. */
+    PARKING_RESIDENT_PLATES_PER_UNIT: z.string().regex(/^\d+$/).default('2').transform(Number),
     ADMIN_USERNAME: z.string().regex(/^[A-Za-z0-9_.@-]{3,64}$/).default('admin'),
     ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
     ROLES: z
@@ -172,7 +182,17 @@ export interface PlatformConfig {
     maxPending: number;
     rawRetention: string;
   };
-  auth: { jwtSecret: string; jwtTtl: string; adminUsername: string; adminPassword?: string };
+  auth: {
+    jwtSecret: string;
+    /** Access-token lifetime in seconds. */
+    accessTtlS: number;
+    refreshTtlS: number;
+    hashConcurrency: number;
+    hashQueue: number;
+    trustProxy?: string;
+    adminUsername: string;
+    adminPassword?: string;
+  };
   ingest: { deadLetterCap: number; liveUpdateIntervalMs: number };
   parking: {
     cancelFreeMinutes: number;
@@ -182,6 +202,7 @@ export interface PlatformConfig {
     earlyArrivalMin: number;
     blockAfterOverstays: number;
     emergencyPlates: string[];
+    residentPlatesPerUnit: number;
   };
 }
 
@@ -233,7 +254,11 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
     },
     auth: {
       jwtSecret: e.JWT_SECRET ?? persistedJwtSecret(dataDir),
-      jwtTtl: e.JWT_TTL,
+      accessTtlS: durationS(e.JWT_TTL),
+      refreshTtlS: durationS(e.REFRESH_TOKEN_TTL),
+      hashConcurrency: e.LOGIN_HASH_CONCURRENCY,
+      hashQueue: e.LOGIN_HASH_QUEUE,
+      trustProxy: e.TRUST_PROXY,
       adminUsername: e.ADMIN_USERNAME,
       adminPassword: e.ADMIN_PASSWORD,
     },
@@ -246,8 +271,15 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       earlyArrivalMin: e.PARKING_EARLY_ARRIVAL_MIN,
       blockAfterOverstays: e.PARKING_BLOCK_AFTER_OVERSTAYS,
       emergencyPlates: e.PARKING_EMERGENCY_PLATES.split(',').map((p) => p.trim()).filter(Boolean),
+      residentPlatesPerUnit: e.PARKING_RESIDENT_PLATES_PER_UNIT,
     },
   };
+}
+
+/** "15m", "7d" … (validated by the schema) in seconds. */
+function durationS(value: string): number {
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[value.slice(-1) as 's' | 'm' | 'h' | 'd'];
+  return Number(value.slice(0, -1)) * unit;
 }
 
 /** Without JWT_SECRET a secret is generated once and kept under DATA_DIR, so tokens survive restarts. */

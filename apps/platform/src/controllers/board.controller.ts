@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { PublishBoardItemRequest } from '@app/contracts';
-import { Auth, Public } from '../middleware/auth.guard';
+import { Permission } from '../domain/permissions';
+import { Allow, Auth, Public } from '../middleware/auth.guard';
 import type { AuthUser } from '../services/auth-user';
 import { BoardService } from '../services/board.service';
 import { BoardIdParamDto, BoardSectionParamDto, PublishBoardItemDto } from './board.dtos';
@@ -13,17 +14,20 @@ import { BoardIdParamDto, BoardSectionParamDto, PublishBoardItemDto } from './bo
 export class BoardController {
   constructor(private readonly board: BoardService) {}
 
+  @Allow(Permission.BoardPublish)
   @Post('communities/:id/items')
   @HttpCode(201)
   publish(@Auth() user: AuthUser, @Param() { id }: BoardIdParamDto, @Body() dto: PublishBoardItemDto) {
     return this.board.publish(user, id, dto as PublishBoardItemRequest);
   }
 
+  @Allow(Permission.BoardPublish)
   @Get('communities/:id/items/:section/history')
   history(@Auth() user: AuthUser, @Param() { id, section }: BoardSectionParamDto) {
     return this.board.history(user, id, section);
   }
 
+  @Allow(Permission.BoardPublish)
   @Get('communities/:id/audit')
   auditTrail(@Auth() user: AuthUser, @Param() { id }: BoardIdParamDto) {
     return this.board.auditTrail(user, id);

@@ -1,16 +1,28 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import {
+  changePasswordRequestSchema,
   createCommunityRequestSchema,
   createDeviceRequestSchema,
   createUserRequestSchema,
   deviceIdSchema,
   loginRequestSchema,
+  refreshRequestSchema,
+  setPasswordRequestSchema,
   telemetryQuerySchema,
+  unitOccupantRequestSchema,
+  updateUserRequestSchema,
 } from '@app/contracts';
 
 export class LoginDto extends createZodDto(loginRequestSchema) {}
 export class CreateUserDto extends createZodDto(createUserRequestSchema) {}
+export class RefreshDto extends createZodDto(refreshRequestSchema) {}
+export class ChangePasswordDto extends createZodDto(changePasswordRequestSchema) {}
+export class SetPasswordDto extends createZodDto(setPasswordRequestSchema) {}
+export class UpdateUserDto extends createZodDto(updateUserRequestSchema) {}
+export class UnitOccupantDto extends createZodDto(unitOccupantRequestSchema) {}
+export class UnitOccupantParamDto extends createZodDto(z.object({ unitId: z.uuid(), userId: z.uuid() })) {}
+export class UnitParamDto extends createZodDto(z.object({ unitId: z.uuid() })) {}
 export class CreateCommunityDto extends createZodDto(createCommunityRequestSchema) {}
 export class CreateDeviceDto extends createZodDto(createDeviceRequestSchema) {}
 export class TelemetryQueryDto extends createZodDto(telemetryQuerySchema) {}

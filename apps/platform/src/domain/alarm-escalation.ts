@@ -13,6 +13,7 @@
  */
 import { type EscalationChain, type EscalationChainInput, escalationChainSchema, type EscalationTier } from '@app/contracts';
 import { isLifeSafety } from './alarm-rules';
+import { covers, scopeFrom } from './scope';
 
 const chain = (c: EscalationChainInput): EscalationChain => escalationChainSchema.parse(c);
 
@@ -109,12 +110,7 @@ export function tierRecipients(tier: Omit<EscalationTier, 'notifyAtStart'>, user
   for (const u of users) {
     if (!roles.includes(u.role as never)) continue;
     if (tier.scopeLevel && u.scopeLevel !== tier.scopeLevel) continue;
-    const covers =
-      u.scopeLevel === 'platform' ||
-      (u.scopeLevel === 'community' && u.communityIds.includes(community.id)) ||
-      (u.scopeLevel === 'street' && u.street === community.street && u.district === community.district) ||
-      (u.scopeLevel === 'district' && u.district === community.district);
-    if (covers) ids.add(u.id);
+    if (covers(scopeFrom(u.scopeLevel, u.communityIds, u.street, u.district), community)) ids.add(u.id);
   }
   return [...ids];
 }

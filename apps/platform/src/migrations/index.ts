@@ -6,6 +6,7 @@ import * as parking from './0004-parking';
 import * as billing from './0005-billing';
 import * as statistics from './0006-statistics';
 import * as disclosureBoard from './0007-disclosure-board';
+import * as accessSessions from './0008-access-sessions';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-billing': billing,
   '0006-statistics': statistics,
   '0007-disclosure-board': disclosureBoard,
+  '0008-access-sessions': accessSessions,
 };

@@ -189,12 +189,6 @@ export class AlarmRepository {
     return rows as RecipientUser[];
   }
 
-  async usersExist(ids: string[]): Promise<string[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.db.selectFrom('users').select('id').where('id', 'in', ids).where('disabled', '=', false).execute();
-    return rows.map((r) => r.id);
-  }
-
   async prefs(userIds: string[]): Promise<Map<string, { severities: number[]; types: string[] }>> {
     const map = new Map<string, { severities: number[]; types: string[] }>();
     if (userIds.length === 0) return map;

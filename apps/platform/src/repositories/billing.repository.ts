@@ -171,6 +171,17 @@ export class BillingRepository {
     return this.db.selectFrom('parking_bills').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
   }
 
+  /** The guest who booked the session's stay (null for residents, visitors, emergencies). */
+  async guestOfSession(sessionId: string): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('parking_sessions as s')
+      .innerJoin('parking_bookings as b', 'b.id', 's.booking_id')
+      .select('b.user_id')
+      .where('s.id', '=', sessionId)
+      .executeTakeFirst();
+    return row?.user_id ?? null;
+  }
+
   bill(id: string): Promise<BillRow | undefined> {
     return this.db.selectFrom('parking_bills').selectAll().where('id', '=', id).executeTakeFirst();
   }

@@ -81,6 +81,47 @@ export class CommunityRepository {
     return { buildings, units };
   }
 
+  async findUnit(unitId: string): Promise<UnitRow | undefined> {
+    return this.db.selectFrom('units').selectAll().where('id', '=', unitId).executeTakeFirst();
+  }
+
+  /** Links a user to a unit as owner or tenant (again: updates the relation). */
+  async addOccupant(unitId: string, userId: string, relation: 'owner' | 'tenant', by: string | null): Promise<void> {
+    await this.db
+      .insertInto('unit_occupants')
+      .values({ unit_id: unitId, user_id: userId, relation, created_by: by })
+      .onConflict((oc) => oc.columns(['unit_id', 'user_id']).doUpdateSet({ relation }))
+      .execute();
+  }
+
+  async removeOccupant(unitId: string, userId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('unit_occupants').where('unit_id', '=', unitId).where('user_id', '=', userId).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async occupants(unitId: string) {
+    return this.db
+      .selectFrom('unit_occupants as o')
+      .innerJoin('users as u', 'u.id', 'o.user_id')
+      .select(['o.user_id', 'o.relation', 'o.created_at', 'u.username', 'u.display_name'])
+      .where('o.unit_id', '=', unitId)
+      .orderBy('u.username')
+      .execute();
+  }
+
+  /** The units a user holds, with their building and community. */
+  async unitsOf(userId: string) {
+    return this.db
+      .selectFrom('unit_occupants as o')
+      .innerJoin('units as un', 'un.id', 'o.unit_id')
+      .innerJoin('buildings as b', 'b.id', 'un.building_id')
+      .select(['un.id', 'un.community_id', 'un.number', 'un.floor_area', 'b.id as building_id', 'b.name as building_name', 'o.relation'])
+      .where('o.user_id', '=', userId)
+      .orderBy('b.name')
+      .orderBy('un.number')
+      .execute();
+  }
+
   async idsIn(filter: CommunityFilter): Promise<string[]> {
     return (await this.find(filter)).map((c) => c.id);
   }

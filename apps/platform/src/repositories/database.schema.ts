@@ -52,6 +52,30 @@ export interface UserTable {
   scope_district: string | null;
   disabled: Generated<boolean>;
   created_at: Generated<Date>;
+  /** migrations/0008: carried by every access token; bumped to end the user's sessions. */
+  token_version: Generated<number>;
+  password_changed_at: Date | null;
+}
+
+/** migrations/0008: opaque refresh tokens, stored hashed; one family per login. */
+export interface RefreshTokenTable {
+  id: Generated<string>;
+  user_id: string;
+  family_id: string;
+  token_hash: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  rotated_at: Date | null;
+  revoked_at: Date | null;
+}
+
+/** migrations/0008: owners and tenants of a unit. */
+export interface UnitOccupantTable {
+  unit_id: string;
+  user_id: string;
+  relation: Generated<'owner' | 'tenant'>;
+  created_by: string | null;
+  created_at: Generated<Date>;
 }
 
 export interface UserCommunityTable {
@@ -89,6 +113,8 @@ export interface Database {
   units: UnitTable;
   users: UserTable;
   user_communities: UserCommunityTable;
+  refresh_tokens: RefreshTokenTable;
+  unit_occupants: UnitOccupantTable;
   devices: DeviceTable;
   audit_log: AuditLogTable;
   alarms: AlarmTables['alarms'];

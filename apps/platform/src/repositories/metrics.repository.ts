@@ -103,6 +103,25 @@ export class MetricsRepository {
     registers: [this.registry],
   });
 
+  readonly loginAttempts = new Counter({
+    name: 'spp_auth_login_attempts_total',
+    help: 'Password logins, by outcome (success, failure, throttled: refused while backing off, overloaded: the hashing queue was full)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly refreshAttempts = new Counter({
+    name: 'spp_auth_refresh_total',
+    help: 'Refresh-token uses, by outcome (rotated, refused, reuse: a rotated token presented again, its family revoked)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly sessionsEnded = new Counter({
+    name: 'spp_socket_sessions_ended_total',
+    help: 'socket.io connections closed by the platform, by reason (expired token, user changed or disabled)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'spp_' });
   }

@@ -60,6 +60,12 @@ export interface ParkingVehicleTable {
   plate: string;
   vehicle_class: Generated<'small' | 'large'>;
   created_at: Generated<Date>;
+  /** migrations/0008: the unit the plate belongs to (null: registered by staff or before units). */
+  unit_id: string | null;
+  /** 'pending' plates (over the unit's quota) wait for staff and do not open the gate as residents. */
+  status: Generated<'approved' | 'pending'>;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
 }
 
 export interface ParkingSessionTable {

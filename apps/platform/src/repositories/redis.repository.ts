@@ -62,6 +62,8 @@ export interface DeadLetter {
 export class RedisRepository implements OnApplicationShutdown {
   readonly client: Redis;
   private readonly prefix: string;
+  private subscriber?: Redis;
+  private readonly listeners = new Map<string, Array<(message: string) => void>>();
 
   constructor(@InjectConfig() private readonly config: PlatformConfig) {
     this.prefix = config.redis.prefix;
@@ -151,7 +153,30 @@ export class RedisRepository implements OnApplicationShutdown {
     return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
   }
 
+  /** Tells every platform process something changed (pub/sub, channel under REDIS_PREFIX). */
+  async notify(channel: string, message: string): Promise<void> {
+    await this.client.publish(this.key('notice', channel), message);
+  }
+
+  /** Calls `handler` with each message any process sends to `channel` (one subscriber connection for all channels). */
+  async listen(channel: string, handler: (message: string) => void): Promise<void> {
+    const key = this.key('notice', channel);
+    if (!this.subscriber) {
+      this.subscriber = this.duplicate();
+      this.subscriber.on('message', (from: string, message: string) => {
+        for (const h of this.listeners.get(from) ?? []) h(message);
+      });
+    }
+    const handlers = this.listeners.get(key);
+    if (handlers) handlers.push(handler);
+    else {
+      this.listeners.set(key, [handler]);
+      await this.subscriber.subscribe(key);
+    }
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.subscriber?.disconnect();
     await this.client.quit().catch(() => this.client.disconnect());
   }
 }

@@ -13,27 +13,41 @@ import {
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
 import type { DeviceStateEvent, ServerToClientEvents } from '@app/contracts';
+import { Permission, socketEventPermission } from '../domain/permissions';
 import { MetricsRepository } from './metrics.repository';
 import { RedisRepository } from './redis.repository';
 
 export const communityRoom = (communityId: string) => `community:${communityId}`;
 /** Sockets that asked for device states in batches (`auth: { batch: true }`) are in these too. */
 const batchRoom = (communityId: string) => `community:${communityId}:batch`;
+/** Holders of a permission in a community: the events that need it go here, not to the whole community. */
+const permissionRoom = (communityId: string, permission: Permission) => `community:${communityId}:p:${permission}`;
+/** Every socket of a user: their own notices, and the way to close their sessions everywhere. */
+const userRoom = (userId: string) => `user:${userId}`;
 const BATCHED = 'batched';
 
 export interface SocketSession {
   userId: string;
   communityIds: string[];
+  /** The socket-event permissions of the user's role (domain/permissions.ts socketPermissions). */
+  permissions: Permission[];
+  /** When the access token of the handshake (or of the last 'auth.renew') expires, ms since the epoch. */
+  expiresAt: number;
   /** The authenticated user, opaque to this class. */
   user: unknown;
 }
 
 type Authenticate = (token: string | undefined) => Promise<SocketSession>;
 type Subscribe = (session: SocketSession, body: unknown) => Promise<string>;
+/** setTimeout's limit; a later expiry is checked again when the first timer fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The socket.io gateway, wrapped as the one class that touches socket.io. The token is checked
- * at the handshake; each connection joins the rooms of the communities its user may see.
+ * at the handshake; each connection joins the rooms of the communities its user may see, and
+ * within each the rooms of the permissions its role holds, so an event reaches only the roles
+ * the permission table lets see it. A connection is closed when its access token expires
+ * (unless the page sent a fresh one with 'auth.renew') and when its user is disabled or changed.
  * Broadcasts go through Redis (socket.io's Redis adapter), so a browser connected to any
  * platform process sees updates ingested by every other (a process without the api role has a
  * server with no clients of its own, and its broadcasts reach the others through Redis).
@@ -83,17 +97,55 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
     const session = socket.data.session as SocketSession | undefined;
     if (!session) return void socket.disconnect(true);
     socket.data.batch = (socket.handshake.auth as { batch?: unknown } | undefined)?.batch === true;
-    await socket.join(session.communityIds.flatMap((id) => this.roomsFor(socket, id)));
+    await socket.join([userRoom(session.userId), ...session.communityIds.flatMap((id) => this.roomsFor(socket, session, id))]);
     if (socket.data.batch) await socket.join(BATCHED);
+    this.expireAt(socket, session.expiresAt);
     this.metrics.socketClients.inc();
   }
 
-  private roomsFor(socket: Socket, communityId: string): string[] {
-    return socket.data.batch ? [communityRoom(communityId), batchRoom(communityId)] : [communityRoom(communityId)];
+  private roomsFor(socket: Socket, session: SocketSession, communityId: string): string[] {
+    const rooms = [communityRoom(communityId), ...session.permissions.map((p) => permissionRoom(communityId, p))];
+    return socket.data.batch ? [...rooms, batchRoom(communityId)] : rooms;
+  }
+
+  /** Closes the connection when its token runs out. */
+  private expireAt(socket: Socket, expiresAt: number): void {
+    clearTimeout(socket.data.expiryTimer as NodeJS.Timeout | undefined);
+    const timer = setTimeout(() => {
+      const session = socket.data.session as SocketSession;
+      if (Date.now() < session.expiresAt) return this.expireAt(socket, session.expiresAt);
+      this.metrics.sessionsEnded.inc({ reason: 'expired' });
+      socket.disconnect(true);
+    }, Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now())));
+    timer.unref();
+    socket.data.expiryTimer = timer;
   }
 
   handleDisconnect(socket: Socket): void {
+    clearTimeout(socket.data.expiryTimer as NodeJS.Timeout | undefined);
     if (socket.data.session) this.metrics.socketClients.dec();
+  }
+
+  /** A page that refreshed its access token hands the new one over, so the connection lives on. */
+  @SubscribeMessage('auth.renew')
+  async onRenew(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<{ ok: boolean; error?: string }> {
+    const session = socket.data.session as SocketSession;
+    try {
+      const renewed = await this.authenticate!((body as { token?: string } | undefined)?.token);
+      if (renewed.userId !== session.userId) throw new Error('the token is of another user');
+      session.expiresAt = renewed.expiresAt;
+      this.expireAt(socket, renewed.expiresAt);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error: (error as Error).message };
+    }
+  }
+
+  /** Closes every connection of a user, in every platform process (through the Redis adapter). */
+  disconnectUser(userId: string, reason: 'disabled' | 'changed'): void {
+    if (this.closed || !this.server) return;
+    this.metrics.sessionsEnded.inc({ reason });
+    this.server.in(userRoom(userId)).disconnectSockets(true);
   }
 
   @SubscribeMessage('subscribe')
@@ -102,17 +154,25 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
     try {
       const communityId = await this.subscribe!(session, body);
       for (const room of socket.rooms) if (room.startsWith('community:')) await socket.leave(room);
-      await socket.join(this.roomsFor(socket, communityId));
+      await socket.join(this.roomsFor(socket, session, communityId));
       return { ok: true };
     } catch (error) {
       return { ok: false, error: (error as Error).message };
     }
   }
 
+  /**
+   * An event of a community, to the holders of its permission there (and to the user the
+   * payload names, for events about one person's booking).
+   */
   emitToCommunity<E extends keyof ServerToClientEvents>(communityId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
     // After shutdown began the adapter's Redis connections are gone: late timers emit nothing.
-    if (this.closed) return;
-    this.server?.to(communityRoom(communityId)).emit(event, ...args);
+    if (this.closed || !this.server) return;
+    const { permission, userField } = socketEventPermission[event];
+    const rooms = [permission === Permission.DeviceRead ? communityRoom(communityId) : permissionRoom(communityId, permission)];
+    const userId = userField ? (args[0] as Record<string, unknown>)[userField] : undefined;
+    if (typeof userId === 'string') rooms.push(userRoom(userId));
+    this.server.to(rooms).emit(event, ...args);
   }
 
   /**

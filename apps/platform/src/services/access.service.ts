@@ -1,5 +1,8 @@
-import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
-import type { Role } from '@app/contracts';
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { roleHas, type Permission } from '../domain/permissions';
+import { covers as coversScope, scopeFrom, type CommunityPlace } from '../domain/scope';
+import { roleSchema } from '@app/contracts';
+import { UserRepository } from '../repositories/user.repository';
 import { CommunityRepository, type CommunityFilter, type CommunityRow } from '../repositories/community.repository';
 import type { AuthUser } from './auth-user';
 
@@ -10,7 +13,10 @@ import type { AuthUser } from './auth-user';
  */
 @Injectable()
 export class AccessService {
-  constructor(private readonly communities: CommunityRepository) {}
+  constructor(
+    private readonly communities: CommunityRepository,
+    private readonly users: UserRepository,
+  ) {}
 
   filterFor(user: AuthUser): CommunityFilter {
     switch (user.scope.level) {
@@ -29,33 +35,38 @@ export class AccessService {
     return this.communities.idsIn(this.filterFor(user));
   }
 
-  /** Loads a community the user may see, or throws 404. */
-  async requireCommunity(user: AuthUser, communityId: string): Promise<CommunityRow> {
-    const community = await this.communities.findById(communityId);
-    if (!community || !covers(user, community)) throw new NotFoundException(`community ${communityId} not found`);
+  /**
+   * The one scope decision: the community (of an entity the caller loaded, or named in the
+   * request) must exist and lie in the user's scope, else 404 naming `what` (the entity), so
+   * ids of other communities' things are not disclosed. Pass `entity?.community_id` for an
+   * entity that may not exist: a missing one is the same 404.
+   */
+  async requireInScope(user: AuthUser, communityId: string | null | undefined, what = `community ${communityId}`): Promise<CommunityRow> {
+    const community = communityId ? await this.communities.findById(communityId) : undefined;
+    if (!community || !covers(user, community)) throw new NotFoundException(`${what} not found`);
     return community;
   }
 
-  requireRole(user: AuthUser, roles: readonly Role[], action: string): void {
-    if (!roles.includes(user.role)) throw new ForbiddenException(`role ${user.role} may not ${action}`);
+  /**
+   * Of the given users, those who may act in the community: enabled, their scope covering it,
+   * their role holding the permission. (Who can be put in an escalation chain or assigned an alarm.)
+   */
+  async usersReaching(userIds: string[], community: CommunityPlace, permission: Permission): Promise<string[]> {
+    const rows = await this.users.findByIds([...new Set(userIds)]);
+    return rows
+      .filter((u) => {
+        const role = roleSchema.safeParse(u.role);
+        return !u.disabled && role.success && roleHas(role.data, permission) && coversScope(scopeFrom(u.scope_level, u.community_ids, u.scope_street, u.scope_district), community);
+      })
+      .map((u) => u.id);
   }
 
   /** Whether a community falls inside the user's scope (pure check on a loaded row). */
-  covers(user: AuthUser, community: Pick<CommunityRow, 'id' | 'district' | 'street'>): boolean {
+  covers(user: AuthUser, community: CommunityPlace): boolean {
     return covers(user, community);
   }
 }
 
-export function covers(user: AuthUser, community: Pick<CommunityRow, 'id' | 'district' | 'street'>): boolean {
-  const scope = user.scope;
-  switch (scope.level) {
-    case 'platform':
-      return true;
-    case 'community':
-      return scope.communityIds.includes(community.id);
-    case 'street':
-      return community.district === scope.district && community.street === scope.street;
-    case 'district':
-      return community.district === scope.district;
-  }
+export function covers(user: Pick<AuthUser, 'scope'>, community: CommunityPlace): boolean {
+  return coversScope(user.scope, community);
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type EscalationChain, escalationChainSchema } from '@app/contracts';
 import { defaultChain, jobPriority, nextEscalation, startTiers, tierRecipients, wantsNotification } from '../domain/alarm-escalation';
 import { signedDelivery } from '../domain/alarm-webhook';
+import { Permission } from '../domain/permissions';
 import { type AlarmRow, AlarmRepository } from '../repositories/alarm.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CommunityRepository } from '../repositories/community.repository';
@@ -11,6 +12,7 @@ import { defineJob, JobRepository } from '../repositories/job.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { WebhookRepository } from '../repositories/webhook.repository';
+import { AccessService } from './access.service';
 import { AlarmSettingsService } from './alarm-settings.service';
 
 
@@ -60,6 +62,7 @@ export class AlarmDispatchService {
     private readonly webhooks: WebhookRepository,
     private readonly metrics: MetricsRepository,
     private readonly settings: AlarmSettingsService,
+    private readonly access: AccessService,
   ) {
     jobs.handle(escalateJob, ({ alarmId, tier, atStart }) => this.escalate(alarmId, tier, atStart ?? false));
     jobs.handle(arrivalJob, ({ alarmId }) => this.arrivalDue(alarmId));
@@ -174,8 +177,9 @@ export class AlarmDispatchService {
     const candidates = users.map((u) => ({ id: u.id, role: u.role, scopeLevel: u.scope_level, communityIds: u.community_ids ?? [], street: u.scope_street, district: u.scope_district }));
     let ids = tierRecipients(tier, candidates, community);
     if (tier.userIds?.length) {
-      const existing = new Set(await this.alarms.usersExist(tier.userIds));
-      ids = ids.filter((id) => !tier.userIds!.includes(id) || existing.has(id));
+      // Named users are told only while they may still see the community's alarms.
+      const reaching = new Set(await this.access.usersReaching(tier.userIds, community, Permission.AlarmRead));
+      ids = ids.filter((id) => !tier.userIds!.includes(id) || reaching.has(id));
     }
     if (alarm.assignee_id && !ids.includes(alarm.assignee_id)) ids.push(alarm.assignee_id);
     const prefs = await this.alarms.prefs(ids);

@@ -1,7 +1,8 @@
 import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { type AlarmRuleOverridesBody, type CreateWebhookRequest, type EscalationChain, escalationChainSchema, type NotificationPrefs, type Role } from '@app/contracts';
+import { type AlarmRuleOverridesBody, type CreateWebhookRequest, type EscalationChain, escalationChainSchema, type NotificationPrefs } from '@app/contracts';
 import { defaultChain } from '../domain/alarm-escalation';
+import { Permission } from '../domain/permissions';
 import { ALARM_RULES, type AlarmRuleOverrides, alarmTypes, mergeOverrides, ruleById, severityOf, type Thresholds } from '../domain/alarm-rules';
 import { AlarmRepository } from '../repositories/alarm.repository';
 import { AuditRepository } from '../repositories/audit.repository';
@@ -10,9 +11,6 @@ import { DeviceRepository } from '../repositories/device.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
-
-/** Roles that may change alarm settings, escalation chains and webhooks (within their scope). */
-export const alarmAdminRoles: readonly Role[] = ['platform_admin', 'property_staff'];
 
 type Listener = () => void;
 
@@ -80,19 +78,12 @@ export class AlarmSettingsService implements OnModuleInit, OnApplicationShutdown
   // ---------------------------------------------------------------- REST: detection settings
 
   private async scopeCommunity(user: AuthUser, scope: 'community' | 'device', id: string): Promise<string> {
-    if (scope === 'community') return (await this.access.requireCommunity(user, id)).id;
+    if (scope === 'community') return (await this.access.requireInScope(user, id)).id;
     const device = await this.devices.findById(id);
-    if (!device) throw new NotFoundException(`device ${id} not found`);
-    try {
-      await this.access.requireCommunity(user, device.community_id);
-    } catch {
-      throw new NotFoundException(`device ${id} not found`);
-    }
-    return device.community_id;
+    return (await this.access.requireInScope(user, device?.community_id, `device ${id}`)).id;
   }
 
   async getSettings(user: AuthUser, scope: 'community' | 'device', id: string) {
-    this.access.requireRole(user, alarmAdminRoles, 'read alarm settings');
     const communityId = await this.scopeCommunity(user, scope, id);
     const overrides = (scope === 'community' ? this.community.get(id) : this.device.get(id)) ?? {};
     const layers = scope === 'community' ? [this.community.get(id)] : this.layersFor(communityId, id);
@@ -107,7 +98,6 @@ export class AlarmSettingsService implements OnModuleInit, OnApplicationShutdown
   }
 
   async setSettings(user: AuthUser, scope: 'community' | 'device', id: string, overrides: AlarmRuleOverridesBody) {
-    this.access.requireRole(user, alarmAdminRoles, 'change alarm settings');
     await this.scopeCommunity(user, scope, id);
     const unknown = Object.keys(overrides.rules ?? {}).filter((r) => !ruleById.has(r));
     if (unknown.length > 0) throw new BadRequestException(`unknown rules: ${unknown.join(', ')}`);
@@ -125,9 +115,8 @@ export class AlarmSettingsService implements OnModuleInit, OnApplicationShutdown
   }
 
   async getChain(user: AuthUser, communityId: string, type: string) {
-    this.access.requireRole(user, alarmAdminRoles, 'read escalation chains');
     this.checkType(type);
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     const stored = await this.alarms.chain(communityId, type);
     // Parsed, so a chain stored before a field existed shows its default (e.g. notifyAtStart: false).
     const parsed = stored === undefined ? undefined : escalationChainSchema.safeParse(stored);
@@ -135,9 +124,12 @@ export class AlarmSettingsService implements OnModuleInit, OnApplicationShutdown
   }
 
   async setChain(user: AuthUser, communityId: string, type: string, chain: EscalationChain) {
-    this.access.requireRole(user, alarmAdminRoles, 'change escalation chains');
     this.checkType(type);
-    await this.access.requireCommunity(user, communityId);
+    const community = await this.access.requireInScope(user, communityId);
+    const named = [...new Set(chain.tiers.flatMap((t) => t.userIds ?? []))];
+    const reaching = new Set(await this.access.usersReaching(named, community, Permission.AlarmRead));
+    const outside = named.filter((u) => !reaching.has(u));
+    if (outside.length > 0) throw new BadRequestException(`users not in this community (or disabled, or not allowed to see alarms): ${outside.join(', ')}`);
     await this.alarms.setChain(communityId, type, chain as unknown as Record<string, unknown>, user.id, new Date(this.clock.now()));
     await this.audit.record({ actorId: user.id, action: 'alarm.chain', subjectType: 'community', subjectId: communityId, detail: { type, chain } });
     return this.getChain(user, communityId, type);
@@ -146,28 +138,20 @@ export class AlarmSettingsService implements OnModuleInit, OnApplicationShutdown
   // ---------------------------------------------------------------- REST: webhooks
 
   async listWebhooks(user: AuthUser, communityId: string) {
-    this.access.requireRole(user, alarmAdminRoles, 'read webhooks');
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     return (await this.alarms.webhooks(communityId)).map((w) => this.webhookView(w));
   }
 
   async addWebhook(user: AuthUser, dto: CreateWebhookRequest) {
-    this.access.requireRole(user, alarmAdminRoles, 'add webhooks');
-    await this.access.requireCommunity(user, dto.communityId);
+    await this.access.requireInScope(user, dto.communityId);
     const row = await this.alarms.addWebhook({ communityId: dto.communityId, url: dto.url, secret: dto.secret, format: dto.format, minSeverity: dto.minSeverity, by: user.id });
     await this.audit.record({ actorId: user.id, action: 'alarm.webhook.add', subjectType: 'alarm_webhook', subjectId: row.id, detail: { url: dto.url, format: dto.format } });
     return this.webhookView(row);
   }
 
   async deleteWebhook(user: AuthUser, id: string) {
-    this.access.requireRole(user, alarmAdminRoles, 'delete webhooks');
     const row = await this.alarms.webhook(id);
-    if (!row) throw new NotFoundException(`webhook ${id} not found`);
-    try {
-      await this.access.requireCommunity(user, row.community_id);
-    } catch {
-      throw new NotFoundException(`webhook ${id} not found`);
-    }
+    await this.access.requireInScope(user, row?.community_id, `webhook ${id}`);
     await this.alarms.deleteWebhook(id);
     await this.audit.record({ actorId: user.id, action: 'alarm.webhook.delete', subjectType: 'alarm_webhook', subjectId: id });
     return { id, deleted: true };

@@ -1,6 +1,7 @@
-import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import type { AlarmEvent, AlarmListQuery, Role } from '@app/contracts';
+import { BadRequestException, ConflictException, Injectable, Logger } from '@nestjs/common';
+import type { AlarmEvent, AlarmListQuery } from '@app/contracts';
 import { manuallyClearable, severityOf } from '../domain/alarm-rules';
+import { Permission } from '../domain/permissions';
 import { type AlarmRow, AlarmRepository } from '../repositories/alarm.repository';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
@@ -10,18 +11,6 @@ import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import { AlarmDispatchService } from './alarm-dispatch.service';
 import type { AuthUser } from './auth-user';
-
-/** Who may see alarms, and who may act on them. */
-export const alarmViewerRoles: readonly Role[] = [
-  'platform_admin',
-  'property_staff',
-  'maintenance_staff',
-  'street_officer',
-  'district_authority',
-  'owners_committee',
-  'residents_committee',
-];
-export const alarmHandlerRoles: readonly Role[] = ['platform_admin', 'property_staff', 'maintenance_staff', 'street_officer', 'district_authority'];
 
 export interface RaiseRequest {
   communityId: string;
@@ -159,9 +148,8 @@ export class AlarmService {
   }
 
   async list(user: AuthUser, q: AlarmListQuery) {
-    this.access.requireRole(user, alarmViewerRoles, 'view alarms');
     let communityIds: string[];
-    if (q.communityId) communityIds = [(await this.access.requireCommunity(user, q.communityId)).id];
+    if (q.communityId) communityIds = [(await this.access.requireInScope(user, q.communityId)).id];
     else communityIds = await this.access.visibleCommunityIds(user);
     const rows = await this.alarms.list({
       communityIds,
@@ -179,20 +167,14 @@ export class AlarmService {
     return rows.map((r) => this.view(r));
   }
 
-  private async load(user: AuthUser, id: string, roles: readonly Role[], action: string): Promise<AlarmRow> {
-    this.access.requireRole(user, roles, action);
+  private async load(user: AuthUser, id: string): Promise<AlarmRow> {
     const alarm = await this.alarms.findById(id);
-    if (!alarm) throw new NotFoundException(`alarm ${id} not found`);
-    try {
-      await this.access.requireCommunity(user, alarm.community_id);
-    } catch {
-      throw new NotFoundException(`alarm ${id} not found`);
-    }
-    return alarm;
+    await this.access.requireInScope(user, alarm?.community_id, `alarm ${id}`);
+    return alarm!;
   }
 
   async get(user: AuthUser, id: string) {
-    const alarm = await this.load(user, id, alarmViewerRoles, 'view alarms');
+    const alarm = await this.load(user, id);
     const events = await this.alarms.events(id);
     return {
       ...this.view(alarm),
@@ -201,7 +183,7 @@ export class AlarmService {
   }
 
   async acknowledge(user: AuthUser, id: string, comment?: string) {
-    await this.load(user, id, alarmHandlerRoles, 'acknowledge alarms');
+    await this.load(user, id);
     const now = new Date(this.clock.now());
     const alarm = await this.alarms.update(id, { acknowledged: true, acknowledged_at: now, acknowledged_by: user.id }, { acknowledged: false });
     if (!alarm) throw new ConflictException(`alarm ${id} is already acknowledged`);
@@ -214,8 +196,11 @@ export class AlarmService {
   }
 
   async assign(user: AuthUser, id: string, assigneeId: string) {
-    const current = await this.load(user, id, alarmHandlerRoles, 'assign alarms');
-    if ((await this.alarms.usersExist([assigneeId])).length === 0) throw new NotFoundException(`user ${assigneeId} not found`);
+    const current = await this.load(user, id);
+    const community = await this.access.requireInScope(user, current.community_id, `alarm ${id}`);
+    if ((await this.access.usersReaching([assigneeId], community, Permission.AlarmHandle)).length === 0) {
+      throw new BadRequestException(`user ${assigneeId} cannot be assigned: not a user who handles alarms in this community`);
+    }
     const alarm = (await this.alarms.update(id, { assignee_id: assigneeId })) ?? current;
     await this.alarms.addEvent(id, new Date(this.clock.now()), user.id, 'assigned', { assigneeId, previous: current.assignee_id });
     await this.audit.record({ actorId: user.id, action: 'alarm.assigned', subjectType: 'alarm', subjectId: id, detail: { assigneeId } });
@@ -224,7 +209,7 @@ export class AlarmService {
   }
 
   async comment(user: AuthUser, id: string, text: string) {
-    await this.load(user, id, alarmHandlerRoles, 'comment on alarms');
+    await this.load(user, id);
     await this.alarms.addEvent(id, new Date(this.clock.now()), user.id, 'commented', { text });
     await this.audit.record({ actorId: user.id, action: 'alarm.commented', subjectType: 'alarm', subjectId: id });
     return this.get(user, id);
@@ -236,7 +221,7 @@ export class AlarmService {
    * its conditions merely persist; a new device report or a new onset opens a new alarm.
    */
   async clear(user: AuthUser, id: string, comment?: string) {
-    const current = await this.load(user, id, alarmHandlerRoles, 'clear alarms');
+    const current = await this.load(user, id);
     if (current.state !== 'active') throw new ConflictException(`alarm ${id} is already cleared`);
     if (!manuallyClearable(current.type)) throw new ConflictException(`alarm ${id} was reported by the device and clears when the device reports it`);
     const alarm = await this.inOrder(`${current.device_id}|${current.type}`, async () => {
@@ -250,7 +235,7 @@ export class AlarmService {
 
   /** Someone reached the site: recorded for supervision, stops the arrival deadline. */
   async arrived(user: AuthUser, id: string) {
-    await this.load(user, id, alarmHandlerRoles, 'report arrival');
+    await this.load(user, id);
     const now = new Date(this.clock.now());
     const alarm = await this.alarms.update(id, { arrived_at: now, arrived_by: user.id }, { arrived: false });
     if (!alarm) throw new ConflictException(`arrival at alarm ${id} is already recorded`);

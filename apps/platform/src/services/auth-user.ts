@@ -4,11 +4,7 @@ import type { Role, Scope } from '@app/contracts';
 export interface AuthUser {
   id: string;
   username: string;
+  displayName?: string | null;
   role: Role;
   scope: Scope;
 }
-
-/** Roles that may provision and manage devices (within their scope). */
-export const deviceManagerRoles: readonly Role[] = ['platform_admin', 'property_staff'];
-/** Roles that may create communities (a district authority within its own district). */
-export const communityCreatorRoles: readonly Role[] = ['platform_admin', 'district_authority'];

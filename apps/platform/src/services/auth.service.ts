@@ -1,17 +1,42 @@
-import { BadRequestException, ConflictException, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  HttpException,
+  HttpStatus,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnModuleInit,
+  ServiceUnavailableException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { roleSchema, scopeSchema, type Role, type Scope } from '@app/contracts';
+import { roleSchema, scopeSchema, type Role, type Scope, type UpdateUserRequest } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
+import { AdmissionLimit } from '../domain/admission';
+import { FailureThrottle } from '../domain/failure-throttle';
+import { checkPassword } from '../domain/password-policy';
+import { scopeFrom } from '../domain/scope';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CommunityRepository } from '../repositories/community.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
 import { isUniqueViolation } from '../repositories/database.repository';
+import { MetricsRepository } from '../repositories/metrics.repository';
+import { RedisRepository } from '../repositories/redis.repository';
+import { SessionRepository } from '../repositories/session.repository';
 import { UserRepository, type UserRow } from '../repositories/user.repository';
+import { WebsocketRepository } from '../repositories/websocket.repository';
 import type { AuthUser } from './auth-user';
 
+/** How long a process trusts its copy of a user (role, scope, disabled, token version) without a change notice. */
 const USER_CACHE_MS = 30_000;
+/** A rotated refresh token presented again this soon is a second tab racing, not a thief: refused, family kept. */
+const REFRESH_RACE_MS = 10_000;
+const USER_CHANGED = 'user-changed';
+/** Same answer for "no such user", "wrong password" and "disabled": nothing to enumerate. */
+const BAD_CREDENTIALS = 'wrong username or password';
 
 export interface NewUser {
   username: string;
@@ -21,20 +46,59 @@ export interface NewUser {
   scope: Scope;
 }
 
+export interface TokenPair {
+  accessToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresIn: number;
+}
+
+interface CachedUser {
+  user: AuthUser;
+  version: number;
+  disabled: boolean;
+  until: number;
+}
+
+/**
+ * Logins, tokens and users. Access tokens are short-lived JWTs carrying the user's token
+ * version; every request checks that version (cached per process, the cache dropped in every
+ * process when a user changes), so disabling a user, a new password or a new role ends their
+ * sessions at once. Refresh tokens are opaque, stored hashed, rotated on every use; a rotated
+ * one presented again revokes its whole family. Password logins are throttled per source
+ * address and per username, and the slow hash runs behind an admission limit.
+ */
 @Injectable()
-export class AuthService {
+export class AuthService implements OnModuleInit {
   private readonly logger = new Logger(AuthService.name);
-  private readonly userCache = new Map<string, { user: AuthUser; until: number }>();
+  private readonly userCache = new Map<string, CachedUser>();
+  private readonly hashing: AdmissionLimit;
+  private readonly byAddress = new FailureThrottle({ freeFailures: 20, baseDelayMs: 1000, maxDelayMs: 15 * 60_000, forgetAfterMs: 60 * 60_000, maxKeys: 100_000 });
+  private readonly byUsername = new FailureThrottle({ freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 5 * 60_000, forgetAfterMs: 60 * 60_000, maxKeys: 100_000 });
+  /** A password hash with the current parameters, verified when the user does not exist so both answers take as long. */
+  private dummyHash?: Promise<string>;
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
     private readonly users: UserRepository,
+    private readonly sessions: SessionRepository,
     private readonly communities: CommunityRepository,
     private readonly audit: AuditRepository,
     private readonly crypto: CryptoRepository,
     private readonly jwt: JwtService,
     private readonly clock: ClockRepository,
-  ) {}
+    private readonly redis: RedisRepository,
+    private readonly metrics: MetricsRepository,
+    private readonly websocket: WebsocketRepository,
+  ) {
+    this.hashing = new AdmissionLimit(config.auth.hashConcurrency, config.auth.hashQueue);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.redis.listen(USER_CHANGED, (userId) => this.userCache.delete(userId));
+    await this.dummy();
+  }
 
   /** Creates the platform administrator on first start. */
   async ensureAdministrator(): Promise<void> {
@@ -48,13 +112,10 @@ export class AuthService {
       // Printed once, on purpose: it is the only way to learn the generated password.
       this.logger.warn(`Created administrator "${this.config.auth.adminUsername}" with generated password: ${password}`);
     }
+    const verdict = checkPassword(password, [this.config.auth.adminUsername]);
+    if (!verdict.ok) throw new Error(`ADMIN_PASSWORD: ${verdict.reason}`);
     try {
-      await this.createUser(null, {
-        username: this.config.auth.adminUsername,
-        password,
-        role: 'platform_admin',
-        scope: { level: 'platform' },
-      });
+      await this.createUser(null, { username: this.config.auth.adminUsername, password, role: 'platform_admin', scope: { level: 'platform' } });
     } catch (error) {
       // Several processes starting at once on one database: another one created it first.
       if (error instanceof ConflictException) return;
@@ -62,100 +123,253 @@ export class AuthService {
     }
   }
 
-  async login(username: string, password: string): Promise<{ accessToken: string }> {
+  // ---------------------------------------------------------------- login, refresh, logout
+
+  async login(username: string, password: string, source: string): Promise<TokenPair> {
+    const now = this.clock.now();
+    const wait = Math.max(this.byAddress.retryAfter(source, now), this.byUsername.retryAfter(username, now));
+    if (wait > 0) {
+      this.metrics.loginAttempts.inc({ outcome: 'throttled' });
+      throw new HttpException({ message: `too many failed logins: try again in ${Math.ceil(wait / 1000)} s`, retryAfterS: Math.ceil(wait / 1000) }, HttpStatus.TOO_MANY_REQUESTS);
+    }
     const user = await this.users.findByUsername(username);
-    // Verify against a dummy hash too, so response time does not reveal which usernames exist.
-    const ok = await this.crypto.verify(password, user?.password_hash ?? DUMMY_HASH);
-    if (!user || !ok || user.disabled) throw new UnauthorizedException('wrong username or password');
-    const accessToken = await this.jwt.signAsync(
-      { sub: user.id, username: user.username, role: user.role },
-      { secret: this.config.auth.jwtSecret, expiresIn: this.config.auth.jwtTtl as `${number}h` },
-    );
-    return { accessToken };
+    // The hash is verified whether or not the user exists or is disabled: the answer takes as long either way.
+    const verified = await this.hashing.run(async () => this.crypto.verify(password, user?.password_hash ?? (await this.dummy())));
+    if (!verified) {
+      this.metrics.loginAttempts.inc({ outcome: 'overloaded' });
+      throw new ServiceUnavailableException('the server is busy with logins: try again in a moment');
+    }
+    if (!user || user.disabled || !verified.value) {
+      this.metrics.loginAttempts.inc({ outcome: 'failure' });
+      await this.recordFailure(username, source, now);
+      throw new UnauthorizedException(BAD_CREDENTIALS);
+    }
+    this.byUsername.success(username);
+    this.metrics.loginAttempts.inc({ outcome: 'success' });
+    return this.issue(user);
   }
+
+  private async recordFailure(username: string, source: string, now: number): Promise<void> {
+    const locks = [
+      { kind: 'address', key: source, state: this.byAddress.failure(source, now), free: 20 },
+      { kind: 'username', key: username, state: this.byUsername.failure(username, now), free: 5 },
+    ];
+    for (const lock of locks) {
+      // Audited when a key first starts backing off, and at every tenth failure after that.
+      const over = lock.state.failures - lock.free;
+      if (over === 1 || (over > 1 && over % 10 === 0)) {
+        await this.audit.record({ actorId: null, action: 'auth.login.throttled', subjectType: `login_${lock.kind}`, subjectId: lock.key.slice(0, 128), detail: { failures: lock.state.failures, lockedUntil: new Date(lock.state.lockedUntil).toISOString() } });
+      }
+    }
+  }
+
+  private dummy(): Promise<string> {
+    this.dummyHash ??= this.crypto.hash(this.crypto.newSecret());
+    return this.dummyHash;
+  }
+
+  /** Exchanges a refresh token for a new pair (the old token is spent). */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const row = await this.sessions.find(refreshToken);
+    const now = new Date(this.clock.now());
+    if (!row || row.revoked_at || row.expires_at <= now) {
+      this.metrics.refreshAttempts.inc({ outcome: 'refused' });
+      throw new UnauthorizedException('session ended: log in again');
+    }
+    if (row.rotated_at || !(await this.sessions.markRotated(row.id, now))) {
+      const rotatedAt = row.rotated_at?.getTime() ?? now.getTime();
+      if (now.getTime() - rotatedAt < REFRESH_RACE_MS) {
+        this.metrics.refreshAttempts.inc({ outcome: 'refused' });
+        throw new UnauthorizedException('refresh token already used');
+      }
+      await this.sessions.revokeFamily(row.family_id, now);
+      this.metrics.refreshAttempts.inc({ outcome: 'reuse' });
+      await this.audit.record({ actorId: row.user_id, action: 'auth.refresh.reused', subjectType: 'user', subjectId: row.user_id, detail: { familyId: row.family_id } });
+      throw new UnauthorizedException('session ended: log in again');
+    }
+    const user = await this.users.findById(row.user_id);
+    if (!user || user.disabled) {
+      this.metrics.refreshAttempts.inc({ outcome: 'refused' });
+      throw new UnauthorizedException('session ended: log in again');
+    }
+    this.metrics.refreshAttempts.inc({ outcome: 'rotated' });
+    return this.issue(user, row.family_id);
+  }
+
+  /** Revokes the session (the family of the refresh token); unknown tokens are ignored. */
+  async logout(refreshToken: string): Promise<void> {
+    const row = await this.sessions.find(refreshToken);
+    if (row) await this.sessions.revokeFamily(row.family_id, new Date(this.clock.now()));
+  }
+
+  private async issue(user: UserRow, familyId?: string): Promise<TokenPair> {
+    const { accessTtlS, refreshTtlS, jwtSecret } = this.config.auth;
+    const accessToken = await this.jwt.signAsync({ sub: user.id, username: user.username, role: user.role, ver: user.token_version }, { secret: jwtSecret, expiresIn: accessTtlS });
+    const { token } = await this.sessions.issue(user.id, new Date(this.clock.now() + refreshTtlS * 1000), familyId);
+    return { accessToken, expiresIn: accessTtlS, refreshToken: token, refreshExpiresIn: refreshTtlS };
+  }
+
+  // ---------------------------------------------------------------- authenticating requests
 
   /** Resolves a bearer token to its user, or throws 401. */
   async authenticate(token: string | undefined): Promise<AuthUser> {
+    return (await this.verifyAccessToken(token)).user;
+  }
+
+  /** The user of a valid access token and when the token expires (ms since the epoch). */
+  async verifyAccessToken(token: string | undefined): Promise<{ user: AuthUser; expiresAt: number }> {
     if (!token) throw new UnauthorizedException('missing bearer token');
-    let userId: string;
+    let payload: { sub: string; ver?: number; exp: number };
     try {
-      const payload = await this.jwt.verifyAsync<{ sub: string }>(token, { secret: this.config.auth.jwtSecret });
-      userId = payload.sub;
+      payload = await this.jwt.verifyAsync(token, { secret: this.config.auth.jwtSecret });
     } catch {
       throw new UnauthorizedException('invalid or expired token');
     }
-    return this.authenticateUserId(userId);
+    const current = await this.current(payload.sub);
+    if (!current || current.disabled || current.version !== payload.ver) throw new UnauthorizedException('session ended: log in again');
+    return { user: current.user, expiresAt: payload.exp * 1000 };
   }
 
-  /** The user behind an id already proven (a verified token, or an operator at the CLI). */
+  /** The user behind an id already proven (an operator at the CLI). */
   async authenticateUserId(userId: string): Promise<AuthUser> {
+    const current = await this.current(userId);
+    if (!current || current.disabled) throw new UnauthorizedException('user no longer exists or is disabled');
+    return current.user;
+  }
+
+  private async current(userId: string): Promise<CachedUser | undefined> {
     const now = this.clock.now();
     const cached = this.userCache.get(userId);
-    if (cached && cached.until > now) return cached.user;
+    if (cached && cached.until > now) return cached;
     const row = await this.users.findById(userId);
-    if (!row || row.disabled) throw new UnauthorizedException('user no longer exists or is disabled');
-    const user = toAuthUser(row);
-    this.userCache.set(userId, { user, until: now + USER_CACHE_MS });
-    return user;
+    if (!row) return undefined;
+    const entry = { user: toAuthUser(row), version: row.token_version, disabled: row.disabled, until: now + USER_CACHE_MS };
+    this.userCache.set(userId, entry);
+    return entry;
   }
 
+  // ---------------------------------------------------------------- users
+
   async createUser(actor: AuthUser | null, input: NewUser): Promise<AuthUser> {
-    const scope = scopeSchema.parse(input.scope);
-    if (input.role === 'platform_admin' && scope.level !== 'platform') {
-      throw new BadRequestException('a platform administrator has platform scope');
-    }
-    if (scope.level === 'community') {
-      for (const id of scope.communityIds) {
-        if (!(await this.communities.findById(id))) throw new BadRequestException(`community ${id} does not exist`);
-      }
-    }
+    const scope = await this.checkRoleAndScope(input.role, input.scope);
+    this.requireStrongPassword(input.password, [input.username, input.displayName ?? '']);
     if (await this.users.findByUsername(input.username)) throw new ConflictException(`username ${input.username} is taken`);
     const row = await this.users
       .insert(
-      {
-        username: input.username,
-        password_hash: await this.crypto.hash(input.password),
-        display_name: input.displayName ?? null,
-        role: input.role,
-        scope_level: scope.level,
-        scope_street: scope.level === 'street' ? scope.street : null,
-        scope_district: scope.level === 'street' || scope.level === 'district' ? scope.district : null,
-      },
+        {
+          username: input.username,
+          password_hash: await this.hashPassword(input.password),
+          display_name: input.displayName ?? null,
+          role: input.role,
+          scope_level: scope.level,
+          scope_street: scope.level === 'street' ? scope.street : null,
+          scope_district: scope.level === 'street' || scope.level === 'district' ? scope.district : null,
+        },
         scope.level === 'community' ? scope.communityIds : [],
       )
       .catch((error: unknown) => {
         if (isUniqueViolation(error)) throw new ConflictException(`username ${input.username} is taken`);
         throw error;
       });
-    await this.audit.record({
-      actorId: actor?.id ?? null,
-      action: 'user.created',
-      subjectType: 'user',
-      subjectId: row.id,
-      detail: { username: row.username, role: row.role, scope },
-    });
+    await this.audit.record({ actorId: actor?.id ?? null, action: 'user.created', subjectType: 'user', subjectId: row.id, detail: { username: row.username, role: row.role, scope } });
     return toAuthUser(row);
+  }
+
+  async listUsers() {
+    return (await this.users.list()).map(userView);
+  }
+
+  /** An administrator changes a user's role, scope, name or enabled state; role, scope and disabling end the user's sessions. */
+  async updateUser(actor: AuthUser, userId: string, change: UpdateUserRequest) {
+    const before = await this.users.findById(userId);
+    if (!before) throw new NotFoundException(`user ${userId} not found`);
+    const role = change.role ?? roleSchema.parse(before.role);
+    const scope = change.scope || change.role ? await this.checkRoleAndScope(role, change.scope ?? toAuthUser(before).scope) : undefined;
+    const demotesAdmin = before.role === 'platform_admin' && !before.disabled && (role !== 'platform_admin' || change.disabled === true);
+    if (demotesAdmin && (await this.users.countByRole('platform_admin')) <= 1) throw new ConflictException('the last enabled platform administrator cannot be disabled or given another role');
+    if (userId === actor.id && change.disabled) throw new ConflictException('you cannot disable yourself');
+    const endSessions = change.role !== undefined || change.scope !== undefined || change.disabled === true;
+    const row = await this.users.update(userId, {
+      role: change.role,
+      scope: scope && { level: scope.level, street: scope.level === 'street' ? scope.street : null, district: scope.level === 'street' || scope.level === 'district' ? scope.district : null, communityIds: scope.level === 'community' ? scope.communityIds : [] },
+      displayName: change.displayName,
+      disabled: change.disabled,
+      endSessions,
+    });
+    if (!row) throw new NotFoundException(`user ${userId} not found`);
+    await this.audit.record({ actorId: actor.id, action: change.disabled === true ? 'user.disabled' : change.disabled === false ? 'user.enabled' : 'user.updated', subjectType: 'user', subjectId: userId, detail: { ...change } });
+    if (endSessions) await this.endSessions(userId, change.disabled ? 'disabled' : 'changed');
+    return userView(row);
+  }
+
+  /** An administrator sets a new password; the user's sessions end. */
+  async setPassword(actor: AuthUser, userId: string, password: string) {
+    const row = await this.users.findById(userId);
+    if (!row) throw new NotFoundException(`user ${userId} not found`);
+    this.requireStrongPassword(password, [row.username, row.display_name ?? '']);
+    await this.users.update(userId, { passwordHash: await this.hashPassword(password), passwordChangedAt: new Date(this.clock.now()), endSessions: true });
+    await this.audit.record({ actorId: actor.id, action: 'user.password.reset', subjectType: 'user', subjectId: userId });
+    await this.endSessions(userId, 'changed');
+    return { id: userId, passwordChanged: true };
+  }
+
+  /** Self-service: the current password proves it is the user; every other session ends, this one gets new tokens. */
+  async changeOwnPassword(user: AuthUser, currentPassword: string, newPassword: string): Promise<TokenPair> {
+    const row = await this.users.findById(user.id);
+    if (!row) throw new UnauthorizedException('session ended: log in again');
+    const verified = await this.hashing.run(() => this.crypto.verify(currentPassword, row.password_hash));
+    if (!verified) throw new ServiceUnavailableException('the server is busy with logins: try again in a moment');
+    if (!verified.value) throw new BadRequestException('the current password is wrong');
+    if (currentPassword === newPassword) throw new BadRequestException('the new password must differ from the current one');
+    this.requireStrongPassword(newPassword, [row.username, row.display_name ?? '']);
+    const updated = await this.users.update(user.id, { passwordHash: await this.hashPassword(newPassword), passwordChangedAt: new Date(this.clock.now()), endSessions: true });
+    await this.audit.record({ actorId: user.id, action: 'user.password.changed', subjectType: 'user', subjectId: user.id });
+    await this.endSessions(user.id, 'changed');
+    return this.issue(updated!);
+  }
+
+  /** Every access token of the user stops working in every process, refresh tokens are revoked and sockets closed. */
+  private async endSessions(userId: string, reason: 'disabled' | 'changed'): Promise<void> {
+    this.userCache.delete(userId);
+    await this.sessions.revokeUser(userId, new Date(this.clock.now()));
+    await this.redis.notify(USER_CHANGED, userId);
+    this.websocket.disconnectUser(userId, reason);
+  }
+
+  private requireStrongPassword(password: string, userInputs: string[]): void {
+    const verdict = checkPassword(password, userInputs);
+    if (!verdict.ok) throw new BadRequestException({ message: verdict.reason, fields: [{ path: 'password', message: verdict.reason }] });
+  }
+
+  private async hashPassword(password: string): Promise<string> {
+    const hashed = await this.hashing.run(() => this.crypto.hash(password));
+    if (!hashed) throw new ServiceUnavailableException('the server is busy with logins: try again in a moment');
+    return hashed.value;
+  }
+
+  private async checkRoleAndScope(role: Role, input: Scope): Promise<Scope> {
+    const scope = scopeSchema.parse(input);
+    if (role === 'platform_admin' && scope.level !== 'platform') throw new BadRequestException('a platform administrator has platform scope');
+    if (role !== 'platform_admin' && scope.level === 'platform') throw new BadRequestException('only a platform administrator has platform scope');
+    if (scope.level === 'community') {
+      for (const id of scope.communityIds) {
+        if (!(await this.communities.findById(id))) throw new BadRequestException(`community ${id} does not exist`);
+      }
+    }
+    return scope;
   }
 }
 
 function toAuthUser(row: UserRow): AuthUser {
-  const role = roleSchema.parse(row.role);
-  let scope: Scope;
-  switch (row.scope_level) {
-    case 'platform':
-      scope = { level: 'platform' };
-      break;
-    case 'community':
-      scope = { level: 'community', communityIds: row.community_ids };
-      break;
-    case 'street':
-      scope = { level: 'street', street: row.scope_street ?? '', district: row.scope_district ?? '' };
-      break;
-    case 'district':
-      scope = { level: 'district', district: row.scope_district ?? '' };
-      break;
-  }
-  return { id: row.id, username: row.username, role, scope };
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    role: roleSchema.parse(row.role),
+    scope: scopeFrom(row.scope_level, row.community_ids, row.scope_street, row.scope_district),
+  };
 }
 
-const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+function userView(row: UserRow) {
+  return { ...toAuthUser(row), disabled: row.disabled, createdAt: row.created_at.toISOString(), passwordChangedAt: row.password_changed_at?.toISOString() ?? null };
+}

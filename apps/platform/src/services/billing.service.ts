@@ -2,10 +2,11 @@ import { BadRequestException, ConflictException, Injectable, Logger, NotFoundExc
 import { UnrecoverableError } from 'bullmq';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import { tariffRulesSchema, type BillingSettings, type CreateTariffRequest, type RecordPaymentRequest, type RefundRequest, type Role, type TariffRules } from '@app/contracts';
+import { tariffRulesSchema, type BillingSettings, type CreateTariffRequest, type RecordPaymentRequest, type RefundRequest, type TariffRules } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
 import { localMonth, monthRange } from '../domain/business-time';
+import { can, Permission } from '../domain/permissions';
 import { billEntry, paymentEntry, refundEntry, splitRevenue, UnbalancedEntryError } from '../domain/ledger';
 import { capUsageOf, priceStay, type CapWindowCharge } from '../domain/parking-tariff';
 import { AuditRepository } from '../repositories/audit.repository';
@@ -24,13 +25,6 @@ import type { AuthUser } from './auth-user';
 
 /** Prices one closed session; jobId = session id, so a duplicate close event adds nothing while the first waits. */
 export const billSessionJob = defineJob('billing.bill-session', 'parking', z.object({ sessionId: z.uuid() }));
-
-/** Roles that set tariffs and record payments (within their scope). */
-export const tariffManagerRoles: readonly Role[] = ['platform_admin', 'property_staff'];
-/** Roles that set the revenue split: the platform, or the owners' committee for its community. */
-export const splitManagerRoles: readonly Role[] = ['platform_admin', 'owners_committee'];
-/** Roles that may read a community's bills, ledger and statements. */
-export const billingReaderRoles: readonly Role[] = ['platform_admin', 'property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'];
 
 /** Until a community configures its split: 5 % property commission, 5 % platform fee (owner 90 %). */
 export const defaultSplit: BillingSettings = { commissionBp: 500, platformFeeBp: 500 };
@@ -259,8 +253,7 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
   // ---- tariffs ----
 
   async createTariff(user: AuthUser, communityId: string, dto: CreateTariffRequest) {
-    this.access.requireRole(user, tariffManagerRoles, 'set parking tariffs');
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     const effectiveFrom = new Date(dto.effectiveFrom);
     if (effectiveFrom.getTime() < this.clock.now() - 5 * 60_000) {
       throw new BadRequestException('effectiveFrom must not be in the past: a tariff cannot change the price of stays that have begun');
@@ -279,12 +272,12 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async listTariffs(user: AuthUser, communityId: string) {
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     return (await this.repo.listTariffs(communityId)).map(mapTariff);
   }
 
   async currentTariff(user: AuthUser, communityId: string) {
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     const t = await this.repo.tariffAt(communityId, new Date(this.clock.now()));
     if (!t) throw new NotFoundException(`community ${communityId} has no tariff in effect`);
     return mapTariff(t);
@@ -293,14 +286,13 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
   // ---- split settings ----
 
   async getSettings(user: AuthUser, communityId: string) {
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     const s = await this.repo.settings(communityId);
     return { communityId, ...(s ? { commissionBp: s.commission_bp, platformFeeBp: s.platform_fee_bp } : defaultSplit), isDefault: !s };
   }
 
   async setSettings(user: AuthUser, communityId: string, dto: BillingSettings) {
-    this.access.requireRole(user, splitManagerRoles, 'set the parking revenue split');
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     await this.repo.upsertSettings(communityId, dto.commissionBp, dto.platformFeeBp);
     await this.audit.record({ actorId: user.id, action: 'billing.split.updated', subjectType: 'community', subjectId: communityId, detail: { ...dto } });
     return this.getSettings(user, communityId);
@@ -308,13 +300,20 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
 
   // ---- bills and payments ----
 
+  /**
+   * A bill in the user's scope that the user may read: any bill of the community for billing
+   * readers, otherwise only one of their own (their slot earned it, or they booked the stay).
+   * Anything else reads as not found.
+   */
   private async billFor(user: AuthUser, billId: string): Promise<BillRow> {
     const bill = await this.repo.bill(billId);
-    if (!bill) throw new NotFoundException(`bill ${billId} not found`);
-    await this.access.requireCommunity(user, bill.community_id).catch(() => {
-      throw new NotFoundException(`bill ${billId} not found`);
-    });
-    return bill;
+    await this.access.requireInScope(user, bill?.community_id, `bill ${billId}`);
+    if (!can(user, Permission.BillingRead) && !(await this.isOwnBill(user, bill!))) throw new NotFoundException(`bill ${billId} not found`);
+    return bill!;
+  }
+
+  private async isOwnBill(user: AuthUser, bill: BillRow): Promise<boolean> {
+    return bill.slot_owner_id === user.id || (await this.repo.guestOfSession(bill.session_id)) === user.id;
   }
 
   async getBill(user: AuthUser, billId: string) {
@@ -330,14 +329,12 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async listBills(user: AuthUser, communityId: string, month?: string) {
-    this.access.requireRole(user, billingReaderRoles, 'read parking bills');
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     const { from, to } = monthRange(month ?? localMonth(this.clock.now(), this.config.timeZone), this.config.timeZone);
     return (await this.repo.listBills(communityId, new Date(from), new Date(to))).map(mapBill);
   }
 
   async recordPayment(user: AuthUser, billId: string, dto: RecordPaymentRequest) {
-    this.access.requireRole(user, tariffManagerRoles, 'record payments');
     const bill = await this.billFor(user, billId);
     const provider = this.payments.get(dto.provider);
     if (!provider) throw new BadRequestException(`unknown payment provider ${dto.provider} (known: ${this.payments.names().join(', ')})`);
@@ -357,7 +354,6 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async refund(user: AuthUser, billId: string, dto: RefundRequest) {
-    this.access.requireRole(user, tariffManagerRoles, 'refund payments');
     const bill = await this.billFor(user, billId);
     const amount = BigInt(dto.amountFen);
     const refundable = toFen(bill.paid_fen) - toFen(bill.refunded_fen);
@@ -393,8 +389,7 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
   // ---- ledger and statements ----
 
   async ledger(user: AuthUser, communityId: string) {
-    this.access.requireRole(user, billingReaderRoles, 'read the parking ledger');
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     const rows = await this.repo.accountBalances(communityId);
     let debits = 0n;
     let credits = 0n;
@@ -415,8 +410,7 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async communityStatement(user: AuthUser, communityId: string, month: string) {
-    this.access.requireRole(user, billingReaderRoles, 'read parking statements');
-    const community = await this.access.requireCommunity(user, communityId);
+    const community = await this.access.requireInScope(user, communityId);
     const { from, to } = this.range(month);
     return { communityId, communityName: community.name, month, timeZone: this.config.timeZone, ...mapTotals(await this.repo.monthTotals({ communityId }, from, to)) };
   }

@@ -1,5 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { boardSections, type BoardItem, type BoardSection, type PublishBoardItemRequest, type Role } from '@app/contracts';
+import { boardSections, type BoardItem, type BoardSection, type PublishBoardItemRequest } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { AuditRepository } from '../repositories/audit.repository';
@@ -14,7 +14,6 @@ import { FundService } from './fund.service';
 import { ParkingGateService } from './parking-gate.service';
 
 /** Who may publish on a community's disclosure board (within their scope). */
-export const boardPublisherRoles: readonly Role[] = ['platform_admin', 'property_staff'];
 
 const AUDIT_SUBJECT = 'community';
 const AUDIT_ACTION = 'board.item.published';
@@ -40,8 +39,7 @@ export class BoardService {
   ) {}
 
   async publish(user: AuthUser, communityId: string, dto: PublishBoardItemRequest): Promise<BoardItem> {
-    this.access.requireRole(user, boardPublisherRoles, 'publish on the disclosure board');
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     const row = await this.repo.publish({ community_id: communityId, section: dto.section, content: dto.content, published_by: user.id, published_at: new Date(this.clock.now()) });
     await this.audit.record({
       actorId: user.id,
@@ -54,15 +52,13 @@ export class BoardService {
   }
 
   async history(user: AuthUser, communityId: string, section: BoardSection): Promise<BoardItem[]> {
-    this.access.requireRole(user, boardPublisherRoles, 'read the disclosure board history');
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     return (await this.repo.history(communityId, section)).map(mapItem);
   }
 
   /** The audit trail of the board's publications (who published which version, when). */
   async auditTrail(user: AuthUser, communityId: string) {
-    this.access.requireRole(user, boardPublisherRoles, 'read the disclosure board audit log');
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     const rows = await this.audit.forSubject(AUDIT_SUBJECT, communityId);
     return rows
       .filter((r) => r.action === AUDIT_ACTION)

@@ -7,7 +7,7 @@ import { CryptoRepository } from '../repositories/crypto.repository';
 import { isUniqueViolation } from '../repositories/database.repository';
 import { DeviceRepository, type DeviceRow } from '../repositories/device.repository';
 import { AccessService } from './access.service';
-import { deviceManagerRoles, type AuthUser } from './auth-user';
+import type { AuthUser } from './auth-user';
 import { DeviceDirectoryService } from './device-directory.service';
 
 export function mapDevice(d: DeviceRow): DeviceResponse {
@@ -37,14 +37,16 @@ export class DeviceService {
   ) {}
 
   async provision(user: AuthUser, input: CreateDeviceRequest): Promise<DeviceResponse & { secret: string }> {
-    this.access.requireRole(user, deviceManagerRoles, 'provision devices');
-    await this.access.requireCommunity(user, input.communityId);
+    await this.access.requireInScope(user, input.communityId);
     if (input.buildingId) {
       const { buildings } = await this.communities.buildingsWithUnits(input.communityId);
       if (!buildings.some((b) => b.id === input.buildingId)) throw new BadRequestException(`building ${input.buildingId} is not in this community`);
     }
     const id = input.id ?? `${input.kind}-${this.crypto.randomId(6)}`;
-    if (await this.devices.findById(id)) throw new ConflictException(`device id ${id} is taken`);
+    // Ids are global (they are MQTT usernames): one answer whether the id is used here or in
+    // another community, and nothing about where or what.
+    const unavailable = () => new ConflictException(`device id ${id} is not available: choose another, or leave it out to get a generated one`);
+    if (await this.devices.findById(id)) throw unavailable();
     const secret = this.crypto.newSecret();
     const row = await this.devices
       .insert({
@@ -58,7 +60,7 @@ export class DeviceService {
         secret_hash: await this.crypto.hash(secret, 'device-secret'),
       })
       .catch((error: unknown) => {
-        if (isUniqueViolation(error)) throw new ConflictException(`device id ${id} is taken`);
+        if (isUniqueViolation(error)) throw unavailable();
         throw error;
       });
     await this.directory.announceChange(id);
@@ -67,7 +69,7 @@ export class DeviceService {
   }
 
   async list(user: AuthUser, communityId?: string): Promise<DeviceResponse[]> {
-    const ids = communityId ? [(await this.access.requireCommunity(user, communityId)).id] : await this.access.visibleCommunityIds(user);
+    const ids = communityId ? [(await this.access.requireInScope(user, communityId)).id] : await this.access.visibleCommunityIds(user);
     return (await this.devices.findByCommunities(ids)).map(mapDevice);
   }
 
@@ -78,17 +80,11 @@ export class DeviceService {
   /** A device the user may see, or 404 (also for devices of other communities). */
   async requireDevice(user: AuthUser, id: string): Promise<DeviceRow> {
     const device = await this.devices.findById(id);
-    if (!device) throw new NotFoundException(`device ${id} not found`);
-    try {
-      await this.access.requireCommunity(user, device.community_id);
-    } catch {
-      throw new NotFoundException(`device ${id} not found`);
-    }
-    return device;
+    await this.access.requireInScope(user, device?.community_id, `device ${id}`);
+    return device!;
   }
 
   async rotateSecret(user: AuthUser, id: string): Promise<DeviceResponse & { secret: string }> {
-    this.access.requireRole(user, deviceManagerRoles, 'rotate device secrets');
     await this.requireDevice(user, id);
     const secret = this.crypto.newSecret();
     const row = await this.devices.updateSecret(id, await this.crypto.hash(secret, 'device-secret'), new Date(this.clock.now()));
@@ -99,7 +95,6 @@ export class DeviceService {
   }
 
   async setDisabled(user: AuthUser, id: string, disabled: boolean): Promise<DeviceResponse> {
-    this.access.requireRole(user, deviceManagerRoles, disabled ? 'disable devices' : 'enable devices');
     await this.requireDevice(user, id);
     const row = await this.devices.setDisabled(id, disabled);
     if (!row) throw new NotFoundException(`device ${id} not found`);

@@ -1,7 +1,7 @@
 import { BadRequestException, BeforeApplicationShutdown, ConflictException, ForbiddenException, HttpException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import type { CreateFundCaseRequest, FundCommunitySettingsRequest, FundTransitionRequest, HolidayCalendarRequest, Role } from '@app/contracts';
+import type { CreateFundCaseRequest, FundCommunitySettingsRequest, FundTransitionRequest, HolidayCalendarRequest } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { fenToYuan, shareCostByArea } from '../domain/cost-sharing';
@@ -42,17 +42,6 @@ export const fundDeadlineJob = defineJob(
   z.object({ caseId: z.uuid(), kind: z.enum(['review', 'payment']), phase: z.enum(['remind', 'due']), deadline: z.number() }),
 );
 
-/** Roles that may open a case by hand (a report of a leak, a façade, a pump, a drain …). */
-const reporterRoles: readonly Role[] = [
-  'platform_admin',
-  'property_staff',
-  'maintenance_staff',
-  'owner',
-  'owners_committee',
-  'residents_committee',
-  'street_officer',
-];
-const settingsRoles: readonly Role[] = ['platform_admin', 'district_authority'];
 
 const big = (v: string | number | bigint | null): bigint | null => (v === null ? null : BigInt(v));
 const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
@@ -189,8 +178,7 @@ export class FundService implements BeforeApplicationShutdown {
   }
 
   async createManual(user: AuthUser, dto: CreateFundCaseRequest) {
-    this.access.requireRole(user, reporterRoles, 'report an emergency repair');
-    await this.access.requireCommunity(user, dto.communityId);
+    await this.access.requireInScope(user, dto.communityId);
     let buildingId = dto.buildingId ?? null;
     if (dto.deviceId) {
       const device = await this.devices.findById(dto.deviceId);
@@ -234,7 +222,7 @@ export class FundService implements BeforeApplicationShutdown {
   async list(user: AuthUser, query: { communityId?: string; state?: string }) {
     let ids: string[];
     if (query.communityId) {
-      await this.access.requireCommunity(user, query.communityId);
+      await this.access.requireInScope(user, query.communityId);
       ids = [query.communityId];
     } else {
       ids = await this.access.visibleCommunityIds(user);
@@ -249,13 +237,8 @@ export class FundService implements BeforeApplicationShutdown {
 
   private async requireCase(user: AuthUser, id: string): Promise<FundCaseRow> {
     const row = await this.fund.findCase(id);
-    if (!row) throw new NotFoundException(`fund case ${id} not found`);
-    try {
-      await this.access.requireCommunity(user, row.community_id);
-    } catch {
-      throw new NotFoundException(`fund case ${id} not found`);
-    }
-    return row;
+    await this.access.requireInScope(user, row?.community_id, `fund case ${id}`);
+    return row!;
   }
 
   private summary(row: FundCaseRow) {
@@ -448,7 +431,6 @@ export class FundService implements BeforeApplicationShutdown {
 
   async addUpload(user: AuthUser, id: string, file: { originalname: string; mimetype: string; size: number; buffer: Buffer } | undefined) {
     const row = await this.requireCase(user, id);
-    this.access.requireRole(user, [...reporterRoles, 'district_authority'], 'add evidence');
     if (!file) throw new BadRequestException('a multipart field "file" is required');
     const check = checkEvidenceUpload(file.mimetype, file.buffer);
     if (!check.ok) throw new HttpException({ statusCode: check.status, error: check.status === 413 ? 'Payload Too Large' : check.status === 415 ? 'Unsupported Media Type' : 'Bad Request', message: check.message }, check.status);
@@ -536,7 +518,6 @@ export class FundService implements BeforeApplicationShutdown {
   }
 
   async setCalendar(user: AuthUser, year: number, dto: HolidayCalendarRequest) {
-    this.access.requireRole(user, ['platform_admin'], 'load the holiday calendar');
     const bad = [...dto.holidays, ...dto.workdays].filter((d) => !isIsoDate(d) || Number(d.slice(0, 4)) !== year);
     if (bad.length > 0) throw new BadRequestException(`dates not in ${year} or not valid: ${bad.join(', ')}`);
     const both = dto.holidays.filter((d) => dto.workdays.includes(d));
@@ -558,15 +539,14 @@ export class FundService implements BeforeApplicationShutdown {
   }
 
   async getSettings(user: AuthUser, communityId: string) {
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     const s = await this.fund.settings(communityId);
     const profile = fundProfile(s?.profile);
     return { communityId, profile: profile.id, hasPropertyCompany: s?.has_property_company ?? true, hasOwnersCommittee: s?.has_owners_committee ?? false, profileDetail: profile };
   }
 
   async setSettings(user: AuthUser, communityId: string, dto: FundCommunitySettingsRequest) {
-    await this.access.requireCommunity(user, communityId);
-    this.access.requireRole(user, settingsRoles, 'choose the fund city profile');
+    await this.access.requireInScope(user, communityId);
     if (!isFundProfileId(dto.profile)) throw new BadRequestException(`unknown profile ${dto.profile} (known: ${fundCityProfiles.map((p) => p.id).join(', ')})`);
     await this.fund.saveSettings({ community_id: communityId, profile: dto.profile, has_property_company: dto.hasPropertyCompany, has_owners_committee: dto.hasOwnersCommittee });
     await this.audit.record({ actorId: user.id, action: 'fund.settings.changed', subjectType: 'community', subjectId: communityId, detail: { ...dto } });

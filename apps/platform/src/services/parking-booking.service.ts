@@ -1,9 +1,10 @@
-import { BadRequestException, ConflictException, ForbiddenException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
 import type { CreateBookingRequest, CreateSlotRequest, ShareWindowsRequest } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { availableIntervals, isAvailable, type Availability } from '../domain/parking-availability';
+import { can, Permission } from '../domain/permissions';
 import { cancellation } from '../domain/parking-rules';
 import { parsePlate } from '../domain/plates';
 import { AuditRepository } from '../repositories/audit.repository';
@@ -20,7 +21,6 @@ const bookingJob = z.object({ bookingId: z.uuid() });
 export const noShowJob = defineJob('parking.booking.no-show', 'parking', bookingJob);
 export const overstayJob = defineJob('parking.booking.overstay', 'parking', bookingJob);
 
-const staffRoles = ['platform_admin', 'property_staff'] as const;
 const MAX_BOOKING_MS = 7 * 24 * 3600_000;
 
 export function slotDto(s: SlotRow, availability?: Availability) {
@@ -80,8 +80,7 @@ export class ParkingBookingService {
 
   // ---- slots
   async createSlot(user: AuthUser, dto: CreateSlotRequest) {
-    await this.access.requireCommunity(user, dto.communityId);
-    this.access.requireRole(user, staffRoles, 'create parking slots');
+    await this.access.requireInScope(user, dto.communityId);
     try {
       const slot = await this.repo.insertSlot({
         community_id: dto.communityId,
@@ -105,7 +104,6 @@ export class ParkingBookingService {
   /** Marks a slot as on a fire lane (or not). Refused while it has windows or live bookings. */
   async updateSlot(user: AuthUser, id: string, dto: { fireLane?: boolean; location?: string }) {
     const slot = await this.slotFor(user, id);
-    this.access.requireRole(user, staffRoles, 'change parking slots');
     try {
       const updated = await this.repo.updateSlot(id, {
         ...(dto.location ? { location: dto.location } : {}),
@@ -123,7 +121,7 @@ export class ParkingBookingService {
   }
 
   async listSlots(user: AuthUser, communityId: string) {
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     const slots = await this.repo.slotsOf({ communityId });
     const availability = await this.repo.availability(slots);
     return slots.map((s) => slotDto(s, availability.get(s.id)));
@@ -178,7 +176,7 @@ export class ParkingBookingService {
 
   // ---- search and booking
   async search(user: AuthUser, communityId: string, from: number, to: number) {
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     this.checkRange(from, to);
     const slots = (await this.repo.slotsOf({ communityId })).filter((s) => s.shareable && !s.fire_lane);
     const availability = await this.repo.availability(slots);
@@ -197,9 +195,9 @@ export class ParkingBookingService {
     this.checkRange(startsAt, endsAt);
     const now = this.clock.now();
     if (startsAt < now - 60_000) throw new BadRequestException('a booking cannot start in the past');
-    const slot = await this.repo.findSlot(dto.slotId);
-    if (!slot) throw new NotFoundException(`slot ${dto.slotId} not found`);
-    await this.access.requireCommunity(user, slot.community_id);
+    const found = await this.repo.findSlot(dto.slotId);
+    await this.access.requireInScope(user, found?.community_id, `slot ${dto.slotId}`);
+    const slot = found!;
     if (slot.fire_lane || !slot.shareable) throw new ConflictException('this slot is on a fire lane and can never be booked');
     const availability = (await this.repo.availability([slot])).get(slot.id)!;
     if (!this.slotAvailable(slot, availability, startsAt, endsAt)) throw new ConflictException('the slot is not shared for the whole of this time');
@@ -237,10 +235,10 @@ export class ParkingBookingService {
   }
 
   async cancel(user: AuthUser, bookingId: string) {
-    const booking = await this.repo.findBooking(bookingId);
-    if (!booking) throw new NotFoundException(`booking ${bookingId} not found`);
-    await this.access.requireCommunity(user, booking.community_id);
-    if (booking.user_id !== user.id && !staffRoles.includes(user.role as (typeof staffRoles)[number])) throw new ForbiddenException('only the guest or property staff may cancel a booking');
+    const found = await this.repo.findBooking(bookingId);
+    await this.access.requireInScope(user, found?.community_id, `booking ${bookingId}`);
+    const booking = found!;
+    if (booking.user_id !== user.id && !can(user, Permission.ParkingBookingManage)) throw new ForbiddenException('only the guest or property staff may cancel a booking');
     if (booking.status !== 'booked') throw new ConflictException(`booking is ${booking.status}`);
     const outcome = cancellation(new Date(booking.starts_at).getTime(), this.clock.now(), this.config.parking.cancelFreeMinutes);
     if (!outcome.ok) throw new ConflictException(outcome.reason);
@@ -274,8 +272,9 @@ export class ParkingBookingService {
    * told at once; otherwise the overstay job tells them at end + grace if the car is still there.
    */
   async reclaim(user: AuthUser, bookingId: string) {
-    const booking = await this.repo.findBooking(bookingId);
-    if (!booking) throw new NotFoundException(`booking ${bookingId} not found`);
+    const found = await this.repo.findBooking(bookingId);
+    await this.access.requireInScope(user, found?.community_id, `booking ${bookingId}`);
+    const booking = found!;
     const slot = await this.slotFor(user, booking.slot_id);
     this.requireSlotManager(user, slot);
     if (booking.status !== 'booked' && booking.status !== 'active') throw new ConflictException(`booking is ${booking.status}`);
@@ -349,13 +348,12 @@ export class ParkingBookingService {
 
   private async slotFor(user: AuthUser, slotId: string): Promise<SlotRow> {
     const slot = await this.repo.findSlot(slotId);
-    if (!slot) throw new NotFoundException(`slot ${slotId} not found`);
-    await this.access.requireCommunity(user, slot.community_id);
-    return slot;
+    await this.access.requireInScope(user, slot?.community_id, `slot ${slotId}`);
+    return slot!;
   }
 
   private requireSlotManager(user: AuthUser, slot: SlotRow): void {
-    if (slot.ownership === 'private' ? slot.owner_id === user.id : staffRoles.includes(user.role as (typeof staffRoles)[number])) return;
+    if (slot.ownership === 'private' ? slot.owner_id === user.id : can(user, Permission.ParkingSlotManage)) return;
     throw new ForbiddenException(slot.ownership === 'private' ? "only the slot's owner may share it" : 'only property staff manage common slots');
   }
 }

@@ -20,7 +20,6 @@ import { DeviceDirectoryService, type DeviceProfile } from './device-directory.s
 const REFRESH_MS = 5_000;
 const OCCUPANCY_MS = 1_000;
 const PENDING_TTL_S = 24 * 3600;
-const staffRoles = ['platform_admin', 'property_staff'] as const;
 
 interface Inside {
   kind: SessionKind;
@@ -283,10 +282,9 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
   // ---- a person decides
   /** Opens a gate lane from the dashboard (an unreadable plate, an ambulance…). Scope-checked and audited. */
   async manualOpen(user: AuthUser, deviceId: string, dto: ManualOpenRequest) {
-    const device = await this.directory.get(deviceId);
-    if (!device || device.kind !== 'gate') throw new NotFoundException(`gate ${deviceId} not found`);
-    await this.access.requireCommunity(user, device.communityId);
-    this.access.requireRole(user, staffRoles, 'open gates');
+    const found = await this.directory.get(deviceId);
+    await this.access.requireInScope(user, found?.kind === 'gate' ? found.communityId : undefined, `gate ${deviceId}`);
+    const device = found!;
     let pending: GatePendingEvent | undefined;
     if (dto.pendingId) {
       const raw = await this.redis.client.getdel(this.redis.key('parking', 'pending', dto.pendingId));
@@ -367,7 +365,7 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async occupancyFor(user: AuthUser, communityId: string) {
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     return this.occupancy(communityId);
   }
 

@@ -20,7 +20,7 @@ export class ParkingVehicleService {
   ) {}
 
   async register(user: AuthUser, dto: { communityId: string; plate: string; userId?: string }) {
-    await this.access.requireCommunity(user, dto.communityId);
+    await this.access.requireInScope(user, dto.communityId);
     const userId = dto.userId ?? user.id;
     if (userId !== user.id && !(staffRoles as readonly string[]).includes(user.role)) throw new ForbiddenException('only property staff register vehicles for others');
     const plate = parsePlate(dto.plate);
@@ -33,16 +33,14 @@ export class ParkingVehicleService {
 
   /** Plates held at the gate (repeated overstays). Staff only. */
   async blockedPlates(user: AuthUser, communityId: string) {
-    await this.access.requireCommunity(user, communityId);
-    this.access.requireRole(user, staffRoles, 'see blocked plates');
+    await this.access.requireInScope(user, communityId);
     const rows = await this.repo.blockedPlatesOf(communityId);
     return rows.map((b) => ({ communityId: b.community_id, plate: b.plate, reason: b.reason, blockedAt: new Date(b.blocked_at).toISOString() }));
   }
 
   /** Staff lift the block of a plate; audited. Its overstays stay on record, so the next one blocks it again. */
   async unblock(user: AuthUser, dto: UnblockPlateRequest) {
-    await this.access.requireCommunity(user, dto.communityId);
-    this.access.requireRole(user, staffRoles, 'unblock plates');
+    await this.access.requireInScope(user, dto.communityId);
     const plate = parsePlate(dto.plate).plate;
     const row = await this.repo.removeBlock(dto.communityId, plate);
     if (!row) throw new NotFoundException(`plate ${plate} is not blocked`);
@@ -54,7 +52,7 @@ export class ParkingVehicleService {
   }
 
   async sessions(user: AuthUser, communityId: string) {
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     const rows = await this.repo.sessions(communityId, 200);
     return rows.map((s) => ({
       id: s.id,

@@ -24,9 +24,6 @@ import type { CreatePropertyCompany, StatisticsQuery } from '../controllers/stat
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 
-/** Who may read service statistics and scorecards (within their scope). */
-const READER_ROLES = ['platform_admin', 'district_authority', 'street_officer'] as const;
-
 export interface ExportFile {
   contentType: string;
   fileName: string;
@@ -50,7 +47,6 @@ export class StatisticsService {
   ) {}
 
   async createCompany(user: AuthUser, dto: CreatePropertyCompany) {
-    this.access.requireRole(user, ['platform_admin'], 'create property companies');
     try {
       const row = await this.repo.createCompany(dto.name, dto.creditCode);
       await this.audit.record({ actorId: user.id, action: 'statistics.company.created', subjectType: 'property_company', subjectId: row.id, detail: { creditCode: row.credit_code } });
@@ -61,25 +57,22 @@ export class StatisticsService {
     }
   }
 
-  async listCompanies(user: AuthUser) {
-    this.access.requireRole(user, ['platform_admin'], 'list property companies');
+  async listCompanies() {
     return (await this.repo.listCompanies()).map(companyView);
   }
 
   async assignCommunities(user: AuthUser, companyId: string, communityIds: string[]) {
-    this.access.requireRole(user, ['platform_admin'], 'assign communities to property companies');
     const company = await this.repo.findCompany(companyId);
     if (!company) throw new NotFoundException(`property company ${companyId} not found`);
     const unique = [...new Set(communityIds)];
-    for (const id of unique) await this.access.requireCommunity(user, id);
+    for (const id of unique) await this.access.requireInScope(user, id);
     await this.repo.assignCommunities(companyId, unique);
     await this.audit.record({ actorId: user.id, action: 'statistics.company.assigned', subjectType: 'property_company', subjectId: companyId, detail: { communityIds: unique } });
     return { ...companyView(company), communityIds: unique };
   }
 
   async community(user: AuthUser, communityId: string, query: StatisticsQuery) {
-    this.access.requireRole(user, READER_ROLES, 'read service statistics');
-    const community = await this.access.requireCommunity(user, communityId);
+    const community = await this.access.requireInScope(user, communityId);
     const period = toPeriod(query);
     const figures = computeFigures(await this.input([communityId], period), period, this.clock.now(), this.config.timeZone);
     return { community: { id: community.id, name: community.name, district: community.district, street: community.street }, ...periodView(period), figures };
@@ -87,7 +80,6 @@ export class StatisticsService {
 
   /** Ranked scorecards of the companies serving communities in the user's scope, over those communities only. */
   async companies(user: AuthUser, query: StatisticsQuery) {
-    this.access.requireRole(user, READER_ROLES, 'read property company scorecards');
     const period = toPeriod(query);
     const now = this.clock.now();
     const communities = await this.repo.communities(await this.access.visibleCommunityIds(user));

@@ -67,7 +67,7 @@ export class SupervisionService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async community(user: AuthUser, communityId: string): Promise<SupervisionRow> {
-    const row = await this.access.requireCommunity(user, communityId);
+    const row = await this.access.requireInScope(user, communityId);
     const [result] = await this.rowsOf([row]);
     if (!result) throw new NotFoundException(`community ${communityId} not found`);
     return result;

@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable, OnModuleInit } from '@nestjs/common';
 import { subscribeRequestSchema, type TelemetryQuery } from '@app/contracts';
 import { stateFromFields } from '../domain/live-state';
+import { roleHas, socketPermissions } from '../domain/permissions';
 import { DeviceRepository } from '../repositories/device.repository';
 import { InfluxRepository, durationMs } from '../repositories/influx.repository';
 import { RedisRepository } from '../repositories/redis.repository';
@@ -30,21 +31,22 @@ export class TelemetryService implements OnModuleInit {
   onModuleInit(): void {
     this.websocket.setHandlers({
       authenticate: async (token) => {
-        const user = await this.auth.authenticate(token);
-        return { userId: user.id, communityIds: await this.access.visibleCommunityIds(user), user };
+        const { user, expiresAt } = await this.auth.verifyAccessToken(token);
+        const permissions = socketPermissions.filter((p) => roleHas(user.role, p));
+        return { userId: user.id, communityIds: await this.access.visibleCommunityIds(user), permissions, expiresAt, user };
       },
       subscribe: async (session, body) => {
         const parsed = subscribeRequestSchema.safeParse(body);
         if (!parsed.success) throw new Error('subscribe needs { communityId: uuid }');
         const user = session.user as AuthUser;
-        await this.access.requireCommunity(user, parsed.data.communityId);
+        await this.access.requireInScope(user, parsed.data.communityId);
         return parsed.data.communityId;
       },
     });
   }
 
   async communityLive(user: AuthUser, communityId: string) {
-    await this.access.requireCommunity(user, communityId);
+    await this.access.requireInScope(user, communityId);
     const rows = await this.devices.findByCommunities([communityId]);
     const states = await this.redis.readLiveStates(rows.map((r) => r.id));
     return rows.map((d) => {

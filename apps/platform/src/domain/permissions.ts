@@ -1,0 +1,152 @@
+import { roles as allRoles, type Role, type ServerToClientEvents } from '@app/contracts';
+
+/**
+ * The one permission table: what each role may do. Every REST route declares the permission it
+ * needs (@Allow in middleware/permissions.decorator.ts, enforced by the guard), every socket.io
+ * event is sent only to the holders of its permission (socketEventPermission below), and
+ * services ask `can(user, …)` where a rule depends on the role. Scope (which communities) is a
+ * separate, single check: services/access.service.ts requireInScope.
+ */
+export enum Permission {
+  /** Own account: who am I, own password, own notification preferences and inbox, own units. */
+  Self = 'self',
+  UserManage = 'user.manage',
+
+  CommunityRead = 'community.read',
+  CommunityCreate = 'community.create',
+  /** Link owners and tenants to their units. */
+  UnitManage = 'unit.manage',
+
+  /** Devices, their live state and history (every role that sees a community sees its devices). */
+  DeviceRead = 'device.read',
+  DeviceManage = 'device.manage',
+  DeadLetterRead = 'dead-letter.read',
+
+  AlarmRead = 'alarm.read',
+  AlarmHandle = 'alarm.handle',
+  /** Detection settings, escalation chains and webhooks. */
+  AlarmConfigure = 'alarm.configure',
+  SupervisionRead = 'supervision.read',
+
+  FundRead = 'fund.read',
+  FundReport = 'fund.report',
+  /** Route access to case transitions; which action each role may take is the case state machine's rule (domain/fund-case.ts). */
+  FundTransition = 'fund.transition',
+  FundEvidenceAdd = 'fund.evidence.add',
+  FundSettingsManage = 'fund.settings.manage',
+  FundCalendarManage = 'fund.calendar.manage',
+
+  StatisticsRead = 'statistics.read',
+  PropertyCompanyManage = 'property-company.manage',
+
+  /** Slots, availability, bookings and one's own vehicles: every user may share or book a slot. */
+  ParkingUse = 'parking.use',
+  ParkingSlotManage = 'parking.slot.manage',
+  /** Cancel any booking of the community (the guest may always cancel their own). */
+  ParkingBookingManage = 'parking.booking.manage',
+  /** Register plates for others, approve resident plates over the unit quota, lift plate blocks. */
+  ParkingPlateManage = 'parking.plate.manage',
+  ParkingSessionRead = 'parking.session.read',
+  GateOperate = 'parking.gate.operate',
+
+  TariffRead = 'billing.tariff.read',
+  TariffManage = 'billing.tariff.manage',
+  SplitManage = 'billing.split.manage',
+  /** Every bill, the ledger and the statements of a community. */
+  BillingRead = 'billing.read',
+  /** Bills of one's own slot or one's own stay. */
+  OwnBillRead = 'billing.own.read',
+  PaymentRecord = 'billing.payment.record',
+
+  BoardPublish = 'board.publish',
+}
+
+const everyone: readonly Role[] = allRoles;
+const staff: readonly Role[] = ['platform_admin', 'property_staff'];
+const alarmViewers: readonly Role[] = ['platform_admin', 'property_staff', 'maintenance_staff', 'street_officer', 'district_authority', 'owners_committee', 'residents_committee'];
+
+export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
+  [Permission.Self]: everyone,
+  [Permission.UserManage]: ['platform_admin'],
+
+  [Permission.CommunityRead]: everyone,
+  [Permission.CommunityCreate]: ['platform_admin', 'district_authority'],
+  [Permission.UnitManage]: staff,
+
+  [Permission.DeviceRead]: everyone,
+  [Permission.DeviceManage]: staff,
+  [Permission.DeadLetterRead]: ['platform_admin', 'property_staff', 'maintenance_staff'],
+
+  [Permission.AlarmRead]: alarmViewers,
+  [Permission.AlarmHandle]: ['platform_admin', 'property_staff', 'maintenance_staff', 'street_officer', 'district_authority'],
+  [Permission.AlarmConfigure]: staff,
+  [Permission.SupervisionRead]: alarmViewers,
+
+  [Permission.FundRead]: everyone,
+  [Permission.FundReport]: ['platform_admin', 'property_staff', 'maintenance_staff', 'owner', 'owners_committee', 'residents_committee', 'street_officer'],
+  [Permission.FundTransition]: ['property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
+  [Permission.FundEvidenceAdd]: ['platform_admin', 'property_staff', 'maintenance_staff', 'owner', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
+  [Permission.FundSettingsManage]: ['platform_admin', 'district_authority'],
+  [Permission.FundCalendarManage]: ['platform_admin'],
+
+  [Permission.StatisticsRead]: ['platform_admin', 'district_authority', 'street_officer'],
+  [Permission.PropertyCompanyManage]: ['platform_admin'],
+
+  [Permission.ParkingUse]: everyone,
+  [Permission.ParkingSlotManage]: staff,
+  [Permission.ParkingBookingManage]: staff,
+  [Permission.ParkingPlateManage]: staff,
+  [Permission.ParkingSessionRead]: staff,
+  [Permission.GateOperate]: staff,
+
+  [Permission.TariffRead]: everyone,
+  [Permission.TariffManage]: staff,
+  [Permission.SplitManage]: ['platform_admin', 'owners_committee'],
+  [Permission.BillingRead]: ['platform_admin', 'property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
+  [Permission.OwnBillRead]: everyone,
+  [Permission.PaymentRecord]: staff,
+
+  [Permission.BoardPublish]: staff,
+};
+
+const granted = new Map<Role, ReadonlySet<Permission>>(
+  allRoles.map((role) => [role, new Set((Object.keys(permissionTable) as Permission[]).filter((p) => permissionTable[p].includes(role)))]),
+);
+
+export function roleHas(role: Role, permission: Permission): boolean {
+  return granted.get(role)?.has(permission) ?? false;
+}
+
+/** Whether a user (anything with a role) holds any of the permissions. */
+export function can(user: { role: Role }, ...permissions: Permission[]): boolean {
+  return permissions.some((p) => roleHas(user.role, p));
+}
+
+export function permissionsOf(role: Role): ReadonlySet<Permission> {
+  return granted.get(role) ?? new Set();
+}
+
+/**
+ * Who receives each socket.io event of a community: the holders of its permission in scope.
+ * `userField` names the payload field of a user who receives the event whatever their role (a
+ * guest hears about their own booking). `device.*` go to everyone in scope (DeviceRead is every
+ * role's), which keeps the 2,000-dashboard path on one room per community.
+ */
+export const socketEventPermission: { readonly [E in keyof ServerToClientEvents]: { permission: Permission; userField?: string } } = {
+  'device.state': { permission: Permission.DeviceRead },
+  'device.states': { permission: Permission.DeviceRead },
+  'device.status': { permission: Permission.DeviceRead },
+  'alarm.raised': { permission: Permission.AlarmRead },
+  'alarm.updated': { permission: Permission.AlarmRead },
+  'alarm.cleared': { permission: Permission.AlarmRead },
+  'fund.case.updated': { permission: Permission.FundRead },
+  'parking.occupancy': { permission: Permission.ParkingUse },
+  'parking.gate.pending': { permission: Permission.GateOperate },
+  'parking.overstay': { permission: Permission.ParkingSessionRead, userField: 'userId' },
+  'parking.booking.cancelled': { permission: Permission.ParkingBookingManage, userField: 'userId' },
+  'billing.bill.created': { permission: Permission.BillingRead },
+  'supervision.community': { permission: Permission.SupervisionRead },
+};
+
+/** The permissions that decide socket.io rooms (one room per community and permission). */
+export const socketPermissions: readonly Permission[] = [...new Set(Object.values(socketEventPermission).map((e) => e.permission))];
