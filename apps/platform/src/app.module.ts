@@ -5,7 +5,7 @@ import { ZodValidationPipe } from 'nestjs-zod';
 import { hasRole, type PlatformConfig } from './config/config';
 import { PLATFORM_CONFIG } from './config/config.provider';
 import { AuthController } from './controllers/auth.controller';
-import { CommunityController } from './controllers/community.controller';
+import { CommunityController, UnitController } from './controllers/community.controller';
 import { DeviceController } from './controllers/device.controller';
 import { HealthController } from './controllers/health.controller';
 import { AuthGuard } from './middleware/auth.guard';
@@ -101,6 +101,7 @@ export class AppModule {
         ? [
             AuthController,
             CommunityController,
+            UnitController,
             DeviceController,
             HealthController,
             ...alarmsControllers,

@@ -48,7 +48,14 @@ export const createBookingRequestSchema = z.object({
 });
 export type CreateBookingRequest = z.infer<typeof createBookingRequestSchema>;
 
-export const registerVehicleRequestSchema = z.object({ communityId: z.uuid(), plate: z.string().min(2).max(16), userId: z.uuid().optional() });
+/**
+ * A resident plate, bound to a unit the owner holds (`unitId` may be left out when they hold one
+ * unit in the community). Within the unit's quota it passes the gate at once; beyond it, it is
+ * `pending` until property staff approve it. Staff may register for others (`userId`), with or
+ * without a unit; theirs are approved.
+ */
+export const registerVehicleRequestSchema = z.object({ communityId: z.uuid(), plate: z.string().min(2).max(16), userId: z.uuid().optional(), unitId: z.uuid().optional() });
+export const vehicleListQuerySchema = z.object({ communityId: z.uuid(), status: z.enum(['approved', 'pending']).optional() });
 
 /** Staff lift the block of a plate (after repeated overstays); audited with the note. */
 export const unblockPlateRequestSchema = z.object({ communityId: z.uuid(), plate: z.string().min(2).max(16), note: z.string().max(256).optional() });

@@ -1,11 +1,11 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Permission } from '../domain/permissions';
 import { Allow, Auth } from '../middleware/auth.guard';
 import type { AuthUser } from '../services/auth-user';
 import { CommunityService } from '../services/community.service';
 import { TelemetryService } from '../services/telemetry.service';
-import { CreateCommunityDto, UuidParamDto } from './dtos';
+import { CreateCommunityDto, UnitOccupantDto, UnitOccupantParamDto, UnitParamDto, UuidParamDto } from './dtos';
 
 @ApiTags('communities')
 @ApiBearerAuth()
@@ -38,5 +38,39 @@ export class CommunityController {
   @Get(':id/live')
   live(@Auth() user: AuthUser, @Param() { id }: UuidParamDto) {
     return this.telemetry.communityLive(user, id);
+  }
+}
+
+/** Owners and tenants of units (a minimal link: issue 13 builds verification and shares on it). */
+@ApiTags('communities')
+@ApiBearerAuth()
+@Controller('api/v1')
+export class UnitController {
+  constructor(private readonly communities: CommunityService) {}
+
+  /** The units the caller holds. */
+  @Allow(Permission.Self)
+  @Get('units/mine')
+  mine(@Auth() user: AuthUser) {
+    return this.communities.myUnits(user);
+  }
+
+  @Allow(Permission.UnitManage)
+  @Get('units/:unitId/occupants')
+  occupants(@Auth() user: AuthUser, @Param() { unitId }: UnitParamDto) {
+    return this.communities.occupants(user, unitId);
+  }
+
+  /** Links a user of the unit's community to it as owner or tenant. */
+  @Allow(Permission.UnitManage)
+  @Post('units/:unitId/occupants')
+  link(@Auth() user: AuthUser, @Param() { unitId }: UnitParamDto, @Body() dto: UnitOccupantDto) {
+    return this.communities.linkOccupant(user, unitId, dto.userId, dto.relation);
+  }
+
+  @Allow(Permission.UnitManage)
+  @Delete('units/:unitId/occupants/:userId')
+  unlink(@Auth() user: AuthUser, @Param() { unitId, userId }: UnitOccupantParamDto) {
+    return this.communities.unlinkOccupant(user, unitId, userId);
   }
 }

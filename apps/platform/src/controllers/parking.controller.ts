@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Permission } from '../domain/permissions';
 import { Allow, Auth } from '../middleware/auth.guard';
@@ -18,6 +18,7 @@ import {
   ShareWindowsDto,
   UnblockPlateDto,
   UpdateSlotDto,
+  VehicleListQueryDto,
   WithdrawDto,
 } from './parking.dtos';
 
@@ -119,6 +120,34 @@ export class ParkingController {
   @Post('vehicles')
   registerVehicle(@Auth() user: AuthUser, @Body() dto: RegisterVehicleDto) {
     return this.vehicles.register(user, dto);
+  }
+
+  /** A community's resident plates (`status=pending`: those waiting for approval). */
+  @Allow(Permission.ParkingPlateManage)
+  @Get('vehicles')
+  listVehicles(@Auth() user: AuthUser, @Query() query: VehicleListQueryDto) {
+    return this.vehicles.list(user, query.communityId, query.status);
+  }
+
+  @Allow(Permission.ParkingUse)
+  @Get('vehicles/mine')
+  myVehicles(@Auth() user: AuthUser) {
+    return this.vehicles.mine(user);
+  }
+
+  /** Staff approve a plate beyond its unit's quota: it passes the gate from now on. */
+  @Allow(Permission.ParkingPlateManage)
+  @Post('vehicles/:id/approve')
+  @HttpCode(200)
+  approveVehicle(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto) {
+    return this.vehicles.approve(user, id);
+  }
+
+  /** The plate's owner, or staff, remove it (for a pending plate: refuse it). */
+  @Allow(Permission.ParkingUse)
+  @Delete('vehicles/:id')
+  removeVehicle(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto) {
+    return this.vehicles.remove(user, id);
   }
 
   @Allow(Permission.ParkingSessionRead)

@@ -6,6 +6,7 @@ import {
   createSlotRequestSchema,
   manualOpenRequestSchema,
   registerVehicleRequestSchema,
+  vehicleListQuerySchema,
   shareWindowsRequestSchema,
   updateSlotRequestSchema,
   withdrawRequestSchema,
@@ -20,6 +21,7 @@ export class WithdrawDto extends createZodDto(withdrawRequestSchema) {}
 export class AvailabilityQueryDto extends createZodDto(availabilityQuerySchema) {}
 export class CreateBookingDto extends createZodDto(createBookingRequestSchema) {}
 export class RegisterVehicleDto extends createZodDto(registerVehicleRequestSchema) {}
+export class VehicleListQueryDto extends createZodDto(vehicleListQuerySchema) {}
 export class UnblockPlateDto extends createZodDto(unblockPlateRequestSchema) {}
 export class ManualOpenDto extends createZodDto(manualOpenRequestSchema) {}
 export class CommunityQueryDto extends createZodDto(z.object({ communityId: z.uuid() })) {}

@@ -143,17 +143,71 @@ export class ParkingRepository {
   }
 
   // ---- vehicles, block list
-  insertVehicle(communityId: string, userId: string, plate: string, vehicleClass: 'small' | 'large') {
-    return this.db
-      .insertInto('parking_vehicles')
-      .values({ community_id: communityId, user_id: userId, plate, vehicle_class: vehicleClass })
-      .onConflict((oc) => oc.columns(['community_id', 'plate']).doUpdateSet({ user_id: userId }))
-      .returningAll()
-      .executeTakeFirstOrThrow();
+  /**
+   * Registers a resident plate. With a unit, the unit's row is locked while its approved plates
+   * are counted, so two registrations at once cannot both take the last place of the quota:
+   * within `quota` the plate is approved, beyond it pending. `approvedBy` (staff) approves it
+   * whatever the count. A plate already registered in the community is returned as it is
+   * (`created: false`) and left alone.
+   */
+  registerVehicle(v: { communityId: string; userId: string; plate: string; vehicleClass: 'small' | 'large'; unitId: string | null; quota: number; approvedBy: string | null }) {
+    return this.db.transaction().execute(async (tx) => {
+      const existing = await tx.selectFrom('parking_vehicles').selectAll().where('community_id', '=', v.communityId).where('plate', '=', v.plate).executeTakeFirst();
+      if (existing) return { vehicle: existing, created: false };
+      let status: 'approved' | 'pending' = 'approved';
+      if (v.unitId && !v.approvedBy) {
+        await tx.selectFrom('units').select('id').where('id', '=', v.unitId).forUpdate().executeTakeFirst();
+        const { n } = await tx
+          .selectFrom('parking_vehicles')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('unit_id', '=', v.unitId)
+          .where('status', '=', 'approved')
+          .executeTakeFirstOrThrow();
+        if (Number(n) >= v.quota) status = 'pending';
+      }
+      const vehicle = await tx
+        .insertInto('parking_vehicles')
+        .values({
+          community_id: v.communityId,
+          user_id: v.userId,
+          plate: v.plate,
+          vehicle_class: v.vehicleClass,
+          unit_id: v.unitId,
+          status,
+          decided_by: status === 'approved' ? v.approvedBy : null,
+          decided_at: status === 'approved' && v.approvedBy ? new Date() : null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { vehicle, created: true };
+    });
   }
 
+  findVehicle(id: string) {
+    return this.db.selectFrom('parking_vehicles').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  vehiclesOf(filter: { communityId: string; status?: 'approved' | 'pending' } | { userId: string }) {
+    let query = this.db.selectFrom('parking_vehicles').selectAll().orderBy('created_at');
+    if ('userId' in filter) query = query.where('user_id', '=', filter.userId);
+    else {
+      query = query.where('community_id', '=', filter.communityId);
+      if (filter.status) query = query.where('status', '=', filter.status);
+    }
+    return query.execute();
+  }
+
+  approveVehicle(id: string, by: string, at: Date) {
+    return this.db.updateTable('parking_vehicles').set({ status: 'approved', decided_by: by, decided_at: at }).where('id', '=', id).where('status', '=', 'pending').returningAll().executeTakeFirst();
+  }
+
+  deleteVehicle(id: string) {
+    return this.db.deleteFrom('parking_vehicles').where('id', '=', id).returningAll().executeTakeFirst();
+  }
+
+  /** Plates that pass the gate as residents: approved ones only. */
   vehicles() {
-    return this.db.selectFrom('parking_vehicles').select(['community_id', 'plate', 'user_id']).execute();
+    return this.db.selectFrom('parking_vehicles').select(['community_id', 'plate', 'user_id']).where('status', '=', 'approved').execute();
   }
 
   blockedPlates() {

@@ -1,4 +1,5 @@
-import { ForbiddenException, Injectable } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { Permission } from '../domain/permissions';
 import type { CreateCommunityRequest } from '@app/contracts';
 import { AuditRepository } from '../repositories/audit.repository';
 import { CommunityRepository, type BuildingRow, type CommunityRow, type UnitRow } from '../repositories/community.repository';
@@ -45,6 +46,39 @@ export class CommunityService {
 
   async list(user: AuthUser) {
     return (await this.communities.find(this.access.filterFor(user))).map(mapCommunity);
+  }
+
+  async myUnits(user: AuthUser) {
+    return (await this.communities.unitsOf(user.id)).map((u) => ({ id: u.id, communityId: u.community_id, buildingId: u.building_id, building: u.building_name, number: u.number, floorArea: u.floor_area, relation: u.relation }));
+  }
+
+  private async unitFor(user: AuthUser, unitId: string) {
+    const unit = await this.communities.findUnit(unitId);
+    const community = await this.access.requireInScope(user, unit?.community_id, `unit ${unitId}`);
+    return { unit: unit!, community };
+  }
+
+  async occupants(user: AuthUser, unitId: string) {
+    await this.unitFor(user, unitId);
+    return (await this.communities.occupants(unitId)).map((o) => ({ userId: o.user_id, username: o.username, displayName: o.display_name, relation: o.relation, since: o.created_at.toISOString() }));
+  }
+
+  /** Only a user who belongs to the unit's community (an owner-type role, in scope) can hold it. */
+  async linkOccupant(user: AuthUser, unitId: string, userId: string, relation: 'owner' | 'tenant') {
+    const { unit, community } = await this.unitFor(user, unitId);
+    if ((await this.access.usersReaching([userId], community, Permission.ParkingUse)).length === 0) {
+      throw new BadRequestException(`user ${userId} is not a user of this community`);
+    }
+    await this.communities.addOccupant(unit.id, userId, relation, user.id);
+    await this.audit.record({ actorId: user.id, action: 'unit.occupant.linked', subjectType: 'unit', subjectId: unit.id, detail: { userId, relation } });
+    return this.occupants(user, unitId);
+  }
+
+  async unlinkOccupant(user: AuthUser, unitId: string, userId: string) {
+    const { unit } = await this.unitFor(user, unitId);
+    if (!(await this.communities.removeOccupant(unit.id, userId))) throw new NotFoundException(`user ${userId} does not hold unit ${unitId}`);
+    await this.audit.record({ actorId: user.id, action: 'unit.occupant.unlinked', subjectType: 'unit', subjectId: unit.id, detail: { userId } });
+    return this.occupants(user, unitId);
   }
 
   async get(user: AuthUser, id: string) {

@@ -139,6 +139,11 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
     this.residents.add(k(communityId, plate));
   }
 
+  /** A resident plate was removed: it stops passing at once in this process (others on their next refresh). */
+  vehicleRemoved(communityId: string, plate: string): void {
+    this.residents.delete(k(communityId, plate));
+  }
+
   fireFreeFlow(communityId: string): boolean {
     return (this.fireAlarms.get(communityId)?.size ?? 0) > 0;
   }
