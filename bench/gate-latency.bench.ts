@@ -41,10 +41,11 @@ async function main(): Promise<void> {
       return { status: res.status, body: (await res.json().catch(() => null)) as any };
     };
     const admin = (await api('POST', 'auth/login', { username: 'admin', password: adminPassword })).body.accessToken as string;
-    const community = (await api('POST', 'communities', { name: 'Gate bench', district: 'Bench', street: 'Bench' }, admin)).body;
-    const owner = (await api('POST', 'users', { username: 'bench-owner', password: 'password-123', role: 'owner', scope: { level: 'community', communityIds: [community.id] } }, admin)).body;
-    const ownerToken = (await api('POST', 'auth/login', { username: 'bench-owner', password: 'password-123' })).body.accessToken as string;
+    const community = (await api('POST', 'communities', { name: 'Gate bench', district: 'Bench', street: 'Bench', buildings: [{ name: '1', units: [{ number: '101', floorArea: '90.00' }] }] }, admin)).body;
+    const owner = (await api('POST', 'users', { username: 'bench-owner', password: 'user-pass-123', role: 'owner', scope: { level: 'community', communityIds: [community.id] } }, admin)).body;
+    const ownerToken = (await api('POST', 'auth/login', { username: 'bench-owner', password: 'user-pass-123' })).body.accessToken as string;
     const device = (await api('POST', 'devices', { communityId: community.id, kind: 'gate', name: 'bench gate' }, admin)).body;
+    await api('POST', `units/${community.buildings[0].units[0].id}/occupants`, { userId: owner.id }, admin);
     await api('POST', 'parking/vehicles', { communityId: community.id, plate: '粤B12345' }, ownerToken);
 
     gate = await connectAsync(mqttUrl, { clientId: device.id, username: device.id, password: device.secret, protocolVersion: 4, reconnectPeriod: 0 });

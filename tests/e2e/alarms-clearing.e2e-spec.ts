@@ -34,10 +34,10 @@ describe('alarms: one type held by a device event and an inference', () => {
     tp = await startTestPlatform();
     community = await tp.createCommunity();
     const username = `duty_${Math.random().toString(36).slice(2, 7)}`;
-    const user = await tp.api('POST', '/api/v1/users', { username, password: 'password-123', role: 'property_staff', scope: { level: 'community', communityIds: [community.id] } });
+    const user = await tp.api('POST', '/api/v1/users', { username, password: 'user-pass-123', role: 'property_staff', scope: { level: 'community', communityIds: [community.id] } });
     expect(user.status).toBe(201);
     dutyId = user.body.id;
-    dutyToken = await tp.login(username, 'password-123');
+    dutyToken = await tp.login(username, 'user-pass-123');
     const chain = { tiers: [{ name: 'duty_room', roles: ['property_staff'], scopeLevel: 'community', ackWithinS: 0 }] };
     expect((await tp.api('PUT', `/api/v1/alarm-escalation/${community.id}/trapped_not_level`, chain)).status).toBe(200);
     lift = await tp.provisionDevice(community.id, 'elevator');

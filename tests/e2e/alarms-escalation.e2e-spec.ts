@@ -73,10 +73,10 @@ describe('alarms: detection → socket → escalation → acknowledgement', () =
 
   const createUser = async (name: string, role: string, scope: Record<string, unknown>) => {
     const username = `${name}_${Math.random().toString(36).slice(2, 7)}`;
-    const res = await tp.api('POST', '/api/v1/users', { username, password: 'password-123', role, scope });
+    const res = await tp.api('POST', '/api/v1/users', { username, password: 'user-pass-123', role, scope });
     expect(res.status).toBe(201);
     ids[name] = res.body.id;
-    tokens[name] = await tp.login(username, 'password-123');
+    tokens[name] = await tp.login(username, 'user-pass-123');
   };
   const inbox = async (name: string) => (await tp.api('GET', '/api/v1/alarm-inbox', undefined, tokens[name])).body as Array<{ id: string; alarmId: string; tier: number; kind: string }>;
 

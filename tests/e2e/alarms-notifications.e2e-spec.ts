@@ -68,10 +68,10 @@ describe('alarm notifications: arrival deadline, webhook retries, hourly cap, pr
 
   const createUser = async (name: string, role: string, communityId: string) => {
     const username = `${name}_${Math.random().toString(36).slice(2, 7)}`;
-    const res = await tp.api('POST', '/api/v1/users', { username, password: 'password-123', role, scope: { level: 'community', communityIds: [communityId] } });
+    const res = await tp.api('POST', '/api/v1/users', { username, password: 'user-pass-123', role, scope: { level: 'community', communityIds: [communityId] } });
     expect(res.status).toBe(201);
     ids[name] = res.body.id;
-    tokens[name] = await tp.login(username, 'password-123');
+    tokens[name] = await tp.login(username, 'user-pass-123');
   };
   const inbox = async (name: string) => (await tp.api('GET', '/api/v1/alarm-inbox?limit=200', undefined, tokens[name])).body as InboxItem[];
   const history = async (alarmId: string) =>

@@ -45,9 +45,9 @@ describe('parking billing flow', () => {
 
   const db = () => tp.platform.app.get(DatabaseRepository).db;
   const createUser = async (username: string, role: string, communityIds: string[]) => {
-    const res = await tp.api('POST', 'users', { username, password: 'password-123', role, scope: { level: 'community', communityIds } });
+    const res = await tp.api('POST', 'users', { username, password: 'user-pass-123', role, scope: { level: 'community', communityIds } });
     expect(res.status).toBe(201);
-    return { id: res.body.id as string, token: await tp.login(username, 'password-123') };
+    return { id: res.body.id as string, token: await tp.login(username, 'user-pass-123') };
   };
   const closeSession = async (values: { plate: string; kind: 'visitor' | 'emergency' | 'resident'; entry: string; exit: string; slotId?: string | null }) => {
     const row = await db()

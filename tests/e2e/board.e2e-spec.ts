@@ -81,7 +81,7 @@ describe('disclosure board (browser)', () => {
     communityId = (await tp.createCommunity({ name: '翠湖小区' })).id;
     otherCommunityId = (await tp.createCommunity({ name: '别的小区' })).id;
     const mk = async (username: string, role: string, ids: string[]) => {
-      const res = await tp.api('POST', 'users', { username, password: 'password-123', role, scope: { level: 'community', communityIds: ids } });
+      const res = await tp.api('POST', 'users', { username, password: 'user-pass-123', role, scope: { level: 'community', communityIds: ids } });
       expect(res.status).toBe(201);
     };
     await mk('staff-here', 'property_staff', [communityId]);
@@ -182,7 +182,7 @@ describe('disclosure board (browser)', () => {
     await waitForText(page, `${mc} .bd-updated`, '最后更新');
 
     // A second publication, by the community's own property staff: version 2 on the board.
-    const staff = await tp.login('staff-here', 'password-123');
+    const staff = await tp.login('staff-here', 'user-pass-123');
     const second = await tp.api('POST', `board/communities/${communityId}/items`, { section: 'manager_contacts', content: managerContacts('翠湖新物业有限公司') }, staff);
     expect(second.status).toBe(201);
     expect(second.body).toMatchObject({ section: 'manager_contacts', version: 2 });
@@ -210,9 +210,9 @@ describe('disclosure board (browser)', () => {
   it('refuses publishers outside the community, other roles, mismatched content and anonymous callers', async () => {
     const path = `board/communities/${communityId}/items`;
     const body = { section: 'manager_contacts', content: managerContacts('不该出现的公司') };
-    expectError(await tp.api('POST', path, body, await tp.login('staff-other', 'password-123')), 404);
-    expectError(await tp.api('GET', `board/communities/${communityId}/audit`, undefined, await tp.login('staff-other', 'password-123')), 404);
-    expectError(await tp.api('POST', path, body, await tp.login('owner-here', 'password-123')), 403);
+    expectError(await tp.api('POST', path, body, await tp.login('staff-other', 'user-pass-123')), 404);
+    expectError(await tp.api('GET', `board/communities/${communityId}/audit`, undefined, await tp.login('staff-other', 'user-pass-123')), 404);
+    expectError(await tp.api('POST', path, body, await tp.login('owner-here', 'user-pass-123')), 403);
     expectError(await tp.api('POST', path, body, null), 401);
     expectError(await tp.api('POST', path, { section: 'manager_contacts', content: inspection }), 400);
     expectError(await tp.api('POST', path, { section: 'no_such_section', content: {} }), 400);

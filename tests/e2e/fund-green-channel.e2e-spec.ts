@@ -58,9 +58,9 @@ describe('fund green channel (e2e, PostgreSQL)', () => {
       ['owner', 'owner', { level: 'community', communityIds: [communityId] }],
     ];
     for (const [name, role, scope] of users) {
-      const res = await tp.api('POST', 'users', { username: `fund-${name}`, password: 'password-123', role, scope });
+      const res = await tp.api('POST', 'users', { username: `fund-${name}`, password: 'user-pass-123', role, scope });
       expect(res.status).toBe(201);
-      tokens[name] = await tp.login(`fund-${name}`, 'password-123');
+      tokens[name] = await tp.login(`fund-${name}`, 'user-pass-123');
     }
     elevatorId = (await tp.provisionDevice(communityId, 'elevator', { buildingId: buildingA, name: 'A栋 1号梯' })).id;
   }, 90_000);
@@ -216,9 +216,9 @@ describe('fund green channel (e2e, PostgreSQL)', () => {
     for (const a of ['opened', 'propose', 'publish_notice', 'confirm', 'reminder', 'deem_approve', 'pay', 'accept', 'disclose']) expect(actions).toContain(`fund.case.${a}`);
 
     // Out of scope: another street's officer does not see the case.
-    const other = await tp.api('POST', 'users', { username: 'fund-other-street', password: 'password-123', role: 'street_officer', scope: { level: 'street', district: '鼓楼区', street: '别的街道' } });
+    const other = await tp.api('POST', 'users', { username: 'fund-other-street', password: 'user-pass-123', role: 'street_officer', scope: { level: 'street', district: '鼓楼区', street: '别的街道' } });
     expect(other.status).toBe(201);
-    expect((await tp.api('GET', `fund/cases/${caseId}`, undefined, await tp.login('fund-other-street', 'password-123'))).status).toBe(404);
+    expect((await tp.api('GET', `fund/cases/${caseId}`, undefined, await tp.login('fund-other-street', 'user-pass-123'))).status).toBe(404);
 
     // The public disclosure, without a token.
     const pub = await tp.api('GET', `/api/v1/public/communities/${communityId}/fund-cases`, undefined, null);

@@ -18,14 +18,18 @@ describe('parking: slots, bookings and the gate (PGlite)', () => {
 
   beforeAll(async () => {
     tp = await startTestPlatform({ env: { PARKING_EMERGENCY_PLATES: '粤B99999' } });
-    communityId = (await tp.createCommunity()).id;
+    const community = await tp.createCommunity({ buildings: [{ name: '1栋', units: [{ number: '101', floorArea: '89.50' }] }] });
+    communityId = community.id;
     const mk = async (username: string, role: string) => {
-      const res = await tp.api('POST', 'users', { username, password: 'password-123', role, scope: { level: 'community', communityIds: [communityId] } });
+      const res = await tp.api('POST', 'users', { username, password: 'user-pass-123', role, scope: { level: 'community', communityIds: [communityId] } });
       expect(res.status).toBe(201);
-      return { id: res.body.id as string, token: await tp.login(username, 'password-123') };
+      return { id: res.body.id as string, token: await tp.login(username, 'user-pass-123') };
     };
     ({ id: ownerId, token: ownerToken } = await mk('owner1', 'owner'));
     ({ token: guestToken } = await mk('guest1', 'owner'));
+    // Resident plates belong to a unit: the owner holds 1栋 101.
+    const unitId = (community as unknown as { buildings: Array<{ units: Array<{ id: string }> }> }).buildings[0].units[0].id;
+    expect((await tp.api('POST', `units/${unitId}/occupants`, { userId: ownerId })).status).toBe(201);
     gate = await tp.provisionDevice(communityId, 'gate');
     client = await tp.connectDevice(gate);
     await client.subscribeAsync(`v1/devices/${gate.id}/commands`, { qos: 1 });

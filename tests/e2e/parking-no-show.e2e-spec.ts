@@ -33,9 +33,9 @@ describe('parking no-show release after the arrival grace (PGlite)', () => {
     tp.defer(() => queue.close());
     communityId = (await tp.createCommunity()).id;
     const mk = async (username: string) => {
-      const res = await tp.api('POST', 'users', { username, password: 'password-123', role: 'owner', scope: { level: 'community', communityIds: [communityId] } });
+      const res = await tp.api('POST', 'users', { username, password: 'user-pass-123', role: 'owner', scope: { level: 'community', communityIds: [communityId] } });
       expect(res.status).toBe(201);
-      return { id: res.body.id as string, token: await tp.login(username, 'password-123') };
+      return { id: res.body.id as string, token: await tp.login(username, 'user-pass-123') };
     };
     const owner = await mk('ns-owner');
     guestToken = (await mk('ns-guest')).token;

@@ -69,9 +69,9 @@ describe('parking overstay, blocking and emergency sessions (PGlite)', () => {
     tp = await startTestPlatform({ env: { PARKING_DEPARTURE_GRACE_MIN: '0', PARKING_BLOCK_AFTER_OVERSTAYS: '1' } });
     communityId = (await tp.createCommunity()).id;
     const mk = async (username: string, role: string) => {
-      const res = await tp.api('POST', 'users', { username, password: 'password-123', role, scope: { level: 'community', communityIds: [communityId] } });
+      const res = await tp.api('POST', 'users', { username, password: 'user-pass-123', role, scope: { level: 'community', communityIds: [communityId] } });
       expect(res.status).toBe(201);
-      return { id: res.body.id as string, token: await tp.login(username, 'password-123') };
+      return { id: res.body.id as string, token: await tp.login(username, 'user-pass-123') };
     };
     const owner = await mk('slot-owner', 'owner');
     ownerToken = owner.token;

@@ -89,7 +89,7 @@ describe('parking pages (browser)', () => {
     tp = await startTestPlatform();
     communityId = (await tp.createCommunity()).id;
     const mk = async (username: string) => {
-      const res = await tp.api('POST', 'users', { username, password: 'password-123', role: 'owner', scope: { level: 'community', communityIds: [communityId] } });
+      const res = await tp.api('POST', 'users', { username, password: 'user-pass-123', role: 'owner', scope: { level: 'community', communityIds: [communityId] } });
       expect(res.status).toBe(201);
       return res.body.id as string;
     };
@@ -125,7 +125,7 @@ describe('parking pages (browser)', () => {
 
   it('an owner publishes a weekly window, another owner books it from the page, the owner sees the booking', async () => {
     const owner = await newPage({ width: 390, height: 844 });
-    await login(owner, '/parking/', 'owner-a', 'password-123');
+    await login(owner, '/parking/', 'owner-a', 'user-pass-123');
     const card = '[data-slot-code="B1-023"]';
     await owner.waitForSelector(card);
     await waitForText(owner, `${card} .badge`, '未共享');
@@ -151,13 +151,13 @@ describe('parking pages (browser)', () => {
     await owner.fill(`${form} input[name="to"]`, '00:00');
     await owner.click(`${form} button[type="submit"]`);
     await waitForText(owner, `${card} .pk-wins`, '全天');
-    const published = await tp.api('GET', 'parking/slots/mine', undefined, await tp.login('owner-a', 'password-123'));
+    const published = await tp.api('GET', 'parking/slots/mine', undefined, await tp.login('owner-a', 'user-pass-123'));
     expect(published.body[0].windows.weekly).toHaveLength(7);
     expect(published.body[0].windows.weekly[0]).toMatchObject({ startMinute: 0, endMinute: 1440 });
 
     // The second owner finds and books it (desktop size).
     const guest = await newPage({ width: 1280, height: 860 });
-    await login(guest, '/parking/', 'owner-b', 'password-123');
+    await login(guest, '/parking/', 'owner-b', 'user-pass-123');
     await waitForText(guest, '#tab-slots', '您名下暂无车位');
     await snapshot(guest, 'guest-noslots-desktop');
     await guest.click('.pk-tab[data-tab="book"]');

@@ -54,9 +54,9 @@ describe('trapped passengers: simulator → alarm → socket → escalation → 
 
   const createUser = async (name: string, role: string, scope: Record<string, unknown>) => {
     const username = `${name}_${Math.random().toString(36).slice(2, 7)}`;
-    const res = await tp.api('POST', '/api/v1/users', { username, password: 'password-123', role, scope });
+    const res = await tp.api('POST', '/api/v1/users', { username, password: 'user-pass-123', role, scope });
     expect(res.status).toBe(201);
-    tokens[name] = await tp.login(username, 'password-123');
+    tokens[name] = await tp.login(username, 'user-pass-123');
   };
   const inbox = async (name: string) => (await tp.api('GET', '/api/v1/alarm-inbox', undefined, tokens[name])).body as Array<{ alarmId: string; tier: number; kind: string; createdAt: string }>;
 

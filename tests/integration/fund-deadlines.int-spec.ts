@@ -35,8 +35,8 @@ describe('fund deadlines and manual reports (PGlite)', () => {
     expect((await tp.api('PUT', `fund/communities/${communityId}/settings`, { profile: 'national', hasPropertyCompany: false, hasOwnersCommittee: false })).status).toBe(200);
     for (const [name, role] of [['rc', 'residents_committee'], ['street', 'street_officer'], ['auth', 'district_authority'], ['owner', 'owner']] as const) {
       const scope = role === 'district_authority' ? { level: 'district', district: 'Xuhui' } : { level: 'community', communityIds: [communityId] };
-      expect((await tp.api('POST', 'users', { username: `int-${name}`, password: 'password-123', role, scope })).status).toBe(201);
-      tokens[name] = await tp.login(`int-${name}`, 'password-123');
+      expect((await tp.api('POST', 'users', { username: `int-${name}`, password: 'user-pass-123', role, scope })).status).toBe(201);
+      tokens[name] = await tp.login(`int-${name}`, 'user-pass-123');
     }
 
     // A non-qualifying alarm opens nothing.

@@ -20,7 +20,7 @@ describe.each(['postgres', 'pglite'] as const)('parking bookings never overlap (
     if (engine === 'postgres') pg = await freshPostgresDatabase();
     tp = await startTestPlatform({ env: pg ? { DATABASE_URL: pg.url } : {} });
     communityId = (await tp.createCommunity()).id;
-    owner = await tp.platform.app.get(AuthService).createUser(null, { username: `owner-${engine}`, password: 'password-123', role: 'owner', scope: { level: 'community', communityIds: [communityId] } });
+    owner = await tp.platform.app.get(AuthService).createUser(null, { username: `owner-${engine}`, password: 'user-pass-123', role: 'owner', scope: { level: 'community', communityIds: [communityId] } });
     service = tp.platform.app.get(ParkingBookingService);
   });
   afterAll(async () => {

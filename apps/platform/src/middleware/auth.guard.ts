@@ -1,6 +1,6 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable, SetMetadata, createParamDecorator, type INestApplicationContext } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, RequestMethod, SetMetadata, createParamDecorator, type INestApplicationContext } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { PATH_METADATA } from '@nestjs/common/constants';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import type { Request } from 'express';
 import { Permission, can } from '../domain/permissions';
 import { AuthService } from '../services/auth.service';
@@ -49,6 +49,8 @@ export class AuthGuard implements CanActivate {
 export interface DeclaredRoute {
   controller: string;
   handler: string;
+  method: string;
+  /** e.g. /api/v1/alarms/:id */
   path: string;
   public: boolean;
   permissions: Permission[];
@@ -73,7 +75,8 @@ export function declaredRoutes(app: INestApplicationContext): DeclaredRoute[] {
       routes.push({
         controller: type.name,
         handler: name,
-        path: `${(Reflect.getMetadata(PATH_METADATA, type) as string | undefined) ?? ''}/${path}`,
+        method: RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod],
+        path: `/${(Reflect.getMetadata(PATH_METADATA, type) as string | undefined) ?? ''}/${path}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1'),
         public: reflector.getAllAndOverride<boolean>(PUBLIC, targets) ?? false,
         permissions: reflector.getAllAndOverride<Permission[] | undefined>(ALLOW, targets) ?? [],
       });

@@ -1,0 +1,248 @@
+/**
+ * The permission table (domain/permissions.ts) walked over the real routes: every route declares
+ * @Public or @Allow, every role is refused (403) exactly where the table says and let through
+ * elsewhere, other communities' ids answer 404 to the roles that may use the route. Then the
+ * holes the table closed, each as found (issue 8 §4): socket.io events reaching roles REST
+ * refuses, bills read by any owner of the community, alarms assigned and escalation chains
+ * filled with users of another community, resident plates without limit.
+ */
+import type { Socket } from 'socket.io-client';
+import { roles, type Role } from '../../libs/contracts/src';
+import { permissionTable, type Permission } from '../../apps/platform/src/domain/permissions';
+import { declaredRoutes } from '../../apps/platform/src/middleware/auth.guard';
+import { DatabaseRepository } from '../../apps/platform/src/repositories/database.repository';
+import { EventBusRepository } from '../../apps/platform/src/repositories/event-bus.repository';
+import { ParkingGateService } from '../../apps/platform/src/services/parking-gate.service';
+import { publishJson, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../support/platform';
+import { nextEvent, waitFor } from '../support/wait';
+
+const PASSWORD = 'user-pass-123';
+const NOWHERE = '00000000-0000-4000-8000-000000000000';
+
+describe('the permission table over every route', () => {
+  let tp: TestPlatform;
+  let a: { id: string; buildings: Array<{ units: Array<{ id: string }> }> };
+  let b: { id: string };
+  const tokens = {} as Record<Role, string>;
+  const ids = {} as Record<string, string>;
+  let routes: ReturnType<typeof declaredRoutes>;
+
+  const scopeFor = (role: Role, communityId: string, district: string, street: string) =>
+    role === 'platform_admin'
+      ? { level: 'platform' }
+      : role === 'street_officer'
+        ? { level: 'street', district, street }
+        : role === 'district_authority'
+          ? { level: 'district', district }
+          : { level: 'community', communityIds: [communityId] };
+
+  const createUser = async (username: string, role: Role, communityId: string, district = '海淀区', street = '西三旗街道') => {
+    const res = await tp.api('POST', 'users', { username, password: PASSWORD, role, scope: scopeFor(role, communityId, district, street) });
+    expect(res.status).toBe(201);
+    ids[username] = res.body.id;
+    return tp.login(username, PASSWORD);
+  };
+
+  beforeAll(async () => {
+    tp = await startTestPlatform();
+    a = (await tp.createCommunity({ name: 'A', district: '海淀区', street: '西三旗街道', buildings: [{ name: '1栋', units: [{ number: '101', floorArea: '89.50' }, { number: '102', floorArea: '92.00' }] }] })) as never;
+    b = await tp.createCommunity({ name: 'B', district: '朝阳区', street: '望京街道' });
+    for (const role of roles) tokens[role] = await createUser(`walk.${role}`, role, a.id);
+    routes = declaredRoutes(tp.platform.app);
+  }, 120_000);
+  afterAll(async () => {
+    await tp?.close();
+  });
+
+  const allowed = (role: Role, permissions: Permission[]) => permissions.some((p) => permissionTable[p].includes(role));
+  const concrete = (path: string, community = NOWHERE) =>
+    path
+      .replace(':communityId', community)
+      .replace(/communities\/:id/, `communities/${community}`)
+      .replace(':deviceId', 'no-such-gate')
+      .replace(':type', 'emergency_call')
+      .replace(':section', 'notices')
+      .replace(':year', '2026')
+      .replace(/:\w+/g, NOWHERE);
+  const call = (method: string, path: string, token: string) => tp.api(method, path, method === 'GET' || method === 'DELETE' ? undefined : {}, token);
+
+  it('finds every route declared: @Public() or @Allow(Permission…)', () => {
+    expect(routes.length).toBeGreaterThan(80);
+    const undeclared = routes.filter((r) => !r.public && r.permissions.length === 0).map((r) => `${r.method} ${r.path}`);
+    expect(undeclared).toEqual([]);
+    // The public ones are the login flow, health, and the public disclosure pages: nothing else.
+    const publicPaths = routes.filter((r) => r.public).map((r) => r.path);
+    for (const p of publicPaths) expect(p).toMatch(/^\/(api\/v1\/(auth\/(login|refresh|logout)|public\/.*)|health|metrics|)$/);
+  });
+
+  it('answers every role as the table says: 403 where it refuses, never 403 where it allows', async () => {
+    const wrong: string[] = [];
+    for (const route of routes.filter((r) => !r.public)) {
+      const path = concrete(route.path);
+      for (const role of roles) {
+        const res = await call(route.method, path, tokens[role]);
+        const mayCall = allowed(role, route.permissions);
+        if (mayCall ? res.status === 403 || res.status === 401 : res.status !== 403) {
+          wrong.push(`${role} ${route.method} ${path} → ${res.status} (table: ${mayCall ? 'allowed' : 'refused'}) ${JSON.stringify(res.body).slice(0, 120)}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  }, 300_000);
+
+  it('answers 404 for another community to every role that may use the route', async () => {
+    const byQuery = ['/api/v1/devices', '/api/v1/alarms', '/api/v1/alarm-webhooks', '/api/v1/fund/cases', '/api/v1/parking/slots', '/api/v1/parking/availability', '/api/v1/parking/blocked-plates', '/api/v1/parking/vehicles', '/api/v1/parking/sessions', '/api/v1/parking/occupancy'];
+    const query = `communityId=${b.id}&month=2026-01&from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z`;
+    const scoped = routes.filter((r) => !r.public && r.method === 'GET' && (/communities\/:id|:communityId/.test(r.path) || byQuery.includes(r.path)));
+    expect(scoped.length).toBeGreaterThan(20);
+    const wrong: string[] = [];
+    for (const route of scoped) {
+      for (const role of roles.filter((r) => r !== 'platform_admin' && allowed(r, route.permissions))) {
+        const res = await call('GET', `${concrete(route.path, b.id)}?${query}`, tokens[role]);
+        if (res.status !== 404) wrong.push(`${role} GET ${route.path} → ${res.status} ${JSON.stringify(res.body).slice(0, 120)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  }, 120_000);
+
+  describe('socket.io events follow the table', () => {
+    let lift: ProvisionedDevice;
+    let gate: ProvisionedDevice;
+    const sockets = {} as Record<'owner' | 'staff' | 'residents', Socket>;
+    const seen: Record<string, string[]> = { owner: [], staff: [], residents: [] };
+
+    beforeAll(async () => {
+      lift = await tp.provisionDevice(a.id, 'elevator');
+      gate = await tp.provisionDevice(a.id, 'gate');
+      sockets.owner = await tp.socket(tokens.owner);
+      sockets.staff = await tp.socket(tokens.property_staff);
+      sockets.residents = await tp.socket(tokens.residents_committee);
+      for (const [who, socket] of Object.entries(sockets)) socket.onAny((event: string) => seen[who].push(event));
+    });
+
+    it('an owner no longer hears alarms, pending gate decisions or supervision counts; staff and committees do, as the table says', async () => {
+      const client = await tp.connectDevice(lift);
+      const staffSaw = nextEvent(sockets.staff, 'alarm.raised');
+      const residentsSaw = nextEvent(sockets.residents, 'alarm.raised');
+      await publishJson(client, `v1/devices/${lift.id}/events`, { type: 'emergency_call', active: true });
+      await staffSaw;
+      await residentsSaw;
+
+      const gateClient = await tp.connectDevice(gate);
+      const pending = nextEvent(sockets.staff, 'parking.gate.pending');
+      await publishJson(gateClient, `v1/devices/${gate.id}/events`, { type: 'vehicle', lane: 'in-1', direction: 'in', plate: '无牌车' });
+      await pending;
+      // Device states still reach everyone in scope: the owner's socket is alive and listening.
+      const ownerState = nextEvent(sockets.owner, 'device.state', { filter: (e: { deviceId: string }) => e.deviceId === lift.id });
+      await publishJson(client, `v1/devices/${lift.id}/telemetry`, { mode: 'normal', direction: 'stop', floor: 3, atLevel: true, door: 'closed', speed: 0, occupied: false, power: 'mains', safetyCircuit: 'closed' });
+      await ownerState;
+
+      expect(seen.staff).toEqual(expect.arrayContaining(['alarm.raised', 'parking.gate.pending']));
+      expect(seen.residents).toContain('alarm.raised');
+      expect(seen.residents).not.toContain('parking.gate.pending');
+      expect(seen.owner.filter((e) => e.startsWith('alarm.') || e === 'parking.gate.pending' || e === 'billing.bill.created')).toEqual([]);
+      // …and supervision counts (alarm numbers) are not for owners either.
+      expect(await sockets.owner.emitWithAck('supervision.subscribe', {})).toMatchObject({ ok: false });
+      expect(await sockets.residents.emitWithAck('supervision.subscribe', {})).toMatchObject({ ok: true });
+    });
+  });
+
+  it('lets an owner read the bill of their own slot or stay, and no other bill of the community', async () => {
+    const db = tp.platform.app.get(DatabaseRepository).db;
+    const otherOwner = await createUser('bills.neighbour', 'owner', a.id);
+    const slotId = (await db.insertInto('parking_slots').values({ community_id: a.id, code: 'B1-BILL', location: 'B1', ownership: 'private', owner_id: ids['walk.owner'] }).returning('id').executeTakeFirstOrThrow()).id;
+    const tariff = await tp.api('POST', `billing/communities/${a.id}/tariffs`, {
+      setBy: 'owners_assembly',
+      filingNumber: '京价备〔2026〕001号',
+      effectiveFrom: new Date(Date.now() - 4 * 60_000).toISOString(),
+      rules: { freeMinutes: 0, pricing: { mode: 'unit', bands: [{ name: 'all', start: '00:00', end: '00:00', unitMinutes: 30, unitPriceFen: 100 }] } },
+    }, tokens.property_staff);
+    expect(tariff.status).toBe(201);
+    const close = async (plate: string, slot: string | null) => {
+      const row = await db
+        .insertInto('parking_sessions')
+        .values({ community_id: a.id, slot_id: slot, plate, plate_kind: 'regular', kind: 'visitor', status: 'closed', entry_at: new Date(Date.now() - 3 * 60_000), exit_at: new Date(), entry_reason: 'test' })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      tp.platform.app.get(EventBusRepository).emit('parking.session.closed', { sessionId: row.id, communityId: a.id });
+      return waitFor(async () => {
+        const res = await tp.api('GET', `billing/sessions/${row.id}/bill`, undefined, tokens.property_staff);
+        return res.status === 200 ? (res.body.id as string) : undefined;
+      }, { message: `bill of ${plate}` });
+    };
+    const ownSlotBill = await close('京A10001', slotId);
+    const commonBill = await close('京A10002', null);
+
+    expect((await tp.api('GET', `billing/bills/${ownSlotBill}`, undefined, tokens.owner)).status).toBe(200);
+    expect((await tp.api('GET', `billing/bills/${ownSlotBill}`, undefined, otherOwner)).status).toBe(404);
+    expect((await tp.api('GET', `billing/bills/${commonBill}`, undefined, tokens.owner)).status).toBe(404);
+    expect((await tp.api('GET', `billing/bills/${commonBill}`, undefined, tokens.maintenance_staff)).status).toBe(404);
+    expect((await tp.api('GET', `billing/bills/${commonBill}`, undefined, tokens.owners_committee)).status).toBe(200);
+    expect((await tp.api('GET', `parking/sessions?communityId=${a.id}`, undefined, tokens.owner)).status).toBe(403);
+  });
+
+  it('assigns alarms and fills escalation chains only with users of the alarm’s community', async () => {
+    await createUser('chain.foreign', 'property_staff', b.id, '朝阳区', '望京街道');
+    const alarms = await waitFor(async () => {
+      const res = await tp.api('GET', `alarms?communityId=${a.id}&state=active`, undefined, tokens.property_staff);
+      return res.body.length > 0 ? res.body : undefined;
+    });
+    const alarmId = alarms[0].alarmId as string;
+    const assign = (userId: string) => tp.api('POST', `alarms/${alarmId}/assign`, { userId }, tokens.property_staff);
+    const refused = await assign(ids['chain.foreign']);
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toMatch(/cannot be assigned/);
+    expect((await assign(ids['walk.owner'])).status).toBe(400); // an owner does not handle alarms
+    expect((await assign(ids['walk.maintenance_staff'])).status).toBe(200);
+
+    const chain = (userIds: string[]) => ({ tiers: [{ name: 'duty', userIds, ackWithinS: 30 }], arrivalWithinS: 1800, reminderEveryS: 300 });
+    const foreign = await tp.api('PUT', `alarm-escalation/${a.id}/emergency_call`, chain([ids['chain.foreign']]), tokens.property_staff);
+    expect(foreign.status).toBe(400);
+    expect(foreign.body.message).toContain(ids['chain.foreign']);
+    expect((await tp.api('PUT', `alarm-escalation/${a.id}/emergency_call`, chain([ids['walk.maintenance_staff']]), tokens.property_staff)).status).toBe(200);
+  });
+
+  it('binds resident plates to a unit with a quota; a plate over it waits for staff and does not open the gate', async () => {
+    const unit = a.buildings[0].units[0].id;
+    const register = (plate: string, token: string, extra: Record<string, unknown> = {}) => tp.api('POST', 'parking/vehicles', { communityId: a.id, plate, ...extra }, token);
+    // Not linked to a unit: no resident plate at all.
+    expect((await register('京A20001', tokens.owner)).status).toBe(403);
+    expect((await tp.api('POST', `units/${unit}/occupants`, { userId: ids['walk.owner'] }, tokens.property_staff)).status).toBe(201);
+    expect((await tp.api('POST', `units/${unit}/occupants`, { userId: ids['chain.foreign'] }, tokens.property_staff)).status).toBe(400);
+    expect((await tp.api('GET', 'units/mine', undefined, tokens.owner)).body).toEqual([expect.objectContaining({ id: unit, number: '101' })]);
+    // Another unit of the community is not theirs.
+    expect((await register('京A20001', tokens.owner, { unitId: a.buildings[0].units[1].id })).status).toBe(403);
+
+    const statuses = [];
+    for (const plate of ['京A20001', '京A20002', '京A20003', '京A20004']) statuses.push((await register(plate, tokens.owner)).body.status);
+    expect(statuses).toEqual(['approved', 'approved', 'pending', 'pending']);
+    // A neighbour holding another unit cannot take the plate over.
+    const neighbour = await createUser('plates.neighbour', 'owner', a.id);
+    expect((await tp.api('POST', `units/${a.buildings[0].units[1].id}/occupants`, { userId: ids['plates.neighbour'] }, tokens.property_staff)).status).toBe(201);
+    expect((await register('京A20001', neighbour)).status).toBe(409);
+
+    const gate = await tp.provisionDevice(a.id, 'gate');
+    const client = await tp.connectDevice(gate);
+    const commands: Array<{ reason: string; cmd: string }> = [];
+    await client.subscribeAsync(`v1/devices/${gate.id}/commands`, { qos: 1 });
+    client.on('message', (_t, payload) => commands.push(JSON.parse(payload.toString())));
+    const pass = async (plate: string, direction: 'in' | 'out') => {
+      const before = commands.length;
+      await publishJson(client, `v1/devices/${gate.id}/events`, { type: 'vehicle', lane: `${direction}-1`, direction, plate });
+      await waitFor(() => commands.length > before, { message: `gate answer for ${plate}` });
+      return commands[before];
+    };
+    const enter = (plate: string) => pass(plate, 'in');
+    await tp.platform.app.get(ParkingGateService).refresh();
+    expect(await enter('京A20001')).toMatchObject({ cmd: 'open', reason: 'resident' });
+    expect((await enter('京A20003')).reason).not.toBe('resident');
+
+    const pending = await tp.api('GET', `parking/vehicles?communityId=${a.id}&status=pending`, undefined, tokens.property_staff);
+    expect(pending.body.map((v: { plate: string }) => v.plate).sort()).toEqual(['京A20003', '京A20004']);
+    const third = pending.body.find((v: { plate: string }) => v.plate === '京A20003');
+    expect((await tp.api('POST', `parking/vehicles/${third.id}/approve`, undefined, tokens.owner)).status).toBe(403);
+    expect((await tp.api('POST', `parking/vehicles/${third.id}/approve`, undefined, tokens.property_staff)).body.status).toBe('approved');
+    await pass('京A20003', 'out');
+    expect(await enter('京A20003')).toMatchObject({ cmd: 'open', reason: 'resident' });
+  });
+});
