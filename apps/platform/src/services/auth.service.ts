@@ -136,7 +136,9 @@ export class AuthService implements OnModuleInit {
     // The hash is verified whether or not the user exists or is disabled: the answer takes as long either way.
     const verified = await this.hashing.run(async () => this.crypto.verify(password, user?.password_hash ?? (await this.dummy())));
     if (!verified) {
+      // A full queue is a flood: the address backs off as after a failure (the username does not, nobody's password was tried).
       this.metrics.loginAttempts.inc({ outcome: 'overloaded' });
+      this.byAddress.failure(source, now);
       throw new ServiceUnavailableException('the server is busy with logins: try again in a moment');
     }
     if (!user || user.disabled || !verified.value) {
@@ -299,6 +301,7 @@ export class AuthService implements OnModuleInit {
     if (!row) throw new NotFoundException(`user ${userId} not found`);
     await this.audit.record({ actorId: actor.id, action: change.disabled === true ? 'user.disabled' : change.disabled === false ? 'user.enabled' : 'user.updated', subjectType: 'user', subjectId: userId, detail: { ...change } });
     if (endSessions) await this.endSessions(userId, change.disabled ? 'disabled' : 'changed');
+    else await this.forget(userId);
     return userView(row);
   }
 
@@ -330,10 +333,15 @@ export class AuthService implements OnModuleInit {
 
   /** Every access token of the user stops working in every process, refresh tokens are revoked and sockets closed. */
   private async endSessions(userId: string, reason: 'disabled' | 'changed'): Promise<void> {
-    this.userCache.delete(userId);
     await this.sessions.revokeUser(userId, new Date(this.clock.now()));
-    await this.redis.notify(USER_CHANGED, userId);
+    await this.forget(userId);
     this.websocket.disconnectUser(userId, reason);
+  }
+
+  /** Every process drops its copy of the user and reads it again on the next request. */
+  private async forget(userId: string): Promise<void> {
+    this.userCache.delete(userId);
+    await this.redis.notify(USER_CHANGED, userId);
   }
 
   private requireStrongPassword(password: string, userInputs: string[]): void {
