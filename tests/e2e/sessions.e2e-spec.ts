@@ -10,6 +10,7 @@ import type { Socket } from 'socket.io-client';
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
 import { CryptoRepository } from '../../apps/platform/src/repositories/crypto.repository';
 import { DatabaseRepository } from '../../apps/platform/src/repositories/database.repository';
+import { freshPostgresDatabase, type FreshPostgres } from '../support/databases';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
 
@@ -166,6 +167,38 @@ describe('sessions that end', () => {
     }
     const stored = (await tp.platform.app.get(DatabaseRepository).db.selectFrom('users').select('password_hash').where('username', '=', 'real.user').executeTakeFirstOrThrow()).password_hash;
     expect(costs).toEqual([stored.split('$').slice(0, 4).join('$'), stored.split('$').slice(0, 4).join('$')]);
+  });
+});
+
+describe('sessions end in every platform process', () => {
+  let pg: FreshPostgres;
+  let a: TestPlatform;
+  let b: TestPlatform;
+
+  beforeAll(async () => {
+    pg = await freshPostgresDatabase();
+    a = await startTestPlatform({ env: { DATABASE_URL: pg.url } });
+    b = await startTestPlatform({ env: { DATABASE_URL: pg.url, ROLES: 'api' }, redisPrefix: a.redisPrefix, influx: a.influx });
+  }, 120_000);
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await pg?.drop();
+  });
+
+  it('disabling a user on one process refuses their token and closes their socket on the other at once', async () => {
+    const communityId = (await a.createCommunity()).id;
+    const created = await a.api('POST', 'users', { username: 'roaming', password: PASSWORD, role: 'owner', scope: { level: 'community', communityIds: [communityId] } });
+    expect(created.status).toBe(201);
+    const token = await b.login('roaming', PASSWORD);
+    expect((await b.api('GET', 'auth/me', undefined, token)).status).toBe(200); // process b now holds the user in its cache
+    const socket = await b.socket(token);
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+
+    expect((await a.api('PATCH', `users/${created.body.id}`, { disabled: true })).status).toBe(200);
+    // Well within the 30 s a process trusts its cached copy: the change notice reached b.
+    await waitFor(async () => (await b.api('GET', 'auth/me', undefined, token)).status === 401, { timeoutMs: 5000, message: 'token refused on the other process' });
+    expect(await closed).toBe('io server disconnect');
   });
 });
 
