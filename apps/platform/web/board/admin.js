@@ -1,8 +1,9 @@
 // Publishing on a community's disclosure board (公示栏): platform_admin / property_staff log in,
 // pick a section, edit its JSON content (a template per section) and publish a new version. The
 // server validates the content per section, keeps every version and audits each publication.
-import { api, ApiError, getToken, onUnauthorized, request, setToken } from '../shared/api.js';
-import { applyStatic, getLang, onLangChange, setLang, t } from '../shared/i18n.js';
+import { api, ApiError, request } from '../shared/api.js';
+import { getLang, onLangChange, t } from '../shared/i18n.js';
+import { startSession } from '../shared/session.js';
 
 const sections = ['manager_contacts', 'service_items_fees', 'elevator_maintenance_records', 'elevator_inspection_records', 'common_income_use', 'utility_cost_sharing', 'notices'];
 
@@ -65,11 +66,6 @@ const $ = (id) => document.getElementById(id);
 let communities = [];
 let board = null;
 
-function show(view) {
-  $('login-view').hidden = view !== 'login';
-  $('app-view').hidden = view !== 'app';
-  $('logout').hidden = view !== 'app';
-}
 
 function communityId() {
   return $('community').value;
@@ -171,27 +167,10 @@ async function enter() {
   );
   if (wanted && communities.some((c) => c.id === wanted)) $('community').value = wanted;
   fillSections();
-  show('app');
   await refresh();
   loadCurrent();
 }
 
-$('login-view').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  $('login-error').hidden = true;
-  try {
-    const res = await api.login($('login-username').value, $('login-password').value);
-    setToken(res.accessToken);
-    await enter();
-  } catch (e) {
-    $('login-error').hidden = false;
-    $('login-error').textContent = e instanceof ApiError && e.status === 401 ? t('board.admin.loginFailed') : t('loadError', { msg: e.message });
-  }
-});
-$('logout').addEventListener('click', () => {
-  setToken(null);
-  show('login');
-});
 $('community').addEventListener('change', () => void refresh().then(loadCurrent));
 $('section').addEventListener('change', () => {
   $('section-hint').textContent = t(`board.hint.${section()}`);
@@ -200,13 +179,11 @@ $('section').addEventListener('change', () => {
 $('load-template').addEventListener('click', loadTemplate);
 $('load-current').addEventListener('click', loadCurrent);
 $('publish-form').addEventListener('submit', (e) => void publish(e));
-for (const b of document.querySelectorAll('.lang__btn')) b.addEventListener('click', () => setLang(b.dataset.lang));
-onUnauthorized(() => show('login'));
-onLangChange(() => {
-  fillSections();
-  for (const b of document.querySelectorAll('.lang__btn')) b.setAttribute('aria-pressed', String(b.dataset.lang === getLang()));
+onLangChange(fillSections);
+startSession({
+  onLogin: () => {
+    $('logout').hidden = false;
+    return enter().catch((e) => ($('result').textContent = t('loadError', { msg: e.message })));
+  },
+  onLogout: () => ($('logout').hidden = true),
 });
-applyStatic(document);
-for (const b of document.querySelectorAll('.lang__btn')) b.setAttribute('aria-pressed', String(b.dataset.lang === getLang()));
-if (getToken()) void enter().catch(() => show('login'));
-else show('login');

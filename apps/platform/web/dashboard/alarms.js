@@ -2,7 +2,8 @@
 // alarm.raised / alarm.updated / alarm.cleared), an acknowledge button per alarm, and a short
 // Web Audio beep for severity-1 alarms (fire, trapped passengers) — no sound file is loaded.
 import { t, has } from '../shared/i18n.js';
-import { request, getToken } from '../shared/api.js';
+import { request } from '../shared/api.js';
+import { closeSocket, openSocket } from '../shared/session.js';
 import { esc, absTime } from './render/common.js';
 
 const typeLabel = (type) => (has(`alarm.type.${type}`) ? t(`alarm.type.${type}`) : type);
@@ -66,7 +67,7 @@ export class AlarmPanel {
 
   connect(communityId) {
     if (typeof window.io !== 'function') return;
-    const socket = window.io({ auth: { token: getToken() }, transports: ['websocket', 'polling'] });
+    const socket = openSocket();
     this.socket = socket;
     socket.on('connect', () => socket.emit('subscribe', { communityId }));
     const upsert = (e, raised) => {
@@ -84,7 +85,7 @@ export class AlarmPanel {
   }
 
   stop() {
-    if (this.socket) this.socket.disconnect();
+    closeSocket(this.socket);
     this.socket = null;
   }
 

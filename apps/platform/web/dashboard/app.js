@@ -1,21 +1,17 @@
-// Dashboard page controller: login, community choice, snapshot + live updates, language switch.
-import { t, getLang, setLang, onLangChange, applyStatic } from '../shared/i18n.js';
-import { api, ApiError, getToken, setToken, tokenExpiry, onUnauthorized } from '../shared/api.js';
+// Dashboard page controller: community choice, snapshot + live updates (sign-in, tokens and the
+// language switch are the shared session's: ../shared/session.js).
+import { t, getLang, onLangChange } from '../shared/i18n.js';
+import { api, ApiError } from '../shared/api.js';
+import { esc } from '../shared/escape.js';
+import { startSession } from '../shared/session.js';
 import { LiveStore, LiveConnection, loadSnapshot } from './live.js';
 import { DeviceGrid, problemsOf } from './render/tiles.js';
-import { esc } from './render/common.js';
 import { AlarmPanel } from './alarms.js';
 import { ParkingPanel } from './parking.js';
 
 const $ = (id) => document.getElementById(id);
 
 const ui = {
-  loginView: $('login-view'),
-  loginForm: $('login-form'),
-  loginUser: $('login-username'),
-  loginPass: $('login-password'),
-  loginError: $('login-error'),
-  loginSubmit: $('login-submit'),
   appView: $('app-view'),
   select: $('community-select'),
   communityName: $('community-name'),
@@ -26,7 +22,6 @@ const ui = {
   state: $('state'),
   grid: $('grid'),
   user: $('user-name'),
-  logout: $('logout'),
   clock: $('clock'),
   counts: {
     total: $('count-total'),
@@ -50,89 +45,13 @@ const page = {
   loadAbort: null,
   view: null, // 'loading' | 'error' | 'empty' | 'grid' | 'nocommunity'
   viewDetail: '',
-  expiryTimer: 0,
   resyncTimer: 0,
   lastResync: 0,
 };
 
-// ---------------------------------------------------------------- login / logout
-
-function showLogin(message) {
-  stopLive();
-  clearTimeout(page.expiryTimer);
-  ui.appView.hidden = true;
-  ui.loginView.hidden = false;
-  setLoginError(message || '');
-  ui.loginSubmit.disabled = false;
-  ui.loginSubmit.textContent = t('login.submit');
-  ui.loginPass.value = '';
-  (ui.loginUser.value ? ui.loginPass : ui.loginUser).focus();
-}
-
-function setLoginError(message) {
-  ui.loginError.textContent = message;
-  ui.loginError.hidden = !message;
-}
-
-ui.loginForm.addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const username = ui.loginUser.value.trim();
-  const password = ui.loginPass.value;
-  if (!username || !password) {
-    setLoginError(t('login.failed'));
-    return;
-  }
-  ui.loginSubmit.disabled = true;
-  ui.loginSubmit.textContent = t('login.submitting');
-  setLoginError('');
-  try {
-    const res = await api.login(username, password);
-    setToken(res.accessToken);
-    await showApp();
-  } catch (err) {
-    const msg =
-      err instanceof ApiError
-        ? err.status === 0
-          ? t('login.network')
-          : err.message || t('login.failed')
-        : t('login.failed');
-    setLoginError(msg);
-    ui.loginPass.select();
-  } finally {
-    ui.loginSubmit.disabled = false;
-    ui.loginSubmit.textContent = t('login.submit');
-  }
-});
-
-ui.logout.addEventListener('click', () => {
-  setToken(null);
-  showLogin();
-});
-
-onUnauthorized(() => showLogin(t('login.expired')));
-
-function scheduleExpiry(token) {
-  clearTimeout(page.expiryTimer);
-  const exp = tokenExpiry(token);
-  if (exp == null) return;
-  const delay = exp - Date.now();
-  if (delay <= 0) return;
-  // setTimeout overflows past ~24.8 days; such tokens simply rely on the 401 handling.
-  if (delay < 2 ** 31 - 1) {
-    page.expiryTimer = setTimeout(() => {
-      setToken(null);
-      showLogin(t('login.expired'));
-    }, delay);
-  }
-}
-
 // ---------------------------------------------------------------- app shell
 
 async function showApp() {
-  const token = getToken();
-  ui.loginView.hidden = true;
-  ui.appView.hidden = false;
-  scheduleExpiry(token);
   setView('loading');
   api
     .me()
@@ -225,7 +144,6 @@ function stopLive() {
 
 function startLive(communityId) {
   const conn = new LiveConnection({
-    token: getToken(),
     communityId,
     store,
     onConnState: (state, detail) => setConn(state, detail),
@@ -262,11 +180,8 @@ function setConn(state, detail = '') {
   // while disconnected the tiles may be out of date: dim them and stop the motion
   ui.grid.classList.toggle('is-stale', state !== 'live' && state !== 'connecting');
   if (state === 'live') hideNotice('conn');
-  if (state === 'error') {
-    showNotice(t('conn.error', { msg: detail }), 'alarm', 'conn');
-    // A refused handshake is usually an expired token: ask the API, whose 401 sends us to login.
-    if (/unauthori|jwt|token|expired|401|forbidden/i.test(detail)) api.me().catch(() => {});
-  }
+  // A refused handshake (an ended session) is the shared session's to handle.
+  if (state === 'error') showNotice(t('conn.error', { msg: detail }), 'alarm', 'conn');
 }
 
 function renderConn() {
@@ -388,41 +303,23 @@ function tick() {
 }
 setInterval(tick, 1000);
 
-function renderLangButtons() {
-  for (const b of document.querySelectorAll('.lang__btn')) {
-    const active = b.dataset.lang === getLang();
-    b.classList.toggle('is-active', active);
-    b.setAttribute('aria-pressed', String(active));
-  }
-}
-
-for (const b of document.querySelectorAll('.lang__btn')) b.addEventListener('click', () => setLang(b.dataset.lang));
-
 onLangChange(() => {
-  renderLangButtons();
   renderConn();
   if (page.view !== 'grid') renderView();
   grid.updateAll(store.all());
   alarmPanel.render();
   parkingPanel.render();
-  if (!ui.loginView.hidden) {
-    ui.loginSubmit.textContent = t('login.submit');
-  }
   tick();
 });
 
 // ---------------------------------------------------------------- start
 
-applyStatic(document);
-renderLangButtons();
 renderConn();
 tick();
-{
-  const token = getToken();
-  const exp = token ? tokenExpiry(token) : null;
-  if (token && (exp == null || exp > Date.now())) showApp();
-  else {
-    setToken(null);
-    showLogin(token ? t('login.expired') : '');
-  }
-}
+startSession({
+  onLogin: showApp,
+  onLogout: () => {
+    stopLive();
+    ui.user.textContent = '';
+  },
+});

@@ -6,6 +6,7 @@
 // sending hundreds of events a second causes at most one DOM pass per frame.
 
 import { api } from '../shared/api.js';
+import { closeSocket, openSocket } from '../shared/session.js';
 
 /** Merge a state update: top-level fields replace, `flags` objects replace wholesale. */
 export function mergeState(prev, next) {
@@ -100,8 +101,7 @@ export class LiveStore {
  *  onResync()                  after a reconnect: reload the snapshot to catch up on missed events
  */
 export class LiveConnection {
-  constructor({ token, communityId, store, onConnState, onUnknownDevice, onResync }) {
-    this.token = token;
+  constructor({ communityId, store, onConnState, onUnknownDevice, onResync }) {
     this.communityId = communityId;
     this.store = store;
     this.onConnState = onConnState || (() => {});
@@ -117,17 +117,11 @@ export class LiveConnection {
       return;
     }
     this.onConnState('connecting');
-    const socket = window.io({
-      // batch: one `device.states` per interval for the whole community instead of one message per device
-      auth: { token: this.token, batch: true },
-      transports: ['websocket', 'polling'],
-      reconnectionDelay: 1000,
-      reconnectionDelayMax: 10000,
-    });
+    // batch: one `device.states` per interval for the whole community instead of one message per device
+    const socket = openSocket({ batch: true }, { reconnectionDelay: 1000, reconnectionDelayMax: 10000 });
     this.socket = socket;
 
     socket.on('connect', () => {
-      this.retries = 0;
       const first = !this.everConnected;
       this.everConnected = true;
       this.onConnState('live');
@@ -141,22 +135,14 @@ export class LiveConnection {
       });
     });
 
+    // A connection the server closed, or a refused handshake, is reopened by the shared session
+    // (with a renewed token), which signs out when the session has ended.
     socket.on('disconnect', (reason) => {
-      // "io server disconnect" means the server dropped us on purpose: socket.io won't retry itself
-      if (reason === 'io server disconnect') {
-        this.onConnState('reconnecting', reason);
-        this.retryLater(socket);
-      } else if (reason !== 'io client disconnect') {
-        this.onConnState('reconnecting', reason);
-      }
+      if (reason !== 'io client disconnect') this.onConnState('reconnecting', reason);
     });
 
     socket.on('connect_error', (err) => {
       this.onConnState('error', (err && (err.message || String(err))) || 'connect_error');
-      // A refusal by the server's middleware (e.g. a bad token) is not retried by socket.io itself
-      // (socket.active === false): retry with back-off. An expired token is handled by the page,
-      // which checks the token over REST and goes back to login (stop() ends the retries).
-      if (!socket.active) this.retryLater(socket);
     });
 
     socket.on('device.states', (batch) => {
@@ -170,23 +156,9 @@ export class LiveConnection {
     });
   }
 
-  retryLater(socket) {
-    clearTimeout(this.retryTimer);
-    this.retries = (this.retries || 0) + 1;
-    const delay = Math.min(15000, 1000 * 2 ** Math.min(this.retries - 1, 4)) * (0.8 + Math.random() * 0.4);
-    this.retryTimer = setTimeout(() => {
-      if (this.socket === socket && !socket.connected) socket.connect();
-    }, delay);
-  }
-
   stop() {
-    clearTimeout(this.retryTimer);
-    if (this.socket) {
-      const s = this.socket;
-      this.socket = null;
-      s.removeAllListeners();
-      s.disconnect();
-    }
+    closeSocket(this.socket);
+    this.socket = null;
   }
 }
 

@@ -3,7 +3,8 @@
 // ('parking.gate.pending', e.g. an unreadable plate) with an "open" button (POST /parking/gates/:id/open).
 // Initial state from GET /parking/occupancy, then the 'parking.occupancy' socket event.
 import { t } from '../shared/i18n.js';
-import { request, getToken } from '../shared/api.js';
+import { request } from '../shared/api.js';
+import { closeSocket, openSocket } from '../shared/session.js';
 import { esc, absTime } from './render/common.js';
 
 export class ParkingPanel {
@@ -40,7 +41,7 @@ export class ParkingPanel {
 
   connect(communityId) {
     if (typeof window.io !== 'function') return;
-    const socket = window.io({ auth: { token: getToken() }, transports: ['websocket', 'polling'] });
+    const socket = openSocket();
     this.socket = socket;
     socket.on('connect', () => socket.emit('subscribe', { communityId }));
     socket.on('parking.occupancy', (e) => {
@@ -57,7 +58,7 @@ export class ParkingPanel {
   }
 
   stop() {
-    if (this.socket) this.socket.disconnect();
+    closeSocket(this.socket);
     this.socket = null;
   }
 

@@ -2,8 +2,10 @@
 // ../vendor/uplot), aggregated server-side (GET /devices/:id/telemetry?every=…), with the device's
 // alarms in the range as vertical markers. ?device=<id>[&range=1h|24h|7d|30d|1y|custom&from=&to=]
 import uPlot from '../vendor/uplot/uPlot.esm.js';
-import { api, request, ApiError, getToken, setToken, onUnauthorized } from '../shared/api.js';
-import { t, has, getLang, setLang, onLangChange, applyStatic } from '../shared/i18n.js';
+import { api, request, ApiError } from '../shared/api.js';
+import { esc } from '../shared/escape.js';
+import { t, has, getLang, onLangChange } from '../shared/i18n.js';
+import { startSession } from '../shared/session.js';
 import { PRESETS, pickEvery, toLocalInput } from './range.js';
 
 const $ = (id) => document.getElementById(id);
@@ -22,29 +24,6 @@ const state = {
   chart: null,
   loadSeq: 0,
 };
-
-// ---------------------------------------------------------------- login
-
-function showLogin(message = '') {
-  $('app-view').hidden = true;
-  $('login-view').hidden = false;
-  $('login-error').textContent = message;
-  $('login-error').hidden = !message;
-  $('login-username').focus();
-}
-
-$('login-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  try {
-    const res = await api.login($('login-username').value.trim(), $('login-password').value);
-    setToken(res.accessToken);
-    $('login-view').hidden = true;
-    await start();
-  } catch (err) {
-    showLogin(err instanceof ApiError && err.status !== 0 ? err.message : t('login.network'));
-  }
-});
-onUnauthorized(() => showLogin(t('login.expired')));
 
 // ---------------------------------------------------------------- range
 
@@ -256,7 +235,7 @@ function draw() {
   renderAlarmList();
   if (points.length === 0) {
     el.dataset.state = 'empty';
-    el.innerHTML = `<p class="chart__empty">${escapeHtml(t('history.empty'))}</p>`;
+    el.innerHTML = `<p class="chart__empty">${esc(t('history.empty'))}</p>`;
     return;
   }
   const s = seriesFor(state.device.kind, points);
@@ -282,12 +261,8 @@ function draw() {
 function renderAlarmList() {
   const box = $('legend-alarms');
   box.innerHTML = state.alarms.length
-    ? `<span class="hist__alarms-title">${escapeHtml(t('history.alarms', { n: state.alarms.length }))}</span>`
+    ? `<span class="hist__alarms-title">${esc(t('history.alarms', { n: state.alarms.length }))}</span>`
     : '';
-}
-
-function escapeHtml(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 }
 
 let resizeTimer;
@@ -307,24 +282,13 @@ function renderDevice() {
   document.title = `${d.name} · ${t('history.title')}`;
 }
 
-function renderLangButtons() {
-  for (const b of document.querySelectorAll('.lang__btn')) {
-    const active = b.dataset.lang === getLang();
-    b.classList.toggle('is-active', active);
-    b.setAttribute('aria-pressed', String(active));
-  }
-}
-for (const b of document.querySelectorAll('.lang__btn')) b.addEventListener('click', () => setLang(b.dataset.lang));
-
 onLangChange(() => {
-  renderLangButtons();
   renderPresets();
   renderDevice();
   draw();
 });
 
 async function start() {
-  $('app-view').hidden = false;
   renderPresets();
   if (state.range === 'custom') {
     if (Number.isFinite(state.customFrom)) $('custom-from').value = toLocalInput(state.customFrom);
@@ -346,7 +310,4 @@ async function start() {
   await load();
 }
 
-applyStatic(document);
-renderLangButtons();
-if (getToken()) void start();
-else showLogin();
+startSession({ onLogin: start });

@@ -1,7 +1,8 @@
-// The owner's parking page: login (shared/api.js), tabs for my slots and share windows, bookings,
-// finding and booking a slot, and monthly earnings. Chinese first, English through shared/i18n.js.
-import { t, getLang, setLang, onLangChange, applyStatic } from '../shared/i18n.js';
-import { api, request, ApiError, getToken, setToken, tokenExpiry, onUnauthorized } from '../shared/api.js';
+// The owner's parking page: tabs for my slots and share windows, bookings, finding and booking a
+// slot, and monthly earnings (sign-in: ../shared/session.js). Chinese first, English through shared/i18n.js.
+import { onLangChange } from '../shared/i18n.js';
+import { api, request } from '../shared/api.js';
+import { startSession } from '../shared/session.js';
 import { SlotsPanel } from './slots.js';
 import { BookingsPanel } from './bookings.js';
 import { BookPanel } from './book.js';
@@ -9,15 +10,7 @@ import { EarningsPanel } from './earnings.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
-  loginView: $('login-view'),
-  loginForm: $('login-form'),
-  loginUser: $('login-username'),
-  loginPass: $('login-password'),
-  loginError: $('login-error'),
-  loginSubmit: $('login-submit'),
-  appView: $('app-view'),
   user: $('user-name'),
-  logout: $('logout'),
   notice: $('notice'),
 };
 
@@ -65,51 +58,7 @@ async function refreshSlots() {
   return mine;
 }
 
-// ---------------------------------------------------------------- login
-
-function showLogin(message) {
-  ui.appView.hidden = true;
-  ui.loginView.hidden = false;
-  ui.loginError.textContent = message || '';
-  ui.loginError.hidden = !message;
-  ui.loginSubmit.disabled = false;
-  ui.loginPass.value = '';
-  (ui.loginUser.value ? ui.loginPass : ui.loginUser).focus();
-}
-
-ui.loginForm.addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const username = ui.loginUser.value.trim();
-  const password = ui.loginPass.value;
-  if (!username || !password) {
-    ui.loginError.textContent = t('login.failed');
-    ui.loginError.hidden = false;
-    return;
-  }
-  ui.loginSubmit.disabled = true;
-  ui.loginSubmit.textContent = t('login.submitting');
-  try {
-    const res = await api.login(username, password);
-    setToken(res.accessToken);
-    await showApp();
-  } catch (err) {
-    ui.loginError.textContent = err instanceof ApiError ? (err.status === 0 ? t('login.network') : err.message || t('login.failed')) : t('login.failed');
-    ui.loginError.hidden = false;
-  } finally {
-    ui.loginSubmit.disabled = false;
-    ui.loginSubmit.textContent = t('login.submit');
-  }
-});
-
-ui.logout.addEventListener('click', () => {
-  setToken(null);
-  showLogin();
-});
-onUnauthorized(() => showLogin(t('login.expired')));
-
 async function showApp() {
-  ui.loginView.hidden = true;
-  ui.appView.hidden = false;
   api
     .me()
     .then((me) => (ui.user.textContent = me.displayName || me.username || ''))
@@ -132,31 +81,18 @@ async function showApp() {
 
 // ---------------------------------------------------------------- language
 
-function renderLangButtons() {
-  for (const b of document.querySelectorAll('.lang__btn')) {
-    const active = b.dataset.lang === getLang();
-    b.classList.toggle('is-active', active);
-    b.setAttribute('aria-pressed', String(active));
-  }
-}
-for (const b of document.querySelectorAll('.lang__btn')) b.addEventListener('click', () => setLang(b.dataset.lang));
 onLangChange(() => {
   ui.notice.hidden = true;
-  renderLangButtons();
   slots.render();
   bookings.render();
   book.render();
   earnings.render();
 });
 
-applyStatic(document);
-renderLangButtons();
-{
-  const token = getToken();
-  const exp = token ? tokenExpiry(token) : null;
-  if (token && (exp == null || exp > Date.now())) showApp().catch((err) => notify(err.message, 'alarm'));
-  else {
-    setToken(null);
-    showLogin(token ? t('login.expired') : '');
-  }
-}
+startSession({
+  onLogin: () => showApp().catch((err) => notify(err.message, 'alarm')),
+  onLogout: () => {
+    ui.user.textContent = '';
+    ui.notice.hidden = true;
+  },
+});

@@ -1,10 +1,9 @@
 // Small helpers of the owner's parking page: escaping, times, windows, money.
 import { t, getLang } from '../shared/i18n.js';
 
-const ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export function esc(v) {
-  return String(v ?? '').replace(/[&<>"']/g, (c) => ESC[c]);
-}
+import { esc } from '../shared/escape.js';
+
+export { esc };
 
 const pad = (n) => String(n).padStart(2, '0');
 

@@ -1,8 +1,7 @@
-// Small fetch wrapper for the REST API (/api/v1). Keeps the access token in sessionStorage.
-// Errors are thrown as ApiError { status, message }. A 401 on an authenticated request clears
-// the token and calls the handler registered with onUnauthorized (the page goes back to login).
+// Small fetch wrapper for the REST API (/api/v1). The session (session.js) supplies the access
+// token and, on a 401, renews it once and the request is retried; if that fails the session ends.
+// Errors are thrown as ApiError { status, message, body }.
 
-const TOKEN_KEY = 'spp.accessToken';
 const BASE = '/api/v1';
 
 export class ApiError extends Error {
@@ -14,38 +13,11 @@ export class ApiError extends Error {
   }
 }
 
-let unauthorizedHandler = null;
+let auth = { token: () => null, onUnauthorized: async () => false };
 
-export function onUnauthorized(fn) {
-  unauthorizedHandler = fn;
-}
-
-export function getToken() {
-  try {
-    return sessionStorage.getItem(TOKEN_KEY);
-  } catch {
-    return null;
-  }
-}
-
-export function setToken(token) {
-  try {
-    if (token) sessionStorage.setItem(TOKEN_KEY, token);
-    else sessionStorage.removeItem(TOKEN_KEY);
-  } catch {
-    /* ignore */
-  }
-}
-
-/** Expiry of a JWT in ms since the epoch, or null when it has none / cannot be read. */
-export function tokenExpiry(token) {
-  try {
-    const part = token.split('.')[1];
-    const json = JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/')));
-    return typeof json.exp === 'number' ? json.exp * 1000 : null;
-  } catch {
-    return null;
-  }
+/** session.js: where the token comes from, and what to do on a 401 (resolve true to retry once). */
+export function configureAuth(hooks) {
+  auth = hooks;
 }
 
 function messageOf(body, fallback) {
@@ -59,19 +31,14 @@ function messageOf(body, fallback) {
   return fallback;
 }
 
-export async function request(method, path, { body, auth = true, signal } = {}) {
+export async function request(method, path, { body, auth: withAuth = true, signal, retried = false } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const token = auth ? getToken() : null;
+  const token = withAuth ? auth.token() : null;
   if (token) headers.Authorization = `Bearer ${token}`;
   let res;
   try {
-    res = await fetch(BASE + path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal,
-    });
+    res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
   } catch (err) {
     if (err && err.name === 'AbortError') throw err;
     throw new ApiError(0, 'network', null);
@@ -86,19 +53,18 @@ export async function request(method, path, { body, auth = true, signal } = {}) 
     }
   }
   if (!res.ok) {
-    const err = new ApiError(res.status, messageOf(data, `${res.status} ${res.statusText}`), data);
-    if (res.status === 401 && auth) {
-      setToken(null);
-      if (unauthorizedHandler) unauthorizedHandler(err);
+    if (res.status === 401 && withAuth && !retried && (await auth.onUnauthorized())) {
+      return request(method, path, { body, auth: withAuth, signal, retried: true });
     }
-    throw err;
+    throw new ApiError(res.status, messageOf(data, `${res.status} ${res.statusText}`), data);
   }
   return data;
 }
 
 export const api = {
-  login: (username, password) =>
-    request('POST', '/auth/login', { body: { username, password }, auth: false }),
+  login: (username, password) => request('POST', '/auth/login', { body: { username, password }, auth: false }),
+  refresh: (refreshToken) => request('POST', '/auth/refresh', { body: { refreshToken }, auth: false }),
+  logout: (refreshToken) => request('POST', '/auth/logout', { body: { refreshToken }, auth: false }),
   me: () => request('GET', '/auth/me'),
   communities: () => request('GET', '/communities'),
   communityLive: (id, opts) => request('GET', `/communities/${encodeURIComponent(id)}/live`, opts),

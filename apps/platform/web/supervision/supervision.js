@@ -1,8 +1,10 @@
 // Supervision page (street / district officers): every community of the user's area with live
 // counts. Snapshot from GET /api/v1/supervision/overview, then 'supervision.community' events
 // over socket.io (after 'supervision.subscribe'); a reconnect reloads the snapshot.
-import { t, getLang, setLang, onLangChange, applyStatic } from '../shared/i18n.js';
-import { api, request, ApiError, getToken, setToken, onUnauthorized } from '../shared/api.js';
+import { t, getLang, onLangChange } from '../shared/i18n.js';
+import { api, request, ApiError } from '../shared/api.js';
+import { esc } from '../shared/escape.js';
+import { closeSocket, openSocket, startSession } from '../shared/session.js';
 
 const $ = (id) => document.getElementById(id);
 const SEVERITIES = ['1', '2', '3', '4', '5'];
@@ -10,7 +12,6 @@ const SOON_MS = 24 * 3600 * 1000;
 
 const state = { rows: new Map(), sort: { key: 'alarms', dir: -1 }, socket: null, connState: 'connecting' };
 
-const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
 function sortValue(r, key) {
   switch (key) {
@@ -80,9 +81,9 @@ async function loadSnapshot() {
 }
 
 function connect() {
-  state.socket?.disconnect();
+  closeSocket(state.socket);
   setConn('connecting');
-  const socket = window.io({ auth: { token: getToken() }, transports: ['websocket'], reconnectionDelay: 1000, reconnectionDelayMax: 10000 });
+  const socket = openSocket({}, { transports: ['websocket'], reconnectionDelay: 1000, reconnectionDelayMax: 10000 });
   state.socket = socket;
   socket.on('connect', () => {
     socket.emit('supervision.subscribe', {}, async () => {
@@ -102,18 +103,7 @@ function connect() {
   });
 }
 
-function showLogin(message) {
-  state.socket?.disconnect();
-  state.socket = null;
-  $('app-view').hidden = true;
-  $('login-view').hidden = false;
-  $('login-error').textContent = message || '';
-  $('login-error').hidden = !message;
-}
-
 async function showApp() {
-  $('login-view').hidden = true;
-  $('app-view').hidden = false;
   api.me().then((me) => ($('user-name').textContent = me.displayName || me.username || '')).catch(() => undefined);
   try {
     await loadSnapshot();
@@ -123,24 +113,6 @@ async function showApp() {
   connect();
 }
 
-$('login-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const username = $('login-username').value.trim();
-  const password = $('login-password').value;
-  try {
-    const res = await api.login(username, password);
-    setToken(res.accessToken);
-    await showApp();
-  } catch (err) {
-    showLogin(err instanceof ApiError && err.status !== 0 ? err.message || t('login.failed') : t('login.network'));
-  }
-});
-$('logout').addEventListener('click', () => {
-  setToken(null);
-  showLogin();
-});
-onUnauthorized(() => showLogin(t('login.expired')));
-
 for (const b of document.querySelectorAll('th button[data-sort]')) {
   b.addEventListener('click', () => {
     const key = b.dataset.sort;
@@ -148,17 +120,15 @@ for (const b of document.querySelectorAll('th button[data-sort]')) {
     render();
   });
 }
-for (const b of document.querySelectorAll('.lang__btn')) b.addEventListener('click', () => setLang(b.dataset.lang));
-function markLang() {
-  for (const b of document.querySelectorAll('.lang__btn')) b.classList.toggle('is-active', b.dataset.lang === getLang());
-}
 onLangChange(() => {
-  markLang();
   setConn(state.connState);
   render();
 });
 
-applyStatic(document);
-markLang();
-if (getToken()) showApp();
-else showLogin();
+startSession({
+  onLogin: showApp,
+  onLogout: () => {
+    closeSocket(state.socket);
+    state.socket = null;
+  },
+});

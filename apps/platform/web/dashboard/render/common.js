@@ -1,10 +1,9 @@
 // Helpers shared by the per-kind renderers: escaping, relative time, badges.
 import { t, has } from '../../shared/i18n.js';
 
-const ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export function esc(v) {
-  return String(v ?? '').replace(/[&<>"']/g, (c) => ESC[c]);
-}
+import { esc } from '../../shared/escape.js';
+
+export { esc };
 
 /** Label for an enum value, e.g. label('elevator.door', 'open'); unknown values are shown raw. */
 export function label(prefix, value) {
