@@ -1,0 +1,31 @@
+import { roles } from '@app/contracts';
+import { can, Permission, permissionTable, permissionsOf, roleHas, socketEventPermission, socketPermissions } from './permissions';
+
+describe('the permission table', () => {
+  it('gives every permission to at least one role, and only known roles', () => {
+    for (const permission of Object.values(Permission)) {
+      expect(permissionTable[permission].length).toBeGreaterThan(0);
+      for (const role of permissionTable[permission]) expect(roles).toContain(role);
+    }
+  });
+
+  it('lets every role see devices: device states go to the plain community room (one per community for 2,000 dashboards)', () => {
+    for (const role of roles) expect(roleHas(role, Permission.DeviceRead)).toBe(true);
+    expect(socketEventPermission['device.states'].permission).toBe(Permission.DeviceRead);
+  });
+
+  it('keeps owners off alarms, pending gate decisions, sessions and other people’s bills', () => {
+    const owner = { role: 'owner' as const };
+    expect(can(owner, Permission.AlarmRead)).toBe(false);
+    expect(can(owner, Permission.GateOperate)).toBe(false);
+    expect(can(owner, Permission.ParkingSessionRead)).toBe(false);
+    expect(can(owner, Permission.BillingRead)).toBe(false);
+    expect(can(owner, Permission.BillingRead, Permission.OwnBillRead)).toBe(true);
+  });
+
+  it('names a permission for every socket event, each one of the room permissions', () => {
+    for (const { permission } of Object.values(socketEventPermission)) expect(socketPermissions).toContain(permission);
+    expect(permissionsOf('platform_admin').has(Permission.UserManage)).toBe(true);
+    expect(permissionsOf('street_officer').has(Permission.UserManage)).toBe(false);
+  });
+});
