@@ -270,6 +270,7 @@ describe('a login flood', () => {
     const blocked = await attempt('bystander', PASSWORD, '198.51.100.7');
     expect(blocked.status).toBe(429);
     expect(blocked.body.message).toMatch(/try again in \d+ s/);
+    expect(blocked.body).toMatchObject({ retryAfterS: expect.any(Number) });
     // …and so does the attacked username, from anywhere; the same answer for a username that does not exist.
     expect((await attempt('victim', PASSWORD, '203.0.113.9')).status).toBe(429);
     // Everyone else logs in from their own address.

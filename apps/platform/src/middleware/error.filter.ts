@@ -28,10 +28,14 @@ export class ErrorFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const body = exception.getResponse();
       const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
+      // A back-off (429) says when to come back, as a header and in the body.
+      const retryAfterS = typeof body === 'object' ? (body as { retryAfterS?: unknown }).retryAfterS : undefined;
+      if (typeof retryAfterS === 'number') response.setHeader('Retry-After', String(retryAfterS));
       response.status(status).json({
         statusCode: status,
         error: httpErrorName(status),
         message: Array.isArray(message) ? message.join('; ') : String(message),
+        ...(typeof retryAfterS === 'number' ? { retryAfterS } : {}),
       });
       return;
     }
