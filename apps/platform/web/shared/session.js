@@ -49,9 +49,9 @@ export function accessToken() {
   return current ? current.accessToken : null;
 }
 
-function adopt(session) {
+function adopt(session, { store = true } = {}) {
   current = session;
-  write(session);
+  if (store) write(session);
   schedule();
   for (const socket of sockets) if (socket.connected) socket.emit('auth.renew', { token: session.accessToken });
 }
@@ -274,8 +274,7 @@ export function startSession({ onLogin, onLogout = () => {} }) {
     } else if (current && stored.username !== current.username) {
       location.reload();
     } else if (current) {
-      current = stored;
-      schedule();
+      adopt(stored, { store: false });
     }
   });
   try {
