@@ -190,9 +190,10 @@ describe('the permission table over every route', () => {
     const alarmId = alarms[0].alarmId as string;
     const assign = (userId: string) => tp.api('POST', `alarms/${alarmId}/assign`, { userId }, tokens.property_staff);
     const refused = await assign(ids['chain.foreign']);
-    expect(refused.status).toBe(400);
-    expect(refused.body.message).toMatch(/cannot be assigned/);
-    expect((await assign(ids['walk.owner'])).status).toBe(400); // an owner does not handle alarms
+    expect(refused.status).toBe(404);
+    expect(refused.body.message).toMatch(/not found among those who handle/);
+    expect(await assign(NOWHERE)).toEqual({ status: 404, body: { ...refused.body, message: refused.body.message.replace(ids['chain.foreign'], NOWHERE) } });
+    expect((await assign(ids['walk.owner'])).status).toBe(404); // an owner does not handle alarms
     expect((await assign(ids['walk.maintenance_staff'])).status).toBe(200);
 
     const chain = (userIds: string[]) => ({ tiers: [{ name: 'duty', userIds, ackWithinS: 30 }], arrivalWithinS: 1800, reminderEveryS: 300 });

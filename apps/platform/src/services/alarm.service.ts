@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Injectable, Logger } from '@nestjs/common';
+import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { AlarmEvent, AlarmListQuery } from '@app/contracts';
 import { manuallyClearable, severityOf } from '../domain/alarm-rules';
 import { Permission } from '../domain/permissions';
@@ -199,7 +199,8 @@ export class AlarmService {
     const current = await this.load(user, id);
     const community = await this.access.requireInScope(user, current.community_id, `alarm ${id}`);
     if ((await this.access.usersReaching([assigneeId], community, Permission.AlarmHandle)).length === 0) {
-      throw new BadRequestException(`user ${assigneeId} cannot be assigned: not a user who handles alarms in this community`);
+      // One answer for unknown users and users of other communities: nothing to learn about them.
+      throw new NotFoundException(`user ${assigneeId} not found among those who handle this community's alarms`);
     }
     const alarm = (await this.alarms.update(id, { assignee_id: assigneeId })) ?? current;
     await this.alarms.addEvent(id, new Date(this.clock.now()), user.id, 'assigned', { assigneeId, previous: current.assignee_id });
