@@ -146,6 +146,9 @@ export const billCreatedEventSchema = z.object({
   amountFen: z.number().int(),
   status: billStatusSchema,
   tariffVersion: z.number().int().nullable(),
+  /** The owner whose slot earned it and the guest who booked the stay: they hear of it too. */
+  slotOwnerId: z.uuid().nullable(),
+  guestId: z.uuid().nullable(),
   ts: z.number(),
 });
 export type BillCreatedEvent = z.infer<typeof billCreatedEventSchema>;

@@ -128,11 +128,11 @@ export function permissionsOf(role: Role): ReadonlySet<Permission> {
 
 /**
  * Who receives each socket.io event of a community: the holders of its permission in scope.
- * `userField` names the payload field of a user who receives the event whatever their role (a
- * guest hears about their own booking). `device.*` go to everyone in scope (DeviceRead is every
+ * `userFields` name payload fields of users who receive the event whatever their role (a guest
+ * hears about their own booking and bill, an owner about their slot's). `device.*` go to everyone in scope (DeviceRead is every
  * role's), which keeps the 2,000-dashboard path on one room per community.
  */
-export const socketEventPermission: { readonly [E in keyof ServerToClientEvents]: { permission: Permission; userField?: string } } = {
+export const socketEventPermission: { readonly [E in keyof ServerToClientEvents]: { permission: Permission; userFields?: readonly string[] } } = {
   'device.state': { permission: Permission.DeviceRead },
   'device.states': { permission: Permission.DeviceRead },
   'device.status': { permission: Permission.DeviceRead },
@@ -142,9 +142,9 @@ export const socketEventPermission: { readonly [E in keyof ServerToClientEvents]
   'fund.case.updated': { permission: Permission.FundRead },
   'parking.occupancy': { permission: Permission.ParkingUse },
   'parking.gate.pending': { permission: Permission.GateOperate },
-  'parking.overstay': { permission: Permission.ParkingSessionRead, userField: 'userId' },
-  'parking.booking.cancelled': { permission: Permission.ParkingBookingManage, userField: 'userId' },
-  'billing.bill.created': { permission: Permission.BillingRead },
+  'parking.overstay': { permission: Permission.ParkingSessionRead, userFields: ['userId'] },
+  'parking.booking.cancelled': { permission: Permission.ParkingBookingManage, userFields: ['userId'] },
+  'billing.bill.created': { permission: Permission.BillingRead, userFields: ['slotOwnerId', 'guestId'] },
   'supervision.community': { permission: Permission.SupervisionRead },
 };
 

@@ -17,6 +17,8 @@ export interface SessionForBilling {
   slotId: string | null;
   slotOwnerId: string | null;
   bookingId: string | null;
+  /** Who booked the stay (a guest's own bill). */
+  guestId: string | null;
   bookingEndAt: Date | null;
   bookingGraceMinutes: number | null;
   plate: string;
@@ -120,6 +122,7 @@ export class BillingRepository {
         'sl.ownership',
         'sl.owner_id',
         's.booking_id',
+        'b.user_id as guest_id',
         'b.ends_at',
         'b.departure_grace_min',
         's.plate',
@@ -139,6 +142,7 @@ export class BillingRepository {
       slotId: row.slot_id,
       slotOwnerId: row.ownership === 'private' ? (row.owner_id ?? null) : null,
       bookingId: row.booking_id,
+      guestId: row.guest_id ?? null,
       bookingEndAt: row.ends_at ? new Date(row.ends_at) : null,
       bookingGraceMinutes: row.departure_grace_min ?? null,
       plate: row.plate,

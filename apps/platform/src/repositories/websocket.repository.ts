@@ -162,16 +162,18 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
   }
 
   /**
-   * An event of a community, to the holders of its permission there (and to the user the
-   * payload names, for events about one person's booking).
+   * An event of a community, to the holders of its permission there (and to the users the
+   * payload names, for events about one person's booking or bill).
    */
   emitToCommunity<E extends keyof ServerToClientEvents>(communityId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
     // After shutdown began the adapter's Redis connections are gone: late timers emit nothing.
     if (this.closed || !this.server) return;
-    const { permission, userField } = socketEventPermission[event];
+    const { permission, userFields = [] } = socketEventPermission[event];
     const rooms = [permission === Permission.DeviceRead ? communityRoom(communityId) : permissionRoom(communityId, permission)];
-    const userId = userField ? (args[0] as Record<string, unknown>)[userField] : undefined;
-    if (typeof userId === 'string') rooms.push(userRoom(userId));
+    for (const field of userFields) {
+      const userId = (args[0] as Record<string, unknown>)[field];
+      if (typeof userId === 'string') rooms.push(userRoom(userId));
+    }
     this.server.to(rooms).emit(event, ...args);
   }
 

@@ -185,6 +185,8 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
         amountFen: fen(b.amount_fen),
         status: billStatus(b),
         tariffVersion: b.tariff_version,
+        slotOwnerId: b.slot_owner_id,
+        guestId: session.guestId,
         ts: this.clock.now(),
       });
     }
