@@ -203,6 +203,18 @@ describe('the permission table over every route', () => {
     expect((await tp.api('PUT', `alarm-escalation/${a.id}/emergency_call`, chain([ids['walk.maintenance_staff']]), tokens.property_staff)).status).toBe(200);
   });
 
+  it('answers a taken device id alike whether the id is used in the caller’s community or another one', async () => {
+    await tp.provisionDevice(b.id, 'gate', { id: 'gate-of-b' });
+    await tp.provisionDevice(a.id, 'gate', { id: 'gate-of-a' });
+    const provision = (id: string) => tp.api('POST', 'devices', { id, communityId: a.id, kind: 'gate', name: 'G' }, tokens.property_staff);
+    const elsewhere = await provision('gate-of-b');
+    const here = await provision('gate-of-a');
+    expect(elsewhere.status).toBe(409);
+    expect(here.status).toBe(409);
+    expect(elsewhere.body.message.replace('gate-of-b', 'X')).toBe(here.body.message.replace('gate-of-a', 'X'));
+    expect(elsewhere.body.message).not.toMatch(/community|朝阳|B/);
+  });
+
   it('binds resident plates to a unit with a quota; a plate over it waits for staff and does not open the gate', async () => {
     const unit = a.buildings[0].units[0].id;
     const register = (plate: string, token: string, extra: Record<string, unknown> = {}) => tp.api('POST', 'parking/vehicles', { communityId: a.id, plate, ...extra }, token);
