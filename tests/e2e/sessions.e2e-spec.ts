@@ -43,7 +43,7 @@ describe('sessions that end', () => {
   beforeAll(async () => {
     tp = await startTestPlatform();
     communityId = (await tp.createCommunity()).id;
-  });
+  }, 120_000);
   afterAll(async () => {
     await tp?.close();
   });
@@ -184,7 +184,7 @@ describe('sessions end in every platform process', () => {
     await b?.close();
     await a?.close();
     await pg?.drop();
-  });
+  }, 120_000);
 
   it('disabling a user on one process refuses their token and closes their socket on the other at once', async () => {
     const communityId = (await a.createCommunity()).id;
@@ -207,7 +207,7 @@ describe('a socket does not outlive its token', () => {
 
   beforeAll(async () => {
     tp = await startTestPlatform({ env: { JWT_TTL: '3s' } });
-  });
+  }, 120_000);
   afterAll(async () => {
     await tp?.close();
   });
@@ -247,7 +247,7 @@ describe('a login flood', () => {
     for (const username of ['victim', 'bystander']) {
       expect((await tp.api('POST', 'users', { username, password: PASSWORD, role: 'owner', scope: { level: 'community', communityIds: [communityId] } })).status).toBe(201);
     }
-  });
+  }, 120_000);
   afterAll(async () => {
     await tp?.close();
   });
