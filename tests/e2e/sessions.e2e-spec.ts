@@ -271,8 +271,12 @@ describe('a login flood', () => {
     expect(blocked.status).toBe(429);
     expect(blocked.body.message).toMatch(/try again in \d+ s/);
     expect(blocked.body).toMatchObject({ retryAfterS: expect.any(Number) });
-    // …and so does the attacked username, from anywhere; the same answer for a username that does not exist.
+    // …and so does an attacked username, from anywhere (guesses from many addresses, one each).
+    for (let i = 1; i <= 6; i++) expect((await attempt('victim', `another-guess-${i}`, `192.0.2.${i}`)).status).not.toBe(200);
     expect((await attempt('victim', PASSWORD, '203.0.113.9')).status).toBe(429);
+    // The same for a username that does not exist: nothing tells the two apart.
+    for (let i = 1; i <= 6; i++) await attempt('nobody', `another-guess-${i}`, `192.0.2.${10 + i}`);
+    expect((await attempt('nobody', PASSWORD, '203.0.113.11')).status).toBe(429);
     // Everyone else logs in from their own address.
     expect((await attempt('bystander', PASSWORD, '203.0.113.10')).status).toBe(200);
 

@@ -90,7 +90,7 @@ const envSchema = z
     REFRESH_TOKEN_TTL: z.string().regex(/^\d+[smhd]$/).default('7d'),
     /** Password hashes computed at once; more wait in a queue of LOGIN_HASH_QUEUE, beyond it logins get 503 at once. */
     LOGIN_HASH_CONCURRENCY: positiveInt(2),
-    LOGIN_HASH_QUEUE: positiveInt(32),
+    LOGIN_HASH_QUEUE: positiveInt(16),
     /** Express "trust proxy": set it (e.g. "loopback" or a hop count) behind a reverse proxy so throttling sees the client's address. */
     TRUST_PROXY: z.string().optional(),
     /** Resident plates a unit may register without staff approval. */

@@ -35,6 +35,10 @@ const USER_CACHE_MS = 30_000;
 /** A rotated refresh token presented again this soon is a second tab racing, not a thief: refused, family kept. */
 const REFRESH_RACE_MS = 10_000;
 const USER_CHANGED = 'user-changed';
+/** Logins of one source address waiting for or in the hash at once: a flood from one address cannot fill the queue. */
+const HASHES_PER_ADDRESS = 4;
+/** Failed logins before back-off starts: an office behind one address makes typos too; a username is one person's. */
+const FREE_FAILURES = { address: 20, username: 5 } as const;
 /** Same answer for "no such user", "wrong password" and "disabled": nothing to enumerate. */
 const BAD_CREDENTIALS = 'wrong username or password';
 
@@ -74,10 +78,11 @@ export class AuthService implements OnModuleInit {
   private readonly logger = new Logger(AuthService.name);
   private readonly userCache = new Map<string, CachedUser>();
   private readonly hashing: AdmissionLimit;
-  private readonly byAddress = new FailureThrottle({ freeFailures: 20, baseDelayMs: 1000, maxDelayMs: 15 * 60_000, forgetAfterMs: 60 * 60_000, maxKeys: 100_000 });
-  private readonly byUsername = new FailureThrottle({ freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 5 * 60_000, forgetAfterMs: 60 * 60_000, maxKeys: 100_000 });
+  private readonly byAddress = new FailureThrottle({ freeFailures: FREE_FAILURES.address, baseDelayMs: 1000, maxDelayMs: 15 * 60_000, forgetAfterMs: 60 * 60_000, maxKeys: 100_000 });
+  private readonly byUsername = new FailureThrottle({ freeFailures: FREE_FAILURES.username, baseDelayMs: 1000, maxDelayMs: 5 * 60_000, forgetAfterMs: 60 * 60_000, maxKeys: 100_000 });
   /** A password hash with the current parameters, verified when the user does not exist so both answers take as long. */
   private dummyHash?: Promise<string>;
+  private readonly hashingFrom = new Map<string, number>();
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
@@ -134,16 +139,17 @@ export class AuthService implements OnModuleInit {
     }
     const user = await this.users.findByUsername(username);
     // The hash is verified whether or not the user exists or is disabled: the answer takes as long either way.
-    const verified = await this.hashing.run(async () => this.crypto.verify(password, user?.password_hash ?? (await this.dummy())));
+    const verified = await this.hashFor(source, async () => this.crypto.verify(password, user?.password_hash ?? (await this.dummy())));
     if (!verified) {
       // A full queue is a flood: the address backs off as after a failure (the username does not, nobody's password was tried).
       this.metrics.loginAttempts.inc({ outcome: 'overloaded' });
-      this.byAddress.failure(source, now);
+      await this.noteFailure('address', source, now);
       throw new ServiceUnavailableException('the server is busy with logins: try again in a moment');
     }
     if (!user || user.disabled || !verified.value) {
       this.metrics.loginAttempts.inc({ outcome: 'failure' });
-      await this.recordFailure(username, source, now);
+      await this.noteFailure('address', source, now);
+      await this.noteFailure('username', username, now);
       throw new UnauthorizedException(BAD_CREDENTIALS);
     }
     this.byUsername.success(username);
@@ -151,17 +157,26 @@ export class AuthService implements OnModuleInit {
     return this.issue(user);
   }
 
-  private async recordFailure(username: string, source: string, now: number): Promise<void> {
-    const locks = [
-      { kind: 'address', key: source, state: this.byAddress.failure(source, now), free: 20 },
-      { kind: 'username', key: username, state: this.byUsername.failure(username, now), free: 5 },
-    ];
-    for (const lock of locks) {
-      // Audited when a key first starts backing off, and at every tenth failure after that.
-      const over = lock.state.failures - lock.free;
-      if (over === 1 || (over > 1 && over % 10 === 0)) {
-        await this.audit.record({ actorId: null, action: 'auth.login.throttled', subjectType: `login_${lock.kind}`, subjectId: lock.key.slice(0, 128), detail: { failures: lock.state.failures, lockedUntil: new Date(lock.state.lockedUntil).toISOString() } });
-      }
+  /** The admission limit, with at most HASHES_PER_ADDRESS of one address in it. */
+  private async hashFor<T>(source: string, work: () => Promise<T>): Promise<{ value: T } | undefined> {
+    const inFlight = this.hashingFrom.get(source) ?? 0;
+    if (inFlight >= HASHES_PER_ADDRESS) return undefined;
+    this.hashingFrom.set(source, inFlight + 1);
+    try {
+      return await this.hashing.run(work);
+    } finally {
+      const left = (this.hashingFrom.get(source) ?? 1) - 1;
+      if (left > 0) this.hashingFrom.set(source, left);
+      else this.hashingFrom.delete(source);
+    }
+  }
+
+  /** Counts a failure against an address or a username; audited when the key first backs off, and every tenth failure after. */
+  private async noteFailure(kind: 'address' | 'username', key: string, now: number): Promise<void> {
+    const state = (kind === 'address' ? this.byAddress : this.byUsername).failure(key, now);
+    const over = state.failures - FREE_FAILURES[kind];
+    if (over === 1 || (over > 1 && over % 10 === 0)) {
+      await this.audit.record({ actorId: null, action: 'auth.login.throttled', subjectType: `login_${kind}`, subjectId: key.slice(0, 128), detail: { failures: state.failures, lockedUntil: new Date(state.lockedUntil).toISOString() } });
     }
   }
 
