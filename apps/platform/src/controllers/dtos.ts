@@ -5,6 +5,7 @@ import {
   createDeviceRequestSchema,
   createUserRequestSchema,
   deviceIdSchema,
+  deviceImportQuerySchema,
   loginRequestSchema,
   telemetryQuerySchema,
 } from '@app/contracts';
@@ -18,3 +19,4 @@ export class UuidParamDto extends createZodDto(z.object({ id: z.uuid() })) {}
 export class DeviceIdParamDto extends createZodDto(z.object({ id: deviceIdSchema })) {}
 export class CommunityFilterDto extends createZodDto(z.object({ communityId: z.uuid().optional() })) {}
 export class DeadLetterQueryDto extends createZodDto(z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) })) {}
+export class DeviceImportQueryDto extends createZodDto(deviceImportQuerySchema) {}
