@@ -51,7 +51,7 @@ describe.each(['pglite', 'postgres'] as const)('device import (%s)', (engine) =>
     const res = await importCsv(csv);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    const body = await res.json();
+    const body: any = await res.json();
     expect(body).toMatchObject({ rows: 10, created: 4, batches: { total: 1, failed: 0 } });
     expect(body.rejected).toEqual([
       { row: 3, id: 'imp-f2', reason: expect.stringMatching(/subtype/) },
@@ -96,7 +96,7 @@ describe.each(['pglite', 'postgres'] as const)('device import (%s)', (engine) =>
     form.append('file', new Blob([`id,communityId,kind,name\nimp-m1,${community.id},gate,西门\n`], { type: 'text/csv' }), 'devices.csv');
     const multipart = await fetch(`${tp.httpUrl}/api/v1/devices/import`, { method: 'POST', headers: { Authorization: `Bearer ${tp.token}` }, body: form });
     expect(multipart.status).toBe(200);
-    expect((await multipart.json()).created).toBe(1);
+    expect(((await multipart.json()) as any).created).toBe(1);
 
     const json = await tp.api('POST', '/api/v1/devices/import', { communityId: community.id, devices: [{ id: 'imp-j1', kind: 'gate', name: 'J' }, { kind: 'fire', name: 'no subtype' }] });
     expect(json.status).toBe(200);
@@ -155,7 +155,7 @@ describe.each(['pglite', 'postgres'] as const)('device import (%s)', (engine) =>
     const staff = await makeUser(`imp-staff-${engine}`, 'property_staff', [community.id]);
     const res = await importCsv(csv, '', staff);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body: any = await res.json();
     expect(body.created).toBe(1);
     // The other community reads as not found, as everywhere for a user outside it.
     expect(body.rejected).toEqual([{ row: 2, id: 'imp-s2', reason: `community ${other.id} not found` }]);

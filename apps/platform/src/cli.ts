@@ -29,9 +29,16 @@ import { UserRepository } from './repositories/user.repository';
  */
 async function withServices<T>(as: string, run: (ctx: { actor: AuthUser; get: <S>(type: new (...args: never[]) => S) => S }) => Promise<T>): Promise<T> {
   const config = parseConfig(processEnvironment());
+  // Migrate first: services read their tables while the application context starts, and on a
+  // fresh install (e.g. a bulk import before the first start) those tables do not exist yet.
+  const database = new DatabaseRepository(config);
+  try {
+    await database.migrate();
+  } finally {
+    await database.onApplicationShutdown();
+  }
   const app = await NestFactory.createApplicationContext(AppModule.register(config), { logger: ['error', 'warn'] });
   try {
-    await app.get(DatabaseRepository).migrate();
     await app.get(AuthService).ensureAdministrator();
     const row = await app.get(UserRepository).findByUsername(as);
     if (!row) throw new Error(`no user "${as}" (use --as with an administrator's username)`);
