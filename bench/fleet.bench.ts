@@ -331,6 +331,54 @@ function profileSummary(file: string, processStartedAt: number, from: number, to
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A child process (open-file limit of its own) holding plain TCP connections that never send CONNECT. */
+const RAW_CONNECTIONS = `
+const net = require('node:net');
+const [port, count, net3] = process.argv.slice(1).map(Number);
+const sockets = [];
+const errors = {};
+let settled = 0;
+for (let i = 0; i < count; i++) {
+  const s = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.' + (net3 + Math.floor(i / 5000)) + '.' + (2 + (i % 250)) });
+  let done = false;
+  const settle = () => { if (!done) { done = true; if (++settled === count) report(); } };
+  s.on('connect', settle);
+  s.on('error', (e) => { errors[e.code || 'error'] = (errors[e.code || 'error'] || 0) + 1; settle(); });
+  s.on('close', settle);
+  sockets.push(s);
+}
+function report() { setTimeout(() => process.stdout.write(JSON.stringify({ open: sockets.filter((s) => !s.destroyed && s.readyState === 'open').length, errors }) + '\\n'), 5000); }
+process.stdin.on('end', () => process.exit(0)).resume();
+`;
+
+/**
+ * Fills the platform's open files: `count` extra connections that send nothing (aedes drops
+ * them after its 30 s CONNECT time-out). Reports how many the platform took, what the clients
+ * saw beyond, and whether /health and a new device connection still work meanwhile.
+ */
+async function probeOpenFileCeiling(platform: PlatformProcess, count: number): Promise<Record<string, unknown>> {
+  const port = Number(new URL(platform.mqttUrl).port);
+  const before = openFiles(platform.pid);
+  const child = spawn(process.execPath, ['-e', RAW_CONNECTIONS, String(port), String(count), '200'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const report = await new Promise<{ open: number; errors: Record<string, number> }>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(JSON.parse(out) as { open: number; errors: Record<string, number> });
+    });
+    child.on('exit', (code) => reject(new Error(`raw connection probe exited with ${code}`)));
+    setTimeout(() => reject(new Error('raw connection probe took more than 25 s')), 25_000);
+  });
+  const atPeak = openFiles(platform.pid);
+  const health = await fetch(`${platform.httpUrl}/health`, { signal: AbortSignal.timeout(5000) }).then(
+    (r) => `HTTP ${r.status}`,
+    (e: Error) => `failed: ${(e.cause as { code?: string } | undefined)?.code ?? e.message}`,
+  );
+  child.stdin!.end();
+  await new Promise((r) => child.once('exit', r));
+  return { extraConnections: count, platformOpenFilesBefore: before, platformOpenFilesAtPeak: atPeak, openFileLimit: openFileLimitOf(platform.pid), heldOpen: report.open, clientErrors: report.errors, healthAtPeak: health };
+}
+
 async function main(): Promise<void> {
   const o = new Command('fleet-bench')
     .option('--devices <n>', 'devices to provision and connect', (v) => Number(v), 50_000)
@@ -479,6 +527,13 @@ async function main(): Promise<void> {
     }
     result.steps = steps;
 
+    // 2b. The open-file ceiling: fill what is left, and a little more, with bare connections.
+    const spare = openFileLimitOf(platform.pid) - openFiles(platform.pid);
+    log(`open-file ceiling: ${spare} files left; opening ${spare + 500} bare connections`);
+    result.ceiling = await probeOpenFileCeiling(platform, spare + 500).catch((error: Error) => ({ error: error.message }));
+    log(`ceiling: ${JSON.stringify(result.ceiling)}`);
+    await waitFor('the fleet to be whole again after the ceiling probe', 600_000, async () => (sumFleets(fleets).connected >= Number(steps[steps.length - 1].connected) ? true : undefined)).catch(() => undefined);
+
     // 3. Restart storm.
     const held = sumFleets(fleets).connected;
     const communitiesProbe = new Prober('GET /api/v1/communities', () => fetch(`${platform.httpUrl}/api/v1/communities`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(30_000) }), 100);
@@ -584,6 +639,12 @@ function markdown(r: Record<string, any>): string {
       (s) =>
         `| ${s.step} | ${s.connected} / ${s.target}${s.allConnected ? '' : ' (stalled)'} | ${s.connectS} s | ${s.platformRssMiB} MiB | ${s.rssMiBPer10k ?? '-'} MiB | ${s.platformCpuCoresConnecting} / ${s.platformCpuCoresSteady} cores | ${s.platformOpenFiles} | ${s.ackedPerSec} | ${s.pubackP99Ms} ms | ${s.generator.rssMiB} MiB, ${s.generator.cpuCores} cores | ${JSON.stringify(s.errors)} |`,
     ),
+    '',
+    '## Open-file ceiling',
+    '',
+    r.ceiling && !r.ceiling.error
+      ? `With the fleet connected, ${r.ceiling.extraConnections} more TCP connections that send nothing: the platform went from ${r.ceiling.platformOpenFilesBefore} to ${r.ceiling.platformOpenFilesAtPeak} open files (limit ${r.ceiling.openFileLimit}); ${r.ceiling.heldOpen} stayed open 5 s later; the clients saw ${JSON.stringify(r.ceiling.clientErrors)}; GET /health at that moment: ${r.ceiling.healthAtPeak}.`
+      : `not measured${r.ceiling?.error ? `: ${r.ceiling.error}` : ''}`,
     '',
     '## Restart storm (kill -9, start at once)',
     '',

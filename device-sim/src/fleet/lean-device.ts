@@ -152,11 +152,12 @@ export class LeanDevice implements Wakeable {
       case 'connack':
         return this.onConnack(packet);
       case 'puback': {
-        const i = this.inflight.indexOf(packet.messageId ?? -1);
-        // only even positions are message ids
-        if (i >= 0 && i % 2 === 0) {
+        // Even positions hold message ids, odd ones their send times.
+        for (let i = 0; i < this.inflight.length; i += 2) {
+          if (this.inflight[i] !== packet.messageId) continue;
           this.shard.acked(performance.now() - this.inflight[i + 1]);
           this.inflight.splice(i, 2);
+          break;
         }
         return;
       }
