@@ -359,23 +359,33 @@ process.stdin.on('end', () => process.exit(0)).resume();
 async function probeOpenFileCeiling(platform: PlatformProcess, count: number): Promise<Record<string, unknown>> {
   const port = Number(new URL(platform.mqttUrl).port);
   const before = openFiles(platform.pid);
-  const child = spawn(process.execPath, ['-e', RAW_CONNECTIONS, String(port), String(count), '200'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const report = await new Promise<{ open: number; errors: Record<string, number> }>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve(JSON.parse(out) as { open: number; errors: Record<string, number> });
-    });
-    child.on('exit', (code) => reject(new Error(`raw connection probe exited with ${code}`)));
-    setTimeout(() => reject(new Error('raw connection probe took more than 25 s')), 25_000);
-  });
+  // Each child holds at most 9,000 sockets: it has an open-file limit of its own.
+  const children = Array.from({ length: Math.ceil(count / 9000) }, (_, i) =>
+    spawn(process.execPath, ['-e', RAW_CONNECTIONS, String(port), String(Math.min(9000, count - i * 9000)), String(200 + i * 2)], { stdio: ['pipe', 'pipe', 'inherit'] }),
+  );
+  const reports = await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<{ open: number; errors: Record<string, number> }>((resolve, reject) => {
+          let out = '';
+          child.stdout!.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out.includes('\n')) resolve(JSON.parse(out) as { open: number; errors: Record<string, number> });
+          });
+          child.on('exit', (code) => reject(new Error(`raw connection probe exited with ${code}`)));
+          setTimeout(() => reject(new Error('raw connection probe took more than 90 s')), 90_000);
+        }),
+    ),
+  ).finally(() => undefined);
+  const report = { open: reports.reduce((n, r) => n + r.open, 0), errors: {} as Record<string, number> };
+  for (const r of reports) for (const [k, n] of Object.entries(r.errors)) report.errors[k] = (report.errors[k] ?? 0) + n;
   const atPeak = openFiles(platform.pid);
   const health = await fetch(`${platform.httpUrl}/health`, { signal: AbortSignal.timeout(5000) }).then(
     (r) => `HTTP ${r.status}`,
     (e: Error) => `failed: ${(e.cause as { code?: string } | undefined)?.code ?? e.message}`,
   );
-  child.stdin!.end();
-  await new Promise((r) => child.once('exit', r));
+  for (const child of children) child.stdin!.end();
+  await Promise.all(children.map((child) => (child.exitCode !== null ? undefined : new Promise((r) => child.once('exit', r)))));
   return { extraConnections: count, platformOpenFilesBefore: before, platformOpenFilesAtPeak: atPeak, openFileLimit: openFileLimitOf(platform.pid), heldOpen: report.open, clientErrors: report.errors, healthAtPeak: health };
 }
 
@@ -513,6 +523,7 @@ async function main(): Promise<void> {
         platformCpuCoresConnecting: Number(((holdStart.cpuSeconds - before.cpuSeconds) / Math.max(1, (holdT0 - t0) / 1000)).toFixed(2)),
         platformCpuCoresSteady: Number(((after.cpuSeconds - holdStart.cpuSeconds) / o.hold).toFixed(2)),
         platformOpenFiles: openFiles(platform.pid),
+        atOpenFileLimit: openFiles(platform.pid) >= openFileLimitOf(platform.pid) - 200,
         ackedPerSec: s.ackedPerSec,
         pubackP99Ms: s.p99,
         generator: { rssMiB: s.rssMiB, cpuCores: Number(s.cpuCores.toFixed(2)) },
@@ -521,7 +532,7 @@ async function main(): Promise<void> {
       steps.push(step);
       log(`step ${k + 1}: ${JSON.stringify(step)}`);
       if (!reachedAt) {
-        log(`the platform holds no more than ${s.connected} connections; stopping the steps`);
+        log(step.atOpenFileLimit ? `the platform is at its open-file limit with ${s.connected} connections; stopping the steps` : `no progress for ${o.stall} s with ${s.connected} connected (the platform is behind, not at a limit); stopping the steps`);
         break;
       }
     }
@@ -637,7 +648,7 @@ function markdown(r: Record<string, any>): string {
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...((r.steps ?? []) as any[]).map(
       (s) =>
-        `| ${s.step} | ${s.connected} / ${s.target}${s.allConnected ? '' : ' (stalled)'} | ${s.connectS} s | ${s.platformRssMiB} MiB | ${s.rssMiBPer10k ?? '-'} MiB | ${s.platformCpuCoresConnecting} / ${s.platformCpuCoresSteady} cores | ${s.platformOpenFiles} | ${s.ackedPerSec} | ${s.pubackP99Ms} ms | ${s.generator.rssMiB} MiB, ${s.generator.cpuCores} cores | ${JSON.stringify(s.errors)} |`,
+        `| ${s.step} | ${s.connected} / ${s.target}${s.allConnected ? '' : s.atOpenFileLimit ? ' (open-file limit)' : ' (stuck: no progress)'} | ${s.connectS} s | ${s.platformRssMiB} MiB | ${s.rssMiBPer10k ?? '-'} MiB | ${s.platformCpuCoresConnecting} / ${s.platformCpuCoresSteady} cores | ${s.platformOpenFiles} | ${s.ackedPerSec} | ${s.pubackP99Ms} ms | ${s.generator.rssMiB} MiB, ${s.generator.cpuCores} cores | ${JSON.stringify(s.errors)} |`,
     ),
     '',
     '## Open-file ceiling',
