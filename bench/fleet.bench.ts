@@ -376,7 +376,10 @@ async function probeOpenFileCeiling(platform: PlatformProcess, count: number): P
           setTimeout(() => reject(new Error('raw connection probe took more than 90 s')), 90_000);
         }),
     ),
-  ).finally(() => undefined);
+  ).catch((error: unknown) => {
+    for (const child of children) child.kill('SIGKILL');
+    throw error;
+  });
   const report = { open: reports.reduce((n, r) => n + r.open, 0), errors: {} as Record<string, number> };
   for (const r of reports) for (const [k, n] of Object.entries(r.errors)) report.errors[k] = (report.errors[k] ?? 0) + n;
   const atPeak = openFiles(platform.pid);
