@@ -3,6 +3,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { runBadInput } from './modes/bad-input';
 import { GlobalOptions, Reporter } from './modes/common';
 import { runDemo } from './modes/demo';
+import { runFleet, type FleetOptions } from './modes/fleet';
 import { runGateScenarios } from './modes/gate-scenarios';
 import { provisionLoadDevices, runLoad } from './modes/load';
 import { runScenario } from './modes/scenario';
@@ -68,6 +69,27 @@ program
   .option('--connect-concurrency <n>', 'parallel MQTT connects', int('--connect-concurrency', 1), 100)
   .action(async (o: { devices: number; rate: number; qos: 0 | 1; window: number; kind: 'mix'; credentialsOut?: string; fakeDevices: boolean; connectConcurrency: number }) => {
     await runLoad({ ...globals(), ...o });
+  });
+
+program
+  .command('fleet')
+  .description("a property company's fleet on lean MQTT connections: each device connects (with back-off and jitter on failure), publishes a reading every --interval s at QoS 1 and pings every keep-alive period; prints connections, rates, errors by kind and PUBACK latency")
+  .option('--devices <n>', 'number of devices', int('--devices', 1), 1000)
+  .option('--interval <s>', 'seconds between two readings of a device', num('--interval', 0.1), 30)
+  .option('--keepalive <s>', 'MQTT keep-alive in seconds (a PINGREQ each period); 0 = none', int('--keepalive'), 60)
+  .addOption(new Option('--qos <q>', 'telemetry QoS').choices(['0', '1']).default(1).argParser((v) => Number(v) as 0 | 1))
+  .option('--connect-rate <n>', 'first connections per second, whole fleet (a power-on ramp); 0 = all at once', num('--connect-rate'), 2000)
+  .option('--connect-timeout <s>', 'seconds to wait for CONNACK before retrying', num('--connect-timeout', 1), 30)
+  .option('--backoff-min <s>', 'first reconnect back-off step', num('--backoff-min', 0.01), 1)
+  .option('--backoff-max <s>', 'largest reconnect back-off step', num('--backoff-max', 0.01), 30)
+  .option('--source-addresses <list>', 'local addresses to connect from, e.g. 127.0.0.2-127.0.0.30 (default on loopback: 127.0.0.2 upwards, --per-address each)')
+  .option('--per-address <n>', 'connections per automatically chosen source address', int('--per-address', 1), 2000)
+  .option('--processes <n>', 'generator processes; 0 = as many as the open-file limit needs', int('--processes'), 0)
+  .option('--per-community <n>', 'devices per community when provisioning', int('--per-community', 1), 500)
+  .option('--credentials-out <file>', 'where to write the provisioned devices with their secrets')
+  .option('--fake-devices', 'made-up device ids, no provisioning (plain/anonymous broker only)', false)
+  .action(async (o: Omit<FleetOptions, keyof GlobalOptions>) => {
+    await runFleet({ ...globals(), ...o });
   });
 
 program

@@ -1,8 +1,11 @@
-import type {
-  CreateCommunityRequest,
-  CreateDeviceRequest,
-  DeviceCredentialsResponse,
-  DeviceResponse,
+import { writeToString } from '@fast-csv/format';
+import {
+  deviceImportColumns,
+  type CreateCommunityRequest,
+  type CreateDeviceRequest,
+  type DeviceCredentialsResponse,
+  type DeviceImportResult,
+  type DeviceResponse,
 } from '@app/contracts';
 
 export class ApiError extends Error {
@@ -51,15 +54,15 @@ export class PlatformClient {
     this.token = res.accessToken;
   }
 
-  async request<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+  async request<T>(method: string, path: string, body?: unknown, auth = true, options: { contentType?: string; timeoutMs?: number } = {}): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     if (auth && this.token) headers.authorization = `Bearer ${this.token}`;
     const res = await fetch(new URL(path, this.baseUrl), {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(this.timeoutMs),
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
     });
     const text = await res.text();
     let parsed: unknown = text;
@@ -90,6 +93,18 @@ export class PlatformClient {
 
   rotateSecret(id: string): Promise<DeviceCredentialsResponse> {
     return this.request('POST', `/api/v1/devices/${encodeURIComponent(id)}/rotate-secret`);
+  }
+
+  /**
+   * Bulk provisioning through the import endpoint, as a CSV file. Secrets are hashed on the
+   * platform, so a large file takes a while: the request may run for many minutes.
+   */
+  async importDevices(devices: CreateDeviceRequest[], timeoutMs = 60 * 60_000): Promise<DeviceImportResult> {
+    const csv = await writeToString(
+      devices.map((d) => deviceImportColumns.map((c) => (d[c] ?? '') as string)),
+      { headers: [...deviceImportColumns], writeHeaders: true },
+    );
+    return this.request('POST', '/api/v1/devices/import', csv, true, { contentType: 'text/csv', timeoutMs });
   }
 
   /** Creates the device; if the id already exists (409), rotates its secret instead. */

@@ -38,6 +38,22 @@ export class LatencyHistogram {
     if (other.max > this.max) this.max = other.max;
   }
 
+  /** The non-empty buckets as [bucket, count] pairs: small enough to send between processes each second. */
+  toSparse(): { buckets: Array<[number, number]>; max: number } {
+    const buckets: Array<[number, number]> = [];
+    for (let i = 0; i < BUCKETS; i++) if (this.counts[i] > 0) buckets.push([i, this.counts[i]]);
+    return { buckets, max: this.max };
+  }
+
+  addSparse(sparse: { buckets: Array<[number, number]>; max: number }): void {
+    for (const [i, n] of sparse.buckets) {
+      if (i < 0 || i >= BUCKETS) continue;
+      this.counts[i] += n;
+      this.count += n;
+    }
+    if (sparse.max > this.max) this.max = sparse.max;
+  }
+
   reset(): void {
     this.counts.fill(0);
     this.count = 0;

@@ -35,6 +35,7 @@ import { AuthService } from './services/auth.service';
 import { BrokerService } from './services/broker.service';
 import { CommunityService } from './services/community.service';
 import { DeviceDirectoryService } from './services/device-directory.service';
+import { DeviceImportService } from './services/device-import.service';
 import { DeviceService } from './services/device.service';
 import { HealthService } from './services/health.service';
 import { IngestService } from './services/ingest.service';
@@ -67,6 +68,7 @@ const services = [
   CommunityService,
   DeviceDirectoryService,
   DeviceService,
+  DeviceImportService,
   HealthService,
   IngestService,
   LiveStateService,

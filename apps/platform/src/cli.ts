@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { Command, Option } from 'commander';
 import {
@@ -15,6 +16,8 @@ import { DatabaseRepository } from './repositories/database.repository';
 import { AuthService } from './services/auth.service';
 import type { AuthUser } from './services/auth-user';
 import { CommunityService } from './services/community.service';
+import { importResultCsv } from './domain/device-import';
+import { DeviceImportService } from './services/device-import.service';
 import { DeviceService } from './services/device.service';
 import { UserRepository } from './repositories/user.repository';
 
@@ -26,9 +29,16 @@ import { UserRepository } from './repositories/user.repository';
  */
 async function withServices<T>(as: string, run: (ctx: { actor: AuthUser; get: <S>(type: new (...args: never[]) => S) => S }) => Promise<T>): Promise<T> {
   const config = parseConfig(processEnvironment());
+  // Migrate first: services read their tables while the application context starts, and on a
+  // fresh install (e.g. a bulk import before the first start) those tables do not exist yet.
+  const database = new DatabaseRepository(config);
+  try {
+    await database.migrate();
+  } finally {
+    await database.onApplicationShutdown();
+  }
   const app = await NestFactory.createApplicationContext(AppModule.register(config), { logger: ['error', 'warn'] });
   try {
-    await app.get(DatabaseRepository).migrate();
     await app.get(AuthService).ensureAdministrator();
     const row = await app.get(UserRepository).findByUsername(as);
     if (!row) throw new Error(`no user "${as}" (use --as with an administrator's username)`);
@@ -50,6 +60,9 @@ function parseOrExit<T>(schema: { safeParse(v: unknown): { success: true; data: 
   return result.data;
 }
 
+/** A JSON import file: the REST form `{ communityId?, devices }`, or a bare array of devices. */
+const asImportRequest = (value: unknown) => (Array.isArray(value) ? { devices: value } : value);
+
 const program = new Command('spp-cli').description('Smart-property platform operator commands').option('--as <username>', 'administrator to act as', 'admin');
 const as = () => program.opts<{ as: string }>().as;
 
@@ -65,7 +78,7 @@ community
   );
 community.command('list').action(() => withServices(as(), async ({ actor, get }) => print(await get(CommunityService).list(actor))));
 
-const device = program.command('device').description('devices and their credentials');
+const device = program.command('device').alias('devices').description('devices and their credentials');
 device
   .command('add')
   .description('provision a device; prints its secret once')
@@ -88,6 +101,28 @@ device
   .command('rotate <id>')
   .description('issue a new secret (printed once); the old one stops working at once')
   .action((id: string) => withServices(as(), async ({ actor, get }) => print(await get(DeviceService).rotateSecret(actor, id))));
+device
+  .command('import <file>')
+  .description('provision many devices from a CSV file (columns id,communityId,kind,subtype,name,location,buildingId) or JSON; writes the secrets once to --out')
+  .option('--community <id>', 'community of rows that name none')
+  .option('--out <file>', 'where to write the created devices with their secrets and the rejected rows (.csv or .json)')
+  .option('--batch-size <n>', 'rows per transaction', (v) => Number(v), 1000)
+  .action((file: string, o: { community?: string; out?: string; batchSize: number }) =>
+    withServices(as(), async ({ actor, get }) => {
+      const text = readFileSync(file, 'utf8');
+      const source = /\.json$/i.test(file) ? { json: asImportRequest(JSON.parse(text)) } : { csv: text };
+      const out = o.out ?? file.replace(/(\.[^./]+)?$/, '.secrets$1');
+      const result = await get(DeviceImportService).importFile(actor, source, {
+        communityId: o.community,
+        batchSize: o.batchSize,
+        onBatch: (p) => console.error(`batch ${p.batch}/${p.batches}: ${p.created} created, ${p.rejected} rejected so far`),
+      });
+      // The file holds device secrets: readable by its owner only.
+      writeFileSync(out, /\.json$/i.test(out) ? JSON.stringify(result, null, 2) + '\n' : await importResultCsv(result), { mode: 0o600 });
+      print({ rows: result.rows, created: result.created, rejected: result.rejected, batches: result.batches, elapsedMs: result.elapsedMs, secretsWrittenTo: out });
+      if (result.rejected.length > 0) process.exitCode = 2;
+    }),
+  );
 device.command('disable <id>').action((id: string) => withServices(as(), async ({ actor, get }) => print(await get(DeviceService).setDisabled(actor, id, true))));
 device.command('enable <id>').action((id: string) => withServices(as(), async ({ actor, get }) => print(await get(DeviceService).setDisabled(actor, id, false))));
 

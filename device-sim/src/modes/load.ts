@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
-import type { DeviceKind, FireSubtype } from '@app/contracts';
+import type { CreateDeviceRequest, DeviceKind, FireSubtype } from '@app/contracts';
 import { credentialsPath, CredentialsFile, DeviceCredential, findCredentials, readCredentials, writeCredentials } from '../credentials';
 import { DeviceConnection } from '../device-connection';
 import { LatencyHistogram, round } from '../stats';
-import { mapLimit } from '../rest-client';
+import { ApiError, mapLimit, type PlatformClient } from '../rest-client';
 import { adminClient, GlobalOptions, Reporter, shortId, sleep, stopSignal } from './common';
 
 export interface LoadOptions extends GlobalOptions {
@@ -54,26 +54,57 @@ export async function provisionLoadDevices(opts: ProvisionOptions, reporter: Rep
   }
   const prefix = shortId(communityId);
   const started = Date.now();
-  let done = 0;
-  const devices = await mapLimit(Array.from({ length: opts.devices }, (_, i) => i), 16, async (i) => {
+  const requests = Array.from({ length: opts.devices }, (_, i) => {
     const kind = kindFor(opts.kind, i);
-    const id = `${prefix}-load-${String(i + 1).padStart(5, '0')}`;
-    const d = await api.provisionDevice({
-      id,
+    return {
+      id: `${prefix}-load-${String(i + 1).padStart(5, '0')}`,
       communityId: communityId!,
       kind,
       name: `压测设备 ${i + 1}`,
       location: `load ${i + 1}`,
       ...(kind === 'fire' ? { subtype: LOAD_FIRE_SUBTYPE } : {}),
-    });
-    if (++done % 500 === 0) reporter.info(`provisioned ${done}/${opts.devices}`);
-    return { id: d.id, secret: d.secret, kind: d.kind, subtype: d.subtype, name: d.name, role: 'load' } satisfies DeviceCredential;
+    };
   });
+  const devices = await importDevices(api, requests, reporter);
   const creds: CredentialsFile = { purpose: 'load', api: opts.api, communityId, createdAt: new Date().toISOString(), devices };
   const file = opts.credentialsOut ?? credentialsPath(communityId, opts.dataDir);
   writeCredentials(file, creds);
   reporter.info(`provisioned ${devices.length} devices in ${Date.now() - started} ms; credentials saved to ${file}`, { file, communityId });
   return { file, creds };
+}
+
+/** Rows per import request: a few thousand secrets to hash keeps each request well under a minute or two. */
+const IMPORT_CHUNK = 5000;
+
+/**
+ * Provisions devices through the platform's bulk import, a chunk per request. Ids already
+ * registered (an earlier run with the same --community) get a new secret instead; any other
+ * rejected row stops the run with the platform's reasons.
+ */
+export async function importDevices(api: PlatformClient, requests: CreateDeviceRequest[], reporter: Reporter): Promise<DeviceCredential[]> {
+  const out: DeviceCredential[] = [];
+  for (let start = 0; start < requests.length; start += IMPORT_CHUNK) {
+    const chunk = requests.slice(start, start + IMPORT_CHUNK);
+    const result = await api.importDevices(chunk);
+    const taken = result.rejected.filter((r) => r.id && r.reason.startsWith('duplicate: device id') && r.reason.endsWith('is taken'));
+    const other = result.rejected.filter((r) => !taken.includes(r));
+    if (other.length > 0) {
+      throw new Error(`import refused ${other.length} rows, e.g. ${other.slice(0, 3).map((r) => `row ${start + r.row}: ${r.reason}`).join('; ')}`);
+    }
+    const rotated = await mapLimit(taken, 16, async (r) => {
+      try {
+        return await api.rotateSecret(r.id!);
+      } catch (error) {
+        throw error instanceof ApiError ? new Error(`device ${r.id} exists and its secret could not be rotated: ${error.message}`) : error;
+      }
+    });
+    const byRow = new Map<number, DeviceCredential>();
+    for (const d of result.devices) byRow.set(d.row, { id: d.id, secret: d.secret, kind: d.kind, subtype: d.subtype, name: d.name, role: 'load' });
+    taken.forEach((r, i) => byRow.set(r.row, { id: rotated[i].id, secret: rotated[i].secret, kind: rotated[i].kind, subtype: rotated[i].subtype, name: rotated[i].name, role: 'load' }));
+    for (let row = 1; row <= chunk.length; row++) out.push(byRow.get(row)!);
+    reporter.info(`provisioned ${Math.min(start + IMPORT_CHUNK, requests.length)}/${requests.length} (${result.created} created, ${taken.length} existing with a new secret, ${result.elapsedMs} ms)`);
+  }
+  return out;
 }
 
 function fakeCredentials(n: number, kind: 'mix' | DeviceKind): CredentialsFile {

@@ -8,3 +8,4 @@ export * from './fund';
 export * from './parking';
 export * from './billing';
 export * from './disclosure';
+export * from './device-import';

@@ -1,11 +1,28 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, PayloadTooLargeException, Post, Query, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { DEVICE_IMPORT_MAX_BYTES } from '@app/contracts';
+import { importResultCsv } from '../domain/device-import';
 import { Permission } from '../domain/permissions';
 import { Allow, Auth } from '../middleware/auth.guard';
 import type { AuthUser } from '../services/auth-user';
+import { DeviceImportService } from '../services/device-import.service';
 import { DeviceService } from '../services/device.service';
 import { TelemetryService } from '../services/telemetry.service';
-import { CommunityFilterDto, CreateDeviceDto, DeadLetterQueryDto, DeviceIdParamDto, TelemetryQueryDto } from './dtos';
+import { CommunityFilterDto, CreateDeviceDto, DeadLetterQueryDto, DeviceIdParamDto, DeviceImportQueryDto, TelemetryQueryDto } from './dtos';
+
+/** A text/csv request body, read here because the platform's body parsers take JSON only. */
+async function readCsvBody(req: Request): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > DEVICE_IMPORT_MAX_BYTES) throw new PayloadTooLargeException(`an import file may have at most ${DEVICE_IMPORT_MAX_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 @ApiTags('devices')
 @ApiBearerAuth()
@@ -14,7 +31,33 @@ export class DeviceController {
   constructor(
     private readonly devices: DeviceService,
     private readonly telemetry: TelemetryService,
+    private readonly imports: DeviceImportService,
   ) {}
+
+  /**
+   * Bulk provisioning (same permission as provisioning one device): a CSV file (body text/csv, or
+   * multipart field `file`) or JSON `{ communityId?, devices: [...] }`. Answers with the rejected
+   * rows and, once, the secrets of the created devices (`?format=csv` for a file to keep).
+   */
+  @Allow(Permission.DeviceManage)
+  @Post('devices/import')
+  @HttpCode(200)
+  @ApiConsumes('text/csv', 'multipart/form-data', 'application/json')
+  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: DEVICE_IMPORT_MAX_BYTES, files: 1 } }))
+  async import(
+    @Auth() user: AuthUser,
+    @Query() query: DeviceImportQueryDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @UploadedFile() upload: { buffer: Buffer } | undefined,
+  ) {
+    const file = upload ? { csv: upload.buffer.toString('utf8') } : req.is('text/csv') ? { csv: await readCsvBody(req) } : { json: req.body as unknown };
+    const result = await this.imports.importFile(user, file, { communityId: query.communityId, batchSize: query.batchSize });
+    res.setHeader('Cache-Control', 'no-store');
+    if (query.format !== 'csv') return result;
+    res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="device-import-${new Date().toISOString().slice(0, 10)}.csv"`);
+    return importResultCsv(result);
+  }
 
   @Allow(Permission.DeviceManage)
   @Post('devices')

@@ -6,6 +6,7 @@ import {
   createDeviceRequestSchema,
   createUserRequestSchema,
   deviceIdSchema,
+  deviceImportQuerySchema,
   loginRequestSchema,
   refreshRequestSchema,
   setPasswordRequestSchema,
@@ -30,3 +31,4 @@ export class UuidParamDto extends createZodDto(z.object({ id: z.uuid() })) {}
 export class DeviceIdParamDto extends createZodDto(z.object({ id: deviceIdSchema })) {}
 export class CommunityFilterDto extends createZodDto(z.object({ communityId: z.uuid().optional() })) {}
 export class DeadLetterQueryDto extends createZodDto(z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) })) {}
+export class DeviceImportQueryDto extends createZodDto(deviceImportQuerySchema) {}

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Insertable, Selectable } from 'kysely';
+import type { AuditEntry } from './audit.repository';
 import { DatabaseRepository } from './database.repository';
 import type { DeviceTable } from './database.schema';
 
@@ -15,6 +16,33 @@ export class DeviceRepository {
 
   async insert(device: Insertable<DeviceTable>): Promise<DeviceRow> {
     return this.db.insertInto('devices').values(device).returningAll().executeTakeFirstOrThrow();
+  }
+
+  /**
+   * Inserts devices and the audit entry that records them in one transaction: all of them or
+   * none (a unique violation or any other error rolls the whole batch back).
+   */
+  async insertBatch(devices: Insertable<DeviceTable>[], audit: AuditEntry): Promise<DeviceRow[]> {
+    if (devices.length === 0) return [];
+    return this.db.transaction().execute(async (tx) => {
+      const rows = await tx.insertInto('devices').values(devices).returningAll().execute();
+      await tx
+        .insertInto('audit_log')
+        .values({ actor_id: audit.actorId, action: audit.action, subject_type: audit.subjectType, subject_id: audit.subjectId, detail: JSON.stringify(audit.detail ?? {}) })
+        .execute();
+      return rows;
+    });
+  }
+
+  /** Which of `ids` are registered already. */
+  async existingIds(ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      const rows = await this.db.selectFrom('devices').select('id').where('id', 'in', chunk).execute();
+      for (const r of rows) found.add(r.id);
+    }
+    return found;
   }
 
   async findById(id: string): Promise<DeviceRow | undefined> {

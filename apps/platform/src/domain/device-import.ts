@@ -1,0 +1,122 @@
+import { parseString } from '@fast-csv/parse';
+import { writeToString } from '@fast-csv/format';
+import {
+  deviceImportColumns,
+  deviceImportRowSchema,
+  type CreateDeviceRequest,
+  type DeviceImportRejection,
+  type DeviceImportResult,
+} from '@app/contracts';
+
+/** A row of an import file before validation, with its 1-based data-row number. */
+export interface RawImportRow {
+  row: number;
+  fields: unknown;
+}
+
+/** A row that passed validation: what `provision` would get for one device. */
+export interface ValidImportRow {
+  row: number;
+  input: CreateDeviceRequest;
+}
+
+/** Thrown for a file that cannot be read as an import at all (no row could be numbered). */
+export class ImportFileError extends Error {}
+
+/**
+ * Reads a CSV import: a header naming columns of `deviceImportColumns` (in any order; `name`,
+ * `kind` and, unless given for the whole import, `communityId` are needed), then one device a
+ * line. Blank lines are skipped; a line with the wrong number of cells is kept as a row that
+ * fails validation, so that it is reported with its number rather than silently dropped.
+ */
+export function parseDeviceCsv(text: string): Promise<RawImportRow[]> {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // Excel writes a BOM
+  return new Promise((resolve, reject) => {
+    const rows: RawImportRow[] = [];
+    let n = 0;
+    let headerError: string | undefined;
+    parseString(body, {
+      headers: (headers) => {
+        const names = headers.map((h) => (h ?? '').trim());
+        const unknown = names.filter((h) => !(deviceImportColumns as readonly string[]).includes(h));
+        if (unknown.length > 0) headerError = `unknown column(s) ${unknown.map((u) => JSON.stringify(u)).join(', ')}; expected ${deviceImportColumns.join(',')}`;
+        return names;
+      },
+      ignoreEmpty: true,
+      trim: true,
+      strictColumnHandling: true,
+    })
+      .on('data', (fields: Record<string, string>) => rows.push({ row: ++n, fields }))
+      .on('data-invalid', (cells: unknown) => rows.push({ row: ++n, fields: { __cells: Array.isArray(cells) ? cells.length : 0 } }))
+      .on('error', (error: Error) => reject(new ImportFileError(`not a readable CSV file: ${error.message}`)))
+      .on('end', () => (headerError ? reject(new ImportFileError(headerError)) : resolve(rows)));
+  });
+}
+
+/** Numbers the devices of a JSON import (an array of objects like a provisioning request). */
+export function numberRows(devices: readonly unknown[]): RawImportRow[] {
+  return devices.map((fields, i) => ({ row: i + 1, fields }));
+}
+
+/**
+ * Validates every row with the provisioning schema (a `communityId` for the whole import fills
+ * rows that name none) and rejects an id that an earlier row of the same import already uses.
+ */
+export function validateImportRows(rows: readonly RawImportRow[], defaultCommunityId?: string): { valid: ValidImportRow[]; rejected: DeviceImportRejection[] } {
+  const valid: ValidImportRow[] = [];
+  const rejected: DeviceImportRejection[] = [];
+  const firstRowOfId = new Map<string, number>();
+  for (const { row, fields } of rows) {
+    const cells = (fields as { __cells?: number } | null)?.__cells;
+    if (cells !== undefined) {
+      rejected.push({ row, reason: `expected ${deviceImportColumns.length} cells or fewer matching the header, got ${cells}` });
+      continue;
+    }
+    const withCommunity =
+      defaultCommunityId && fields && typeof fields === 'object' && !(fields as { communityId?: unknown }).communityId
+        ? { ...(fields as object), communityId: defaultCommunityId }
+        : fields;
+    const parsed = deviceImportRowSchema.safeParse(withCommunity);
+    const id = typeof (fields as { id?: unknown } | null)?.id === 'string' ? ((fields as { id: string }).id || undefined) : undefined;
+    if (!parsed.success) {
+      rejected.push({ row, ...(id ? { id } : {}), reason: parsed.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ') });
+      continue;
+    }
+    const input = parsed.data;
+    if (input.id !== undefined) {
+      const first = firstRowOfId.get(input.id);
+      if (first !== undefined) {
+        rejected.push({ row, id: input.id, reason: `duplicate: device id ${input.id} is already on row ${first} of this import` });
+        continue;
+      }
+      firstRowOfId.set(input.id, row);
+    }
+    valid.push({ row, input });
+  }
+  return { valid, rejected };
+}
+
+export function inBatches<T>(items: readonly T[], size: number): T[][] {
+  const batches: T[][] = [];
+  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
+  return batches;
+}
+
+/** The outcome as CSV, one line per input row in row order: created devices with their secret, rejected rows with the reason. */
+export function importResultCsv(result: DeviceImportResult): Promise<string> {
+  const lines: Array<Record<string, string | number>> = [
+    ...result.devices.map((d) => ({
+      row: d.row,
+      status: 'created',
+      id: d.id,
+      communityId: d.communityId,
+      kind: d.kind,
+      subtype: d.subtype ?? '',
+      name: d.name,
+      secret: d.secret,
+      reason: '',
+    })),
+    ...result.rejected.map((r) => ({ row: r.row, status: 'rejected', id: r.id ?? '', communityId: '', kind: '', subtype: '', name: '', secret: '', reason: r.reason })),
+  ].sort((a, b) => Number(a.row) - Number(b.row));
+  return writeToString(lines, { headers: ['row', 'status', 'id', 'communityId', 'kind', 'subtype', 'name', 'secret', 'reason'], writeHeaders: true });
+}
