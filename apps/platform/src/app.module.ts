@@ -15,6 +15,7 @@ import { fundControllers, fundProviders } from './modules/fund';
 import { parkingControllers, parkingProviders } from './modules/parking';
 import { ErrorFilter } from './middleware/error.filter';
 import { AuditRepository } from './repositories/audit.repository';
+import { BrokerHookServerRepository } from './repositories/broker-hook-server.repository';
 import { ClockRepository } from './repositories/clock.repository';
 import { CommunityRepository } from './repositories/community.repository';
 import { CryptoRepository } from './repositories/crypto.repository';
@@ -22,19 +23,23 @@ import { DatabaseRepository } from './repositories/database.repository';
 import { DeviceRepository } from './repositories/device.repository';
 import { EventBusRepository } from './repositories/event-bus.repository';
 import { EmbeddedBrokerRepository } from './repositories/embedded-broker.repository';
+import { EmqxApiRepository } from './repositories/emqx-api.repository';
 import { ExternalMqttRepository } from './repositories/external-mqtt.repository';
 import { JobRepository } from './repositories/job.repository';
 import { InfluxRepository } from './repositories/influx.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
+import { MosquittoDynsecRepository } from './repositories/mosquitto-dynsec.repository';
 import { RedisRepository } from './repositories/redis.repository';
 import { UserRepository } from './repositories/user.repository';
 import { WebsocketRepository } from './repositories/websocket.repository';
 import { AccessService } from './services/access.service';
 import { AuthService } from './services/auth.service';
+import { BrokerRegistryService } from './services/broker-registry.service';
 import { BrokerService } from './services/broker.service';
 import { CommunityService } from './services/community.service';
 import { DeviceDirectoryService } from './services/device-directory.service';
 import { DeviceService } from './services/device.service';
+import { EmqxHookService } from './services/emqx-hook.service';
 import { HealthService } from './services/health.service';
 import { IngestService } from './services/ingest.service';
 import { LiveStateService } from './services/live-state.service';
@@ -43,17 +48,20 @@ import { TelemetryService } from './services/telemetry.service';
 
 const repositories = [
   AuditRepository,
+  BrokerHookServerRepository,
   ClockRepository,
   CommunityRepository,
   CryptoRepository,
   DatabaseRepository,
   DeviceRepository,
   EmbeddedBrokerRepository,
+  EmqxApiRepository,
   EventBusRepository,
   ExternalMqttRepository,
   InfluxRepository,
   JobRepository,
   MetricsRepository,
+  MosquittoDynsecRepository,
   RedisRepository,
   UserRepository,
 ];
@@ -61,10 +69,12 @@ const repositories = [
 const services = [
   AccessService,
   AuthService,
+  BrokerRegistryService,
   BrokerService,
   CommunityService,
   DeviceDirectoryService,
   DeviceService,
+  EmqxHookService,
   HealthService,
   IngestService,
   LiveStateService,
