@@ -20,6 +20,8 @@ export interface BrokerClient {
   managed: boolean;
   /** Created without the device's secret; only a rotation lets the device in. */
   needsSecret: boolean;
+  /** Holds the device's own topic permissions (contract §2). */
+  hasDeviceRole: boolean;
 }
 
 export interface ReconciliationPlan {
@@ -27,6 +29,8 @@ export interface ReconciliationPlan {
   create: string[];
   /** A client of the device's name that the platform did not create (e.g. by hand): taken over as it is. */
   adopt: string[];
+  /** A device's client without its topic permissions (e.g. removed by hand): given them again. */
+  grant: string[];
   /** Disabled in the registry (or unknown to it) but enabled at the broker. */
   disable: string[];
   /** Enabled in the registry, disabled at the broker, and holding the device's real secret. */
@@ -42,7 +46,7 @@ export interface ReconciliationPlan {
  * (the platform's own broker user) are never changed, whatever their name.
  */
 export function planReconciliation(registry: readonly RegistryDevice[], broker: readonly BrokerClient[], untouchable: ReadonlySet<string>): ReconciliationPlan {
-  const plan: ReconciliationPlan = { create: [], adopt: [], disable: [], enable: [], needsSecret: [], unknown: [] };
+  const plan: ReconciliationPlan = { create: [], adopt: [], grant: [], disable: [], enable: [], needsSecret: [], unknown: [] };
   const clients = new Map(broker.map((c) => [c.username, c]));
   const known = new Set<string>();
   for (const device of registry) {
@@ -55,6 +59,7 @@ export function planReconciliation(registry: readonly RegistryDevice[], broker: 
       continue;
     }
     if (!client.managed) plan.adopt.push(device.id);
+    if (!client.hasDeviceRole) plan.grant.push(device.id);
     if (client.needsSecret) plan.needsSecret.push(device.id);
     if (device.disabled && !client.disabled) plan.disable.push(device.id);
     if (!device.disabled && client.disabled && !client.needsSecret) plan.enable.push(device.id);
@@ -69,4 +74,4 @@ export function planReconciliation(registry: readonly RegistryDevice[], broker: 
 
 /** Whether a plan changes anything at the broker. */
 export const planChangesBroker = (plan: ReconciliationPlan): boolean =>
-  plan.create.length + plan.adopt.length + plan.disable.length + plan.enable.length > 0;
+  plan.create.length + plan.adopt.length + plan.grant.length + plan.disable.length + plan.enable.length > 0;

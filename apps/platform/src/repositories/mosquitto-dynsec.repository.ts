@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import mqtt, { type MqttClient } from 'mqtt';
+import { TOPIC_PREFIX, devicePublishChannels, deviceSubscribeChannel, deviceTopic, platformSubscriptions } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import type { BrokerClient } from '../domain/broker-reconciliation';
@@ -11,6 +12,14 @@ const RESPONSE_TOPIC = `${CONTROL_TOPIC}/response`;
 const DEVICE_GROUP = 'spp-devices';
 /** Devices created without their secret (by reconciliation): disabled until a rotation. */
 const NEEDS_SECRET_GROUP = 'spp-devices-needing-secret';
+/** The platform's own rights beyond the plugin's admin role: commands to devices, its shared subscriptions. */
+const PLATFORM_ROLE = 'spp-platform-access';
+/** Each device's own topic permissions, contract §2 (Mosquitto 2.0's plugin has no %u/%c in role ACLs). */
+const deviceRole = (id: string) => `spp-device-${id}`;
+const deviceAcls = (id: string) => [
+  ...devicePublishChannels.map((channel) => ({ acltype: 'publishClientSend', topic: deviceTopic(id, channel), allow: true })),
+  { acltype: 'subscribeLiteral', topic: deviceTopic(id, deviceSubscribeChannel), allow: true },
+];
 const REQUEST_TIMEOUT_MS = 15_000;
 /** Commands per control message; the plugin answers them in one response. */
 const COMMANDS_PER_MESSAGE = 100;
@@ -31,6 +40,19 @@ interface ListedClient {
   username: string;
   disabled?: boolean;
   groups?: Array<{ groupname: string }>;
+  roles?: Array<{ rolename: string }>;
+}
+
+interface Acl {
+  acltype: string;
+  topic: string;
+  allow: boolean;
+}
+
+interface ClientState {
+  disabled: boolean;
+  groups: Set<string>;
+  roles: Set<string>;
 }
 
 export class DynsecCommandError extends Error {
@@ -47,8 +69,11 @@ export class DynsecCommandError extends Error {
  * by a control client logged in as the platform's broker user (MQTT_USERNAME, which must hold a
  * role allowed that topic). Device clients: username = client id = device id, password = the
  * device secret (the plugin stores its own PBKDF2 hash), marked by membership of DEVICE_GROUP.
- * Topic permissions are not per client: Mosquitto 2.0's plugin has no %u/%c substitution in
- * role ACLs, so they come from the static `pattern` lines of deploy/mosquitto/acl.
+ * Topic permissions: Mosquitto 2.0's plugin matches role ACLs literally (no %u/%c, checked in
+ * its acl.c up to 2.0.20), so "one role per channel pattern" cannot be written; each device gets
+ * a role of its own holding its five contract rules, and everything else is refused by the
+ * plugin's default access (no acl_file beside it: Mosquitto 2.0's acl_file allows every
+ * subscription, which would widen what a device may receive).
  *
  * Every command makes the plugin rewrite its whole JSON file, which costs time in proportion to
  * the number of clients (measured in deploy/README.md); commands that change nothing are not sent.
@@ -62,6 +87,8 @@ export class MosquittoDynsecRepository implements OnApplicationShutdown {
   private readonly reconnectListeners: Array<() => void> = [];
   private sequence = 0;
   private readonly requestPrefix: string;
+  /** Settled while connected and subscribed to the answers; replaced by a pending one on every close. */
+  private subscribed: Gate = settledGate();
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
@@ -84,7 +111,8 @@ export class MosquittoDynsecRepository implements OnApplicationShutdown {
     const [response] = await this.run([{ command: 'listClients', verbose: true }]);
     const clients = ((response.data?.clients as ListedClient[] | undefined) ?? []).map((c) => {
       const groups = new Set((c.groups ?? []).map((g) => g.groupname));
-      return { username: c.username, disabled: c.disabled === true, managed: groups.has(DEVICE_GROUP), needsSecret: groups.has(NEEDS_SECRET_GROUP) };
+      const hasDeviceRole = (c.roles ?? []).some((r) => r.rolename === deviceRole(c.username));
+      return { username: c.username, disabled: c.disabled === true, managed: groups.has(DEVICE_GROUP), needsSecret: groups.has(NEEDS_SECRET_GROUP), hasDeviceRole };
     });
     return clients;
   }
@@ -99,21 +127,27 @@ export class MosquittoDynsecRepository implements OnApplicationShutdown {
   }
 
   /**
-   * Gives each device its secret and state: creates the client, or updates one the platform
-   * manages. A client of that name that the platform does not manage (the platform's own user,
-   * an operator's) is refused and left as it is. Returns the refusals by device id.
+   * Gives each device its secret, permissions and state: creates its role and client, or updates
+   * a client the platform manages. A client of that name that the platform does not manage (the
+   * platform's own user, an operator's) is refused and left as it is. Returns the refusals by id.
    */
   async putDevices(devices: ReadonlyArray<{ id: string; secret: string; enabled: boolean }>): Promise<Map<string, string>> {
     const failed = new Map<string, string>();
-    const created = await this.run(devices.map((d) => ({ command: 'createClient', username: d.id, clientid: d.id, password: d.secret, groups: [{ groupname: DEVICE_GROUP }] })));
+    const responses = await this.run(
+      devices.flatMap((d) => [
+        { command: 'createRole', rolename: deviceRole(d.id), acls: deviceAcls(d.id) },
+        { command: 'createClient', username: d.id, clientid: d.id, password: d.secret, roles: [{ rolename: deviceRole(d.id) }], groups: [{ groupname: DEVICE_GROUP }] },
+      ]),
+    );
     const existing: Array<{ id: string; secret: string; enabled: boolean }> = [];
     const disable: string[] = [];
-    created.forEach((r, i) => {
-      const device = devices[i];
-      if (!r.error) {
+    devices.forEach((device, i) => {
+      const [role, client] = [responses[2 * i], responses[2 * i + 1]];
+      if (role.error && role.error !== 'Role already exists') failed.set(device.id, `createRole: ${role.error}`);
+      else if (!client.error) {
         if (!device.enabled) disable.push(device.id);
-      } else if (r.error === 'Client already exists') existing.push(device);
-      else failed.set(device.id, r.error);
+      } else if (client.error === 'Client already exists') existing.push(device);
+      else failed.set(device.id, `createClient: ${client.error}`);
     });
     for (const device of existing) {
       const current = await this.getClient(device.id);
@@ -121,24 +155,16 @@ export class MosquittoDynsecRepository implements OnApplicationShutdown {
         failed.set(device.id, `the broker has a user named ${device.id} that the platform does not manage`);
         continue;
       }
+      // modifyClient replaces the lists: keep the operator's groups and roles, drop "needs a secret".
       const groups = [...current.groups].filter((g) => g !== NEEDS_SECRET_GROUP).map((groupname) => ({ groupname }));
-      const commands: Command[] = [{ command: 'modifyClient', username: device.id, clientid: device.id, password: device.secret, groups }];
+      const roles = [...new Set([...current.roles, deviceRole(device.id)])].map((rolename) => ({ rolename }));
+      const commands: Command[] = [{ command: 'modifyClient', username: device.id, clientid: device.id, password: device.secret, groups, roles }];
       if (device.enabled === current.disabled) commands.push({ command: device.enabled ? 'enableClient' : 'disableClient', username: device.id });
-      const error = (await this.run(commands)).find((r) => r.error)?.error;
-      if (error) failed.set(device.id, error);
+      const error = (await this.run(commands)).find((r) => r.error);
+      if (error) failed.set(device.id, `${error.command}: ${error.error}`);
     }
     for (const [id, error] of await this.disable(disable)) failed.set(id, error);
     return failed;
-  }
-
-  /** Changes a device's secret; the plugin disconnects its current connection. */
-  async setSecret(id: string, secret: string): Promise<'done' | 'missing' | 'needs_secret'> {
-    const current = await this.getClient(id);
-    if (!current || !current.groups.has(DEVICE_GROUP)) return 'missing';
-    if (current.groups.has(NEEDS_SECRET_GROUP)) return 'needs_secret';
-    const [response] = await this.run([{ command: 'setClientPassword', username: id, password: secret }]);
-    if (response.error) throw new DynsecCommandError(response.command, response.error);
-    return 'done';
   }
 
   /** Enables or disables a device's client; disabling also disconnects it. */
@@ -158,12 +184,20 @@ export class MosquittoDynsecRepository implements OnApplicationShutdown {
   async createWithoutSecret(ids: readonly string[], randomSecret: () => string): Promise<Map<string, string>> {
     const failed = new Map<string, string>();
     const commands = ids.flatMap((id) => [
-      { command: 'createClient', username: id, clientid: id, password: randomSecret(), groups: [{ groupname: DEVICE_GROUP }, { groupname: NEEDS_SECRET_GROUP }] },
+      { command: 'createRole', rolename: deviceRole(id), acls: deviceAcls(id) },
+      {
+        command: 'createClient',
+        username: id,
+        clientid: id,
+        password: randomSecret(),
+        roles: [{ rolename: deviceRole(id) }],
+        groups: [{ groupname: DEVICE_GROUP }, { groupname: NEEDS_SECRET_GROUP }],
+      },
       { command: 'disableClient', username: id },
     ]);
     const responses = await this.run(commands);
     responses.forEach((r, i) => {
-      if (r.error) failed.set(ids[Math.floor(i / 2)], `${r.command}: ${r.error}`);
+      if (r.error && r.error !== 'Role already exists') failed.set(ids[Math.floor(i / 3)], `${r.command}: ${r.error}`);
     });
     return failed;
   }
@@ -171,6 +205,59 @@ export class MosquittoDynsecRepository implements OnApplicationShutdown {
   /** Marks existing clients as the platform's (keeping their password and other groups). */
   async adopt(ids: readonly string[]): Promise<Map<string, string>> {
     return this.failures(ids, await this.run(ids.map((username) => ({ command: 'addGroupClient', groupname: DEVICE_GROUP, username }))));
+  }
+
+  /** Gives devices' clients their topic permissions (the role is created again if it was deleted). */
+  async grant(ids: readonly string[]): Promise<Map<string, string>> {
+    const responses = await this.run(
+      ids.flatMap((id) => [
+        { command: 'createRole', rolename: deviceRole(id), acls: deviceAcls(id) },
+        { command: 'addClientRole', username: id, rolename: deviceRole(id) },
+      ]),
+    );
+    const failed = new Map<string, string>();
+    responses.forEach((r, i) => {
+      if (r.error && r.error !== 'Role already exists') failed.set(ids[Math.floor(i / 2)], `${r.command}: ${r.error}`);
+    });
+    return failed;
+  }
+
+  /**
+   * Gives the platform's own user (MQTT_USERNAME) what it needs besides the plugin's admin role:
+   * publishing commands to devices and its shared subscriptions (MQTT_SHARE_GROUP). Changing a
+   * user's roles makes the plugin disconnect that user's connections, this one included, so it
+   * happens only when something is missing (the first start, a new share group), before the
+   * platform subscribes; the change is then read back.
+   */
+  async ensurePlatformAccess(): Promise<'unchanged' | 'granted'> {
+    const username = this.config.mqtt.username ?? '';
+    const wanted: Acl[] = [
+      { acltype: 'publishClientSend', topic: `${TOPIC_PREFIX}/+/${deviceSubscribeChannel}`, allow: true },
+      ...platformSubscriptions(this.config.mqtt.shareGroup).map((topic) => ({ acltype: 'subscribePattern', topic, allow: true })),
+    ];
+    const missing = async () => {
+      const role = await this.getRole(PLATFORM_ROLE);
+      const own = await this.getClient(username);
+      if (!own) throw new Error(`the broker has no client ${username} (MQTT_USERNAME)`);
+      const has = (a: Acl) => role?.some((r) => r.acltype.toLowerCase() === a.acltype.toLowerCase() && r.topic === a.topic && r.allow === a.allow);
+      return { role, acls: wanted.filter((a) => !has(a)), member: own.roles.has(PLATFORM_ROLE) };
+    };
+    const before = await missing();
+    if (before.role && before.acls.length === 0 && before.member) return 'unchanged';
+    const commands: Command[] = before.role
+      ? before.acls.map((acl) => ({ command: 'addRoleACL', rolename: PLATFORM_ROLE, ...acl }))
+      : [{ command: 'createRole', rolename: PLATFORM_ROLE, textname: 'Smart-property platform: device commands and shared subscriptions', acls: wanted }];
+    if (!before.member) commands.push({ command: 'addClientRole', username, rolename: PLATFORM_ROLE });
+    const dropped = new Promise<void>((resolve) => {
+      this.client?.once('close', () => resolve());
+      setTimeout(resolve, 3000).unref();
+    });
+    // QoS 0 and no waiting for answers: they are published after the plugin dropped this connection.
+    this.client?.publish(CONTROL_TOPIC, JSON.stringify({ commands }), { qos: 0 });
+    await dropped;
+    const after = await missing();
+    if (!after.role || after.acls.length > 0 || !after.member) throw new Error(`could not give ${username} the role ${PLATFORM_ROLE}`);
+    return 'granted';
   }
 
   async disable(ids: readonly string[]): Promise<Map<string, string>> {
@@ -197,12 +284,23 @@ export class MosquittoDynsecRepository implements OnApplicationShutdown {
     return failed;
   }
 
-  private async getClient(username: string): Promise<{ disabled: boolean; groups: Set<string> } | undefined> {
+  private async getClient(username: string): Promise<ClientState | undefined> {
     const [response] = await this.run([{ command: 'getClient', username }]);
     if (response.error === 'Client not found') return undefined;
     if (response.error) throw new DynsecCommandError(response.command, response.error);
     const client = response.data?.client as ListedClient;
-    return { disabled: client.disabled === true, groups: new Set((client.groups ?? []).map((g) => g.groupname)) };
+    return {
+      disabled: client.disabled === true,
+      groups: new Set((client.groups ?? []).map((g) => g.groupname)),
+      roles: new Set((client.roles ?? []).map((r) => r.rolename)),
+    };
+  }
+
+  private async getRole(rolename: string): Promise<Acl[] | undefined> {
+    const [response] = await this.run([{ command: 'getRole', rolename }]);
+    if (response.error === 'Role not found') return undefined;
+    if (response.error) throw new DynsecCommandError(response.command, response.error);
+    return ((response.data?.role as { acls?: Acl[] } | undefined)?.acls ?? []).map((a) => ({ acltype: a.acltype, topic: a.topic, allow: a.allow }));
   }
 
   /** Sends commands (in messages of COMMANDS_PER_MESSAGE) and returns their responses in order. */
@@ -211,6 +309,8 @@ export class MosquittoDynsecRepository implements OnApplicationShutdown {
     const client = await this.connection();
     const responses: CommandResponse[] = [];
     for (let i = 0; i < commands.length; i += COMMANDS_PER_MESSAGE) {
+      // After a lost connection, wait until the answers' topic is subscribed again (or give up).
+      await withTimeout(this.subscribed.promise, REQUEST_TIMEOUT_MS, 'the control connection to the broker is down');
       const chunk = commands.slice(i, i + COMMANDS_PER_MESSAGE).map((c) => ({ ...c, correlationData: `${this.requestPrefix}-${++this.sequence}` }));
       const answers = chunk.map((c) => this.awaitResponse(c.correlationData, c.command));
       // QoS 1: a PUBACK means the broker took the commands; the answers come on the response topic.
@@ -276,6 +376,7 @@ export class MosquittoDynsecRepository implements OnApplicationShutdown {
     });
     client.on('error', (error) => this.logger.warn(`dynamic-security control connection: ${error.message}`));
     client.on('close', () => {
+      if (this.subscribed.settled) this.subscribed = pendingGate();
       // Commands in flight may have been lost with the connection: fail them now, not at the time-out.
       for (const [id] of this.pending) this.settle(id, undefined, new Error('the control connection to the broker closed'));
     });
@@ -303,6 +404,7 @@ export class MosquittoDynsecRepository implements OnApplicationShutdown {
             return resolve();
           }
           if (refused) return this.logger.error(refused.message);
+          this.subscribed.resolve();
           for (const listener of this.reconnectListeners) listener();
         });
       });
@@ -315,4 +417,36 @@ function redact(url: string): string {
   const u = new URL(url);
   if (u.password) u.password = '***';
   return u.toString();
+}
+
+interface Gate {
+  promise: Promise<void>;
+  resolve: () => void;
+  settled: boolean;
+}
+
+function pendingGate(): Gate {
+  const gate = { settled: false } as Gate;
+  gate.promise = new Promise<void>((resolve) => {
+    gate.resolve = () => {
+      gate.settled = true;
+      resolve();
+    };
+  });
+  return gate;
+}
+
+function settledGate(): Gate {
+  const gate = pendingGate();
+  gate.resolve();
+  return gate;
+}
+
+async function withTimeout(promise: Promise<void>, ms: number, message: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -17,7 +17,7 @@ export interface ReconciliationReport {
   at: string;
   durationMs: number;
   /** Changed at the broker by this run. */
-  fixed: { created: number; adopted: number; disabled: number; enabled: number };
+  fixed: { created: number; adopted: number; permissionsRestored: number; disabled: number; enabled: number };
   /** Differences that remain: devices the broker cannot let in until their secret is rotated, and changes the broker refused. */
   needsSecretRotation: { count: number; ids: string[] };
   failed: { count: number; items: Array<{ id: string; error: string }> };
@@ -83,6 +83,9 @@ export class BrokerRegistryService implements OnApplicationShutdown {
     await this.dynsec.ensureGroups().catch((error: Error) => {
       throw new Error(`MQTT_BROKER_AUTH=mosquitto-dynsec: the broker's dynamic-security plugin refused or ignored ${this.config.mqtt.username} (MQTT_USERNAME): ${error.message}`);
     });
+    if ((await this.dynsec.ensurePlatformAccess()) === 'granted') {
+      this.logger.log(`gave ${this.config.mqtt.username} the broker role for device commands and shared subscriptions (its connections were reset once)`);
+    }
     this.dynsec.onReconnect(() => void this.reconcile().catch(() => undefined));
     await this.reconcile().catch(() => undefined);
     this.reconcileTimer = setInterval(() => void this.reconcile().catch(() => undefined), this.config.brokerAuth.reconcileIntervalMs);
@@ -190,6 +193,7 @@ export class BrokerRegistryService implements OnApplicationShutdown {
       if (planChangesBroker(plan)) {
         merge(await this.dynsec.createWithoutSecret(plan.create, () => this.crypto.newSecret()));
         merge(await this.dynsec.adopt(plan.adopt));
+        merge(await this.dynsec.grant(plan.grant));
         merge(await this.dynsec.disable(plan.disable));
         merge(await this.dynsec.enable(plan.enable));
       }
@@ -199,6 +203,7 @@ export class BrokerRegistryService implements OnApplicationShutdown {
         fixed: {
           created: plan.create.filter((id) => !failed.has(id)).length,
           adopted: plan.adopt.filter((id) => !failed.has(id)).length,
+          permissionsRestored: plan.grant.filter((id) => !failed.has(id)).length,
           disabled: plan.disable.filter((id) => !failed.has(id)).length,
           enabled: plan.enable.filter((id) => !failed.has(id)).length,
         },
@@ -237,6 +242,7 @@ export class BrokerRegistryService implements OnApplicationShutdown {
     const found: Record<string, number> = {
       missing: plan.create.length,
       adopted: plan.adopt.length,
+      permissions_missing: plan.grant.length,
       should_be_disabled: plan.disable.length,
       should_be_enabled: plan.enable.length,
       unknown_to_registry: plan.unknown.length,
