@@ -16,3 +16,4 @@ node dist/bench/ingest.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_b
 node dist/bench/alarm-latency.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base"
 node dist/bench/gate-latency.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base"
 node dist/bench/dashboards.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base"
+node dist/bench/broker-registry.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base"
