@@ -91,7 +91,8 @@ export class ExternalMqttRepository {
   }
 }
 
-function redact(url: string): string {
+/** A broker URL for logs and errors, its password hidden. */
+export function redact(url: string): string {
   const u = new URL(url);
   if (u.password) u.password = '***';
   return u.toString();

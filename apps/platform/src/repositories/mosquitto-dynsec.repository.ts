@@ -5,6 +5,7 @@ import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import type { BrokerClient } from '../domain/broker-reconciliation';
 import { CryptoRepository } from './crypto.repository';
+import { redact } from './external-mqtt.repository';
 
 const CONTROL_TOPIC = '$CONTROL/dynamic-security/v1';
 const RESPONSE_TOPIC = `${CONTROL_TOPIC}/response`;
@@ -411,12 +412,6 @@ export class MosquittoDynsecRepository implements OnApplicationShutdown {
     });
     return client;
   }
-}
-
-function redact(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = '***';
-  return u.toString();
 }
 
 interface Gate {

@@ -28,7 +28,8 @@ export interface ReconciliationReport {
 
 export interface BrokerRegistryHealth {
   status: 'ok' | 'error' | 'not_used';
-  mode: BrokerAuthMode;
+  /** 'embedded': the platform's own broker, which checks the registry itself. */
+  mode: BrokerAuthMode | 'embedded';
   /** Whether the broker's view of the devices agrees with the registry. */
   agrees?: boolean;
   error?: string;
@@ -163,6 +164,7 @@ export class BrokerRegistryService implements OnApplicationShutdown {
         pendingDisconnects: { count: this.pendingKicks.size, ids: [...this.pendingKicks].slice(0, LISTED_IDS) },
       };
     }
+    if (!this.config.mqtt.externalUrl) return { status: 'not_used', mode: 'embedded' };
     if (this.mode !== 'mosquitto-dynsec' || !this.keeping) return { status: 'not_used', mode: this.mode };
     const error = !this.dynsec.connected ? (this.lastError ?? 'the control connection to the broker is down') : this.lastReport ? undefined : this.lastError;
     return {
