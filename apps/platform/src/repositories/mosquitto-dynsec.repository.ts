@@ -22,8 +22,14 @@ const deviceAcls = (id: string) => [
   { acltype: 'subscribeLiteral', topic: deviceTopic(id, deviceSubscribeChannel), allow: true },
 ];
 const REQUEST_TIMEOUT_MS = 15_000;
-/** Commands per control message; the plugin answers them in one response. */
-const COMMANDS_PER_MESSAGE = 100;
+/**
+ * Commands per control message. The plugin answers a message once all its commands are done, and
+ * Mosquitto serves nobody else meanwhile: each command rewrites the plugin's file (about 0.5 s with
+ * 10,000 devices, see deploy/README.md), so a bulk import goes in small messages, letting the broker
+ * serve its connections in between, and each message may take 2 s per command before it times out.
+ */
+const COMMANDS_PER_MESSAGE = 10;
+const TIMEOUT_PER_COMMAND_MS = 2000;
 
 interface Command {
   command: string;
@@ -313,7 +319,8 @@ export class MosquittoDynsecRepository implements OnApplicationShutdown {
       // After a lost connection, wait until the answers' topic is subscribed again (or give up).
       await withTimeout(this.subscribed.promise, REQUEST_TIMEOUT_MS, 'the control connection to the broker is down');
       const chunk = commands.slice(i, i + COMMANDS_PER_MESSAGE).map((c) => ({ ...c, correlationData: `${this.requestPrefix}-${++this.sequence}` }));
-      const answers = chunk.map((c) => this.awaitResponse(c.correlationData, c.command));
+      const timeoutMs = REQUEST_TIMEOUT_MS + chunk.length * TIMEOUT_PER_COMMAND_MS;
+      const answers = chunk.map((c) => this.awaitResponse(c.correlationData, c.command, timeoutMs));
       // QoS 1: a PUBACK means the broker took the commands; the answers come on the response topic.
       await client.publishAsync(CONTROL_TOPIC, JSON.stringify({ commands: chunk }), { qos: 1 }).catch((error: Error) => {
         for (const c of chunk) this.settle(c.correlationData, undefined, error);
@@ -324,9 +331,9 @@ export class MosquittoDynsecRepository implements OnApplicationShutdown {
     return responses;
   }
 
-  private awaitResponse(correlationData: string, command: string): Promise<CommandResponse> {
+  private awaitResponse(correlationData: string, command: string, timeoutMs: number): Promise<CommandResponse> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.settle(correlationData, undefined, new Error(`no answer to ${command} within ${REQUEST_TIMEOUT_MS / 1000} s: is Mosquitto's dynamic-security plugin loaded?`)), REQUEST_TIMEOUT_MS);
+      const timer = setTimeout(() => this.settle(correlationData, undefined, new Error(`no answer to ${command} within ${timeoutMs / 1000} s: is Mosquitto's dynamic-security plugin loaded?`)), timeoutMs);
       this.pending.set(correlationData, { resolve, reject, timer });
     });
   }
