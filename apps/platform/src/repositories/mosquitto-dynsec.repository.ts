@@ -116,12 +116,11 @@ export class MosquittoDynsecRepository implements OnApplicationShutdown {
   /** The devices' clients and every other client (unmanaged), as the reconciliation compares them. */
   async listClients(): Promise<BrokerClient[]> {
     const [response] = await this.run([{ command: 'listClients', verbose: true }]);
-    const clients = ((response.data?.clients as ListedClient[] | undefined) ?? []).map((c) => {
+    return ((response.data?.clients as ListedClient[] | undefined) ?? []).map((c) => {
       const groups = new Set((c.groups ?? []).map((g) => g.groupname));
       const hasDeviceRole = (c.roles ?? []).some((r) => r.rolename === deviceRole(c.username));
       return { username: c.username, disabled: c.disabled === true, managed: groups.has(DEVICE_GROUP), needsSecret: groups.has(NEEDS_SECRET_GROUP), hasDeviceRole };
     });
-    return clients;
   }
 
   /** Creates the groups that mark the platform's clients; they may exist already. */
