@@ -166,7 +166,8 @@ export class BrokerRegistryService implements OnApplicationShutdown {
     }
     if (!this.config.mqtt.externalUrl) return { status: 'not_used', mode: 'embedded' };
     if (this.mode !== 'mosquitto-dynsec' || !this.keeping) return { status: 'not_used', mode: this.mode };
-    const error = !this.dynsec.connected ? (this.lastError ?? 'the control connection to the broker is down') : this.lastReport ? undefined : this.lastError;
+    // lastError is cleared by the next successful reconciliation.
+    const error = this.dynsec.connected ? this.lastError : (this.lastError ?? 'the control connection to the broker is down');
     return {
       status: error ? 'error' : 'ok',
       mode: this.mode,
