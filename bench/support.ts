@@ -57,9 +57,9 @@ export interface BenchPlatform {
 /**
  * Starts the built platform as its own process (embedded broker, PGlite) on free ports, with an
  * InfluxDB database, a Redis database and prefix, and a DATA_DIR of its own; resolves once
- * /health answers.
+ * /health answers. `extraEnv` adds or replaces variables (e.g. an external broker).
  */
-export async function startBenchPlatform(name: string, stores: { redisUrl: string; influxUrl: string }): Promise<BenchPlatform> {
+export async function startBenchPlatform(name: string, stores: { redisUrl: string; influxUrl: string }, extraEnv: Record<string, string> = {}): Promise<BenchPlatform> {
   const [httpPort, mqttPort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), `spp-${name}-`));
   const influxDb = `${name.replace(/\W/g, '_')}_${Date.now()}`;
@@ -76,6 +76,7 @@ export async function startBenchPlatform(name: string, stores: { redisUrl: strin
     INFLUX_URL: `${influxBase}/${influxDb}`,
     ADMIN_PASSWORD: adminPassword,
     LOG_LEVEL: 'warn',
+    ...extraEnv,
   };
   console.error(`[${name}] starting the platform (HTTP ${httpPort}, MQTT ${mqttPort}, InfluxDB database ${influxDb})`);
   const child = spawn(process.execPath, [platformMain], { env, stdio: ['ignore', 'inherit', 'inherit'] });

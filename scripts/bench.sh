@@ -8,7 +8,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-[[ -d node_modules ]] || bash scripts/npm-ci.sh
+[[ -d node_modules ]] || npm ci --no-audit --no-fund
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export INFLUX_URL="${INFLUX_URL:-http://127.0.0.1:8086/property_iot}"
 bash scripts/install-system-deps.sh --for run
@@ -25,3 +25,4 @@ if [[ "${BENCH_FLEET_DEVICES:-10000}" != 0 ]]; then
   ulimit -n "$(ulimit -Hn)"
   node dist/bench/fleet.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base" --devices "${BENCH_FLEET_DEVICES:-10000}" ${BENCH_FLEET_ARGS:-}
 fi
+node dist/bench/broker-registry.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base"

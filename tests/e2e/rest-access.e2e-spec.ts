@@ -135,7 +135,13 @@ describe('REST basics', () => {
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({
       status: 'ok',
-      checks: { database: { status: 'ok' }, redis: { status: 'ok' }, influx: { status: 'ok' }, mqtt: { status: 'ok' } },
+      checks: {
+        database: { status: 'ok' },
+        redis: { status: 'ok' },
+        influx: { status: 'ok' },
+        mqtt: { status: 'ok' },
+        brokerRegistry: { status: 'not_used', mode: 'embedded' },
+      },
     });
   });
 });

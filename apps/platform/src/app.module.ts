@@ -15,6 +15,7 @@ import { fundControllers, fundProviders } from './modules/fund';
 import { parkingControllers, parkingProviders } from './modules/parking';
 import { ErrorFilter } from './middleware/error.filter';
 import { AuditRepository } from './repositories/audit.repository';
+import { BrokerHookServerRepository } from './repositories/broker-hook-server.repository';
 import { ClockRepository } from './repositories/clock.repository';
 import { CommunityRepository } from './repositories/community.repository';
 import { CryptoRepository } from './repositories/crypto.repository';
@@ -22,21 +23,25 @@ import { DatabaseRepository } from './repositories/database.repository';
 import { DeviceRepository } from './repositories/device.repository';
 import { EventBusRepository } from './repositories/event-bus.repository';
 import { EmbeddedBrokerRepository } from './repositories/embedded-broker.repository';
+import { EmqxApiRepository } from './repositories/emqx-api.repository';
 import { ExternalMqttRepository } from './repositories/external-mqtt.repository';
 import { JobRepository } from './repositories/job.repository';
 import { InfluxRepository } from './repositories/influx.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
+import { MosquittoDynsecRepository } from './repositories/mosquitto-dynsec.repository';
 import { RedisRepository } from './repositories/redis.repository';
 import { SessionRepository } from './repositories/session.repository';
 import { UserRepository } from './repositories/user.repository';
 import { WebsocketRepository } from './repositories/websocket.repository';
 import { AccessService } from './services/access.service';
 import { AuthService } from './services/auth.service';
+import { BrokerRegistryService } from './services/broker-registry.service';
 import { BrokerService } from './services/broker.service';
 import { CommunityService } from './services/community.service';
 import { DeviceDirectoryService } from './services/device-directory.service';
 import { DeviceImportService } from './services/device-import.service';
 import { DeviceService } from './services/device.service';
+import { EmqxHookService } from './services/emqx-hook.service';
 import { HealthService } from './services/health.service';
 import { IngestService } from './services/ingest.service';
 import { LiveStateService } from './services/live-state.service';
@@ -45,17 +50,20 @@ import { TelemetryService } from './services/telemetry.service';
 
 const repositories = [
   AuditRepository,
+  BrokerHookServerRepository,
   ClockRepository,
   CommunityRepository,
   CryptoRepository,
   DatabaseRepository,
   DeviceRepository,
   EmbeddedBrokerRepository,
+  EmqxApiRepository,
   EventBusRepository,
   ExternalMqttRepository,
   InfluxRepository,
   JobRepository,
   MetricsRepository,
+  MosquittoDynsecRepository,
   RedisRepository,
   SessionRepository,
   UserRepository,
@@ -64,11 +72,13 @@ const repositories = [
 const services = [
   AccessService,
   AuthService,
+  BrokerRegistryService,
   BrokerService,
   CommunityService,
   DeviceDirectoryService,
   DeviceService,
   DeviceImportService,
+  EmqxHookService,
   HealthService,
   IngestService,
   LiveStateService,

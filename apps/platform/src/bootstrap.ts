@@ -21,6 +21,8 @@ export interface RunningPlatform {
   httpUrl: string;
   mqttUrl?: string;
   mqttWsUrl?: string;
+  /** The EMQX authentication hooks of this process (MQTT_BROKER_AUTH=emqx-http and the broker role). */
+  brokerHooksUrl?: string;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,9 @@ export async function startPlatform(env: Record<string, string | undefined>): Pr
       httpUrl: `http://${host}:${httpPort}`,
       mqttUrl: broker.ports.mqtt ? `mqtt://${host}:${broker.ports.mqtt}` : config.mqtt.externalUrl,
       mqttWsUrl: broker.ports.ws ? `ws://${host}:${broker.ports.ws}` : undefined,
+      brokerHooksUrl: broker.ports.brokerHooks
+        ? `http://${config.brokerAuth.hookHost === '0.0.0.0' ? '127.0.0.1' : config.brokerAuth.hookHost}:${broker.ports.brokerHooks}`
+        : undefined,
       close: () => app.close(),
     };
     logger.log(`HTTP on ${running.httpUrl} (dashboard ${running.httpUrl}/dashboard/, API docs ${running.httpUrl}/api/docs)`);

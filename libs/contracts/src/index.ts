@@ -1,6 +1,7 @@
 export * from './device';
 export * from './payloads';
 export * from './topics';
+export * from './broker-hooks';
 export * from './rest';
 export * from './socket';
 export * from './alarms';

@@ -50,4 +50,36 @@ describe('parseConfig', () => {
     expect([...config.roles]).toEqual(['ingest', 'api']);
     expect(config.mqtt.externalUrl).toBe('mqtts://broker:8883');
   });
+
+  it('keeps device credentials by hand at an external broker unless told otherwise', () => {
+    expect(parseConfig({ DATA_DIR: dataDir() }).brokerAuth).toMatchObject({ mode: 'manual', hookHost: '127.0.0.1', hookPort: 3100, reconcileIntervalMs: 300_000 });
+  });
+
+  it('checks what each MQTT_BROKER_AUTH mode needs, naming every missing variable', () => {
+    expect(() => parseConfig({ DATA_DIR: dataDir(), MQTT_BROKER_AUTH: 'mosquitto-dynsec' })).toThrow(
+      /MQTT_BROKER_AUTH: mosquitto-dynsec needs an external broker \(MQTT_URL\)[\s\S]*MQTT_USERNAME: is required[\s\S]*MQTT_PASSWORD: is required/,
+    );
+    expect(() => parseConfig({ DATA_DIR: dataDir(), MQTT_BROKER_AUTH: 'emqx-http', MQTT_URL: 'mqtt://emqx:1883', MQTT_USERNAME: 'spp', MQTT_PASSWORD: 'p' })).toThrow(
+      /BROKER_AUTH_SECRET: is required with MQTT_BROKER_AUTH=emqx-http/,
+    );
+    expect(() => parseConfig({ DATA_DIR: dataDir(), MQTT_BROKER_AUTH: 'ldap' })).toThrow(/MQTT_BROKER_AUTH/);
+    expect(() => parseConfig({ DATA_DIR: dataDir(), BROKER_API_URL: 'http://emqx:18083' })).toThrow(/BROKER_API_KEY and BROKER_API_SECRET are required/);
+  });
+
+  it('reads the EMQX hook listener and REST API settings', () => {
+    const config = parseConfig({
+      DATA_DIR: dataDir(),
+      MQTT_URL: 'mqtt://emqx:1883',
+      MQTT_USERNAME: 'spp-platform',
+      MQTT_PASSWORD: 'platform-pass',
+      MQTT_BROKER_AUTH: 'emqx-http',
+      BROKER_AUTH_HOST: '0.0.0.0',
+      BROKER_AUTH_PORT: '0',
+      BROKER_AUTH_SECRET: 's'.repeat(32),
+      BROKER_API_URL: 'http://emqx:18083/',
+      BROKER_API_KEY: 'key',
+      BROKER_API_SECRET: 'secret',
+    });
+    expect(config.brokerAuth).toMatchObject({ mode: 'emqx-http', hookHost: '0.0.0.0', hookPort: 0, api: { url: 'http://emqx:18083', key: 'key', secret: 'secret' } });
+  });
 });

@@ -9,6 +9,8 @@ import { z } from 'zod';
  */
 export const platformRoles = ['broker', 'ingest', 'api', 'worker'] as const;
 export type PlatformRole = (typeof platformRoles)[number];
+export const brokerAuthModes = ['manual', 'mosquitto-dynsec', 'emqx-http'] as const;
+export type BrokerAuthMode = (typeof brokerAuthModes)[number];
 
 const port = (fallback: number) =>
   z
@@ -66,6 +68,19 @@ const envSchema = z
     MQTT_SESSION_EXPIRY_S: positiveInt(3600),
     MQTT_USERNAME: z.string().optional(),
     MQTT_PASSWORD: z.string().optional(),
+    /** Who keeps device credentials at an external broker (contract §1). */
+    MQTT_BROKER_AUTH: z.enum(brokerAuthModes).default('manual'),
+    /** emqx-http: the address and port EMQX calls the platform's authentication hooks on (not the public HTTP port). */
+    BROKER_AUTH_HOST: z.string().default('127.0.0.1'),
+    BROKER_AUTH_PORT: port(3100),
+    /** emqx-http: the shared secret EMQX sends with every hook request (a bearer token). */
+    BROKER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** emqx-http: EMQX's REST API, used to disconnect a device at once when it is disabled or re-keyed. */
+    BROKER_API_URL: url(['http:', 'https:']).optional(),
+    BROKER_API_KEY: z.string().optional(),
+    BROKER_API_SECRET: z.string().optional(),
+    /** mosquitto-dynsec: how often the broker's clients are compared with the registry (also at start and on reconnect). */
+    BROKER_RECONCILE_INTERVAL_S: positiveInt(300),
     /** Per-device publish budget on the embedded broker, messages per second (burst = 2 s worth). */
     MQTT_DEVICE_RATE_LIMIT: positiveInt(2000),
     DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
@@ -136,6 +151,18 @@ const envSchema = z
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
     }
+    if (env.MQTT_BROKER_AUTH !== 'manual') {
+      const mode = `MQTT_BROKER_AUTH=${env.MQTT_BROKER_AUTH}`;
+      if (!env.MQTT_URL) ctx.addIssue({ code: 'custom', path: ['MQTT_BROKER_AUTH'], message: `${env.MQTT_BROKER_AUTH} needs an external broker (MQTT_URL)` });
+      if (!env.MQTT_USERNAME) ctx.addIssue({ code: 'custom', path: ['MQTT_USERNAME'], message: `is required with ${mode}` });
+      if (!env.MQTT_PASSWORD) ctx.addIssue({ code: 'custom', path: ['MQTT_PASSWORD'], message: `is required with ${mode}` });
+    }
+    if (env.MQTT_BROKER_AUTH === 'emqx-http' && !env.BROKER_AUTH_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['BROKER_AUTH_SECRET'], message: 'is required with MQTT_BROKER_AUTH=emqx-http' });
+    }
+    if (env.BROKER_API_URL && (!env.BROKER_API_KEY || !env.BROKER_API_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: ['BROKER_API_KEY'], message: 'BROKER_API_KEY and BROKER_API_SECRET are required with BROKER_API_URL' });
+    }
   });
 
 function isTimeZone(tz: string): boolean {
@@ -171,6 +198,15 @@ export interface PlatformConfig {
     wsPort: number;
     deviceRateLimit: number;
     heartbeatTimeoutMs: number;
+  };
+  /** How device credentials reach an external broker (MQTT_BROKER_AUTH and the BROKER_* variables). */
+  brokerAuth: {
+    mode: BrokerAuthMode;
+    hookHost: string;
+    hookPort: number;
+    hookSecret?: string;
+    api?: { url: string; key: string; secret: string };
+    reconcileIntervalMs: number;
   };
   database: { url?: string; embeddedDir: string };
   redis: { url: string; prefix: string };
@@ -241,6 +277,14 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       wsPort: e.MQTT_WS_PORT,
       deviceRateLimit: e.MQTT_DEVICE_RATE_LIMIT,
       heartbeatTimeoutMs: e.HEARTBEAT_TIMEOUT_S * 1000,
+    },
+    brokerAuth: {
+      mode: e.MQTT_BROKER_AUTH,
+      hookHost: e.BROKER_AUTH_HOST,
+      hookPort: e.BROKER_AUTH_PORT,
+      hookSecret: e.BROKER_AUTH_SECRET,
+      api: e.BROKER_API_URL ? { url: e.BROKER_API_URL.replace(/\/+$/, ''), key: e.BROKER_API_KEY!, secret: e.BROKER_API_SECRET! } : undefined,
+      reconcileIntervalMs: e.BROKER_RECONCILE_INTERVAL_S * 1000,
     },
     database: { url: e.DATABASE_URL, embeddedDir: join(dataDir, 'pglite') },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },

@@ -54,13 +54,28 @@ export class DeviceRepository {
     return this.db.selectFrom('devices').selectAll().where('community_id', 'in', communityIds).orderBy('kind').orderBy('name').execute();
   }
 
-  async updateSecret(id: string, secretHash: string, at: Date): Promise<DeviceRow | undefined> {
+  async updateSecret(id: string, secretHash: string, at: Date | null): Promise<DeviceRow | undefined> {
     return this.db
       .updateTable('devices')
       .set({ secret_hash: secretHash, secret_rotated_at: at })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();
+  }
+
+  /** Every device's id and whether it is disabled, for comparing with an external broker. */
+  async listStates(ids?: readonly string[]): Promise<Array<{ id: string; disabled: boolean }>> {
+    let query = this.db.selectFrom('devices').select(['id', 'disabled']);
+    if (ids) {
+      if (ids.length === 0) return [];
+      query = query.where('id', 'in', [...ids]);
+    }
+    return query.execute();
+  }
+
+  /** Removes a device that was just inserted, when provisioning could not be completed. */
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('devices').where('id', '=', id).execute();
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<DeviceRow | undefined> {

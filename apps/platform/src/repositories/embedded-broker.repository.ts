@@ -3,7 +3,7 @@ import { createServer as createNetServer, type Server as NetServer } from 'node:
 import { Injectable, Logger } from '@nestjs/common';
 import Aedes, { type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { devicePublishChannels, deviceSubscribeChannel, deviceTopic, parseDeviceTopic } from '@app/contracts';
+import { deviceMayAccess } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { listen } from '../config/listen';
@@ -72,8 +72,7 @@ export class EmbeddedBrokerRepository {
       },
       authorizePublish: (client, packet, done) => {
         if (!client) return done(null);
-        const topic = parseDeviceTopic(packet.topic);
-        if (!topic || topic.deviceId !== client.id || !devicePublishChannels.includes(topic.channel)) {
+        if (!deviceMayAccess(client.id, 'publish', packet.topic)) {
           this.metrics.mqttAclDenied.inc({ action: 'publish' });
           hooks.refused('acl_denied', client.id, packet.topic, packet.payload as Buffer, `${client.id} may not publish to ${packet.topic}`);
           return done(new Error(`publish to ${packet.topic} not allowed`));
@@ -86,7 +85,7 @@ export class EmbeddedBrokerRepository {
         done(null);
       },
       authorizeSubscribe: (client, subscription: Subscription, done) => {
-        if (subscription.topic === deviceTopic(client.id, deviceSubscribeChannel)) return done(null, subscription);
+        if (deviceMayAccess(client.id, 'subscribe', subscription.topic)) return done(null, subscription);
         this.metrics.mqttAclDenied.inc({ action: 'subscribe' });
         this.logger.warn(`${client.id} may not subscribe to ${subscription.topic}`);
         // A null subscription answers SUBACK 0x80 (refused) without dropping the connection.

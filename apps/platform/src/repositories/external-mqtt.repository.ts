@@ -1,12 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import mqtt, { type MqttClient } from 'mqtt';
-import { TOPIC_PREFIX } from '@app/contracts';
+import { platformSubscriptions } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { CryptoRepository } from './crypto.repository';
-
-/** Topics the platform consumes; each platform process takes a share of them. */
-const consumedChannels = ['telemetry', 'events', 'status', 'commands/ack'];
 
 /**
  * The platform as a client of an external broker (Mosquitto, EMQX). It subscribes with shared
@@ -14,8 +11,8 @@ const consumedChannels = ['telemetry', 'events', 'status', 'commands/ack'];
  * acknowledges a QoS 1 message only after ingestion accepted it: if the platform falls behind,
  * the broker keeps the messages for it instead of this process dropping them.
  *
- * Device credentials and topic permissions are the external broker's job in this mode (see
- * deploy/ for Mosquitto's configuration).
+ * Device credentials and topic permissions are kept at the broker as MQTT_BROKER_AUTH says (see
+ * BrokerRegistryService and deploy/).
  */
 @Injectable()
 export class ExternalMqttRepository {
@@ -66,7 +63,7 @@ export class ExternalMqttRepository {
       // Resubscribe on every (re)connect: a clean session forgets subscriptions.
       const subscribe = () =>
         client.subscribe(
-          consumedChannels.map((c) => `$share/${this.config.mqtt.shareGroup}/${TOPIC_PREFIX}/+/${c}`),
+          platformSubscriptions(this.config.mqtt.shareGroup),
           { qos: 1 },
           (error, granted) => {
             if (error) this.logger.error(`subscription failed: ${error.message}`);
@@ -94,7 +91,8 @@ export class ExternalMqttRepository {
   }
 }
 
-function redact(url: string): string {
+/** A broker URL for logs and errors, its password hidden. */
+export function redact(url: string): string {
   const u = new URL(url);
   if (u.password) u.password = '***';
   return u.toString();

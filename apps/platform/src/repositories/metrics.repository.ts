@@ -56,6 +56,30 @@ export class MetricsRepository {
     labelNames: ['action'] as const,
     registers: [this.registry],
   });
+  readonly brokerRegistryChanges = new Counter({
+    name: 'spp_broker_registry_changes_total',
+    help: 'Device changes told to an external broker (MQTT_BROKER_AUTH), by operation and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly brokerRegistryDifferences = new Gauge({
+    name: 'spp_broker_registry_differences',
+    help: "Differences between the broker's clients and the device registry at the last reconciliation, by kind",
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly brokerRegistryReconciliations = new Counter({
+    name: 'spp_broker_registry_reconciliations_total',
+    help: 'Reconciliations of the broker with the device registry, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly brokerHookRequests = new Counter({
+    name: 'spp_broker_hook_requests_total',
+    help: "Requests to the broker's authentication and authorisation hooks, by hook and result",
+    labelNames: ['hook', 'result'] as const,
+    registers: [this.registry],
+  });
   readonly mqttClients = new Gauge({
     name: 'spp_mqtt_connected_clients',
     help: 'Clients connected to the embedded broker',

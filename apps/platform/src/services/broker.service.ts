@@ -4,7 +4,9 @@ import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
 import { EmbeddedBrokerRepository } from '../repositories/embedded-broker.repository';
 import { ExternalMqttRepository } from '../repositories/external-mqtt.repository';
+import { BrokerRegistryService } from './broker-registry.service';
 import { DeviceDirectoryService } from './device-directory.service';
+import { EmqxHookService } from './emqx-hook.service';
 import { IngestService } from './ingest.service';
 import { PresenceService } from './presence.service';
 
@@ -24,6 +26,8 @@ export class BrokerService implements OnApplicationShutdown {
     private readonly ingest: IngestService,
     private readonly directory: DeviceDirectoryService,
     private readonly presence: PresenceService,
+    private readonly registry: BrokerRegistryService,
+    private readonly hooks: EmqxHookService,
   ) {}
 
   async start(): Promise<void> {
@@ -44,13 +48,19 @@ export class BrokerService implements OnApplicationShutdown {
       this.directory.onChange((id) => this.embedded.disconnect(id));
       return;
     }
+    // With an external broker, the `broker` role keeps its device registry (MQTT_BROKER_AUTH):
+    // dynamic-security reconciliation for Mosquitto, the authentication hooks for EMQX.
+    if (hasRole(this.config, 'broker')) {
+      await this.registry.start();
+      await this.hooks.start();
+    }
     if (!ingesting && !hasRole(this.config, 'api') && !hasRole(this.config, 'worker')) return;
     this.mode = 'external';
     await this.external.start(ingesting ? (topic, payload) => this.ingest.handle(topic, payload) : undefined);
   }
 
-  get ports(): { mqtt?: number; ws?: number } {
-    return this.embedded.ports;
+  get ports(): { mqtt?: number; ws?: number; brokerHooks?: number } {
+    return { ...this.embedded.ports, brokerHooks: this.hooks.port };
   }
 
   healthy(): boolean | undefined {

@@ -15,6 +15,7 @@ import { CryptoRepository } from '../repositories/crypto.repository';
 import { isUniqueViolation } from '../repositories/database.repository';
 import { DeviceRepository } from '../repositories/device.repository';
 import { AccessService } from './access.service';
+import { BrokerRegistryService } from './broker-registry.service';
 import type { AuthUser } from './auth-user';
 import { DeviceDirectoryService } from './device-directory.service';
 import { mapDevice } from './device.service';
@@ -51,6 +52,7 @@ export class DeviceImportService {
     private readonly access: AccessService,
     private readonly crypto: CryptoRepository,
     private readonly clock: ClockRepository,
+    private readonly brokerRegistry: BrokerRegistryService,
   ) {}
 
   /** An import file as sent: CSV text, or the JSON form `{ communityId?, devices: [...] }`. */
@@ -156,11 +158,20 @@ export class DeviceImportService {
           },
         );
         const byId = new Map(pending.map((p) => [p.id, p]));
+        // As for one device: the secrets exist only in this answer, so a device the external
+        // broker could not take is not provisioned.
+        const refused = await this.brokerRegistry.devicesCreated(rows.map((row) => ({ id: row.id, secret: byId.get(row.id)!.secret })));
         for (const row of rows) {
           const p = byId.get(row.id)!;
+          const reason = refused.get(row.id);
+          if (reason) {
+            await this.devices.delete(row.id);
+            result.rejected.push({ row: p.row, id: row.id, reason: `the MQTT broker did not take its credentials: ${reason}` });
+            continue;
+          }
           result.devices.push({ ...mapDevice(row), row: p.row, secret: p.secret });
+          result.created++;
         }
-        result.created += rows.length;
         // A device that tried to connect before it existed may be cached as unknown.
         await Promise.all(rows.map((row) => this.directory.announceChange(row.id).catch(() => undefined)));
         return;

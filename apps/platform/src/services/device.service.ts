@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import type { CreateDeviceRequest, DeviceResponse } from '@app/contracts';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
@@ -8,6 +8,7 @@ import { isUniqueViolation } from '../repositories/database.repository';
 import { DeviceRepository, type DeviceRow } from '../repositories/device.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
+import { BrokerRegistryError, BrokerRegistryService } from './broker-registry.service';
 import { DeviceDirectoryService } from './device-directory.service';
 
 export function mapDevice(d: DeviceRow): DeviceResponse {
@@ -30,6 +31,7 @@ export class DeviceService {
     private readonly devices: DeviceRepository,
     private readonly communities: CommunityRepository,
     private readonly directory: DeviceDirectoryService,
+    private readonly brokerRegistry: BrokerRegistryService,
     private readonly access: AccessService,
     private readonly audit: AuditRepository,
     private readonly crypto: CryptoRepository,
@@ -63,6 +65,12 @@ export class DeviceService {
         if (isUniqueViolation(error)) throw unavailable();
         throw error;
       });
+    // The secret exists only in this response: a device the broker could not take is not provisioned.
+    const refused = (await this.brokerRegistry.devicesCreated([{ id, secret }])).get(id);
+    if (refused) {
+      await this.devices.delete(id);
+      throw new ServiceUnavailableException(`device ${id} was not provisioned: the MQTT broker did not take its credentials (${refused})`);
+    }
     await this.directory.announceChange(id);
     await this.audit.record({ actorId: user.id, action: 'device.provisioned', subjectType: 'device', subjectId: id, detail: { kind: row.kind, communityId: row.community_id } });
     return { ...mapDevice(row), secret };
@@ -85,10 +93,18 @@ export class DeviceService {
   }
 
   async rotateSecret(user: AuthUser, id: string): Promise<DeviceResponse & { secret: string }> {
-    await this.requireDevice(user, id);
+    const before = await this.requireDevice(user, id);
     const secret = this.crypto.newSecret();
     const row = await this.devices.updateSecret(id, await this.crypto.hash(secret, 'device-secret'), new Date(this.clock.now()));
     if (!row) throw new NotFoundException(`device ${id} not found`);
+    try {
+      await this.brokerRegistry.secretRotated(id, secret, !row.disabled);
+    } catch (error) {
+      if (!(error instanceof BrokerRegistryError)) throw error;
+      // The broker still holds the old secret: keep it here too, so both agree and the device stays connected.
+      await this.devices.updateSecret(id, before.secret_hash, before.secret_rotated_at);
+      throw new ServiceUnavailableException(`the secret of ${id} was not rotated: ${error.message}`);
+    }
     await this.directory.announceChange(id);
     await this.audit.record({ actorId: user.id, action: 'device.secret_rotated', subjectType: 'device', subjectId: id });
     return { ...mapDevice(row), secret };
@@ -99,6 +115,7 @@ export class DeviceService {
     const row = await this.devices.setDisabled(id, disabled);
     if (!row) throw new NotFoundException(`device ${id} not found`);
     await this.directory.announceChange(id);
+    await this.brokerRegistry.statusChanged(id, disabled);
     await this.audit.record({ actorId: user.id, action: disabled ? 'device.disabled' : 'device.enabled', subjectType: 'device', subjectId: id });
     return mapDevice(row);
   }

@@ -4,6 +4,7 @@ import { InfluxRepository } from '../repositories/influx.repository';
 import { JobRepository } from '../repositories/job.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository } from '../repositories/redis.repository';
+import { BrokerRegistryService } from './broker-registry.service';
 import { BrokerService } from './broker.service';
 
 type Check = { status: 'ok' } | { status: 'error'; error: string } | { status: 'not_used' };
@@ -32,6 +33,7 @@ export class HealthService {
     private readonly redis: RedisRepository,
     private readonly influx: InfluxRepository,
     private readonly broker: BrokerService,
+    private readonly brokerRegistry: BrokerRegistryService,
     private readonly metrics: MetricsRepository,
     private readonly jobs: JobRepository,
   ) {}
@@ -44,7 +46,11 @@ export class HealthService {
     ]);
     const brokerUp = this.broker.healthy();
     const mqtt: Check = brokerUp === undefined ? { status: 'not_used' } : brokerUp ? { status: 'ok' } : { status: 'error', error: 'not connected' };
-    const checks = { database, redis, influx, mqtt };
+    // Whether the external broker's devices agree with the registry (MQTT_BROKER_AUTH). Only an
+    // unreachable or unusable registry API is an error: a device waiting for a secret rotation
+    // should not take every process out of its load balancer.
+    const brokerRegistry = this.brokerRegistry.health();
+    const checks = { database, redis, influx, mqtt, brokerRegistry };
     const status = Object.values(checks).some((c) => c.status === 'error') ? 'error' : 'ok';
     return { status, checks, influxPointsPending: this.influx.pending };
   }
