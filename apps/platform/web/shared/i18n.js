@@ -1114,6 +1114,14 @@ const dict = {
 
 export const LANGS = ['zh', 'en'];
 
+/**
+ * Adds a page's own strings ({ zh: {...}, en: {...} }, e.g. from web/<page>/strings.js) to the
+ * dictionary. Call it before the page first renders; a key given twice keeps the later text.
+ */
+export function addStrings(strings) {
+  for (const code of LANGS) Object.assign(dict[code], strings[code] ?? {});
+}
+
 function initialLang() {
   try {
     const saved = localStorage.getItem(STORAGE_KEY);
