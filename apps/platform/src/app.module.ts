@@ -1,6 +1,7 @@
 import { DynamicModule, Module, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { createSecretKey } from 'node:crypto';
 import { ZodValidationPipe } from 'nestjs-zod';
 import { hasRole, type PlatformConfig } from './config/config';
 import { PLATFORM_CONFIG } from './config/config.provider';
@@ -106,9 +107,12 @@ export class AppModule {
       { provide: APP_FILTER, useClass: ErrorFilter },
       { provide: APP_GUARD, useClass: AuthGuard },
     ];
+    const jwtKey = createSecretKey(Buffer.from(config.auth.jwtSecret));
     return {
       module: AppModule,
-      imports: [JwtModule.register({}), DiscoveryModule],
+      // One key object for every token: a string secret makes jsonwebtoken try it as a public key
+      // (a thrown exception) and build a new key object on every request.
+      imports: [JwtModule.register({ secretOrKeyProvider: () => jwtKey }), DiscoveryModule],
       controllers: api
         ? [
             AuthController,

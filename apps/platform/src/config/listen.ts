@@ -1,6 +1,12 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 
+/**
+ * Pending connections the kernel may queue per listening socket (capped by net.core.somaxconn).
+ * Node's default of 511 overflows when tens of thousands of devices reconnect at once after a restart.
+ */
+const LISTEN_BACKLOG = 8192;
+
 /** Listens on a port; a port in use fails with a message naming the port and its variable. */
 export function listen(server: NetServer | HttpServer, port: number, host: string, variable: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -19,6 +25,6 @@ export function listen(server: NetServer | HttpServer, port: number, host: strin
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen(port, host);
+    server.listen({ port, host, backlog: LISTEN_BACKLOG });
   });
 }

@@ -220,8 +220,8 @@ export class AuthService implements OnModuleInit {
   }
 
   private async issue(user: UserRow, familyId?: string): Promise<TokenPair> {
-    const { accessTtlS, refreshTtlS, jwtSecret } = this.config.auth;
-    const accessToken = await this.jwt.signAsync({ sub: user.id, username: user.username, role: user.role, ver: user.token_version }, { secret: jwtSecret, expiresIn: accessTtlS });
+    const { accessTtlS, refreshTtlS } = this.config.auth;
+    const accessToken = await this.jwt.signAsync({ sub: user.id, username: user.username, role: user.role, ver: user.token_version }, { expiresIn: accessTtlS });
     const { token } = await this.sessions.issue(user.id, new Date(this.clock.now() + refreshTtlS * 1000), familyId);
     return { accessToken, expiresIn: accessTtlS, refreshToken: token, refreshExpiresIn: refreshTtlS };
   }
@@ -238,7 +238,7 @@ export class AuthService implements OnModuleInit {
     if (!token) throw new UnauthorizedException('missing bearer token');
     let payload: { sub: string; ver?: number; exp: number };
     try {
-      payload = await this.jwt.verifyAsync(token, { secret: this.config.auth.jwtSecret });
+      payload = await this.jwt.verifyAsync(token);
     } catch {
       throw new UnauthorizedException('invalid or expired token');
     }

@@ -24,6 +24,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   private readonly known = new Map<string, boolean>();
   private readonly pending = new Map<string, { online: boolean; ts: number; timer: NodeJS.Timeout }>();
   private sweepTimer?: NodeJS.Timeout;
+  private sweepsFrom = 0;
   private isConnected: (deviceId: string) => boolean | undefined = () => undefined;
 
   constructor(
@@ -41,6 +42,10 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
+    // After a (re)start every device needs a full heartbeat period to reconnect before it counts as
+    // silent: the last-seen times in Redis predate the restart, and a restart storm must not raise
+    // thousands of offline alarms for devices that are merely queued to reconnect.
+    this.sweepsFrom = this.clock.now() + this.config.mqtt.heartbeatTimeoutMs;
     if (hasRole(this.config, 'ingest')) this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
   }
 
@@ -90,6 +95,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
 
   /** Marks devices offline that have sent nothing for HEARTBEAT_TIMEOUT_S. */
   private async sweep(): Promise<void> {
+    if (this.clock.now() < this.sweepsFrom) return;
     try {
       const silent = await this.redis.devicesSilentSince(this.clock.now() - this.config.mqtt.heartbeatTimeoutMs);
       for (const id of silent) {

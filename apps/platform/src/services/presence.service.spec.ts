@@ -1,0 +1,46 @@
+import type { PlatformConfig } from '../config/config';
+import type { ClockRepository } from '../repositories/clock.repository';
+import type { EventBusRepository } from '../repositories/event-bus.repository';
+import type { RedisRepository } from '../repositories/redis.repository';
+import type { WebsocketRepository } from '../repositories/websocket.repository';
+import type { DeviceDirectoryService } from './device-directory.service';
+import { PresenceService } from './presence.service';
+
+describe('heartbeat sweep after a restart', () => {
+  const heartbeatTimeoutMs = 90_000;
+  let now: number;
+  let silentSinceCalls: number;
+  let service: PresenceService;
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    now = 1_000_000;
+    silentSinceCalls = 0;
+    const config = { roles: new Set(['api', 'ingest', 'worker']), mqtt: { heartbeatTimeoutMs } } as unknown as PlatformConfig;
+    const redis = {
+      devicesSilentSince: jest.fn(async () => {
+        silentSinceCalls += 1;
+        return [] as string[];
+      }),
+      forgetLastSeen: jest.fn(async () => undefined),
+    } as unknown as RedisRepository;
+    const clock = { now: () => now } as unknown as ClockRepository;
+    service = new PresenceService(config, redis, {} as WebsocketRepository, {} as DeviceDirectoryService, clock, {} as EventBusRepository);
+    service.onModuleInit();
+  });
+
+  afterEach(() => {
+    service.onApplicationShutdown();
+    jest.useRealTimers();
+  });
+
+  it('gives every device one heartbeat period to reconnect before any counts as silent', async () => {
+    now += heartbeatTimeoutMs - 10_000;
+    await jest.advanceTimersByTimeAsync(heartbeatTimeoutMs - 10_000);
+    expect(silentSinceCalls).toBe(0);
+
+    now += 20_000;
+    await jest.advanceTimersByTimeAsync(20_000);
+    expect(silentSinceCalls).toBeGreaterThan(0);
+  });
+});
