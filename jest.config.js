@@ -44,7 +44,7 @@ module.exports = {
       testMatch: ['<rootDir>/tests/**/*.e2e-spec.ts', '<rootDir>/tests/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
-      // testTimeout is a global option in jest 29; this file sets 60 s for this project only.
+      // testTimeout is a global option in jest 29; tests/support/integration-setup.ts sets 120 s for this project only.
       setupFilesAfterEnv: ['<rootDir>/tests/support/integration-setup.ts'],
       slowTestThreshold: 20,
     },
