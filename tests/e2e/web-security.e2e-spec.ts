@@ -13,7 +13,7 @@ describe('web security: headers and CSV exports', () => {
 
   beforeAll(async () => {
     tp = await startTestPlatform();
-  });
+  }, 180_000);
   afterAll(async () => {
     await tp?.close();
   });

@@ -55,7 +55,7 @@ describe('alarm webhooks: private-address guard (SSRF)', () => {
     tp.defer(() => new Promise((r) => relay.server.close(r)));
     community = await tp.createCommunity();
     socket = await tp.socket();
-  });
+  }, 180_000);
   afterAll(async () => {
     await tp?.close();
   });
@@ -90,14 +90,14 @@ describe('alarm webhooks: private-address guard (SSRF)', () => {
     // A webhook whose host resolved to a public address when it was made and to loopback now
     // (DNS rebinding), stored as creation would have stored it.
     const alarms = tp.platform.app.get(AlarmRepository);
-    const owner = (await alarms.webhook(allowed.body.id))!.created_by;
+    const owner = (await alarms.webhook(allowed.body.id))!.created_by!;
     await alarms.addWebhook({ communityId: community.id, url: `http://localhost:${internal.port}/rebound`, secret: SECRET, format: 'json', minSeverity: 3, by: owner });
 
     const loopbackBefore = await tp.metric('spp_webhook_refused_total', { stage: 'delivery', reason: 'loopback' });
     const redirectBefore = await tp.metric('spp_webhook_refused_total', { stage: 'delivery', reason: 'redirect' });
     const device = await tp.provisionDevice(community.id, 'elevator');
     client = await tp.connectDevice(device);
-    const raised = nextEvent<{ alarmId: string }>(socket, 'alarm.raised', { filter: (e: { deviceId: string }) => e.deviceId === device.id });
+    const raised = nextEvent<{ alarmId: string; deviceId: string }>(socket, 'alarm.raised', { filter: (e) => e.deviceId === device.id });
     await publishJson(client, `v1/devices/${device.id}/events`, { type: 'top_overtravel', active: true });
     const { alarmId } = await raised;
 
@@ -108,5 +108,5 @@ describe('alarm webhooks: private-address guard (SSRF)', () => {
     // Refusals are not retried, and the redirect was not followed: the internal service heard nothing.
     expect(relay.received.filter((r) => r.path === '/redirect')).toHaveLength(1);
     expect(internal.received).toEqual([]);
-  });
+  }, 120_000);
 });
