@@ -82,7 +82,7 @@ describe('alarms: detection → socket → escalation → acknowledgement', () =
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    tp = await startTestPlatform();
+    tp = await startTestPlatform({ env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } }); // the local receiver, past the private-address guard
     tp.defer(() => new Promise((r) => receiver.server.close(r)));
     const eventBus = tp.platform.app.get(EventBusRepository);
     for (const e of ['alarm.raised', 'alarm.updated', 'alarm.cleared'] as const) eventBus.on(e, (n) => bus.push([e, n]));

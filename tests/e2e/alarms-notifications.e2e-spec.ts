@@ -97,7 +97,7 @@ describe('alarm notifications: arrival deadline, webhook retries, hourly cap, pr
     });
 
   beforeAll(async () => {
-    tp = await startTestPlatform();
+    tp = await startTestPlatform({ env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } }); // the local receiver, past the private-address guard
     community = await tp.createCommunity({ district: 'Putuo', street: `Street ${Math.random().toString(36).slice(2, 6)}` });
     await createUser('duty', 'property_staff', community.id);
     await createUser('maint', 'maintenance_staff', community.id);

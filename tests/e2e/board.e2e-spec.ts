@@ -11,6 +11,7 @@
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN, startTestPlatform, type TestPlatform } from '../support/platform';
+import { collectCspViolations } from '../support/browser';
 import { testServices } from '../support/test-services';
 
 const UI_TIMEOUT = 15_000;
@@ -51,6 +52,7 @@ describe('disclosure board (browser)', () => {
     const page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    collectCspViolations(page, pageErrors);
     return page;
   }
 

@@ -10,6 +10,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startPlatform } from '../../apps/platform/src/bootstrap';
 import { freshInfluxDatabase, freshPostgresDatabase, freshRedisPrefix, type FreshInflux, type FreshPostgres } from '../support/databases';
+import { collectCspViolations } from '../support/browser';
 import { testServices } from '../support/test-services';
 
 const ADMIN = { username: 'admin', password: 'admin-pass-123' };
@@ -196,6 +197,7 @@ describe('live dashboard (browser)', () => {
     page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    collectCspViolations(page, pageErrors);
   }, 90_000);
 
   afterAll(async () => {

@@ -8,6 +8,7 @@
 import type { MqttClient } from 'mqtt';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN, elevatorReading, publishJson, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../support/platform';
+import { collectCspViolations } from '../support/browser';
 import { testServices } from '../support/test-services';
 import { waitFor } from '../support/wait';
 
@@ -87,6 +88,7 @@ describe('history page (browser)', () => {
     page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    collectCspViolations(page, pageErrors);
     page.on('request', (r) => requests.push(r.url()));
   }, 90_000);
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN, publishJson, startTestPlatform, type TestPlatform } from '../support/platform';
+import { collectCspViolations } from '../support/browser';
 import { testServices } from '../support/test-services';
 
 const UI_TIMEOUT = 15_000;
@@ -56,6 +57,7 @@ describe('parking pages (browser)', () => {
     const page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    collectCspViolations(page, pageErrors);
     return page;
   }
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN, elevatorReading, publishJson, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../support/platform';
+import { collectCspViolations } from '../support/browser';
 import { testServices } from '../support/test-services';
 import { waitFor } from '../support/wait';
 
@@ -57,6 +58,7 @@ describe('roles and scopes in the browser', () => {
     const page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    collectCspViolations(page, pageErrors);
     return page;
   }
 

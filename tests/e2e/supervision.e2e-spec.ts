@@ -8,6 +8,7 @@ import type { MqttClient } from 'mqtt';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
 import { publishJson, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../support/platform';
+import { collectCspViolations } from '../support/browser';
 import { testServices } from '../support/test-services';
 import { nextEvent } from '../support/wait';
 
@@ -102,6 +103,7 @@ describe('supervision views (street / district officers)', () => {
     page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    collectCspViolations(page, pageErrors);
   }, 90_000);
 
   afterAll(async () => {

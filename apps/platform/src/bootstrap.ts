@@ -10,6 +10,7 @@ import { AppModule } from './app.module';
 import { hasRole, parseConfig, type PlatformConfig } from './config/config';
 import { listen } from './config/listen';
 import { assertEveryRouteDeclared } from './middleware/auth.guard';
+import { securityHeaders } from './middleware/security-headers';
 import { DatabaseRepository } from './repositories/database.repository';
 import { InfluxRepository } from './repositories/influx.repository';
 import { AuthService } from './services/auth.service';
@@ -55,6 +56,7 @@ export async function startPlatform(env: Record<string, string | undefined>): Pr
     if (api) {
       assertEveryRouteDeclared(app);
       app.disable('x-powered-by');
+      app.use(securityHeaders('/api/docs'));
       if (config.auth.trustProxy) app.set('trust proxy', /^\d+$/.test(config.auth.trustProxy) ? Number(config.auth.trustProxy) : config.auth.trustProxy);
       const webRoot = [join(__dirname, '..', 'web'), join(process.cwd(), 'apps', 'platform', 'web')].find((p) => existsSync(p));
       if (webRoot) app.useStaticAssets(webRoot, { index: 'index.html', redirect: true });

@@ -146,6 +146,10 @@ const envSchema = z
     PARKING_BLOCK_AFTER_OVERSTAYS: z.string().regex(/^\d+$/).default('3').transform(Number),
     /** Extra plates that always pass free (ambulances carry ordinary plates), comma list. */
     PARKING_EMERGENCY_PLATES: z.string().default(''),
+    /** Web security (issue 8): webhook hosts exempt from the private-address guard (comma list), reminder bounds. */
+    WEBHOOK_ALLOWED_HOSTS: z.string().default(''),
+    ALARM_REMINDER_MIN_INTERVAL_S: positiveInt(60).refine((n) => n >= 60, { message: 'must be at least 60 (seconds)' }),
+    ALARM_REMINDERS_PER_ALARM: positiveInt(24),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
@@ -240,6 +244,8 @@ export interface PlatformConfig {
     emergencyPlates: string[];
     residentPlatesPerUnit: number;
   };
+  /** Alarm notifications: hosts a webhook may reach despite the address guard; reminders at least this far apart, at most this many per alarm. */
+  notifications: { webhookAllowedHosts: string[]; reminderMinIntervalS: number; remindersPerAlarm: number };
 }
 
 /** The process's environment: read here, and only here, by the entry points (main.ts, cli.ts). */
@@ -316,6 +322,11 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       blockAfterOverstays: e.PARKING_BLOCK_AFTER_OVERSTAYS,
       emergencyPlates: e.PARKING_EMERGENCY_PLATES.split(',').map((p) => p.trim()).filter(Boolean),
       residentPlatesPerUnit: e.PARKING_RESIDENT_PLATES_PER_UNIT,
+    },
+    notifications: {
+      webhookAllowedHosts: e.WEBHOOK_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean),
+      reminderMinIntervalS: e.ALARM_REMINDER_MIN_INTERVAL_S,
+      remindersPerAlarm: e.ALARM_REMINDERS_PER_ALARM,
     },
   };
 }

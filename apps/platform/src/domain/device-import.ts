@@ -1,5 +1,6 @@
 import { parseString } from '@fast-csv/parse';
 import { writeToString } from '@fast-csv/format';
+import { neutraliseCsvCell } from './csv';
 import {
   deviceImportColumns,
   deviceImportRowSchema,
@@ -118,5 +119,7 @@ export function importResultCsv(result: DeviceImportResult): Promise<string> {
     })),
     ...result.rejected.map((r) => ({ row: r.row, status: 'rejected', id: r.id ?? '', communityId: '', kind: '', subtype: '', name: '', secret: '', reason: r.reason })),
   ].sort((a, b) => Number(a.row) - Number(b.row));
-  return writeToString(lines, { headers: ['row', 'status', 'id', 'communityId', 'kind', 'subtype', 'name', 'secret', 'reason'], writeHeaders: true });
+  // Names and reasons echo what the uploader sent: neutralised before they reach a spreadsheet.
+  const safe = lines.map((l) => Object.fromEntries(Object.entries(l).map(([k, v]) => [k, typeof v === 'string' ? neutraliseCsvCell(v) : v])));
+  return writeToString(safe, { headers: ['row', 'status', 'id', 'communityId', 'kind', 'subtype', 'name', 'secret', 'reason'], writeHeaders: true });
 }

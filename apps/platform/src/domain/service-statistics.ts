@@ -1,3 +1,4 @@
+import { toCsv as csvTable } from './csv';
 import { availableIntervals, type Availability, type Interval, merge } from './parking-availability';
 
 /**
@@ -315,13 +316,7 @@ export function scorecardRow(c: Scorecard<{ name: string; creditCode: string; co
   };
 }
 
-/** RFC 4180 CSV (CRLF, quotes doubled; cells starting with = + - @ are prefixed with ' against formula injection). */
+/** The scorecard table as CSV (domain/csv: RFC 4180, cells neutralised against formula injection). */
 export function toCsv(columns: readonly string[], rows: Array<Record<string, string | number | null>>): string {
-  const cell = (v: string | number | null) => {
-    if (v === null) return '';
-    let s = String(v);
-    if (typeof v === 'string' && /^[=+\-@]/.test(s)) s = `'${s}`;
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c] ?? null)).join(','))].join('\r\n') + '\r\n';
+  return csvTable(columns, rows.map((r) => columns.map((c) => r[c] ?? null)));
 }

@@ -126,6 +126,12 @@ export class MetricsRepository {
     labelNames: ['channel', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly webhookRefused = new Counter({
+    name: 'spp_webhook_refused_total',
+    help: 'Webhook URLs refused by the address guard, by stage (create, delivery) and reason (loopback, private, metadata, redirect, …)',
+    labelNames: ['stage', 'reason'] as const,
+    registers: [this.registry],
+  });
 
   readonly loginAttempts = new Counter({
     name: 'spp_auth_login_attempts_total',

@@ -2,6 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { type EscalationChain, escalationChainSchema } from '@app/contracts';
 import { defaultChain, jobPriority, nextEscalation, startTiers, tierRecipients, wantsNotification } from '../domain/alarm-escalation';
+import type { PlatformConfig } from '../config/config';
+import { InjectConfig } from '../config/config.provider';
+import { type ReminderBounds, reminderDelayS } from '../domain/alarm-reminders';
 import { signedDelivery } from '../domain/alarm-webhook';
 import { Permission } from '../domain/permissions';
 import { type AlarmRow, AlarmRepository } from '../repositories/alarm.repository';
@@ -11,7 +14,7 @@ import { DeviceRepository } from '../repositories/device.repository';
 import { defineJob, JobRepository } from '../repositories/job.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository } from '../repositories/redis.repository';
-import { WebhookRepository } from '../repositories/webhook.repository';
+import { WebhookRefusedError, WebhookRepository } from '../repositories/webhook.repository';
 import { AccessService } from './access.service';
 import { AlarmSettingsService } from './alarm-settings.service';
 
@@ -51,6 +54,7 @@ export interface AlarmLifecycle {
 export class AlarmDispatchService {
   private readonly logger = new Logger(AlarmDispatchService.name);
   private lifecycle?: AlarmLifecycle;
+  private readonly reminderBounds: ReminderBounds;
 
   constructor(
     private readonly jobs: JobRepository,
@@ -63,7 +67,9 @@ export class AlarmDispatchService {
     private readonly metrics: MetricsRepository,
     private readonly settings: AlarmSettingsService,
     private readonly access: AccessService,
+    @InjectConfig() config: PlatformConfig,
   ) {
+    this.reminderBounds = { minIntervalS: config.notifications.reminderMinIntervalS, perAlarm: config.notifications.remindersPerAlarm };
     jobs.handle(escalateJob, ({ alarmId, tier, atStart }) => this.escalate(alarmId, tier, atStart ?? false));
     jobs.handle(arrivalJob, ({ alarmId }) => this.arrivalDue(alarmId));
     jobs.handle(reminderJob, ({ alarmId, n }) => this.remind(alarmId, n));
@@ -97,8 +103,9 @@ export class AlarmDispatchService {
       const due = now + chain.arrivalWithinS * 1000;
       await this.jobs.add(arrivalJob, { alarmId: alarm.id }, { jobId: arrivalId(alarm.id), delay: due - this.clock.now(), priority });
     }
-    if (chain.reminderEveryS) {
-      const due = now + chain.reminderEveryS * 1000;
+    const firstReminderS = reminderDelayS(chain.reminderEveryS, 1, this.reminderBounds);
+    if (firstReminderS !== undefined) {
+      const due = now + firstReminderS * 1000;
       await this.jobs.add(reminderJob, { alarmId: alarm.id, n: 1 }, { jobId: reminderId(alarm.id, 1), delay: due - this.clock.now(), priority });
     }
   }
@@ -156,10 +163,12 @@ export class AlarmDispatchService {
     if (!alarm || alarm.state !== 'active') return;
     const chain = await this.chainFor(alarm.community_id, alarm.type, alarm.severity);
     const resolved = chain.arrivalWithinS ? alarm.arrived_at !== null : alarm.acknowledged;
-    if (resolved || !chain.reminderEveryS) return;
+    if (resolved || reminderDelayS(chain.reminderEveryS, n, this.reminderBounds) === undefined) return;
     const tier = chain.tiers[Math.min(alarm.escalation_tier, chain.tiers.length - 1)];
     await this.notify(alarm, alarm.escalation_tier, tier.name, 'reminder', chain);
-    const due = this.clock.now() + chain.reminderEveryS * 1000;
+    const nextS = reminderDelayS(chain.reminderEveryS, n + 1, this.reminderBounds);
+    if (nextS === undefined) return;
+    const due = this.clock.now() + nextS * 1000;
     await this.jobs.add(reminderJob, { alarmId, n: n + 1 }, { jobId: reminderId(alarmId, n + 1), delay: due - this.clock.now(), priority: jobPriority(alarm.type, alarm.severity) });
   }
 
@@ -239,6 +248,8 @@ export class AlarmDispatchService {
     } catch (error) {
       this.metrics.alarmNotifications.inc({ channel: 'webhook', outcome: 'failed' });
       this.logger.warn(`webhook ${hook.id} for alarm ${alarm.id}: ${(error as Error).message}`);
+      // A refused address stays refused: counted, not retried.
+      if (error instanceof WebhookRefusedError) return void this.metrics.webhookRefused.inc({ stage: 'delivery', reason: error.reason });
       throw error;
     }
   }

@@ -8,7 +8,9 @@ import { AlarmRepository } from '../repositories/alarm.repository';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { DeviceRepository } from '../repositories/device.repository';
+import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository } from '../repositories/redis.repository';
+import { WebhookRepository } from '../repositories/webhook.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 
@@ -35,6 +37,8 @@ export class AlarmSettingsService implements OnModuleInit, OnApplicationShutdown
     private readonly audit: AuditRepository,
     private readonly redis: RedisRepository,
     private readonly clock: ClockRepository,
+    private readonly webhooks: WebhookRepository,
+    private readonly metrics: MetricsRepository,
   ) {}
 
   private get channel(): string {
@@ -144,6 +148,11 @@ export class AlarmSettingsService implements OnModuleInit, OnApplicationShutdown
 
   async addWebhook(user: AuthUser, dto: CreateWebhookRequest) {
     await this.access.requireInScope(user, dto.communityId);
+    const refused = await this.webhooks.refusal(dto.url);
+    if (refused) {
+      this.metrics.webhookRefused.inc({ stage: 'create', reason: refused.reason });
+      throw new BadRequestException(refused.message);
+    }
     const row = await this.alarms.addWebhook({ communityId: dto.communityId, url: dto.url, secret: dto.secret, format: dto.format, minSeverity: dto.minSeverity, by: user.id });
     await this.audit.record({ actorId: user.id, action: 'alarm.webhook.add', subjectType: 'alarm_webhook', subjectId: row.id, detail: { url: dto.url, format: dto.format } });
     return this.webhookView(row);

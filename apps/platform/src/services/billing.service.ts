@@ -6,6 +6,7 @@ import { tariffRulesSchema, type BillingSettings, type CreateTariffRequest, type
 import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
 import { localMonth, monthRange } from '../domain/business-time';
+import { toCsv } from '../domain/csv';
 import { can, Permission } from '../domain/permissions';
 import { billEntry, paymentEntry, refundEntry, splitRevenue, UnbalancedEntryError } from '../domain/ledger';
 import { capUsageOf, priceStay, type CapWindowCharge } from '../domain/parking-tariff';
@@ -95,15 +96,6 @@ function mapTotals(t: MonthTotals) {
     refundedFen: fen(t.refunded_fen),
     outstandingFen: fen(t.amount_fen) - fen(t.paid_fen),
   };
-}
-
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function toCsv(header: string[], rows: unknown[][]): string {
-  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
 /**

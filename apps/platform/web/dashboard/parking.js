@@ -91,7 +91,7 @@ export class ParkingPanel {
       return `<div class="pk-occ__meter pk-occ__meter--${tone}" data-occ="${id}">
         <div class="pk-occ__label">${esc(label)}</div>
         <div class="pk-occ__value"><span data-occ-used>${o ? used : '–'}</span> / <span data-occ-total>${o ? total : '–'}</span></div>
-        <div class="pk-occ__bar"><span style="width:${pct}%"></span></div>
+        <div class="pk-occ__bar"><span data-pct="${pct}"></span></div>
       </div>`;
     };
     const pending = [...this.pending.values()].sort((a, b) => b.ts - a.ts);
@@ -125,5 +125,7 @@ export class ParkingPanel {
                 .join('')}</ul>`
         }
       </div>`;
+    // Set through the DOM: the page's Content-Security-Policy refuses inline style attributes.
+    for (const bar of this.root.querySelectorAll('[data-pct]')) bar.style.width = `${bar.dataset.pct}%`;
   }
 }

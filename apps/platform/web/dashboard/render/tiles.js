@@ -123,7 +123,7 @@ export class DeviceGrid {
       ${problemBadges}
       <footer class="tile__foot">
         <span class="tile__id">${esc(d.deviceId)}</span>
-        <a class="tile__history" href="../history/?device=${encodeURIComponent(d.deviceId)}" style="color:var(--accent-2);text-decoration:none">${esc(t('history.link'))}</a>
+        <a class="tile__history" href="../history/?device=${encodeURIComponent(d.deviceId)}">${esc(t('history.link'))}</a>
         <time class="ago" data-ts="${d.ts ?? ''}" title="${esc(absTime(d.ts))}">${esc(timeAgo(d.ts))}</time>
       </footer>`;
     if (entry.cls !== cls) {
