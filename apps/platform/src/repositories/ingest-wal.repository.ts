@@ -174,7 +174,9 @@ export class IngestWalRepository {
       if (segment.size > 0 && segment.size >= SEGMENT_BYTES) segment = await this.rotate();
       const buffer = Buffer.concat(group.map((g) => g.frame));
       try {
-        await this.active!.write(buffer, 0, buffer.length, segment.size);
+        const { bytesWritten } = await this.active!.write(buffer, 0, buffer.length, segment.size);
+        // A full disk may take part of a write without an error: that is a failed write too.
+        if (bytesWritten < buffer.length) throw Object.assign(new Error('no space left on device (short write)'), { code: 'ENOSPC' });
         await this.active!.datasync();
       } catch (error) {
         // Cut a partial write off so the file ends on a whole record, then retry the same group.
