@@ -22,6 +22,8 @@ import { Qos1Load } from '../support/qos1-load';
 import { waitFor } from '../support/wait';
 
 const MiB = 1024 * 1024;
+// Each fault runs for tens of seconds (minutes in `npm run chaos`) on a machine that may be busy.
+jest.setTimeout(900_000);
 
 describe('fault: kill -9 of the platform during QoS 1 load', () => {
   const devices = byScale(10, 50);
