@@ -35,7 +35,7 @@ export interface WalBacklog {
 // Frame: payload length, CRC-32 of the rest of the header and the payload, point count, append time.
 const HEADER_BYTES = 20;
 const SEGMENT_BYTES = 8 * 1024 * 1024;
-const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+const READ_CHUNK_BYTES = 1024 * 1024;
 const RETRY_MS = 1000;
 const READ_WRITE_CREATE = constants.O_RDWR | constants.O_CREAT;
 const segmentName = (n: number) => `${String(n).padStart(12, '0')}.wal`;
@@ -252,7 +252,11 @@ export class IngestWalRepository {
       await this.reader?.handle.close();
       this.reader = { n: segment.n, handle: await open(join(this.dir, segmentName(segment.n)), 'r') };
     }
-    const length = Math.min(READ_CHUNK_BYTES, segment.size - cursor.offset);
+    let length = Math.min(READ_CHUNK_BYTES, segment.size - cursor.offset);
+    const header = Buffer.allocUnsafe(HEADER_BYTES);
+    await this.reader.handle.read(header, 0, HEADER_BYTES, cursor.offset);
+    // A record larger than a chunk is read whole.
+    length = Math.max(length, Math.min(HEADER_BYTES + header.readUInt32LE(0), segment.size - cursor.offset));
     const chunk = Buffer.allocUnsafe(length);
     const { bytesRead } = await this.reader.handle.read(chunk, 0, length, cursor.offset);
     const points: IPoint[] = [];
