@@ -1,8 +1,9 @@
 /**
  * Telemetry is not lost while InfluxDB is unreachable: this file runs an InfluxDB of its own
- * (temporary directory, free ports, configured like the run's shared one), stops it while a
- * device publishes, checks the platform buffers the points (spp_influx_points_pending) and
- * reports InfluxDB in /health, then starts it again and waits until every point is stored.
+ * (tests/support/own-influx.ts), stops it while a device publishes, checks the points wait in the
+ * ingestion write-ahead log (spp_influx_points_pending: its backlog) and /health reports InfluxDB,
+ * then starts it again and waits until every point is stored. The long version under load:
+ * tests/faults/ingest-durability.e2e-spec.ts.
  */
 import type { MqttClient } from 'mqtt';
 import { OwnInflux, freePort } from '../support/own-influx';
