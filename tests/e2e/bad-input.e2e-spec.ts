@@ -6,7 +6,7 @@
  * rotated secret). The platform stays healthy throughout.
  */
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
-import { InfluxRepository } from '../../apps/platform/src/repositories/influx.repository';
+import { IngestShipperService } from '../../apps/platform/src/services/ingest-shipper.service';
 import { elevatorReading, metricValue, publishJson, startTestPlatform, waitForInfluxRows, type ProvisionedDevice, type TestPlatform } from '../support/platform';
 import { nextEvent, waitFor } from '../support/wait';
 
@@ -128,7 +128,7 @@ describe('bad input and broker permissions', () => {
     expect(letter).toMatchObject({ reason: 'schema', topic: `v1/devices/${hydrant.id}/telemetry` });
     expect(letter.payloadPrefix.startsWith(JSON.stringify(payload).slice(0, 40))).toBe(true);
     // Wait a flush more: still exactly the two good ones.
-    await tp.platform.app.get(InfluxRepository).flush(5000);
+    await tp.platform.app.get(IngestShipperService).drain(5000);
     const again = await tp.influxRows(`SELECT * FROM "fire" WHERE "device_id" = '${hydrant.id}' ORDER BY time`);
     expect(again.map((r) => [r.time, r.value])).toEqual([
       [now - 3000, 101.5],
@@ -150,7 +150,7 @@ describe('bad input and broker permissions', () => {
     expect(letter.topic).toBe(`v1/devices/${hydrant.id}/telemetry`);
     expect(await tp.metric('spp_mqtt_acl_denied_total', { action: 'publish' })).toBe(1);
     expect(await tp.metric('spp_ingest_rejected_total', { reason: 'acl_denied' })).toBe(1);
-    await tp.platform.app.get(InfluxRepository).flush(5000);
+    await tp.platform.app.get(IngestShipperService).drain(5000);
     const values = (await tp.influxRows(`SELECT "value" FROM "fire" WHERE "device_id" = '${hydrant.id}'`)).map((r) => r.value);
     expect(values).not.toContain(999);
   });

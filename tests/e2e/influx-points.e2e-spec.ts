@@ -4,7 +4,7 @@
  * protocol cannot carry as a tag (trailing backslash). Such input must not be lost silently, must
  * not cost other points of the same batch, and the write metrics must tell the truth.
  */
-import { InfluxRepository } from '../../apps/platform/src/repositories/influx.repository';
+import { IngestShipperService } from '../../apps/platform/src/services/ingest-shipper.service';
 import { publishJson, startTestPlatform, waitForInfluxRows, type TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
 
@@ -33,7 +33,7 @@ describe('points InfluxDB finds awkward', () => {
     await publishJson(gateClient, 'v1/devices/edge-gate/telemetry', { barrier: 'closed' });
     // Valid per contract §2: value and every flag are optional.
     await publishJson(smokeClient, 'v1/devices/edge-smoke/telemetry', [{ flags: { fire: false } }, {}, { flags: {} }, { flags: { fault: true } }]);
-    await tp.platform.app.get(InfluxRepository).flush(5000);
+    await tp.platform.app.get(IngestShipperService).drain(5000);
 
     expect(await tp.metric('spp_ingest_rejected_total')).toBe(0);
     const fire = await waitForInfluxRows(tp, `SELECT * FROM "fire" WHERE "device_id" = 'edge-smoke'`, 2);
@@ -54,7 +54,7 @@ describe('points InfluxDB finds awkward', () => {
     const writtenBefore = await tp.metric('spp_influx_points_written_total');
     await publishJson(client, 'v1/devices/edge-gate-lane/events', { type: 'vehicle', lane: 'west\\', direction: 'in', plate: '沪B12345' });
     await publishJson(client, 'v1/devices/edge-gate-lane/events', { type: 'vehicle', lane: 'Gate 2, lane=in', direction: 'out', plate: '沪C54321' });
-    await tp.platform.app.get(InfluxRepository).flush(5000);
+    await tp.platform.app.get(IngestShipperService).drain(5000);
 
     const rows = await waitForInfluxRows(tp, `SELECT * FROM "gate" WHERE "device_id" = 'edge-gate-lane'`, 1);
     expect(rows.find((r) => r.plate === '沪C54321')?.lane).toBe('Gate 2, lane=in');

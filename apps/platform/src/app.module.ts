@@ -28,6 +28,7 @@ import { EmqxApiRepository } from './repositories/emqx-api.repository';
 import { ExternalMqttRepository } from './repositories/external-mqtt.repository';
 import { JobRepository } from './repositories/job.repository';
 import { InfluxRepository } from './repositories/influx.repository';
+import { IngestWalRepository } from './repositories/ingest-wal.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
 import { MosquittoDynsecRepository } from './repositories/mosquitto-dynsec.repository';
 import { RedisRepository } from './repositories/redis.repository';
@@ -44,6 +45,7 @@ import { DeviceImportService } from './services/device-import.service';
 import { DeviceService } from './services/device.service';
 import { EmqxHookService } from './services/emqx-hook.service';
 import { HealthService } from './services/health.service';
+import { IngestShipperService } from './services/ingest-shipper.service';
 import { IngestService } from './services/ingest.service';
 import { LiveStateService } from './services/live-state.service';
 import { PresenceService } from './services/presence.service';
@@ -62,6 +64,7 @@ const repositories = [
   EventBusRepository,
   ExternalMqttRepository,
   InfluxRepository,
+  IngestWalRepository,
   JobRepository,
   MetricsRepository,
   MosquittoDynsecRepository,
@@ -82,6 +85,7 @@ const services = [
   EmqxHookService,
   HealthService,
   IngestService,
+  IngestShipperService,
   LiveStateService,
   PresenceService,
   TelemetryService,

@@ -96,7 +96,13 @@ const envSchema = z
     INFLUX_BATCH_SIZE: positiveInt(5000),
     INFLUX_FLUSH_MS: positiveInt(1000),
     /** Points kept in memory while InfluxDB is unreachable; beyond it the oldest are dropped and counted. */
-    INFLUX_MAX_PENDING: positiveInt(2_000_000),
+    /**
+     * The ingestion write-ahead log (DATA_DIR/ingest-wal) holds what is acknowledged but not yet in
+     * InfluxDB; at this size publishers are held back (no PUBACK) until InfluxDB catches up.
+     */
+    INGEST_WAL_MAX_BYTES: positiveInt(1024 * 1024 * 1024),
+    /** Group commit interval of that log: one write and one fdatasync per interval. */
+    INGEST_WAL_COMMIT_MS: positiveInt(5),
     INFLUX_RAW_RETENTION: z.string().regex(/^\d+[hdw]$/).default('30d'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     /** Lifetime of an access token; the pages renew it with their refresh token before it ends. */
@@ -219,7 +225,6 @@ export interface PlatformConfig {
     database: string;
     batchSize: number;
     flushMs: number;
-    maxPending: number;
     rawRetention: string;
   };
   auth: {
@@ -234,6 +239,7 @@ export interface PlatformConfig {
     adminPassword?: string;
   };
   ingest: { deadLetterCap: number; liveUpdateIntervalMs: number };
+  ingestWal: { maxBytes: number; commitMs: number };
   parking: {
     cancelFreeMinutes: number;
     withdrawRule: 'keep' | 'cancel';
@@ -299,7 +305,6 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       database,
       batchSize: e.INFLUX_BATCH_SIZE,
       flushMs: e.INFLUX_FLUSH_MS,
-      maxPending: e.INFLUX_MAX_PENDING,
       rawRetention: e.INFLUX_RAW_RETENTION,
     },
     auth: {
@@ -313,6 +318,7 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       adminPassword: e.ADMIN_PASSWORD,
     },
     ingest: { deadLetterCap: e.DEAD_LETTER_CAP, liveUpdateIntervalMs: e.LIVE_UPDATE_INTERVAL_MS },
+    ingestWal: { maxBytes: e.INGEST_WAL_MAX_BYTES, commitMs: e.INGEST_WAL_COMMIT_MS },
     parking: {
       cancelFreeMinutes: e.PARKING_CANCEL_FREE_MINUTES,
       withdrawRule: e.PARKING_WITHDRAW_RULE,

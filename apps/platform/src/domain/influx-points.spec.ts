@@ -1,4 +1,4 @@
-import { PointClock, eventPoint, readingPoint } from './influx-points';
+import { eventPoint, pointTimestamp, readingPoint } from './influx-points';
 import type { DeviceProfile } from '../services/device-directory.service';
 
 const device = (kind: DeviceProfile['kind'], subtype: string | null = null): DeviceProfile => ({ id: 'd1', communityId: 'c1', kind, subtype, disabled: false, secretHash: '' });
@@ -18,20 +18,18 @@ describe('InfluxDB points (contract §3)', () => {
     expect(p).toEqual({ measurement: 'gate', tags: { community_id: 'c1', device_id: 'd1', lane: 'out-2' }, fields: { event: 'vehicle', plate: '沪AD12345', direction: 'out', confidence: 0.8 }, timestamp: '1' });
   });
 
-  it('keeps two readings of one millisecond apart in nanoseconds', () => {
-    const clock = new PointClock();
-    const a = clock.timestamp('d1', 1_795_000_000_000);
-    const b = clock.timestamp('d1', 1_795_000_000_000);
+  it('keeps two readings of a device in the same millisecond apart', () => {
+    const a = pointTimestamp(1_795_000_000_000, Buffer.from('{"value":1}'), 0);
+    const b = pointTimestamp(1_795_000_000_000, Buffer.from('{"value":2}'), 0);
     expect(a).not.toBe(b);
     expect(a.startsWith('1795000000000')).toBe(true);
     expect(a).toHaveLength(19);
-    expect(clock.timestamp('d2', 1_795_000_000_000)).toBe('1795000000000001000');
+    expect(pointTimestamp(1_795_000_000_000, Buffer.from('{"value":1}'), 1)).not.toBe(a);
   });
 
-  it('keeps readings of two ingest processes apart even with the same counter', () => {
-    const first = new PointClock(1).timestamp('d1', 1_795_000_000_000);
-    const second = new PointClock(2).timestamp('d1', 1_795_000_000_000);
-    expect(first).toBe('1795000000000001001');
-    expect(second).toBe('1795000000000001002');
+  // Issue 9: a device resends a message it got no PUBACK for; the WAL replays what InfluxDB may already hold.
+  it('gives a resent or replayed message the same timestamps, so it overwrites instead of doubling', () => {
+    const message = Buffer.from('{"ts":1795000000000,"value":1}');
+    expect(pointTimestamp(1_795_000_000_000, message, 0)).toBe(pointTimestamp(1_795_000_000_000, Buffer.from(message), 0));
   });
 });

@@ -39,22 +39,15 @@ export function eventPoint(device: DeviceProfile, event: ElevatorEvent | FireEve
 
 /**
  * Nanosecond timestamps from millisecond ones. InfluxDB keeps one point per series and time, so
- * two readings of a device in the same millisecond would overwrite each other. The six
- * sub-millisecond digits keep them apart: three for a per-device counter, three for the ingest
- * process (several processes sharing an external broker each see part of a device's messages).
+ * two readings of a device in the same millisecond would overwrite each other; the six
+ * sub-millisecond digits keep them apart. They come from the message itself (a hash of its bytes
+ * and the reading's place in it), not from a counter: a message resent by its device (no PUBACK
+ * before a crash) or replayed from the write-ahead log lands on the very same point and
+ * overwrites it instead of doubling. Two different messages of one device stamped with the same
+ * millisecond collide once in a million.
  */
-export class PointClock {
-  private readonly counters = new Map<string, number>();
-  private readonly processDigits: string;
-
-  /** `processTag`: 0–999, distinct for every ingest process writing to one database. */
-  constructor(processTag = 0) {
-    this.processDigits = String(processTag % 1000).padStart(3, '0');
-  }
-
-  timestamp(deviceId: string, ms: number): string {
-    const n = ((this.counters.get(deviceId) ?? 0) + 1) % 1000;
-    this.counters.set(deviceId, n);
-    return `${ms}${String(n).padStart(3, '0')}${this.processDigits}`;
-  }
+export function pointTimestamp(ms: number, message: Buffer, index: number): string {
+  let hash = 0x811c9dc5 ^ index; // FNV-1a, 32 bits
+  for (let i = 0; i < message.length; i++) hash = Math.imul(hash ^ message[i], 0x01000193);
+  return `${ms}${String((hash >>> 0) % 1_000_000).padStart(6, '0')}`;
 }

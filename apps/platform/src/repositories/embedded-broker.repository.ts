@@ -13,8 +13,11 @@ import { MetricsRepository } from './metrics.repository';
 export interface BrokerHooks {
   /** Checks a device's credentials. */
   authenticate(deviceId: string, secret: string): Promise<{ ok: true } | { ok: false; reason: string; notAuthorized: boolean }>;
-  /** A device message that passed the permissions; a returned promise holds the publisher back until it settles. */
-  message(topic: string, payload: Buffer): Promise<void> | undefined;
+  /**
+   * A device message that passed the permissions. A returned promise holds its PUBACK (QoS 1) and
+   * the publisher's connection back until it settles: it settles once the message is durable.
+   */
+  message(topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void> | undefined;
   /** A message refused by the permissions or the rate limit. */
   refused(reason: 'acl_denied' | 'rate_limited', deviceId: string, topic: string, payload: Buffer, detail: string): void;
   connectionChanged(deviceId: string, connected: boolean): void;
@@ -22,9 +25,12 @@ export interface BrokerHooks {
 
 /**
  * The embedded MQTT broker (aedes) over TCP and WebSocket, with per-device credentials, the
- * contract's topic permissions and a per-device publish rate limit. Messages reach ingestion
- * through aedes' `published` hook, in process: there is no internal subscriber whose queue could
- * overflow, and a slow ingestion path slows publishers down instead of dropping messages.
+ * contract's topic permissions and a per-device publish rate limit. Messages reach ingestion at
+ * the end of aedes' `authorizePublish`: aedes writes a QoS 1 PUBACK only after that callback
+ * (lib/handlers/publish.js: authorizePublish, then enqueuePublish writes the PUBACK), and reads
+ * the client's socket again only once every packet of the last read is handled, so waiting there
+ * for the write-ahead log both delays the PUBACK until the message is durable and stops reading
+ * from a publisher that outruns storage. No internal subscriber queue can overflow.
  */
 @Injectable()
 export class EmbeddedBrokerRepository {
@@ -82,7 +88,9 @@ export class EmbeddedBrokerRepository {
           hooks.refused('rate_limited', client.id, packet.topic, packet.payload as Buffer, `over ${this.config.mqtt.deviceRateLimit} messages/s`);
           return done(new Error('publish rate limit exceeded'));
         }
-        done(null);
+        const durable = hooks.message(packet.topic, packet.payload as Buffer, packet.qos);
+        if (!durable) return done(null);
+        durable.then(() => done(null), (error: Error) => done(error));
       },
       authorizeSubscribe: (client, subscription: Subscription, done) => {
         if (deviceMayAccess(client.id, 'subscribe', subscription.topic)) return done(null, subscription);
@@ -90,12 +98,6 @@ export class EmbeddedBrokerRepository {
         this.logger.warn(`${client.id} may not subscribe to ${subscription.topic}`);
         // A null subscription answers SUBACK 0x80 (refused) without dropping the connection.
         done(null, null);
-      },
-      published: (packet, client, done) => {
-        if (!client) return done();
-        const wait = hooks.message(packet.topic, packet.payload as Buffer);
-        if (!wait) return done();
-        wait.then(() => done(), (error: Error) => done(error));
       },
     });
     aedes.on('clientReady', (client: Client) => {

@@ -8,7 +8,7 @@ import { CryptoRepository } from './crypto.repository';
 /**
  * The platform as a client of an external broker (Mosquitto, EMQX). It subscribes with shared
  * subscriptions ($share/<group>/...) so several platform processes split the load, and
- * acknowledges a QoS 1 message only after ingestion accepted it: if the platform falls behind,
+ * acknowledges a QoS 1 message only once ingestion made it durable: if the platform falls behind,
  * the broker keeps the messages for it instead of this process dropping them.
  *
  * Device credentials and topic permissions are kept at the broker as MQTT_BROKER_AUTH says (see
@@ -24,7 +24,7 @@ export class ExternalMqttRepository {
     private readonly crypto: CryptoRepository,
   ) {}
 
-  async start(onMessage: ((topic: string, payload: Buffer) => Promise<void> | undefined) | undefined): Promise<void> {
+  async start(onMessage: ((topic: string, payload: Buffer, qos: 0 | 1 | 2) => Promise<void> | undefined) | undefined): Promise<void> {
     const url = this.config.mqtt.externalUrl;
     if (!url) throw new Error('MQTT_URL is not set');
     const persistent = this.config.mqtt.clientId !== undefined;
@@ -42,9 +42,10 @@ export class ExternalMqttRepository {
       connectTimeout: 10_000,
     });
     if (onMessage) {
-      // mqtt.js sends PUBACK once handleMessage calls back: hold it until the message is accepted.
+      // mqtt.js sends PUBACK once handleMessage calls back: hold it until the message is durable
+      // (the write-ahead log's group commit). mqtt.js handles one incoming message at a time.
       client.handleMessage = (packet, callback) => {
-        const wait = onMessage(packet.topic, packet.payload as Buffer);
+        const wait = onMessage(packet.topic, packet.payload as Buffer, packet.qos);
         if (!wait) return callback();
         wait.then(() => callback(), (error: Error) => callback(error));
       };

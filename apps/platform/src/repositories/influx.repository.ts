@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InfluxDB, type IPoint } from 'influx';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
@@ -16,27 +16,17 @@ export interface HistoryQuery {
   limit: number;
 }
 
-const MAX_CONCURRENT_WRITES = 2;
-const MAX_RETRY_DELAY_MS = 30_000;
-
 /**
- * Telemetry store. Points are buffered and written in batches (by size and by time), at most two
- * requests in flight. When InfluxDB is unreachable the points stay in a bounded buffer and are
- * retried with back-off; only beyond INFLUX_MAX_PENDING are the oldest dropped, and counted.
+ * Telemetry store. Points reach it from the ingestion write-ahead log (IngestShipperService), one
+ * batch at a time: writeBatch() throws when InfluxDB is unreachable, so the batch stays in the log
+ * and is tried again.
  */
 @Injectable()
-export class InfluxRepository implements OnApplicationShutdown {
+export class InfluxRepository {
   private readonly logger = new Logger(InfluxRepository.name);
   private readonly client: InfluxDB;
   private readonly database: string;
-  private buffer: IPoint[] = [];
-  private inFlight = 0;
-  private retryDelayMs = 0;
-  private retryTimer?: NodeJS.Timeout;
-  private flushTimer?: NodeJS.Timeout;
   private unreachableSince?: number;
-  private readonly idleWaiters: Array<() => void> = [];
-  private readonly capacityWaiters: Array<{ below: number; resolve: () => void }> = [];
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
@@ -95,57 +85,11 @@ export class InfluxRepository implements OnApplicationShutdown {
     if (!host?.online) throw new Error('InfluxDB did not answer /ping');
   }
 
-  get pending(): number {
-    return this.buffer.length;
-  }
-
-  /** Queues points for the next batch. Never blocks the caller and never throws. */
-  enqueue(points: IPoint[]): void {
-    for (const p of points) this.buffer.push(p);
-    const overflow = this.buffer.length - this.config.influx.maxPending;
-    if (overflow > 0) {
-      this.buffer.splice(0, overflow);
-      this.metrics.influxPointsDropped.inc(overflow);
-      this.logger.error(`InfluxDB buffer full: dropped the ${overflow} oldest points`);
-    }
-    this.metrics.influxPointsPending.set(this.buffer.length);
-    if (this.buffer.length >= this.config.influx.batchSize) this.drain();
-    else this.flushTimer ??= setTimeout(() => this.drain(), this.config.influx.flushMs);
-  }
-
-  /** Resolves once every queued point has been written (or rejects after timeoutMs). */
-  async flush(timeoutMs = 30_000): Promise<void> {
-    this.drain(true);
-    if (this.buffer.length === 0 && this.inFlight === 0) return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`InfluxDB flush timed out with ${this.buffer.length} points pending`)), timeoutMs);
-      this.idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  private drain(force = false): void {
-    if (this.flushTimer) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-    }
-    if (this.retryTimer && !force) return;
-    const batchSize = this.config.influx.batchSize;
-    while (this.inFlight < MAX_CONCURRENT_WRITES && this.buffer.length > 0) {
-      if (!force && this.buffer.length < batchSize && this.inFlight > 0) break;
-      const batch = this.buffer.splice(0, batchSize);
-      void this.write(batch);
-    }
-    if (this.buffer.length > 0 && !this.flushTimer && !this.retryTimer) {
-      this.flushTimer = setTimeout(() => this.drain(), this.config.influx.flushMs);
-    }
-    this.notifyIfIdle();
-  }
-
-  private async write(batch: IPoint[]): Promise<void> {
-    this.inFlight++;
+  /**
+   * Writes one batch. Resolves once InfluxDB stored it, or refused it as malformed (a 400 would be
+   * refused forever: those points are dropped and counted). Throws when InfluxDB is unreachable.
+   */
+  async writeBatch(batch: IPoint[]): Promise<void> {
     const started = process.hrtime.bigint();
     try {
       await this.client.writePoints(batch, { precision: 'n', database: this.database });
@@ -155,50 +99,20 @@ export class InfluxRepository implements OnApplicationShutdown {
         this.logger.log(`InfluxDB reachable again after ${Math.round((Date.now() - this.unreachableSince) / 1000)} s`);
         this.unreachableSince = undefined;
       }
-      this.retryDelayMs = 0;
     } catch (error) {
-      if (isPermanentWriteError(error)) {
-        // A batch InfluxDB refuses as malformed would be refused forever: do not retry it. On a
-        // "partial write" it stored the other points and says how many it dropped.
-        const dropped = Number(/dropped=(\d+)/.exec((error as Error).message)?.[1] ?? batch.length);
-        this.metrics.influxPointsDropped.inc(dropped);
-        this.metrics.influxPointsWritten.inc(batch.length - dropped);
-        this.logger.error(`InfluxDB refused ${dropped} of ${batch.length} points: ${(error as Error).message}`);
-      } else {
-        this.buffer.unshift(...batch);
+      if (!isPermanentWriteError(error)) {
         this.metrics.influxWriteFailures.inc();
         if (this.unreachableSince === undefined) {
           this.unreachableSince = Date.now();
-          this.logger.warn(`InfluxDB write failed, keeping points and retrying: ${(error as Error).message}`);
+          this.logger.warn(`InfluxDB write failed, the points stay in the write-ahead log: ${(error as Error).message}`);
         }
-        this.retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, Math.max(250, this.retryDelayMs * 2));
-        this.retryTimer ??= setTimeout(() => {
-          this.retryTimer = undefined;
-          this.drain();
-        }, this.retryDelayMs);
+        throw error;
       }
-    } finally {
-      this.inFlight--;
-      this.metrics.influxPointsPending.set(this.buffer.length);
-      if (!this.retryTimer && (this.buffer.length >= this.config.influx.batchSize || this.idleWaiters.length > 0)) {
-        this.drain(this.idleWaiters.length > 0);
-      }
-      this.notifyIfIdle();
-    }
-  }
-
-  /** Resolves once fewer than `below` points are pending: the ingestion path's back-pressure. */
-  whenPendingBelow(below: number): Promise<void> | undefined {
-    if (this.buffer.length < below) return undefined;
-    return new Promise((resolve) => this.capacityWaiters.push({ below, resolve }));
-  }
-
-  private notifyIfIdle(): void {
-    for (let i = this.capacityWaiters.length - 1; i >= 0; i--) {
-      if (this.buffer.length < this.capacityWaiters[i].below) this.capacityWaiters.splice(i, 1)[0].resolve();
-    }
-    if (this.buffer.length === 0 && this.inFlight === 0) {
-      for (const resolve of this.idleWaiters.splice(0)) resolve();
+      // On a "partial write" InfluxDB stored the other points and says how many it dropped.
+      const dropped = Number(/dropped=(\d+)/.exec((error as Error).message)?.[1] ?? batch.length);
+      this.metrics.influxPointsDropped.inc(dropped);
+      this.metrics.influxPointsWritten.inc(batch.length - dropped);
+      this.logger.error(`InfluxDB refused ${dropped} of ${batch.length} points: ${(error as Error).message}`);
     }
   }
 
@@ -234,16 +148,6 @@ export class InfluxRepository implements OnApplicationShutdown {
       `SELECT count("${field}") AS "count" FROM "${this.database}"."raw"."${measurement}"${where}`,
     );
     return rows.reduce((sum, r) => sum + Number(r.count ?? 0), 0);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    try {
-      await this.flush(10_000);
-    } catch (error) {
-      this.logger.error(`${(error as Error).message}; these points are lost`);
-    }
-    clearTimeout(this.retryTimer);
-    clearTimeout(this.flushTimer);
   }
 }
 

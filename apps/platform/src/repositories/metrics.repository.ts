@@ -152,6 +152,51 @@ export class MetricsRepository {
     registers: [this.registry],
   });
 
+  // The ingestion write-ahead log (IngestWalRepository): what waits there for InfluxDB.
+  readonly walBacklogBytes = new Gauge({
+    name: 'spp_ingest_wal_backlog_bytes',
+    help: 'Bytes of the ingestion write-ahead log not yet stored in InfluxDB',
+    registers: [this.registry],
+  });
+  readonly walBacklogPoints = new Gauge({
+    name: 'spp_ingest_wal_backlog_points',
+    help: 'Points in the ingestion write-ahead log not yet stored in InfluxDB',
+    registers: [this.registry],
+  });
+  readonly walOldestAgeSeconds = new Gauge({
+    name: 'spp_ingest_wal_oldest_age_seconds',
+    help: 'Age of the oldest point in the ingestion write-ahead log not yet stored in InfluxDB',
+    registers: [this.registry],
+  });
+  readonly walHeldBack = new Gauge({
+    name: 'spp_ingest_wal_held_back_messages',
+    help: 'QoS 1 messages held unacknowledged because the write-ahead log reached INGEST_WAL_MAX_BYTES',
+    registers: [this.registry],
+  });
+  readonly walWriteError = new Gauge({
+    name: 'spp_ingest_wal_write_error',
+    help: '1 while the write-ahead log cannot be written (e.g. disk full): publishers are held back',
+    registers: [this.registry],
+  });
+  readonly walWriteFailures = new Counter({
+    name: 'spp_ingest_wal_write_failures_total',
+    help: 'Failed group commits of the write-ahead log, by error code (retried)',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly walCommitSeconds = new Histogram({
+    name: 'spp_ingest_wal_commit_seconds',
+    help: 'Duration of one group commit (write + fdatasync) of the write-ahead log',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers: [this.registry],
+  });
+  readonly ingestBestEffort = new Counter({
+    name: 'spp_ingest_best_effort_total',
+    help: 'QoS 0 device messages (best effort: acknowledged by nobody), by outcome (logged, or dropped while the log was full or unwritable)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'spp_' });
   }

@@ -40,7 +40,7 @@ export class BrokerService implements OnApplicationShutdown {
           const result = await this.directory.checkSecret(deviceId, secret);
           return result.ok ? { ok: true } : { ok: false, reason: result.reason, notAuthorized: result.reason === 'disabled' };
         },
-        message: (topic, payload) => this.ingest.handle(topic, payload),
+        message: (topic, payload, qos) => this.ingest.handle(topic, payload, qos),
         refused: (reason, deviceId, topic, payload, detail) => this.ingest.recordRefusal(reason, deviceId, topic, payload, detail),
         connectionChanged: (deviceId, connected) => this.ingest.connectionChanged(deviceId, connected),
       });
@@ -56,7 +56,7 @@ export class BrokerService implements OnApplicationShutdown {
     }
     if (!ingesting && !hasRole(this.config, 'api') && !hasRole(this.config, 'worker')) return;
     this.mode = 'external';
-    await this.external.start(ingesting ? (topic, payload) => this.ingest.handle(topic, payload) : undefined);
+    await this.external.start(ingesting ? (topic, payload, qos) => this.ingest.handle(topic, payload, qos) : undefined);
   }
 
   get ports(): { mqtt?: number; ws?: number; brokerHooks?: number } {

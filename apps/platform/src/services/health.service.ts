@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseRepository } from '../repositories/database.repository';
 import { InfluxRepository } from '../repositories/influx.repository';
+import { IngestWalRepository } from '../repositories/ingest-wal.repository';
 import { JobRepository } from '../repositories/job.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository } from '../repositories/redis.repository';
@@ -32,6 +33,7 @@ export class HealthService {
     private readonly database: DatabaseRepository,
     private readonly redis: RedisRepository,
     private readonly influx: InfluxRepository,
+    private readonly wal: IngestWalRepository,
     private readonly broker: BrokerService,
     private readonly brokerRegistry: BrokerRegistryService,
     private readonly metrics: MetricsRepository,
@@ -50,9 +52,18 @@ export class HealthService {
     // unreachable or unusable registry API is an error: a device waiting for a secret rotation
     // should not take every process out of its load balancer.
     const brokerRegistry = this.brokerRegistry.health();
-    const checks = { database, redis, influx, mqtt, brokerRegistry };
+    // The write-ahead log: an error (an alarm for administrators) while it cannot be written (disk
+    // full) or is full; publishers are held back, nothing is dropped.
+    const backlog = this.wal.backlog();
+    const ingestWal: Check = backlog.writeError
+      ? { status: 'error', error: `cannot write the ingestion log (${backlog.writeError}): publishers are held back` }
+      : backlog.full
+        ? { status: 'error', error: 'the ingestion log reached INGEST_WAL_MAX_BYTES: publishers are held back until InfluxDB catches up' }
+        : { status: 'ok' };
+    const checks = { database, redis, influx, mqtt, brokerRegistry, ingestWal };
     const status = Object.values(checks).some((c) => c.status === 'error') ? 'error' : 'ok';
-    return { status, checks, influxPointsPending: this.influx.pending };
+    const { writeError: _writeError, ...ingestBacklog } = backlog;
+    return { status, checks, influxPointsPending: backlog.points, ingestBacklog };
   }
 
   async prometheus(): Promise<{ contentType: string; body: string }> {

@@ -2,16 +2,17 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import type { IPoint } from 'influx';
 import { parseDeviceTopic, type TopicChannel } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
-import type { PlatformConfig } from '../config/config';
+import { hasRole, type PlatformConfig } from '../config/config';
 import { parseDeviceMessage, type RejectReason } from '../domain/device-message';
-import { PointClock, eventPoint, readingPoint } from '../domain/influx-points';
+import { eventPoint, pointTimestamp, readingPoint } from '../domain/influx-points';
 import { eventChanges, readingChanges } from '../domain/live-state';
 import { ClockRepository } from '../repositories/clock.repository';
 import { EventBusRepository } from '../repositories/event-bus.repository';
-import { InfluxRepository } from '../repositories/influx.repository';
+import { IngestWalRepository } from '../repositories/ingest-wal.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository, type DeadLetter } from '../repositories/redis.repository';
 import { DeviceDirectoryService, type DeviceProfile } from './device-directory.service';
+import { IngestShipperService } from './ingest-shipper.service';
 import { LiveStateService } from './live-state.service';
 import { PresenceService } from './presence.service';
 
@@ -20,23 +21,29 @@ const PAYLOAD_PREFIX_CHARS = 256;
 /** A fire reading may carry neither value nor flags (a heartbeat): nothing to store, still a sign of life. */
 const hasFields = (point: IPoint) => Object.keys(point.fields ?? {}).length > 0;
 const DEAD_LETTER_FLUSH_MS = 200;
+/** A graceful stop ships what it can of the write-ahead log for this long; the rest is replayed at the next start. */
+const SHUTDOWN_SHIP_MS = 10_000;
 
 /**
  * The ingestion path, the same for the embedded broker and an external one: validate each device
  * message, store readings and events in InfluxDB, update live state and presence, and dead-letter
- * what is refused (counted by reason). Nothing here waits on I/O per message.
+ * what is refused (counted by reason). Points go to the write-ahead log first: a QoS 1 message
+ * is acknowledged once its points are durable there (group commit), and the shipper stores them
+ * in InfluxDB. QoS 0 messages are best effort: logged without waiting, dropped (and counted) when
+ * the log is full or cannot be written.
  */
 @Injectable()
 export class IngestService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(IngestService.name);
-  private pointClock = new PointClock();
+  private walOpen = false;
   private deadLetters: DeadLetter[] = [];
   private deadLetterTimer?: NodeJS.Timeout;
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
     private readonly directory: DeviceDirectoryService,
-    private readonly influx: InfluxRepository,
+    private readonly wal: IngestWalRepository,
+    private readonly shipper: IngestShipperService,
     private readonly liveState: LiveStateService,
     private readonly presence: PresenceService,
     private readonly redis: RedisRepository,
@@ -46,32 +53,44 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    // A tag of this process for the sub-millisecond digits of InfluxDB timestamps (PointClock).
-    this.pointClock = new PointClock(await this.redis.client.incr(this.redis.key('ingest-process-seq')));
+    // The processes that ingest: the `ingest` role, and the `broker` role with the embedded broker.
+    if (hasRole(this.config, 'ingest') || (!this.config.mqtt.externalUrl && hasRole(this.config, 'broker'))) {
+      await this.wal.open();
+      this.walOpen = true;
+      this.shipper.start();
+    }
     this.deadLetterTimer = setInterval(() => void this.flushDeadLetters(), DEAD_LETTER_FLUSH_MS);
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.deadLetterTimer);
     await this.flushDeadLetters();
+    if (!this.walOpen) return;
+    await this.shipper.drain(SHUTDOWN_SHIP_MS);
+    await this.shipper.stop();
+    await this.wal.close();
   }
 
   /**
-   * Handles one message from the broker. Returns a promise only when the caller should wait:
-   * the device is not cached yet, or InfluxDB is behind (back-pressure on the publisher).
+   * Handles one message from the broker. `qos` 1 or 2: the returned promise resolves once the
+   * message is durable, and the caller acknowledges it only then (it waits while the log is full
+   * or cannot be written, holding the publisher back). `qos` 0: never waits.
    */
-  handle(topic: string, payload: Buffer): Promise<void> | undefined {
+  handle(topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void> | undefined {
     const parsed = parseDeviceTopic(topic);
     if (!parsed || parsed.channel === 'commands') return undefined;
     const device = this.directory.cached(parsed.deviceId);
     if (device === undefined) {
-      return this.directory.get(parsed.deviceId).then((loaded) => {
-        this.process(loaded, parsed.deviceId, parsed.channel, topic, payload);
-        return this.backPressure();
-      });
+      return this.directory.get(parsed.deviceId).then((loaded) => this.store(this.process(loaded, parsed.deviceId, parsed.channel, topic, payload), qos));
     }
-    this.process(device, parsed.deviceId, parsed.channel, topic, payload);
-    return this.backPressure();
+    return this.store(this.process(device, parsed.deviceId, parsed.channel, topic, payload), qos);
+  }
+
+  private store(points: IPoint[] | undefined, qos: 0 | 1 | 2): Promise<void> | undefined {
+    if (!points || points.length === 0) return undefined;
+    if (qos > 0) return this.wal.append(points);
+    this.metrics.ingestBestEffort.inc({ outcome: this.wal.append(points, true) ? 'logged' : 'dropped' });
+    return undefined;
   }
 
   /** Reports that a device's connection to the embedded broker opened or closed. */
@@ -79,14 +98,18 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
     this.presence.report(deviceId, connected, connected ? 'connect' : 'disconnect');
   }
 
-  private backPressure(): Promise<void> | undefined {
-    return this.influx.whenPendingBelow(this.config.influx.maxPending / 2);
-  }
-
-  private process(device: DeviceProfile | null, deviceId: string, channel: TopicChannel, topic: string, payload: Buffer): void {
+  /** Validates a message, updates live state and presence; returns the points to store. */
+  private process(device: DeviceProfile | null, deviceId: string, channel: TopicChannel, topic: string, payload: Buffer): IPoint[] | undefined {
     const now = this.clock.now();
-    if (!device) return this.reject('unknown_device', deviceId, topic, payload, 'no such device is registered');
-    if (device.disabled) return this.reject('disabled_device', deviceId, topic, payload, 'device is disabled');
+    if (!device) {
+      this.reject('unknown_device', deviceId, topic, payload, 'no such device is registered');
+      return undefined;
+    }
+    if (device.disabled) {
+      this.reject('disabled_device', deviceId, topic, payload, 'device is disabled');
+      return undefined;
+    }
+    let points: IPoint[] | undefined;
 
     const message = parseDeviceMessage(device.kind, channel, payload, now);
     for (const r of message.rejections) this.reject(r.reason, deviceId, topic, payload, r.detail);
@@ -94,10 +117,9 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
     switch (message.channel) {
       case 'telemetry': {
         if (message.readings.length === 0) return;
-        const points = message.readings
-          .map(({ reading, ts }) => readingPoint(device, reading, this.pointClock.timestamp(deviceId, ts)))
+        points = message.readings
+          .map(({ reading, ts }, index) => readingPoint(device, reading, pointTimestamp(ts, payload, index)))
           .filter(hasFields);
-        this.influx.enqueue(points);
         for (const { reading, ts } of message.readings) {
           this.liveState.update(device, ts, readingChanges(reading));
           this.events.emit('device.reading', { device, reading, ts });
@@ -107,7 +129,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
       case 'events': {
         if (!message.event) return;
         const { event, ts } = message.event;
-        this.influx.enqueue([eventPoint(device, event, this.pointClock.timestamp(deviceId, ts))]);
+        points = [eventPoint(device, event, pointTimestamp(ts, payload, 0))];
         this.liveState.update(device, ts, eventChanges(device.kind, event, ts));
         this.events.emit('device.event', { device, event, ts });
         break;
@@ -126,6 +148,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
     this.metrics.ingestMessages.inc({ kind: device.kind, channel });
     this.liveState.seen(device, now);
     this.presence.report(deviceId, true, 'message');
+    return points;
   }
 
   private reject(reason: RejectReason, deviceId: string, topic: string, payload: Buffer, detail: string): void {
