@@ -38,6 +38,7 @@ import { AuthService } from './services/auth.service';
 import { BrokerRegistryService } from './services/broker-registry.service';
 import { BrokerService } from './services/broker.service';
 import { CommunityService } from './services/community.service';
+import { DeviceAuthService } from './services/device-auth.service';
 import { DeviceDirectoryService } from './services/device-directory.service';
 import { DeviceImportService } from './services/device-import.service';
 import { DeviceService } from './services/device.service';
@@ -76,6 +77,7 @@ const services = [
   BrokerService,
   CommunityService,
   DeviceDirectoryService,
+  DeviceAuthService,
   DeviceService,
   DeviceImportService,
   EmqxHookService,

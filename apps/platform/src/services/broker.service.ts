@@ -5,6 +5,7 @@ import { hasRole, type PlatformConfig } from '../config/config';
 import { EmbeddedBrokerRepository } from '../repositories/embedded-broker.repository';
 import { ExternalMqttRepository } from '../repositories/external-mqtt.repository';
 import { BrokerRegistryService } from './broker-registry.service';
+import { DeviceAuthService } from './device-auth.service';
 import { DeviceDirectoryService } from './device-directory.service';
 import { EmqxHookService } from './emqx-hook.service';
 import { IngestService } from './ingest.service';
@@ -25,6 +26,7 @@ export class BrokerService implements OnApplicationShutdown {
     private readonly external: ExternalMqttRepository,
     private readonly ingest: IngestService,
     private readonly directory: DeviceDirectoryService,
+    private readonly deviceAuth: DeviceAuthService,
     private readonly presence: PresenceService,
     private readonly registry: BrokerRegistryService,
     private readonly hooks: EmqxHookService,
@@ -36,10 +38,7 @@ export class BrokerService implements OnApplicationShutdown {
       if (!hasRole(this.config, 'broker')) return;
       this.mode = 'embedded';
       await this.embedded.start({
-        authenticate: async (deviceId, secret) => {
-          const result = await this.directory.checkSecret(deviceId, secret);
-          return result.ok ? { ok: true } : { ok: false, reason: result.reason };
-        },
+        authenticate: (deviceId, secret, source) => this.deviceAuth.authenticate(deviceId, secret, source, 'embedded'),
         message: (topic, payload) => this.ingest.handle(topic, payload),
         refused: (reason, deviceId, topic, payload, detail) => this.ingest.recordRefusal(reason, deviceId, topic, payload, detail),
         connectionChanged: (deviceId, connected) => this.ingest.connectionChanged(deviceId, connected),
