@@ -17,6 +17,8 @@ export interface BrokerHooks {
   authenticate(deviceId: string, secret: string, source: string): Promise<{ ok: true } | { ok: false; reason: string }>;
   /** A device message that passed the permissions; a returned promise holds the publisher back until it settles. */
   message(topic: string, payload: Buffer): Promise<void> | undefined;
+  /** What a message costs against the device's rate limit (its readings). */
+  cost(topic: string, payload: Buffer): number;
   /** A message refused by the permissions or the rate limit. */
   refused(reason: 'acl_denied' | 'rate_limited', deviceId: string, topic: string, payload: Buffer, detail: string): void;
   connectionChanged(deviceId: string, connected: boolean): void;
@@ -91,9 +93,9 @@ export class EmbeddedBrokerRepository {
           hooks.refused('acl_denied', client.id, packet.topic, packet.payload as Buffer, `${client.id} may not publish to ${packet.topic}`);
           return done(new Error(`publish to ${packet.topic} not allowed`));
         }
-        if (!this.rateLimits.take(client.id, Date.now())) {
+        if (!this.rateLimits.take(client.id, Date.now(), hooks.cost(packet.topic, packet.payload as Buffer))) {
           this.metrics.mqttAclDenied.inc({ action: 'rate_limit' });
-          hooks.refused('rate_limited', client.id, packet.topic, packet.payload as Buffer, `over ${this.config.mqtt.deviceRateLimit} messages/s`);
+          hooks.refused('rate_limited', client.id, packet.topic, packet.payload as Buffer, `over ${this.config.mqtt.deviceRateLimit} readings/s`);
           return done(new Error('publish rate limit exceeded'));
         }
         done(null);

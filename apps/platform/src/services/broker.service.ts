@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { deviceTopic, type DeviceCommand } from '@app/contracts';
+import { deviceTopic, parseDeviceTopic, type DeviceCommand } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
+import { readingCount } from '../domain/device-message';
 import { EmbeddedBrokerRepository } from '../repositories/embedded-broker.repository';
 import { ExternalMqttRepository } from '../repositories/external-mqtt.repository';
 import { BrokerRegistryService } from './broker-registry.service';
@@ -40,6 +41,7 @@ export class BrokerService implements OnApplicationShutdown {
       await this.embedded.start({
         authenticate: (deviceId, secret, source) => this.deviceAuth.authenticate(deviceId, secret, source, 'embedded'),
         message: (topic, payload) => this.ingest.handle(topic, payload),
+        cost: (topic, payload) => (parseDeviceTopic(topic)?.channel === 'telemetry' ? readingCount(payload) : 1),
         refused: (reason, deviceId, topic, payload, detail) => this.ingest.recordRefusal(reason, deviceId, topic, payload, detail),
         connectionChanged: (deviceId, connected) => this.ingest.connectionChanged(deviceId, connected),
       });

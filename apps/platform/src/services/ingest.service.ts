@@ -88,7 +88,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
     if (!device) return this.reject('unknown_device', deviceId, topic, payload, 'no such device is registered');
     if (device.disabled) return this.reject('disabled_device', deviceId, topic, payload, 'device is disabled');
 
-    const message = parseDeviceMessage(device.kind, channel, payload, now);
+    const message = parseDeviceMessage(device.kind, channel, payload, now, this.config.ingest.backfillMaxReadings);
     for (const r of message.rejections) this.reject(r.reason, deviceId, topic, payload, r.detail);
 
     switch (message.channel) {
