@@ -43,9 +43,10 @@ describe('MQTT pre-authentication limits', () => {
   let communityId: string;
   const suffix = Date.now().toString(36);
   const CAP = 6;
+  const RATE = 200;
 
   beforeAll(async () => {
-    tp = await startTestPlatform({ env: { MQTT_CONNECT_TIMEOUT_S: '2', MQTT_MAX_CONNECTIONS_PER_ADDRESS: String(CAP), MQTT_WS_PORT: String(await freePort()) } });
+    tp = await startTestPlatform({ env: { MQTT_DEVICE_RATE_LIMIT: String(RATE), MQTT_CONNECT_TIMEOUT_S: '2', MQTT_MAX_CONNECTIONS_PER_ADDRESS: String(CAP), MQTT_WS_PORT: String(await freePort()) } });
     port = Number(new URL(tp.mqttUrl!).port);
     communityId = (await tp.createCommunity()).id;
     device = await tp.provisionDevice(communityId, 'elevator', { id: `lim-elev-${suffix}` });
@@ -124,4 +125,30 @@ describe('MQTT pre-authentication limits', () => {
       return true;
     }, { timeoutMs: 30_000, intervalMs: 200 });
   }, 180_000);
+
+  it('dead-letters a backfill of more than 500 readings with the reason, and charges the rate limit per reading', async () => {
+    const gate = await tp.provisionDevice(communityId, 'gate', { id: `lim-gate-${suffix}` });
+    const client = await tp.connectDevice(gate);
+    const topic = `v1/devices/${gate.id}/telemetry`;
+    const now = Date.now();
+    const batch = (n: number, from: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ barrier: 'closed', ts: from - i })));
+    await client.publishAsync(topic, batch(501, now - 60_000), { qos: 1 });
+    const letter = await waitFor(
+      async () => (await tp.api<Array<{ deviceId: string; reason: string }>>('GET', '/api/v1/dead-letters?limit=1000')).body.find((l) => l.deviceId === gate.id && l.reason === 'too_many_readings'),
+      { timeoutMs: 30_000, message: 'the 501-reading backfill dead-lettered' },
+    );
+    expect(letter.reason).toBe('too_many_readings');
+
+    // The bucket holds 2 s worth (400 readings at 200/s): two backfills of 300 at once are 600
+    // readings, so the bucket is in debt after the first and refuses what follows at once.
+    const before = await tp.metric('spp_mqtt_acl_denied_total', { action: 'rate_limit' });
+    await client.publishAsync(topic, batch(300, now - 30_000), { qos: 0 });
+    await client.publishAsync(topic, batch(300, now - 20_000), { qos: 0 });
+    await client.publishAsync(topic, batch(1, now - 10_000), { qos: 0 });
+    await waitFor(async () => (await tp.metric('spp_mqtt_acl_denied_total', { action: 'rate_limit' })) > before, {
+      timeoutMs: 30_000,
+      message: 'a backfill refused by the per-reading rate limit',
+    });
+    await client.endAsync();
+  }, 120_000);
 });
