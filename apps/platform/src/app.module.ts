@@ -40,6 +40,7 @@ import { AuthService } from './services/auth.service';
 import { BrokerRegistryService } from './services/broker-registry.service';
 import { BrokerService } from './services/broker.service';
 import { CommunityService } from './services/community.service';
+import { DeviceAuthService } from './services/device-auth.service';
 import { DeviceDirectoryService } from './services/device-directory.service';
 import { DeviceImportService } from './services/device-import.service';
 import { DeviceService } from './services/device.service';
@@ -80,6 +81,7 @@ const services = [
   BrokerService,
   CommunityService,
   DeviceDirectoryService,
+  DeviceAuthService,
   DeviceService,
   DeviceImportService,
   EmqxHookService,

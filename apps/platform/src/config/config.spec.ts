@@ -36,6 +36,21 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ NODE_ENV: 'production', DATA_DIR: dataDir() })).toThrow(/JWT_SECRET: is required when NODE_ENV=production/);
   });
 
+  it('requires DEVICE_SECRET_KEY in production, of at least 32 characters, and generates one otherwise (issue 8)', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(32), DATA_DIR: dataDir() })).toThrow(/DEVICE_SECRET_KEY: is required when NODE_ENV=production/);
+    expect(() => parseConfig({ DEVICE_SECRET_KEY: 'short', DATA_DIR: dataDir() })).toThrow(/DEVICE_SECRET_KEY: must be at least 32 characters/);
+    const dir = dataDir();
+    const first = parseConfig({ DATA_DIR: dir }).mqtt.deviceSecretKey;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(parseConfig({ DATA_DIR: dir }).mqtt.deviceSecretKey).toBe(first);
+    expect(readFileSync(join(dir, 'device-secret-key'), 'utf8')).toBe(first);
+  });
+
+  it('refuses MQTT_MAX_PACKET_BYTES at or below the 64 KiB payload limit', () => {
+    expect(() => parseConfig({ MQTT_MAX_PACKET_BYTES: '65536', DATA_DIR: dataDir() })).toThrow(/MQTT_MAX_PACKET_BYTES: must be above 65536/);
+    expect(parseConfig({ DATA_DIR: dataDir() }).mqtt.maxPacketBytes).toBe(128 * 1024);
+  });
+
   it('generates a JWT secret once and keeps it under DATA_DIR', () => {
     const dir = dataDir();
     const first = parseConfig({ DATA_DIR: dir }).auth.jwtSecret;

@@ -1,4 +1,4 @@
-import { parseDeviceMessage } from './device-message';
+import { parseDeviceMessage, readingCount } from './device-message';
 
 const now = Date.UTC(2026, 10, 22, 8, 0, 0);
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
@@ -59,5 +59,24 @@ describe('parseDeviceMessage', () => {
 
   it('parses command acknowledgements', () => {
     expect(parseDeviceMessage('gate', 'commands/ack', json({ id: 'c1', ok: false, error: 'jammed' }), now)).toMatchObject({ ack: { id: 'c1', ok: false } });
+  });
+
+  // Issue 8 item 3: a backfill is capped in readings, and each reading is charged to the rate limit.
+  it('refuses a backfill of more than the maximum readings whole', () => {
+    // Small gate readings, so 501 of them stay under the 64 KiB payload limit.
+    const batch = (n: number) => json(Array.from({ length: n }, (_, i) => ({ barrier: 'open', ts: now - 1000 - i })));
+    const full = parseDeviceMessage('gate', 'telemetry', batch(500), now);
+    expect(full.channel === 'telemetry' && full.readings).toHaveLength(500);
+    const over = parseDeviceMessage('gate', 'telemetry', batch(501), now);
+    expect(over.channel === 'telemetry' && over.readings).toHaveLength(0);
+    expect(over.rejections).toEqual([{ reason: 'too_many_readings', detail: '501 readings in one message, limit 500' }]);
+    expect(parseDeviceMessage('gate', 'telemetry', batch(3), now, 2).rejections[0].reason).toBe('too_many_readings');
+  });
+
+  it('counts the readings of a message for the rate limit', () => {
+    expect(readingCount(json(elevator))).toBe(1);
+    expect(readingCount(Buffer.from(' \n[1,2,3]'))).toBe(3);
+    expect(readingCount(Buffer.from('[1,2'))).toBe(1);
+    expect(readingCount(Buffer.from('[]'))).toBe(1);
   });
 });

@@ -18,6 +18,7 @@ export type RejectReason =
   | 'invalid_json'
   | 'schema'
   | 'future_timestamp'
+  | 'too_many_readings'
   | 'unknown_device'
   | 'disabled_device'
   | 'not_accepted'
@@ -35,12 +36,22 @@ export type ParsedMessage =
   | { channel: 'status'; online?: boolean; rejections: Rejection[] }
   | { channel: 'commands/ack'; ack?: CommandAck; rejections: Rejection[] };
 
+/** Readings a backfill message may carry unless the caller says otherwise (BACKFILL_MAX_READINGS). */
+export const DEFAULT_MAX_READINGS = 500;
+
 /**
  * Validates one device message against the contract: size, JSON, schema of the device's kind,
  * and timestamps no more than 5 minutes ahead. Readings of a backfill array are judged one by
- * one, so one bad element does not cost the good ones.
+ * one, so one bad element does not cost the good ones; an array of more than `maxReadings` is
+ * refused whole (issue 8: a 64 KiB array of tiny readings must not cost thousands of writes).
  */
-export function parseDeviceMessage(kind: DeviceKind, channel: TopicChannel, payload: Buffer, receivedAt: number): ParsedMessage {
+export function parseDeviceMessage(
+  kind: DeviceKind,
+  channel: TopicChannel,
+  payload: Buffer,
+  receivedAt: number,
+  maxReadings = DEFAULT_MAX_READINGS,
+): ParsedMessage {
   const rejections: Rejection[] = [];
   const empty = (): ParsedMessage =>
     channel === 'telemetry' ? { channel, readings: [], rejections } : ({ channel, rejections } as ParsedMessage);
@@ -77,6 +88,10 @@ export function parseDeviceMessage(kind: DeviceKind, channel: TopicChannel, payl
     case 'telemetry': {
       const schema = readingSchemas[kind] as z.ZodType<Reading>;
       const items = Array.isArray(body) ? body : [body];
+      if (items.length > maxReadings) {
+        rejections.push({ reason: 'too_many_readings', detail: `${items.length} readings in one message, limit ${maxReadings}` });
+        return empty();
+      }
       const readings: Array<{ reading: Reading; ts: number }> = [];
       items.forEach((item, index) => {
         const result = schema.safeParse(item);
@@ -123,4 +138,20 @@ function describeIssues(error: z.ZodError, index?: number): string {
     .slice(0, 5)
     .map((i) => `${where}${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
     .join('; ');
+}
+
+/**
+ * What a telemetry message costs against the device's publish rate limit: one per reading. Only
+ * a payload that starts as an array is parsed here (a backfill, rare); anything unparsable costs
+ * one and is judged by parseDeviceMessage.
+ */
+export function readingCount(payload: Buffer): number {
+  const first = payload.find((byte) => byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09);
+  if (first !== 0x5b /* [ */ || payload.length > MAX_PAYLOAD_BYTES) return 1;
+  try {
+    const body: unknown = JSON.parse(payload.toString('utf8'));
+    return Array.isArray(body) ? Math.max(1, body.length) : 1;
+  } catch {
+    return 1;
+  }
 }

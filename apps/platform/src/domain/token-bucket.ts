@@ -10,7 +10,11 @@ export class TokenBuckets {
     private readonly burst: number,
   ) {}
 
-  take(key: string, now: number): boolean {
+  /**
+   * Takes `cost` tokens when at least one is left; a cost larger than what is left puts the bucket
+   * in debt (a backfill of many readings passes once, then the device waits it off).
+   */
+  take(key: string, now: number, cost = 1): boolean {
     let bucket = this.buckets.get(key);
     if (!bucket) {
       bucket = { tokens: this.burst, at: now };
@@ -20,7 +24,7 @@ export class TokenBuckets {
       bucket.at = now;
     }
     if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
+    bucket.tokens -= cost;
     return true;
   }
 

@@ -63,6 +63,11 @@ export class DeviceRepository {
       .executeTakeFirst();
   }
 
+  /** Replaces a stored hash by another of the same secret, unless the secret changed meanwhile. */
+  async rehashSecret(id: string, previousHash: string, secretHash: string): Promise<void> {
+    await this.db.updateTable('devices').set({ secret_hash: secretHash }).where('id', '=', id).where('secret_hash', '=', previousHash).execute();
+  }
+
   /** Every device's id and whether it is disabled, for comparing with an external broker. */
   async listStates(ids?: readonly string[]): Promise<Array<{ id: string; disabled: boolean }>> {
     let query = this.db.selectFrom('devices').select(['id', 'disabled']);

@@ -1,10 +1,12 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { deviceTopic, type DeviceCommand } from '@app/contracts';
+import { deviceTopic, parseDeviceTopic, type DeviceCommand } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
+import { readingCount } from '../domain/device-message';
 import { EmbeddedBrokerRepository } from '../repositories/embedded-broker.repository';
 import { ExternalMqttRepository } from '../repositories/external-mqtt.repository';
 import { BrokerRegistryService } from './broker-registry.service';
+import { DeviceAuthService } from './device-auth.service';
 import { DeviceDirectoryService } from './device-directory.service';
 import { EmqxHookService } from './emqx-hook.service';
 import { IngestService } from './ingest.service';
@@ -25,6 +27,7 @@ export class BrokerService implements OnApplicationShutdown {
     private readonly external: ExternalMqttRepository,
     private readonly ingest: IngestService,
     private readonly directory: DeviceDirectoryService,
+    private readonly deviceAuth: DeviceAuthService,
     private readonly presence: PresenceService,
     private readonly registry: BrokerRegistryService,
     private readonly hooks: EmqxHookService,
@@ -36,11 +39,9 @@ export class BrokerService implements OnApplicationShutdown {
       if (!hasRole(this.config, 'broker')) return;
       this.mode = 'embedded';
       await this.embedded.start({
-        authenticate: async (deviceId, secret) => {
-          const result = await this.directory.checkSecret(deviceId, secret);
-          return result.ok ? { ok: true } : { ok: false, reason: result.reason, notAuthorized: result.reason === 'disabled' };
-        },
+        authenticate: (deviceId, secret, source) => this.deviceAuth.authenticate(deviceId, secret, source, 'embedded'),
         message: (topic, payload, qos) => this.ingest.handle(topic, payload, qos),
+        cost: (topic, payload) => (parseDeviceTopic(topic)?.channel === 'telemetry' ? readingCount(payload) : 1),
         refused: (reason, deviceId, topic, payload, detail) => this.ingest.recordRefusal(reason, deviceId, topic, payload, detail),
         connectionChanged: (deviceId, connected) => this.ingest.connectionChanged(deviceId, connected),
       });

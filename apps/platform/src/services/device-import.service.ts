@@ -20,12 +20,6 @@ import type { AuthUser } from './auth-user';
 import { DeviceDirectoryService } from './device-directory.service';
 import { mapDevice } from './device.service';
 
-/**
- * Secrets hashed at the same time. Two keep both cores busy with a slow hash while leaving the
- * libuv pool (four threads) room for the device authentications and logins that share it.
- */
-const HASH_CONCURRENCY = 2;
-
 export interface DeviceImportOptions {
   /** For rows that name no community. */
   communityId?: string;
@@ -134,8 +128,7 @@ export class DeviceImportService {
    */
   private async importBatch(user: AuthUser, batch: ValidImportRow[], index: number, result: DeviceImportResult): Promise<void> {
     const prepared = batch.map((r) => ({ ...r, id: r.input.id ?? `${r.input.kind}-${this.crypto.randomId(6)}`, secret: this.crypto.newSecret() }));
-    const hashes = await this.hashAll(prepared.map((p) => p.secret));
-    let pending = prepared.map((p, i) => ({ ...p, hash: hashes[i] }));
+    let pending = prepared.map((p) => ({ ...p, hash: this.crypto.hashDeviceSecret(p.secret) }));
     for (let attempt = 0; ; attempt++) {
       try {
         const rows = await this.devices.insertBatch(
@@ -193,19 +186,5 @@ export class DeviceImportService {
         return;
       }
     }
-  }
-
-  /** One call to the crypto repository per secret, a few at a time. */
-  private async hashAll(secrets: string[]): Promise<string[]> {
-    const hashes = new Array<string>(secrets.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < secrets.length) {
-        const i = next++;
-        hashes[i] = await this.crypto.hash(secrets[i], 'device-secret');
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, secrets.length) }, worker));
-    return hashes;
   }
 }

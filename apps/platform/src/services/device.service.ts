@@ -59,7 +59,7 @@ export class DeviceService {
       name: input.name,
       location: input.location ?? null,
       building_id: input.buildingId ?? null,
-        secret_hash: await this.crypto.hash(secret, 'device-secret'),
+        secret_hash: this.crypto.hashDeviceSecret(secret),
       })
       .catch((error: unknown) => {
         if (isUniqueViolation(error)) throw unavailable();
@@ -95,7 +95,7 @@ export class DeviceService {
   async rotateSecret(user: AuthUser, id: string): Promise<DeviceResponse & { secret: string }> {
     const before = await this.requireDevice(user, id);
     const secret = this.crypto.newSecret();
-    const row = await this.devices.updateSecret(id, await this.crypto.hash(secret, 'device-secret'), new Date(this.clock.now()));
+    const row = await this.devices.updateSecret(id, this.crypto.hashDeviceSecret(secret), new Date(this.clock.now()));
     if (!row) throw new NotFoundException(`device ${id} not found`);
     try {
       await this.brokerRegistry.secretRotated(id, secret, !row.disabled);

@@ -13,11 +13,10 @@ import {
 } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
-import { FailureThrottle } from '../domain/failure-throttle';
 import { AuditRepository } from '../repositories/audit.repository';
 import { BrokerHookServerRepository, type HookReply, type HookRequest } from '../repositories/broker-hook-server.repository';
-import { ClockRepository } from '../repositories/clock.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
+import { DeviceAuthService } from './device-auth.service';
 import { DeviceDirectoryService } from './device-directory.service';
 import { IngestService } from './ingest.service';
 
@@ -36,7 +35,7 @@ const sameSecret = (given: string, expected: Buffer) => timingSafeEqual(digest(g
  * their own listener to EMQX only, which proves itself with BROKER_AUTH_SECRET as a bearer token.
  * - Authentication: username = client id = device id, password = the device secret, checked by
  *   DeviceDirectoryService (cached); the platform's own user (MQTT_USERNAME) with MQTT_PASSWORD.
- *   After repeated failures a device id is throttled (FailureThrottle) and refused unchecked.
+ *   Failures back off per device id and source address (DeviceAuthService), refused unchecked meanwhile.
  * - Authorisation: contract §2 through the same rules as the embedded broker (deviceMayAccess),
  *   the platform user's shared subscriptions and commands (platformMayAccess).
  * Refusals are counted like the embedded broker's (spp_mqtt_auth_failures_total,
@@ -46,7 +45,6 @@ const sameSecret = (given: string, expected: Buffer) => timingSafeEqual(digest(g
 @Injectable()
 export class EmqxHookService implements OnApplicationShutdown {
   private readonly logger = new Logger(EmqxHookService.name);
-  private readonly throttle = new FailureThrottle({ freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 5 * 60_000, forgetAfterMs: 15 * 60_000, maxKeys: 100_000 });
   private readonly hookSecret?: Buffer;
   private readonly platformPassword?: Buffer;
   private started = false;
@@ -55,10 +53,10 @@ export class EmqxHookService implements OnApplicationShutdown {
     @InjectConfig() private readonly config: PlatformConfig,
     private readonly server: BrokerHookServerRepository,
     private readonly directory: DeviceDirectoryService,
+    private readonly deviceAuth: DeviceAuthService,
     private readonly ingest: IngestService,
     private readonly audit: AuditRepository,
     private readonly metrics: MetricsRepository,
-    private readonly clock: ClockRepository,
   ) {
     const secret = config.brokerAuth.hookSecret;
     this.hookSecret = secret ? digest(secret) : undefined;
@@ -112,15 +110,9 @@ export class EmqxHookService implements OnApplicationShutdown {
     }
     if (!username || username !== clientid) return this.refuse('username_must_equal_client_id', username, peerhost, false);
     if (!deviceIdSchema.safeParse(username).success) return this.refuse('unknown_device', username, peerhost, false);
-    const now = this.clock.now();
-    if (this.throttle.retryAfter(username, now) > 0) return this.refuse('throttled', username, peerhost, false);
-    const result = await this.directory.checkSecret(username, password);
-    if (result.ok) {
-      this.throttle.success(username);
-      return allow;
-    }
-    this.throttle.failure(username, now);
-    return this.refuse(result.reason, username, peerhost, result.reason !== 'unknown_device');
+    const result = await this.deviceAuth.authenticate(username, password, peerhost ?? 'unknown', 'emqx');
+    if (result.ok) return allow;
+    return this.refuse(result.reason, username, peerhost, result.reason !== 'unknown_device' && result.reason !== 'throttled');
   }
 
   async authorize(request: EmqxAuthzRequest): Promise<EmqxHookResponse> {

@@ -111,7 +111,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
     }
     let points: IPoint[] | undefined;
 
-    const message = parseDeviceMessage(device.kind, channel, payload, now);
+    const message = parseDeviceMessage(device.kind, channel, payload, now, this.config.ingest.backfillMaxReadings);
     for (const r of message.rejections) this.reject(r.reason, deviceId, topic, payload, r.detail);
 
     switch (message.channel) {
