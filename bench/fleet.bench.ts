@@ -106,6 +106,8 @@ class PlatformProcess {
       ADMIN_PASSWORD,
       JWT_SECRET,
       LOG_LEVEL: 'warn',
+      // The fleet comes from a handful of loopback addresses: the per-address cap must not count.
+      MQTT_MAX_CONNECTIONS_PER_ADDRESS: '1000000',
       ...(o.database === 'postgres' ? { DATABASE_URL: `${o.postgresUrl.replace(/\/[^/]*$/, '')}/${influxDb}` } : {}),
     };
   }

@@ -88,7 +88,7 @@ const envSchema = z
     /** Seconds a new MQTT connection has to complete CONNECT before it is closed. */
     MQTT_CONNECT_TIMEOUT_S: positiveInt(10),
     /** Open MQTT connections (TCP and WebSocket) one source address may hold; more are refused and counted. */
-    MQTT_MAX_CONNECTIONS_PER_ADDRESS: positiveInt(200),
+    MQTT_MAX_CONNECTIONS_PER_ADDRESS: positiveInt(1000),
     /** Readings one backfill message may carry; a longer one is dead-lettered. */
     BACKFILL_MAX_READINGS: positiveInt(500),
     /** Key of the HMAC-SHA-256 that device secrets are stored under (generated under DATA_DIR when unset). */
