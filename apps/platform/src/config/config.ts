@@ -25,6 +25,18 @@ const port = (fallback: number) =>
       return n;
     });
 
+const nonNegativeInt = (fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((v, ctx) => {
+      if (!/^\d+$/.test(v)) {
+        ctx.addIssue({ code: 'custom', message: `must be 0 or a positive integer, got "${v}"` });
+        return z.NEVER;
+      }
+      return Number(v);
+    });
+
 const positiveInt = (fallback: number) =>
   z
     .string()
@@ -112,7 +124,7 @@ const envSchema = z
      */
     INGEST_WAL_MAX_BYTES: positiveInt(1024 * 1024 * 1024),
     /** Group commit interval of that log: one write and one fdatasync per interval. */
-    INGEST_WAL_COMMIT_MS: positiveInt(5),
+    INGEST_WAL_COMMIT_MS: nonNegativeInt(0),
     INFLUX_RAW_RETENTION: z.string().regex(/^\d+[hdw]$/).default('30d'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     /** Lifetime of an access token; the pages renew it with their refresh token before it ends. */

@@ -50,8 +50,10 @@ interface Segment {
 /**
  * The ingestion write-ahead log under DATA_DIR/ingest-wal: append-only segment files of
  * length+CRC framed records (one record: the InfluxDB points of one device message, as JSON).
- * Appends are grouped and made durable with one write and one fdatasync every
- * INGEST_WAL_COMMIT_MS; an append's promise resolves only then, so whoever waits on it (a PUBACK)
+ * Appends are grouped and made durable with one write and one fdatasync: a commit starts as soon
+ * as the previous one ended (what arrived meanwhile is the next group, so groups grow with the
+ * load and a lone message waits only for its own fdatasync), or INGEST_WAL_COMMIT_MS after the
+ * first append of a group when that is set above 0. An append's promise resolves only then, so whoever waits on it (a PUBACK)
  * only acknowledges what survives a crash. A torn or corrupt tail (a crash mid-write, never
  * acknowledged) is cut off at start. Why a file format of our own: docs/ingest-wal.md.
  */
@@ -69,7 +71,8 @@ export class IngestWalRepository {
   private pendingBytes = 0;
   /** Appends waiting for room in the log, oldest first: their publishers are held back. */
   private blocked: Array<{ frame: Buffer; points: number; resolve: () => void }> = [];
-  private commitTimer?: NodeJS.Timeout;
+  private commitTimer?: { cancel: () => void };
+  private retryAfterFailure = false;
   private committing = false;
   private writeError?: string;
   private closed = false;
@@ -157,7 +160,23 @@ export class IngestWalRepository {
   private enqueue(frame: Buffer, points: number, resolve: () => void): void {
     this.pending.push({ frame, points, resolve });
     this.pendingBytes += frame.length;
-    this.commitTimer ??= setTimeout(() => void this.commit(), this.config.ingestWal.commitMs);
+    this.scheduleCommit();
+  }
+
+  private scheduleCommit(delayMs = this.config.ingestWal.commitMs): void {
+    if (this.commitTimer || this.committing) return;
+    if (delayMs > 0) {
+      const timer = setTimeout(() => void this.commit(), delayMs);
+      this.commitTimer = { cancel: () => clearTimeout(timer) };
+    } else {
+      const immediate = setImmediate(() => void this.commit());
+      this.commitTimer = { cancel: () => clearImmediate(immediate) };
+    }
+  }
+
+  private cancelCommit(): void {
+    this.commitTimer?.cancel();
+    this.commitTimer = undefined;
   }
 
   /** One group commit: a single write and fdatasync for every append since the last one. */
@@ -203,11 +222,12 @@ export class IngestWalRepository {
       this.writeError = `${code}: ${(error as Error).message}`;
       this.pending = group.concat(this.pending);
       this.pendingBytes = this.pending.reduce((n, g) => n + g.frame.length, 0);
-      this.commitTimer ??= setTimeout(() => void this.commit(), RETRY_MS);
+      this.retryAfterFailure = true;
     } finally {
       this.committing = false;
       this.updateMetrics();
-      if (this.pending.length > 0 && !this.commitTimer) this.commitTimer = setTimeout(() => void this.commit(), this.config.ingestWal.commitMs);
+      if (this.pending.length > 0) this.scheduleCommit(this.retryAfterFailure ? RETRY_MS : undefined);
+      this.retryAfterFailure = false;
     }
   }
 
@@ -336,12 +356,11 @@ export class IngestWalRepository {
 
   /** Commits what is pending (one try) and closes the files; waiting publishers stay unacknowledged. */
   async close(): Promise<void> {
-    clearTimeout(this.commitTimer);
-    this.commitTimer = undefined;
+    this.cancelCommit();
     while (this.committing) await new Promise((resolve) => setTimeout(resolve, 5));
     await this.commit();
     this.closed = true;
-    clearTimeout(this.commitTimer);
+    this.cancelCommit();
     await this.reader?.handle.close();
     await this.active?.close();
   }
