@@ -3,6 +3,7 @@
 // public utility cost sharing, notices) and live sections (parking fees with the tariff's filing
 // number, slot usage, parking common income, maintenance-fund cases with per-owner shares), each
 // with its own "last updated". No login. ?community=<id>[&lang=en]
+import './strings.js';
 import { applyStatic, getLang, has, onLangChange, setLang, t } from '../shared/i18n.js';
 
 const params = new URLSearchParams(location.search);

@@ -1,5 +1,6 @@
 // Public disclosure page (no login): each disclosed emergency repair of a community with its
 // total, the share of every unit by floor area, and its timeline. ?community=<uuid>
+import './strings.js';
 import { applyStatic, getLang, onLangChange, setLang, t, has } from '../shared/i18n.js';
 
 const params = new URLSearchParams(location.search);

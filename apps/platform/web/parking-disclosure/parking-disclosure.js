@@ -1,5 +1,6 @@
 // Public parking disclosure (公示): revenue, owners' common income and the current tariff with its
 // filing number. No login. ?community=<id>&month=YYYY-MM
+import './strings.js';
 import { applyStatic, getLang, onLangChange, setLang, t } from '../shared/i18n.js';
 
 const params = new URLSearchParams(location.search);
