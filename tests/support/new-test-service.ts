@@ -12,7 +12,6 @@
  */
 import 'reflect-metadata';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- mocks stand in for any class */
 type Class<T = any> = abstract new (...args: any[]) => T;
 
 /** Properties that must stay absent so that a mock is not taken for a promise or a matcher. */
