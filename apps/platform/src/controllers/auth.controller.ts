@@ -1,10 +1,11 @@
 import { Body, Controller, Get, HttpCode, Ip, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ZodResponse } from 'nestjs-zod';
 import { Permission } from '../domain/permissions';
 import { Allow, Auth, Public } from '../middleware/auth.guard';
 import { AuthService } from '../services/auth.service';
 import type { AuthUser } from '../services/auth-user';
-import { ChangePasswordDto, CreateUserDto, LoginDto, RefreshDto, SetPasswordDto, UpdateUserDto, UuidParamDto } from './dtos';
+import { ChangePasswordDto, CreateUserDto, LoginDto, RefreshDto, TokenPairDto, SetPasswordDto, UpdateUserDto, UuidParamDto } from './dtos';
 
 @ApiTags('auth')
 @Controller('api/v1')
@@ -14,7 +15,7 @@ export class AuthController {
   /** → { accessToken, expiresIn, refreshToken, refreshExpiresIn } */
   @Public()
   @Post('auth/login')
-  @HttpCode(200)
+  @ZodResponse({ status: 200, type: TokenPairDto })
   login(@Body() dto: LoginDto, @Ip() source: string) {
     return this.auth.login(dto.username, dto.password, source);
   }
@@ -22,7 +23,7 @@ export class AuthController {
   /** A refresh token for a new pair; the one sent is spent. */
   @Public()
   @Post('auth/refresh')
-  @HttpCode(200)
+  @ZodResponse({ status: 200, type: TokenPairDto })
   refresh(@Body() dto: RefreshDto) {
     return this.auth.refresh(dto.refreshToken);
   }
@@ -46,7 +47,7 @@ export class AuthController {
   @ApiBearerAuth()
   @Allow(Permission.Self)
   @Post('auth/password')
-  @HttpCode(200)
+  @ZodResponse({ status: 200, type: TokenPairDto })
   changePassword(@Auth() user: AuthUser, @Body() dto: ChangePasswordDto) {
     return this.auth.changeOwnPassword(user, dto.currentPassword, dto.newPassword);
   }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, PayloadTooLargeException, Post, Query, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ZodResponse } from 'nestjs-zod';
 import type { Request, Response } from 'express';
 import { DEVICE_IMPORT_MAX_BYTES } from '@app/contracts';
 import { importResultCsv } from '../domain/device-import';
@@ -10,7 +11,7 @@ import type { AuthUser } from '../services/auth-user';
 import { DeviceImportService } from '../services/device-import.service';
 import { DeviceService } from '../services/device.service';
 import { TelemetryService } from '../services/telemetry.service';
-import { CommunityFilterDto, CreateDeviceDto, DeadLetterQueryDto, DeviceIdParamDto, DeviceImportQueryDto, TelemetryQueryDto } from './dtos';
+import { CommunityFilterDto, CreateDeviceDto, DeadLetterQueryDto, DeviceCredentialsDto, DeviceDto, DeviceIdParamDto, DeviceImportQueryDto, TelemetryQueryDto } from './dtos';
 
 /** A text/csv request body, read here because the platform's body parsers take JSON only. */
 async function readCsvBody(req: Request): Promise<string> {
@@ -61,39 +62,42 @@ export class DeviceController {
 
   @Allow(Permission.DeviceManage)
   @Post('devices')
+  @ZodResponse({ status: 201, type: DeviceCredentialsDto })
   provision(@Auth() user: AuthUser, @Body() dto: CreateDeviceDto) {
     return this.devices.provision(user, dto);
   }
 
   @Allow(Permission.DeviceRead)
   @Get('devices')
+  @ZodResponse({ status: 200, type: [DeviceDto] })
   list(@Auth() user: AuthUser, @Query() { communityId }: CommunityFilterDto) {
     return this.devices.list(user, communityId);
   }
 
   @Allow(Permission.DeviceRead)
   @Get('devices/:id')
+  @ZodResponse({ status: 200, type: DeviceDto })
   get(@Auth() user: AuthUser, @Param() { id }: DeviceIdParamDto) {
     return this.devices.get(user, id);
   }
 
   @Allow(Permission.DeviceManage)
   @Post('devices/:id/rotate-secret')
-  @HttpCode(200)
+  @ZodResponse({ status: 200, type: DeviceCredentialsDto })
   rotate(@Auth() user: AuthUser, @Param() { id }: DeviceIdParamDto) {
     return this.devices.rotateSecret(user, id);
   }
 
   @Allow(Permission.DeviceManage)
   @Post('devices/:id/disable')
-  @HttpCode(200)
+  @ZodResponse({ status: 200, type: DeviceDto })
   disable(@Auth() user: AuthUser, @Param() { id }: DeviceIdParamDto) {
     return this.devices.setDisabled(user, id, true);
   }
 
   @Allow(Permission.DeviceManage)
   @Post('devices/:id/enable')
-  @HttpCode(200)
+  @ZodResponse({ status: 200, type: DeviceDto })
   enable(@Auth() user: AuthUser, @Param() { id }: DeviceIdParamDto) {
     return this.devices.setDisabled(user, id, false);
   }

@@ -7,7 +7,10 @@ import {
   createUserRequestSchema,
   deviceIdSchema,
   deviceImportQuerySchema,
+  deviceCredentialsResponseSchema,
+  deviceResponseSchema,
   loginRequestSchema,
+  loginResponseSchema,
   refreshRequestSchema,
   setPasswordRequestSchema,
   telemetryQuerySchema,
@@ -16,6 +19,11 @@ import {
 } from '@app/contracts';
 
 export class LoginDto extends createZodDto(loginRequestSchema) {}
+// Responses: their schemas documented in OpenAPI (@ZodResponse); no serializer interceptor is
+// installed, so a response is sent as the service returns it.
+export class TokenPairDto extends createZodDto(loginResponseSchema) {}
+export class DeviceDto extends createZodDto(deviceResponseSchema) {}
+export class DeviceCredentialsDto extends createZodDto(deviceCredentialsResponseSchema) {}
 export class CreateUserDto extends createZodDto(createUserRequestSchema) {}
 export class RefreshDto extends createZodDto(refreshRequestSchema) {}
 export class ChangePasswordDto extends createZodDto(changePasswordRequestSchema) {}

@@ -1,6 +1,7 @@
 // Publishing on a community's disclosure board (公示栏): platform_admin / property_staff log in,
 // pick a section, edit its JSON content (a template per section) and publish a new version. The
 // server validates the content per section, keeps every version and audits each publication.
+import './strings.js';
 import { api, ApiError, request } from '../shared/api.js';
 import { getLang, onLangChange, t } from '../shared/i18n.js';
 import { startSession } from '../shared/session.js';

@@ -3,38 +3,18 @@
 // public utility cost sharing, notices) and live sections (parking fees with the tariff's filing
 // number, slot usage, parking common income, maintenance-fund cases with per-owner shares), each
 // with its own "last updated". No login. ?community=<id>[&lang=en]
-import { applyStatic, getLang, has, onLangChange, setLang, t } from '../shared/i18n.js';
+import './strings.js';
+import { t } from '../shared/i18n.js';
+import { communityId, el, label, showLanguage, startPublicPage, yuan } from '../shared/public-page.js';
 
-const params = new URLSearchParams(location.search);
-const communityId = params.get('community');
 const status = document.getElementById('status');
 const root = document.getElementById('sections');
 let data = null;
-
-/** Integer fen → "12.34" without floating point. */
-function yuan(fen) {
-  const n = BigInt(fen ?? 0);
-  const sign = n < 0n ? '-' : '';
-  const a = n < 0n ? -n : n;
-  return `${sign}${a / 100n}.${String(a % 100n).padStart(2, '0')}`;
-}
 
 /** "YYYY-MM-DD HH:mm" in the community's business time zone. */
 function stamp(iso) {
   if (!iso) return '—';
   return new Intl.DateTimeFormat('sv-SE', { timeZone: data.timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(iso));
-}
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null) continue;
-    if (k === 'class') e.className = v;
-    else if (k.startsWith('data-')) e.setAttribute(k, v);
-    else e[k] = v;
-  }
-  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) e.append(c instanceof Node ? c : String(c));
-  return e;
 }
 
 function table(headers, rows, foot) {
@@ -52,7 +32,6 @@ function dl(pairs) {
   return el('dl', {}, pairs.filter(([, v]) => v !== undefined && v !== null && v !== '').flatMap(([k, v]) => [el('dt', {}, t(k)), el('dd', {}, v)]));
 }
 
-const label = (prefix, value) => (has(`${prefix}.${value}`) ? t(`${prefix}.${value}`) : value);
 const money = (fen) => t('board.yuan', { v: yuan(fen) });
 
 /** One panel: title, number, "last updated", body. */
@@ -229,8 +208,7 @@ function notices(c) {
 }
 
 function render() {
-  applyStatic(document);
-  for (const b of document.querySelectorAll('.lang__btn')) b.setAttribute('aria-pressed', String(b.dataset.lang === getLang()));
+  showLanguage();
   if (!data) return;
   const c = data.community;
   document.getElementById('community-name').textContent = `${c.name}（${c.district} ${c.street}${c.address ? ` · ${c.address}` : ''}）`;
@@ -270,9 +248,5 @@ async function load() {
   render();
 }
 
-if (params.get('lang')) setLang(params.get('lang'));
-document.getElementById('print').addEventListener('click', () => window.print());
-for (const b of document.querySelectorAll('.lang__btn')) b.addEventListener('click', () => setLang(b.dataset.lang));
-onLangChange(render);
-render();
+startPublicPage({ printButtonId: 'print', render });
 void load().catch((e) => (status.textContent = t('loadError', { msg: e.message })));

@@ -3,7 +3,7 @@
 // Web Audio beep for severity-1 alarms (fire, trapped passengers) — no sound file is loaded.
 import { t, has } from '../shared/i18n.js';
 import { request } from '../shared/api.js';
-import { closeSocket, openSocket } from '../shared/session.js';
+import { closeSocket, openCommunitySocket } from '../shared/session.js';
 import { esc, absTime } from './render/common.js';
 
 const typeLabel = (type) => (has(`alarm.type.${type}`) ? t(`alarm.type.${type}`) : type);
@@ -66,10 +66,9 @@ export class AlarmPanel {
   }
 
   connect(communityId) {
-    if (typeof window.io !== 'function') return;
-    const socket = openSocket();
+    const socket = openCommunitySocket(communityId);
+    if (!socket) return;
     this.socket = socket;
-    socket.on('connect', () => socket.emit('subscribe', { communityId }));
     const upsert = (e, raised) => {
       if (e.communityId !== this.communityId) return;
       const prev = this.alarms.get(e.alarmId);

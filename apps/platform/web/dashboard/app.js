@@ -1,5 +1,7 @@
 // Dashboard page controller: community choice, snapshot + live updates (sign-in, tokens and the
 // language switch are the shared session's: ../shared/session.js).
+import './strings.js';
+import '../shared/device-strings.js';
 import { t, getLang, onLangChange } from '../shared/i18n.js';
 import { api, ApiError } from '../shared/api.js';
 import { esc } from '../shared/escape.js';

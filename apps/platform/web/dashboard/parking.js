@@ -4,7 +4,7 @@
 // Initial state from GET /parking/occupancy, then the 'parking.occupancy' socket event.
 import { t } from '../shared/i18n.js';
 import { request } from '../shared/api.js';
-import { closeSocket, openSocket } from '../shared/session.js';
+import { closeSocket, openCommunitySocket } from '../shared/session.js';
 import { esc, absTime } from './render/common.js';
 
 export class ParkingPanel {
@@ -40,10 +40,9 @@ export class ParkingPanel {
   }
 
   connect(communityId) {
-    if (typeof window.io !== 'function') return;
-    const socket = openSocket();
+    const socket = openCommunitySocket(communityId);
+    if (!socket) return;
     this.socket = socket;
-    socket.on('connect', () => socket.emit('subscribe', { communityId }));
     socket.on('parking.occupancy', (e) => {
       if (!e || e.communityId !== this.communityId) return;
       if (this.occupancy && e.ts < this.occupancy.ts) return;

@@ -1,22 +1,12 @@
 // Public disclosure page (no login): each disclosed emergency repair of a community with its
 // total, the share of every unit by floor area, and its timeline. ?community=<uuid>
-import { applyStatic, getLang, onLangChange, setLang, t, has } from '../shared/i18n.js';
+import './strings.js';
+import { getLang, t } from '../shared/i18n.js';
+import { communityId, el, label, showLanguage, startPublicPage } from '../shared/public-page.js';
 
-const params = new URLSearchParams(location.search);
-const communityId = params.get('community');
 const main = document.getElementById('disc-main');
 let data = null;
 let error = null;
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') node.className = v;
-    else node.setAttribute(k, v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : String(c));
-  return node;
-}
 
 const yuan = (fen) => {
   const neg = fen < 0;
@@ -24,7 +14,6 @@ const yuan = (fen) => {
   return `${neg ? '-' : ''}${Math.floor(abs / 100).toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en')}.${String(abs % 100).padStart(2, '0')}`;
 };
 const when = (isoText) => new Date(isoText).toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai', hour12: false });
-const label = (prefix, key) => (has(`${prefix}.${key}`) ? t(`${prefix}.${key}`) : key);
 
 function renderCase(c) {
   const sum = c.shares.reduce((s, x) => s + x.shareFen, 0);
@@ -71,7 +60,7 @@ function renderCase(c) {
 }
 
 function render() {
-  applyStatic(document);
+  showLanguage();
   main.replaceChildren();
   if (error) {
     main.append(el('p', { id: 'disc-status', role: 'alert' }, error));
@@ -84,7 +73,6 @@ function render() {
   document.getElementById('disc-community').textContent = `${data.community.name} · ${data.community.district} ${data.community.street}`;
   if (data.cases.length === 0) main.append(el('p', { class: 'disc-empty', id: 'disc-status' }, t('fund.disclosure.none')));
   for (const c of data.cases) main.append(renderCase(c));
-  for (const b of document.querySelectorAll('.lang__btn')) b.setAttribute('aria-pressed', String(b.dataset.lang === getLang()));
 }
 
 async function load() {
@@ -103,8 +91,5 @@ async function load() {
   render();
 }
 
-for (const b of document.querySelectorAll('.lang__btn')) b.addEventListener('click', () => setLang(b.dataset.lang));
-document.getElementById('disc-print').addEventListener('click', () => window.print());
-onLangChange(render);
-render();
+startPublicPage({ printButtonId: 'disc-print', render });
 load();

@@ -1,6 +1,8 @@
 // History page: readings of one device over a chosen range, drawn with uPlot (served locally from
 // ../vendor/uplot), aggregated server-side (GET /devices/:id/telemetry?every=…), with the device's
 // alarms in the range as vertical markers. ?device=<id>[&range=1h|24h|7d|30d|1y|custom&from=&to=]
+import './strings.js';
+import '../shared/device-strings.js';
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { api, request, ApiError } from '../shared/api.js';
 import { esc } from '../shared/escape.js';

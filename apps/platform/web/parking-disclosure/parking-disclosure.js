@@ -1,20 +1,12 @@
 // Public parking disclosure (公示): revenue, owners' common income and the current tariff with its
 // filing number. No login. ?community=<id>&month=YYYY-MM
-import { applyStatic, getLang, onLangChange, setLang, t } from '../shared/i18n.js';
+import './strings.js';
+import { getLang, t } from '../shared/i18n.js';
+import { communityId, params, showLanguage, startPublicPage, yuan } from '../shared/public-page.js';
 
-const params = new URLSearchParams(location.search);
-const communityId = params.get('community');
 const monthInput = document.getElementById('month');
 const status = document.getElementById('status');
 let data = null;
-
-/** Integer fen → "12.34" without floating point. */
-function yuan(fen) {
-  const n = BigInt(fen);
-  const sign = n < 0n ? '-' : '';
-  const a = n < 0n ? -n : n;
-  return `${sign}${a / 100n}.${String(a % 100n).padStart(2, '0')}`;
-}
 
 function cell(text, cls) {
   const td = document.createElement('td');
@@ -47,8 +39,7 @@ function ruleLines(rules) {
 }
 
 function render() {
-  applyStatic(document);
-  for (const b of document.querySelectorAll('.lang__btn')) b.setAttribute('aria-pressed', String(b.dataset.lang === getLang()));
+  showLanguage();
   if (!data) return;
   document.getElementById('community-name').textContent = `${data.community.name}（${data.community.district} ${data.community.street}）`;
   const totals = document.getElementById('totals');
@@ -114,10 +105,6 @@ async function load() {
 }
 
 if (params.get('month')) monthInput.value = params.get('month');
-if (params.get('lang')) setLang(params.get('lang'));
 monthInput.addEventListener('change', () => void load());
-document.getElementById('print').addEventListener('click', () => window.print());
-for (const b of document.querySelectorAll('.lang__btn')) b.addEventListener('click', () => setLang(b.dataset.lang));
-onLangChange(render);
-render();
+startPublicPage({ printButtonId: 'print', render });
 void load().catch((e) => (status.textContent = t('loadError', { msg: e.message })));

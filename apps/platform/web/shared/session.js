@@ -149,6 +149,14 @@ export function openSocket(auth = {}, options = {}) {
   return socket;
 }
 
+/** A socket in one community's room, joined again after every reconnect; null without socket.io. */
+export function openCommunitySocket(communityId) {
+  if (typeof window.io !== 'function') return null;
+  const socket = openSocket();
+  socket.on('connect', () => socket.emit('subscribe', { communityId }));
+  return socket;
+}
+
 export function closeSocket(socket) {
   if (!socket) return;
   sockets.delete(socket);

@@ -1,6 +1,7 @@
 // Supervision page (street / district officers): every community of the user's area with live
 // counts. Snapshot from GET /api/v1/supervision/overview, then 'supervision.community' events
 // over socket.io (after 'supervision.subscribe'); a reconnect reloads the snapshot.
+import './strings.js';
 import { t, getLang, onLangChange } from '../shared/i18n.js';
 import { api, request, ApiError } from '../shared/api.js';
 import { esc } from '../shared/escape.js';

@@ -15,9 +15,9 @@ export function problems(device) {
   // active events / detected faults (state.faults: event types, GB/T 24476)
   const faults = Array.isArray(s.faults) ? s.faults : [];
   for (const f of faults) out.push({ tone: f === 'ebike_in_car' ? 'warn' : 'alarm', text: label('elevator.fault', f), key: f });
-  const has = (f) => faults.includes(f);
-  if (s.safetyCircuit === 'open' && !has('safety_circuit_open')) out.push({ tone: 'alarm', text: `${t('elevator.safety')} ${t('elevator.safety.open')}` });
-  if (s.power === 'battery' && !has('power_failure')) out.push({ tone: 'alarm', text: `${t('elevator.power')} ${t('elevator.power.battery')}` });
+  const hasFault = (f) => faults.includes(f);
+  if (s.safetyCircuit === 'open' && !hasFault('safety_circuit_open')) out.push({ tone: 'alarm', text: `${t('elevator.safety')} ${t('elevator.safety.open')}` });
+  if (s.power === 'battery' && !hasFault('power_failure')) out.push({ tone: 'alarm', text: `${t('elevator.power')} ${t('elevator.power.battery')}` });
   if (s.mode === 'fire_recall') out.push({ tone: 'alarm', text: t('elevator.mode.fire_recall') });
   if (s.mode === 'out_of_service') out.push({ tone: 'warn', text: t('elevator.mode.out_of_service') });
   return out;
