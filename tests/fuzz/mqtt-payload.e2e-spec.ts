@@ -19,6 +19,8 @@ import { waitFor } from '../support/wait';
 const RUNS = fuzzRuns(1000, 1_000_000);
 const BATCH = 500;
 const IN_FLIGHT = 100;
+/** INFLUX_RAW_RETENTION of the test platform (the default, 30d). */
+const RAW_RETENTION_MS = 30 * 86_400_000;
 const channels: TopicChannel[] = ['telemetry', 'events', 'status', 'commands/ack'];
 
 const validReading: Record<DeviceKind, () => Record<string, unknown>> = {
@@ -79,7 +81,7 @@ function payloadArbitrary(kind: DeviceKind): fc.Arbitrary<Buffer> {
 
 /** How many counter increments (accepted or dead-lettered) the platform owes for one message. */
 function outcomes(kind: DeviceKind, channel: TopicChannel, payload: Buffer, now: number): number {
-  const m = parseDeviceMessage(kind, channel, payload, now);
+  const m = parseDeviceMessage(kind, channel, payload, now, RAW_RETENTION_MS);
   const accepted =
     m.channel === 'telemetry' ? m.readings.length > 0 : m.channel === 'events' ? !!m.event : m.channel === 'status' ? m.online !== undefined : !!m.ack;
   return (accepted ? 1 : 0) + m.rejections.length;
@@ -173,7 +175,7 @@ describe('MQTT payload fuzzing', () => {
     // Dead letters carry a reason; the process is healthy; the fuzzing clients were never dropped.
     const letters = (await tp.api<Array<{ reason: string }>>('GET', '/api/v1/dead-letters?limit=100')).body;
     expect(letters.length).toBeGreaterThan(0);
-    for (const l of letters) expect(['oversize', 'invalid_json', 'schema', 'future_timestamp', 'not_accepted']).toContain(l.reason);
+    for (const l of letters) expect(['oversize', 'invalid_json', 'schema', 'future_timestamp', 'expired_timestamp', 'not_accepted']).toContain(l.reason);
     expect((await tp.api('GET', '/health', undefined, null)).status).toBe(200);
     for (const t of targets) expect(t.client.connected).toBe(true);
 

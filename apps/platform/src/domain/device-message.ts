@@ -18,6 +18,7 @@ export type RejectReason =
   | 'invalid_json'
   | 'schema'
   | 'future_timestamp'
+  | 'expired_timestamp'
   | 'unknown_device'
   | 'disabled_device'
   | 'not_accepted'
@@ -37,10 +38,12 @@ export type ParsedMessage =
 
 /**
  * Validates one device message against the contract: size, JSON, schema of the device's kind,
- * and timestamps no more than 5 minutes ahead. Readings of a backfill array are judged one by
- * one, so one bad element does not cost the good ones.
+ * and timestamps no more than 5 minutes ahead nor older than `maxAgeMs` (the raw retention, past
+ * which InfluxDB drops a point silently). Readings of a backfill array are judged one by one, so
+ * one bad element does not cost the good ones; an empty array is refused, so that every message
+ * is either stored or dead-lettered.
  */
-export function parseDeviceMessage(kind: DeviceKind, channel: TopicChannel, payload: Buffer, receivedAt: number): ParsedMessage {
+export function parseDeviceMessage(kind: DeviceKind, channel: TopicChannel, payload: Buffer, receivedAt: number, maxAgeMs = Infinity): ParsedMessage {
   const rejections: Rejection[] = [];
   const empty = (): ParsedMessage =>
     channel === 'telemetry' ? { channel, readings: [], rejections } : ({ channel, rejections } as ParsedMessage);
@@ -70,6 +73,10 @@ export function parseDeviceMessage(kind: DeviceKind, channel: TopicChannel, payl
       rejections.push({ reason: 'future_timestamp', detail: `ts ${new Date(ts).toISOString()} is more than 5 minutes ahead` });
       return undefined;
     }
+    if (ts < receivedAt - maxAgeMs) {
+      rejections.push({ reason: 'expired_timestamp', detail: `ts ${ts} is older than the ${Math.round(maxAgeMs / 86_400_000)}-day raw retention` });
+      return undefined;
+    }
     return ts;
   };
 
@@ -77,6 +84,7 @@ export function parseDeviceMessage(kind: DeviceKind, channel: TopicChannel, payl
     case 'telemetry': {
       const schema = readingSchemas[kind] as z.ZodType<Reading>;
       const items = Array.isArray(body) ? body : [body];
+      if (items.length === 0) rejections.push({ reason: 'schema', detail: 'empty backfill array' });
       const readings: Array<{ reading: Reading; ts: number }> = [];
       items.forEach((item, index) => {
         const result = schema.safeParse(item);

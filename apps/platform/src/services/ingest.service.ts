@@ -8,7 +8,7 @@ import { PointClock, eventPoint, readingPoint } from '../domain/influx-points';
 import { eventChanges, readingChanges } from '../domain/live-state';
 import { ClockRepository } from '../repositories/clock.repository';
 import { EventBusRepository } from '../repositories/event-bus.repository';
-import { InfluxRepository } from '../repositories/influx.repository';
+import { InfluxRepository, durationMs } from '../repositories/influx.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository, type DeadLetter } from '../repositories/redis.repository';
 import { DeviceDirectoryService, type DeviceProfile } from './device-directory.service';
@@ -88,7 +88,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
     if (!device) return this.reject('unknown_device', deviceId, topic, payload, 'no such device is registered');
     if (device.disabled) return this.reject('disabled_device', deviceId, topic, payload, 'device is disabled');
 
-    const message = parseDeviceMessage(device.kind, channel, payload, now);
+    const message = parseDeviceMessage(device.kind, channel, payload, now, durationMs(this.config.influx.rawRetention));
     for (const r of message.rejections) this.reject(r.reason, deviceId, topic, payload, r.detail);
 
     switch (message.channel) {
