@@ -188,7 +188,7 @@ describe('bad input and broker permissions', () => {
     expect(res.status).toBe(200);
     expect(res.body.disabled).toBe(true);
     await closed;
-    expect(await refusedCode(tp.mqttUrl!, { clientId: device.id, username: device.id, password: device.secret })).toBe(5);
+    expect(await refusedCode(tp.mqttUrl!, { clientId: device.id, username: device.id, password: device.secret })).toBe(4);
     expect(await tp.metric('spp_mqtt_auth_failures_total', { reason: 'disabled' })).toBe(1);
 
     expect((await tp.api('POST', `/api/v1/devices/${device.id}/enable`)).status).toBe(200);

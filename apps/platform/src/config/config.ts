@@ -83,6 +83,16 @@ const envSchema = z
     BROKER_RECONCILE_INTERVAL_S: positiveInt(300),
     /** Per-device publish budget on the embedded broker, messages per second (burst = 2 s worth). */
     MQTT_DEVICE_RATE_LIMIT: positiveInt(2000),
+    /** Largest MQTT packet the embedded broker accepts (header included); a larger declared length closes the connection before it is buffered. */
+    MQTT_MAX_PACKET_BYTES: positiveInt(128 * 1024),
+    /** Seconds a new MQTT connection has to complete CONNECT before it is closed. */
+    MQTT_CONNECT_TIMEOUT_S: positiveInt(10),
+    /** Open MQTT connections (TCP and WebSocket) one source address may hold; more are refused and counted. */
+    MQTT_MAX_CONNECTIONS_PER_ADDRESS: positiveInt(200),
+    /** Readings one backfill message may carry; a longer one is dead-lettered. */
+    BACKFILL_MAX_READINGS: positiveInt(500),
+    /** Key of the HMAC-SHA-256 that device secrets are stored under (generated under DATA_DIR when unset). */
+    DEVICE_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
     DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
     DATA_DIR: z.string().default('./data'),
     REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
@@ -151,6 +161,12 @@ const envSchema = z
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
     }
+    if (env.NODE_ENV === 'production' && !env.DEVICE_SECRET_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['DEVICE_SECRET_KEY'], message: 'is required when NODE_ENV=production (every platform process must hash device secrets alike)' });
+    }
+    if (env.MQTT_MAX_PACKET_BYTES <= 64 * 1024) {
+      ctx.addIssue({ code: 'custom', path: ['MQTT_MAX_PACKET_BYTES'], message: 'must be above 65536 (the 64 KiB payload limit plus headers)' });
+    }
     if (env.MQTT_BROKER_AUTH !== 'manual') {
       const mode = `MQTT_BROKER_AUTH=${env.MQTT_BROKER_AUTH}`;
       if (!env.MQTT_URL) ctx.addIssue({ code: 'custom', path: ['MQTT_BROKER_AUTH'], message: `${env.MQTT_BROKER_AUTH} needs an external broker (MQTT_URL)` });
@@ -198,6 +214,11 @@ export interface PlatformConfig {
     wsPort: number;
     deviceRateLimit: number;
     heartbeatTimeoutMs: number;
+    maxPacketBytes: number;
+    connectTimeoutMs: number;
+    maxConnectionsPerAddress: number;
+    /** HMAC key of stored device secrets. */
+    deviceSecretKey: string;
   };
   /** How device credentials reach an external broker (MQTT_BROKER_AUTH and the BROKER_* variables). */
   brokerAuth: {
@@ -229,7 +250,7 @@ export interface PlatformConfig {
     adminUsername: string;
     adminPassword?: string;
   };
-  ingest: { deadLetterCap: number; liveUpdateIntervalMs: number };
+  ingest: { deadLetterCap: number; liveUpdateIntervalMs: number; backfillMaxReadings: number };
   parking: {
     cancelFreeMinutes: number;
     withdrawRule: 'keep' | 'cancel';
@@ -277,6 +298,10 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       wsPort: e.MQTT_WS_PORT,
       deviceRateLimit: e.MQTT_DEVICE_RATE_LIMIT,
       heartbeatTimeoutMs: e.HEARTBEAT_TIMEOUT_S * 1000,
+      maxPacketBytes: e.MQTT_MAX_PACKET_BYTES,
+      connectTimeoutMs: e.MQTT_CONNECT_TIMEOUT_S * 1000,
+      maxConnectionsPerAddress: e.MQTT_MAX_CONNECTIONS_PER_ADDRESS,
+      deviceSecretKey: e.DEVICE_SECRET_KEY ?? persistedSecret(dataDir, 'device-secret-key'),
     },
     brokerAuth: {
       mode: e.MQTT_BROKER_AUTH,
@@ -297,7 +322,7 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       rawRetention: e.INFLUX_RAW_RETENTION,
     },
     auth: {
-      jwtSecret: e.JWT_SECRET ?? persistedJwtSecret(dataDir),
+      jwtSecret: e.JWT_SECRET ?? persistedSecret(dataDir, 'jwt-secret'),
       accessTtlS: durationS(e.JWT_TTL),
       refreshTtlS: durationS(e.REFRESH_TOKEN_TTL),
       hashConcurrency: e.LOGIN_HASH_CONCURRENCY,
@@ -306,7 +331,7 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       adminUsername: e.ADMIN_USERNAME,
       adminPassword: e.ADMIN_PASSWORD,
     },
-    ingest: { deadLetterCap: e.DEAD_LETTER_CAP, liveUpdateIntervalMs: e.LIVE_UPDATE_INTERVAL_MS },
+    ingest: { deadLetterCap: e.DEAD_LETTER_CAP, liveUpdateIntervalMs: e.LIVE_UPDATE_INTERVAL_MS, backfillMaxReadings: e.BACKFILL_MAX_READINGS },
     parking: {
       cancelFreeMinutes: e.PARKING_CANCEL_FREE_MINUTES,
       withdrawRule: e.PARKING_WITHDRAW_RULE,
@@ -326,9 +351,12 @@ function durationS(value: string): number {
   return Number(value.slice(0, -1)) * unit;
 }
 
-/** Without JWT_SECRET a secret is generated once and kept under DATA_DIR, so tokens survive restarts. */
-function persistedJwtSecret(dataDir: string): string {
-  const file = join(dataDir, 'jwt-secret');
+/**
+ * Without JWT_SECRET (DEVICE_SECRET_KEY) a secret is generated once and kept under DATA_DIR, so
+ * tokens (stored device secrets) survive restarts.
+ */
+function persistedSecret(dataDir: string, name: string): string {
+  const file = join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(48).toString('base64url');

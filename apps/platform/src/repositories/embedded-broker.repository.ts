@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { Duplex, Transform, pipeline } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
 import Aedes, { type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -7,12 +8,13 @@ import { deviceMayAccess } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { listen } from '../config/listen';
+import { MqttFrameLimit } from '../domain/mqtt-frame-limit';
 import { TokenBuckets } from '../domain/token-bucket';
 import { MetricsRepository } from './metrics.repository';
 
 export interface BrokerHooks {
-  /** Checks a device's credentials. */
-  authenticate(deviceId: string, secret: string): Promise<{ ok: true } | { ok: false; reason: string; notAuthorized: boolean }>;
+  /** Checks a device's credentials; `source` is the connection's remote address. */
+  authenticate(deviceId: string, secret: string, source: string): Promise<{ ok: true } | { ok: false; reason: string }>;
   /** A device message that passed the permissions; a returned promise holds the publisher back until it settles. */
   message(topic: string, payload: Buffer): Promise<void> | undefined;
   /** A message refused by the permissions or the rate limit. */
@@ -20,9 +22,17 @@ export interface BrokerHooks {
   connectionChanged(deviceId: string, connected: boolean): void;
 }
 
+/** Why the broker closed or refused a connection before (or instead of) MQTT authentication. */
+export type ConnectionRefusal = 'packet_too_large' | 'malformed_length' | 'per_address_cap' | 'connect_timeout';
+
 /**
  * The embedded MQTT broker (aedes) over TCP and WebSocket, with per-device credentials, the
- * contract's topic permissions and a per-device publish rate limit. Messages reach ingestion
+ * contract's topic permissions and a per-device publish rate limit. Before aedes sees a byte,
+ * each connection passes a guard: at most MQTT_MAX_CONNECTIONS_PER_ADDRESS per source address,
+ * and no packet declaring more than MQTT_MAX_PACKET_BYTES (the MQTT parser would buffer whatever
+ * length a header declares). CONNECT must arrive within MQTT_CONNECT_TIMEOUT_S (aedes'
+ * connectTimeout). Every refused CONNECT gets the same CONNACK code (4), whatever the reason, so
+ * a disabled or unknown device cannot be told from a wrong secret. Messages reach ingestion
  * through aedes' `published` hook, in process: there is no internal subscriber whose queue could
  * overflow, and a slow ingestion path slows publishers down instead of dropping messages.
  */
@@ -34,6 +44,9 @@ export class EmbeddedBrokerRepository {
   private wsHttpServer?: HttpServer;
   private wsServer?: WebSocketServer;
   private readonly rateLimits: TokenBuckets;
+  private readonly perAddress = new Map<string, number>();
+  /** The source address of each stream handed to aedes (a client's `conn`). */
+  private readonly sources = new WeakMap<object, string>();
   ports: { mqtt?: number; ws?: number } = {};
 
   constructor(
@@ -49,20 +62,21 @@ export class EmbeddedBrokerRepository {
       id: 'spp-embedded',
       maxClientsIdLength: 64,
       heartbeatInterval: 60_000,
-      connectTimeout: 30_000,
+      connectTimeout: this.config.mqtt.connectTimeoutMs,
       authenticate: (client, username, password, done) => {
         const deviceId = client.id;
-        const fail = (reason: string, returnCode: 4 | 5) => {
+        const fail = (reason: string) => {
           this.metrics.mqttAuthFailures.inc({ reason });
-          const error = new Error(reason) as AuthenticateError;
-          error.returnCode = returnCode;
+          // One code for every refusal: "bad user name or password".
+          const error = new Error('bad user name or password') as AuthenticateError;
+          error.returnCode = 4;
           done(error, false);
         };
-        if (!username || username !== deviceId) return fail('username_must_equal_client_id', 4);
-        if (!password) return fail('missing_password', 4);
+        if (!username || username !== deviceId) return fail('username_must_equal_client_id');
+        if (!password) return fail('missing_password');
         hooks
-          .authenticate(deviceId, password.toString('utf8'))
-          .then((result) => (result.ok ? done(null, true) : fail(result.reason, result.notAuthorized ? 5 : 4)))
+          .authenticate(deviceId, password.toString('utf8'), this.sources.get(client.conn) ?? 'unknown')
+          .then((result) => (result.ok ? done(null, true) : fail(result.reason)))
           .catch((error: Error) => {
             this.logger.error(`authentication of ${deviceId} failed: ${error.message}`);
             const err = new Error('server unavailable') as AuthenticateError;
@@ -108,24 +122,67 @@ export class EmbeddedBrokerRepository {
       if (client.id) hooks.connectionChanged(client.id, false);
     });
     aedes.on('clientError', (client: Client, error: Error) => this.logger.debug(`client ${client?.id}: ${error.message}`));
+    // Errors of connections that have not completed CONNECT (no client id yet).
+    aedes.on('connectionError', (_client: Client, error: Error) => {
+      if (error.message === 'connect did not arrive in time') this.metrics.mqttConnectionsRefused.inc({ reason: 'connect_timeout' });
+    });
     this.aedes = aedes;
 
     this.tcpServer = createNetServer((socket) => {
       // Without this, Nagle's algorithm and the peer's delayed ACK hold small packets (a PUBACK, a
       // gate command) back for tens of milliseconds on each hop.
       socket.setNoDelay(true);
-      aedes.handle(socket);
+      this.admit(socket, socket.remoteAddress ?? 'unknown', (guarded) => aedes.handle(guarded));
     });
     this.ports.mqtt = await listen(this.tcpServer, this.config.mqtt.port, this.config.http.host, 'MQTT_PORT');
     this.logger.log(`embedded MQTT broker listening on port ${this.ports.mqtt}`);
     // The contract's table makes MQTT_WS_PORT=0 mean "off" (not "any free port" as for the others).
     if (this.config.mqtt.wsPort !== 0) {
       this.wsHttpServer = createHttpServer();
-      this.wsServer = new WebSocketServer({ server: this.wsHttpServer });
-      this.wsServer.on('connection', (socket, request) => aedes.handle(createWebSocketStream(socket), request));
+      // A WebSocket frame larger than an MQTT packet may be is refused by ws before it is buffered.
+      this.wsServer = new WebSocketServer({ server: this.wsHttpServer, maxPayload: this.config.mqtt.maxPacketBytes });
+      this.wsServer.on('connection', (socket, request) =>
+        this.admit(createWebSocketStream(socket), request.socket.remoteAddress ?? 'unknown', (guarded) => aedes.handle(guarded, request)),
+      );
       this.ports.ws = await listen(this.wsHttpServer, this.config.mqtt.wsPort, this.config.http.host, 'MQTT_WS_PORT');
       this.logger.log(`embedded MQTT broker (WebSocket) listening on port ${this.ports.ws}`);
     }
+  }
+
+  /**
+   * Hands a new connection to aedes through the guard, or closes it at once when its address
+   * already holds the most connections allowed.
+   */
+  private admit(stream: Duplex, source: string, handle: (guarded: Duplex) => void): void {
+    const open = this.perAddress.get(source) ?? 0;
+    if (open >= this.config.mqtt.maxConnectionsPerAddress) {
+      this.metrics.mqttConnectionsRefused.inc({ reason: 'per_address_cap' });
+      stream.destroy();
+      return;
+    }
+    this.perAddress.set(source, open + 1);
+    stream.once('close', () => {
+      const left = (this.perAddress.get(source) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(source, left);
+      else this.perAddress.delete(source);
+    });
+    const limit = new MqttFrameLimit(this.config.mqtt.maxPacketBytes);
+    const checked = new Transform({
+      transform: (chunk: Buffer, _encoding, callback) => {
+        const verdict = limit.push(chunk);
+        if (verdict.ok) return callback(null, chunk);
+        this.metrics.mqttConnectionsRefused.inc({ reason: verdict.reason });
+        this.logger.debug(`closed a connection from ${source}: ${verdict.reason}`);
+        stream.destroy();
+        callback(new Error(verdict.reason));
+      },
+    });
+    pipeline(stream, checked, () => undefined);
+    // aedes reads the checked bytes and writes its answers straight to the connection.
+    const guarded = Duplex.from({ readable: checked, writable: stream });
+    guarded.on('close', () => stream.destroy());
+    this.sources.set(guarded, source);
+    handle(guarded);
   }
 
   isConnected(deviceId: string): boolean {

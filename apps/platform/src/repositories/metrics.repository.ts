@@ -50,6 +50,12 @@ export class MetricsRepository {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly mqttConnectionsRefused = new Counter({
+    name: 'spp_mqtt_connections_refused_total',
+    help: 'MQTT connections closed by the embedded broker before authentication, by reason (packet_too_large, malformed_length, per_address_cap, connect_timeout)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly mqttAclDenied = new Counter({
     name: 'spp_mqtt_acl_denied_total',
     help: 'Publishes and subscriptions refused by topic permissions or rate limit, by action',

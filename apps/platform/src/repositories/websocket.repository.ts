@@ -52,7 +52,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * platform process sees updates ingested by every other (a process without the api role has a
  * server with no clients of its own, and its broadcasts reach the others through Redis).
  */
-@WebSocketGateway({ cors: { origin: true }, transports: ['websocket', 'polling'] })
+// Browsers send only small requests (subscriptions, a renewed token): a larger message closes the connection before it is buffered.
+@WebSocketGateway({ cors: { origin: true }, transports: ['websocket', 'polling'], maxHttpBufferSize: 64 * 1024 })
 @Injectable()
 export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(WebsocketRepository.name);

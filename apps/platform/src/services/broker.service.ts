@@ -38,7 +38,7 @@ export class BrokerService implements OnApplicationShutdown {
       await this.embedded.start({
         authenticate: async (deviceId, secret) => {
           const result = await this.directory.checkSecret(deviceId, secret);
-          return result.ok ? { ok: true } : { ok: false, reason: result.reason, notAuthorized: result.reason === 'disabled' };
+          return result.ok ? { ok: true } : { ok: false, reason: result.reason };
         },
         message: (topic, payload) => this.ingest.handle(topic, payload),
         refused: (reason, deviceId, topic, payload, detail) => this.ingest.recordRefusal(reason, deviceId, topic, payload, detail),
