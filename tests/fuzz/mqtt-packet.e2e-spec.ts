@@ -31,8 +31,11 @@ const mutation = fc.oneof(
 );
 type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
 
-/** Opens a raw socket to the broker, writes `chunks`, half-closes, and reports whether the server closed it within `ms`. */
-function rawExchange(port: number, chunks: Buffer[], ms = 30_000): Promise<Outcome> {
+/**
+ * Opens a raw socket to the broker, writes `chunks`, half-closes unless `hold`, and reports
+ * whether the server closed it within `ms`.
+ */
+function rawExchange(port: number, chunks: Buffer[], ms = 30_000, hold = false): Promise<Outcome> {
   return new Promise((resolve) => {
     const socket: Socket = tcpConnect({ port, host: '127.0.0.1' });
     const timer = setTimeout(() => {
@@ -47,7 +50,7 @@ function rawExchange(port: number, chunks: Buffer[], ms = 30_000): Promise<Outco
     });
     socket.on('connect', () => {
       for (const c of chunks) socket.write(c);
-      socket.end();
+      if (!hold) socket.end();
     });
   });
 }
@@ -88,7 +91,7 @@ describe('MQTT packet fuzzing', () => {
   const seed = fuzzSeed();
 
   beforeAll(async () => {
-    tp = await startTestPlatform({ env: { MQTT_DEVICE_RATE_LIMIT: '1000000' } });
+    tp = await startTestPlatform({ env: { MQTT_DEVICE_RATE_LIMIT: '1000000', MQTT_CONNECT_TIMEOUT_S: '3', MQTT_MAX_PACKET_BYTES: String(128 * 1024) } });
     port = Number(new URL(tp.mqttUrl!).port);
     const community = await tp.createCommunity();
     steady = await tp.provisionDevice(community.id, 'elevator');
@@ -156,11 +159,13 @@ describe('MQTT packet fuzzing', () => {
     let sent = 0;
 
     // A client that never finishes its CONNECT, and three that declare 256 MiB packets and stream
-    // 4 MiB of them without credentials: all run alongside the fuzzing.
-    const slowConnect = rawExchange(port, [bytes.connect.subarray(0, 5)], 60_000);
+    // 4 MiB of them without credentials, none closing their side: all run alongside the fuzzing,
+    // and the broker must close them (CONNECT deadline, MQTT_MAX_PACKET_BYTES).
+    const refused0 = await tp.metric('spp_mqtt_connections_refused_total');
+    const slowConnect = rawExchange(port, [bytes.connect.subarray(0, 5)], 60_000, true);
     const hugeDeclared = [1, 2, 3].map(() => {
       const header = Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f]);
-      return rawExchange(port, [header, ...Array.from({ length: 64 }, () => Buffer.alloc(64 * 1024))], 60_000);
+      return rawExchange(port, [header, ...Array.from({ length: 64 }, () => Buffer.alloc(64 * 1024))], 60_000, true);
     });
 
     const cases = fc.sample(scenario, { numRuns: RUNS, seed });
@@ -177,6 +182,11 @@ describe('MQTT packet fuzzing', () => {
     const slow = await slowConnect;
     const huge = await Promise.all(hugeDeclared);
     sent += 4;
+    expect(slow).toBe('closed_by_server');
+    expect(huge).toEqual(['closed_by_server', 'closed_by_server', 'closed_by_server']);
+    expect(await tp.metric('spp_mqtt_connections_refused_total', { reason: 'connect_timeout' })).toBeGreaterThanOrEqual(1);
+    const refused = (await tp.metric('spp_mqtt_connections_refused_total')) - refused0;
+    expect(refused).toBeGreaterThanOrEqual(4);
 
     // Still serving: health, the good device connected and stored, the fuzzed device can connect.
     expect((await tp.api('GET', '/health', undefined, null)).status).toBe(200);
@@ -204,6 +214,7 @@ describe('MQTT packet fuzzing', () => {
         connections: cases.length + 4,
         closedByServer: outcomes.closed_by_server + [slow, ...huge].filter((o) => o === 'closed_by_server').length,
         stillOpenAfter30s: outcomes.still_open,
+        refusedByLimits: refused,
         crashes: 0,
         baselineRssMiB: Math.round(baseline / MiB),
         endRssMiB: Math.round(rss / MiB),
