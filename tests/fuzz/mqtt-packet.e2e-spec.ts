@@ -97,7 +97,7 @@ describe('MQTT packet fuzzing', () => {
     steady = await tp.provisionDevice(community.id, 'elevator');
     fuzzer = await tp.provisionDevice(community.id, 'elevator');
     steadyClient = await tp.connectDevice(steady);
-  }, 300_000);
+  }, 600_000);
   afterAll(async () => {
     await tp?.close();
   });

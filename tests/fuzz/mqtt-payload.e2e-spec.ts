@@ -104,7 +104,7 @@ describe('MQTT payload fuzzing', () => {
     }
     steady = await tp.provisionDevice(community.id, 'elevator');
     steadyClient = await tp.connectDevice(steady);
-  }, 300_000);
+  }, 600_000);
   afterAll(async () => {
     await tp?.close();
   });

@@ -153,7 +153,7 @@ describe('REST fuzzing from the OpenAPI document', () => {
         operations.push({ method: method.toUpperCase(), path, params, body });
       }
     }
-  }, 300_000);
+  }, 600_000);
   afterAll(async () => {
     await tp?.close();
   });
