@@ -142,7 +142,12 @@ describe('MQTT payload fuzzing', () => {
               const owed = outcomes(target.device.kind, channel, payload, now);
               expected += owed;
               if (owed === 0 && silent.length < 20) silent.push(`seed ${seed + batch} case ${i + j}: ${channel} ${JSON.stringify(payload.subarray(0, 200).toString('utf8'))}`);
-              await target.client.publishAsync(`v1/devices/${target.device.id}/${channel}`, payload, { qos: 1 });
+              // A dropped connection would leave the PUBACK pending for ever: fail with the case instead.
+            const dropped = new Promise<never>((_, reject) =>
+              target.client.once('close', () => reject(new Error(`broker closed ${target.device.kind} at seed ${seed + batch} case ${i + j}: ${channel} ${payload.length} bytes`))),
+            );
+            dropped.catch(() => undefined);
+            await Promise.race([target.client.publishAsync(`v1/devices/${target.device.id}/${channel}`, payload, { qos: 1 }), dropped]);
             }),
           );
         }
