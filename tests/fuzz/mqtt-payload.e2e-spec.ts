@@ -136,21 +136,24 @@ describe('MQTT payload fuzzing', () => {
         const target = targets[batch % targets.length];
         const cases = fc.sample(arbitraries[batch % targets.length], { numRuns: size, seed: seed + batch });
         const now = Date.now();
+        // A dropped connection would leave its PUBACKs pending for ever: fail with the batch instead.
+        let onClose: () => void = () => undefined;
+        const dropped = new Promise<never>((_, reject) => {
+          onClose = () => reject(new Error(`broker closed the ${target.device.kind} connection during seed ${seed + batch} (FUZZ_SEED=${seed})`));
+          target.client.once('close', onClose);
+        });
+        dropped.catch(() => undefined);
         for (let i = 0; i < cases.length; i += IN_FLIGHT) {
           await Promise.all(
             cases.slice(i, i + IN_FLIGHT).map(async ([channel, payload], j) => {
               const owed = outcomes(target.device.kind, channel, payload, now);
               expected += owed;
               if (owed === 0 && silent.length < 20) silent.push(`seed ${seed + batch} case ${i + j}: ${channel} ${JSON.stringify(payload.subarray(0, 200).toString('utf8'))}`);
-              // A dropped connection would leave the PUBACK pending for ever: fail with the case instead.
-            const dropped = new Promise<never>((_, reject) =>
-              target.client.once('close', () => reject(new Error(`broker closed ${target.device.kind} at seed ${seed + batch} case ${i + j}: ${channel} ${payload.length} bytes`))),
-            );
-            dropped.catch(() => undefined);
-            await Promise.race([target.client.publishAsync(`v1/devices/${target.device.id}/${channel}`, payload, { qos: 1 }), dropped]);
+              await Promise.race([target.client.publishAsync(`v1/devices/${target.device.id}/${channel}`, payload, { qos: 1 }), dropped]);
             }),
           );
         }
+        target.client.removeListener('close', onClose);
         sent += size;
       }
     } finally {
