@@ -30,6 +30,24 @@ describe('parseDeviceMessage', () => {
     expect(fine.rejections).toEqual([]);
   });
 
+  // Found by tests/fuzz/mqtt-payload.e2e-spec.ts (seed 2073113668, case 7): `[]` on telemetry was
+  // neither stored nor dead-lettered.
+  it('dead-letters an empty backfill array instead of dropping it silently', () => {
+    const m = parseDeviceMessage('elevator', 'telemetry', Buffer.from('[]'), now);
+    expect(m).toEqual({ channel: 'telemetry', readings: [], rejections: [{ reason: 'schema', detail: 'empty backfill array' }] });
+  });
+
+  // Found by the same fuzzer: a reading with ts 0 was counted as accepted, then InfluxDB dropped it
+  // ("points beyond retention policy"). Older than the raw retention is dead-lettered instead.
+  it('rejects timestamps older than the raw retention, keeps ones just inside it', () => {
+    const thirtyDays = 30 * 86_400_000;
+    const old = parseDeviceMessage('gate', 'telemetry', json([{ barrier: 'open', ts: 0 }, { barrier: 'open', ts: now - thirtyDays + 60_000 }]), now, { maxAgeMs: thirtyDays });
+    if (old.channel !== 'telemetry') throw new Error('wrong channel');
+    expect(old.rejections.map((r) => r.reason)).toEqual(['expired_timestamp']);
+    expect(old.readings.map((r) => r.ts)).toEqual([now - thirtyDays + 60_000]);
+    expect(parseDeviceMessage('gate', 'events', json({ type: 'vehicle', lane: 'in-1', direction: 'in', plate: 'x', ts: 0 }), now, { maxAgeMs: thirtyDays }).rejections[0].reason).toBe('expired_timestamp');
+  });
+
   it('rejects malformed JSON and oversize payloads', () => {
     expect(parseDeviceMessage('fire', 'telemetry', Buffer.from('{"value": 3'), now).rejections[0].reason).toBe('invalid_json');
     const big = Buffer.alloc(64 * 1024 + 1, 0x20);
@@ -70,7 +88,7 @@ describe('parseDeviceMessage', () => {
     const over = parseDeviceMessage('gate', 'telemetry', batch(501), now);
     expect(over.channel === 'telemetry' && over.readings).toHaveLength(0);
     expect(over.rejections).toEqual([{ reason: 'too_many_readings', detail: '501 readings in one message, limit 500' }]);
-    expect(parseDeviceMessage('gate', 'telemetry', batch(3), now, 2).rejections[0].reason).toBe('too_many_readings');
+    expect(parseDeviceMessage('gate', 'telemetry', batch(3), now, { maxReadings: 2 }).rejections[0].reason).toBe('too_many_readings');
   });
 
   it('counts the readings of a message for the rate limit', () => {

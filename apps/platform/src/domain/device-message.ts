@@ -19,6 +19,7 @@ export type RejectReason =
   | 'schema'
   | 'future_timestamp'
   | 'too_many_readings'
+  | 'expired_timestamp'
   | 'unknown_device'
   | 'disabled_device'
   | 'not_accepted'
@@ -41,16 +42,18 @@ export const DEFAULT_MAX_READINGS = 500;
 
 /**
  * Validates one device message against the contract: size, JSON, schema of the device's kind,
- * and timestamps no more than 5 minutes ahead. Readings of a backfill array are judged one by
- * one, so one bad element does not cost the good ones; an array of more than `maxReadings` is
- * refused whole (issue 8: a 64 KiB array of tiny readings must not cost thousands of writes).
+ * and timestamps no more than 5 minutes ahead nor older than `maxAgeMs` (the raw retention, past
+ * which InfluxDB drops a point silently). Readings of a backfill array are judged one by one, so
+ * one bad element does not cost the good ones; an empty array is refused, so that every message
+ * is either stored or dead-lettered, and an array of more than `maxReadings` is refused whole
+ * (issue 8: a 64 KiB array of tiny readings must not cost thousands of writes).
  */
 export function parseDeviceMessage(
   kind: DeviceKind,
   channel: TopicChannel,
   payload: Buffer,
   receivedAt: number,
-  maxReadings = DEFAULT_MAX_READINGS,
+  { maxReadings = DEFAULT_MAX_READINGS, maxAgeMs = Infinity }: { maxReadings?: number; maxAgeMs?: number } = {},
 ): ParsedMessage {
   const rejections: Rejection[] = [];
   const empty = (): ParsedMessage =>
@@ -81,6 +84,10 @@ export function parseDeviceMessage(
       rejections.push({ reason: 'future_timestamp', detail: `ts ${new Date(ts).toISOString()} is more than 5 minutes ahead` });
       return undefined;
     }
+    if (ts < receivedAt - maxAgeMs) {
+      rejections.push({ reason: 'expired_timestamp', detail: `ts ${ts} is older than the ${Math.round(maxAgeMs / 86_400_000)}-day raw retention` });
+      return undefined;
+    }
     return ts;
   };
 
@@ -92,6 +99,7 @@ export function parseDeviceMessage(
         rejections.push({ reason: 'too_many_readings', detail: `${items.length} readings in one message, limit ${maxReadings}` });
         return empty();
       }
+      if (items.length === 0) rejections.push({ reason: 'schema', detail: 'empty backfill array' });
       const readings: Array<{ reading: Reading; ts: number }> = [];
       items.forEach((item, index) => {
         const result = schema.safeParse(item);

@@ -8,6 +8,7 @@ import { eventPoint, pointTimestamp, readingPoint } from '../domain/influx-point
 import { eventChanges, readingChanges } from '../domain/live-state';
 import { ClockRepository } from '../repositories/clock.repository';
 import { EventBusRepository } from '../repositories/event-bus.repository';
+import { durationMs } from '../repositories/influx.repository';
 import { IngestWalRepository } from '../repositories/ingest-wal.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository, type DeadLetter } from '../repositories/redis.repository';
@@ -111,7 +112,10 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
     }
     let points: IPoint[] | undefined;
 
-    const message = parseDeviceMessage(device.kind, channel, payload, now, this.config.ingest.backfillMaxReadings);
+    const message = parseDeviceMessage(device.kind, channel, payload, now, {
+      maxReadings: this.config.ingest.backfillMaxReadings,
+      maxAgeMs: durationMs(this.config.influx.rawRetention),
+    });
     for (const r of message.rejections) this.reject(r.reason, deviceId, topic, payload, r.detail);
 
     switch (message.channel) {
