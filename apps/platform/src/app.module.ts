@@ -26,6 +26,7 @@ import { EmbeddedBrokerRepository } from './repositories/embedded-broker.reposit
 import { EmqxApiRepository } from './repositories/emqx-api.repository';
 import { ExternalMqttRepository } from './repositories/external-mqtt.repository';
 import { JobRepository } from './repositories/job.repository';
+import { WorkflowStepRepository } from './repositories/workflow-step.repository';
 import { InfluxRepository } from './repositories/influx.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
 import { MosquittoDynsecRepository } from './repositories/mosquitto-dynsec.repository';
@@ -67,6 +68,7 @@ const repositories = [
   RedisRepository,
   SessionRepository,
   UserRepository,
+  WorkflowStepRepository,
 ];
 
 const services = [

@@ -40,6 +40,7 @@ export const fundDeadlineJob = defineJob(
   'fund.deadline',
   'fund',
   z.object({ caseId: z.uuid(), kind: z.enum(['review', 'payment']), phase: z.enum(['remind', 'due']), deadline: z.number() }),
+  { durable: true }, // a workflow_steps row each: a deemed approval survives Redis losing its job
 );
 
 
@@ -465,15 +466,14 @@ export class FundService implements BeforeApplicationShutdown {
   // ---------------------------------------------------------------- deadlines
 
   private async scheduleTimers(row: FundCaseRow): Promise<void> {
-    const now = this.clock.now();
-    for (const timer of deadlineTimers(snapshotOf(row), fundProfile(row.profile))) await this.schedule(row.id, timer, timer.at - now, '');
+    for (const timer of deadlineTimers(snapshotOf(row), fundProfile(row.profile))) await this.schedule(row.id, timer, timer.at, '');
   }
 
-  private async schedule(caseId: string, timer: Pick<DeadlineTimer, 'kind' | 'phase' | 'deadline'>, delay: number, suffix: string): Promise<void> {
-    await this.jobs.add(
+  private async schedule(caseId: string, timer: Pick<DeadlineTimer, 'kind' | 'phase' | 'deadline'>, dueAt: number, suffix: string): Promise<void> {
+    await this.jobs.schedule(
       fundDeadlineJob,
       { caseId, kind: timer.kind, phase: timer.phase, deadline: timer.deadline },
-      { delay: Math.max(0, Math.round(delay)), jobId: `fund-${caseId}-${timer.kind}-${timer.phase}-${timer.deadline}${suffix}` },
+      { dueAt: Math.round(dueAt), jobId: `fund-${caseId}-${timer.kind}-${timer.phase}-${timer.deadline}${suffix}` },
     );
   }
 
@@ -488,7 +488,7 @@ export class FundService implements BeforeApplicationShutdown {
       case 'none':
         return;
       case 'wait':
-        return this.schedule(row.id, data, decision.until - now, `-w${now}`);
+        return this.schedule(row.id, data, decision.until, `-w${now}`);
       case 'deem_approve':
         await this.apply(row.id, { action: 'deem_approve' }, { kind: 'system' }, null, { action: 'deem_approve', deadline: new Date(data.deadline).toISOString() });
         return;
