@@ -25,7 +25,9 @@ import { EventBusRepository } from './repositories/event-bus.repository';
 import { EmbeddedBrokerRepository } from './repositories/embedded-broker.repository';
 import { EmqxApiRepository } from './repositories/emqx-api.repository';
 import { ExternalMqttRepository } from './repositories/external-mqtt.repository';
+import { FaultRepository } from './repositories/fault.repository';
 import { JobRepository } from './repositories/job.repository';
+import { OutboxRepository } from './repositories/outbox.repository';
 import { WorkflowStepRepository } from './repositories/workflow-step.repository';
 import { InfluxRepository } from './repositories/influx.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
@@ -62,9 +64,11 @@ const repositories = [
   EventBusRepository,
   ExternalMqttRepository,
   InfluxRepository,
+  FaultRepository,
   JobRepository,
   MetricsRepository,
   MosquittoDynsecRepository,
+  OutboxRepository,
   RedisRepository,
   SessionRepository,
   UserRepository,

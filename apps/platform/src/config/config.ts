@@ -11,6 +11,9 @@ export const platformRoles = ['broker', 'ingest', 'api', 'worker'] as const;
 export type PlatformRole = (typeof platformRoles)[number];
 export const brokerAuthModes = ['manual', 'mosquitto-dynsec', 'emqx-http'] as const;
 export type BrokerAuthMode = (typeof brokerAuthModes)[number];
+/** Where FAULT_INJECT may kill the process (tests of crash recovery; repositories/fault.repository.ts). */
+export const faultPoints = ['crash-after-alarm-insert', 'crash-after-gate-exit'] as const;
+export type FaultPoint = (typeof faultPoints)[number];
 
 const port = (fallback: number) =>
   z
@@ -146,8 +149,13 @@ const envSchema = z
     PARKING_BLOCK_AFTER_OVERSTAYS: z.string().regex(/^\d+$/).default('3').transform(Number),
     /** Extra plates that always pass free (ambulances carry ordinary plates), comma list. */
     PARKING_EMERGENCY_PLATES: z.string().default(''),
+    /** TEST ONLY: kill the process (SIGKILL) at this point, to prove recovery after a crash there. Refused in production. */
+    FAULT_INJECT: z.enum(faultPoints).optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.FAULT_INJECT) {
+      ctx.addIssue({ code: 'custom', path: ['FAULT_INJECT'], message: 'is for tests only and refused when NODE_ENV=production' });
+    }
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
     }
@@ -240,6 +248,8 @@ export interface PlatformConfig {
     emergencyPlates: string[];
     residentPlatesPerUnit: number;
   };
+  /** TEST ONLY (FAULT_INJECT): the point where the process kills itself. */
+  faultInject?: FaultPoint;
 }
 
 /** The process's environment: read here, and only here, by the entry points (main.ts, cli.ts). */
@@ -317,6 +327,7 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       emergencyPlates: e.PARKING_EMERGENCY_PLATES.split(',').map((p) => p.trim()).filter(Boolean),
       residentPlatesPerUnit: e.PARKING_RESIDENT_PLATES_PER_UNIT,
     },
+    faultInject: e.FAULT_INJECT,
   };
 }
 
