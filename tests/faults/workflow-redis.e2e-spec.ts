@@ -37,7 +37,7 @@ async function setUp(tp: TestPlatform) {
     ],
     reminderEveryS,
   };
-  expect((await tp.api('PUT', `/api/v1/alarm-escalation/${community.id}/low_pressure`, chain)).status).toBe(200);
+  expect((await tp.api('PUT', `/api/v1/alarm-escalation/${community.id}/tank_level_low`, chain)).status).toBe(200);
   return { community, device };
 }
 
@@ -58,7 +58,7 @@ async function pendingSteps(tp: TestPlatform, alarmId: string): Promise<string[]
 }
 
 async function raise(tp: TestPlatform, communityId: string, deviceId: string): Promise<string> {
-  const alarm = await tp.platform.app.get(AlarmService).raise({ communityId, deviceId, type: 'low_pressure', severity: 2, source: 'platform', ts: Date.now(), detail: {} });
+  const alarm = await tp.platform.app.get(AlarmService).raise({ communityId, deviceId, type: 'tank_level_low', severity: 2, source: 'platform', ts: Date.now(), detail: {} });
   return alarm.id;
 }
 
