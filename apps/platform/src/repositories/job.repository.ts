@@ -80,14 +80,17 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
 
   /**
    * Schedules a durable step (a deadline): recorded in PostgreSQL first, under its deterministic
-   * job id, then handed to BullMQ without waiting for Redis. If Redis is down or loses the job,
+   * job id, then handed to BullMQ. If Redis is down or loses the job,
    * the sweep re-creates it from the row; scheduling the same job id twice is one step.
    */
   async schedule<T>(definition: JobDefinition<T>, data: T, options: { jobId: string; dueAt: number; priority?: number }): Promise<void> {
     if (!definition.durable) throw new Error(`job ${definition.name} is not durable`);
     const parsed = definition.schema.parse(data);
     await this.steps.record({ jobId: options.jobId, name: definition.name, data: parsed, dueAt: new Date(options.dueAt), priority: options.priority });
-    this.enqueueStep(definition, parsed, options.jobId, options.dueAt, options.priority);
+    const queued = this.enqueueStep(definition, parsed, options.jobId, options.dueAt, options.priority);
+    // Redis up: the job is in its queue when this returns. Redis down: ioredis would hold the
+    // command until it is back, so the caller goes on and the row waits for the sweep.
+    if (this.redis.client.status === 'ready') await queued;
   }
 
   /** Cancels durable steps: marked cancelled in PostgreSQL (their jobs then do nothing if they run), and removed from BullMQ. */
@@ -96,11 +99,12 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
     await Promise.all(jobIds.map((id) => this.cancel(queue, id).catch(() => false)));
   }
 
-  private enqueueStep(definition: JobDefinition<unknown>, data: unknown, jobId: string, dueAt: number, priority?: number | null): void {
+  private enqueueStep(definition: JobDefinition<unknown>, data: unknown, jobId: string, dueAt: number, priority?: number | null): Promise<unknown> {
     const work = this.add(definition, data, { jobId, delay: Math.max(0, dueAt - this.clock.now()), ...(priority ? { priority } : {}) })
       .catch((error: Error) => this.logger.warn(`step ${jobId} not queued yet (${error.message}); the sweep will queue it`))
       .finally(() => this.adding.delete(work));
     this.adding.add(work);
+    return work;
   }
 
   /**
