@@ -125,6 +125,7 @@ ensure_redis() {
   mkdir -p "$dir"
   local args=(--daemonize yes --bind 127.0.0.1 --port "$port" --dir "$dir"
     --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dbfilename dump.rdb
+    --appendonly yes --appendfsync everysec --maxmemory-policy noeviction
     --protected-mode yes)
   local pass; pass="$(url_password "$REDIS_URL")"
   [[ -n "$pass" ]] && args+=(--requirepass "$pass")

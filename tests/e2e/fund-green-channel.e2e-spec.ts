@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { chromium, type Browser } from 'playwright-core';
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
+import { FundService } from '../../apps/platform/src/services/fund.service';
 import { AuditRepository } from '../../apps/platform/src/repositories/audit.repository';
-import { EventBusRepository } from '../../apps/platform/src/repositories/event-bus.repository';
 import { freshPostgresDatabase, type FreshPostgres } from '../support/databases';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { testServices } from '../support/test-services';
@@ -91,18 +91,18 @@ describe('fund green channel (e2e, PostgreSQL)', () => {
     const socket = await tp.socket(tokens.property);
     const opened = nextEvent<{ caseId: string; communityId: string; action: string }>(socket, 'fund.case.updated', { filter: (e: { action: string }) => e.action === 'opened' });
 
-    // The alarm engineer's service emits this; here the test emits it on the bus.
-    const bus = tp.platform.app.get(EventBusRepository);
+    // The outbox relays this after the alarm's commit (alarm service); here the test calls it directly.
+    const fund = tp.platform.app.get(FundService);
     const alarm = { alarmId: 'alarm-e2e-1', deviceId: elevatorId, communityId, type: 'trapped_not_level', severity: 1, state: 'raised', ts: now };
-    bus.emit('alarm.raised', alarm);
-    bus.emit('alarm.raised', { ...alarm, alarmId: 'alarm-e2e-2', type: 'emergency_call' }); // not a qualifying type
+    void fund.openFromAlarm(alarm);
+    void fund.openFromAlarm({ ...alarm, alarmId: 'alarm-e2e-2', type: 'emergency_call' }); // not a qualifying type
     const event = await opened;
     expect(event.communityId).toBe(communityId);
     const caseId = event.caseId;
 
     // A repeat of the same alarm opens nothing new; a new alarm of the same device and type joins the open case.
-    bus.emit('alarm.raised', alarm);
-    bus.emit('alarm.raised', { ...alarm, alarmId: 'alarm-e2e-3' });
+    void fund.openFromAlarm(alarm);
+    void fund.openFromAlarm({ ...alarm, alarmId: 'alarm-e2e-3' });
     await waitFor(async () => (await tp.api('GET', `fund/cases/${caseId}`)).body.timeline.some((e: { action: string }) => e.action === 'alarm_repeated'));
     const list = await tp.api('GET', `fund/cases?communityId=${communityId}`);
     expect(list.body).toHaveLength(1);

@@ -97,7 +97,7 @@ describe('parking: slots, bookings and the gate (PGlite)', () => {
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(999);
-  }, 120_000);
+  }, 600_000); // PGlite serialises the 1,000 transactions; on a loaded machine that takes minutes, not a failure
 
   it('a booked car arrives, the gate opens, it leaves, the session closes once and the bus says so', async () => {
     const id = await slot('G1');

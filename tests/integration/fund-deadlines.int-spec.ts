@@ -6,7 +6,7 @@
  */
 import { Queue } from 'bullmq';
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
-import { EventBusRepository } from '../../apps/platform/src/repositories/event-bus.repository';
+import { FundService } from '../../apps/platform/src/services/fund.service';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { testServices } from '../support/test-services';
 import { waitFor } from '../support/wait';
@@ -40,7 +40,7 @@ describe('fund deadlines and manual reports (PGlite)', () => {
     }
 
     // A non-qualifying alarm opens nothing.
-    tp.platform.app.get(EventBusRepository).emit('alarm.raised', { alarmId: 'x1', deviceId: 'nodevice', communityId, type: 'fire', severity: 1, state: 'raised', ts: now });
+    expect(await tp.platform.app.get(FundService).openFromAlarm({ alarmId: 'x1', deviceId: 'nodevice', communityId, type: 'fire', severity: 1, state: 'raised', ts: now })).toBeNull();
 
     // An owner reports a roof leak by hand.
     expect((await tp.api('POST', 'fund/cases', { communityId, category: 'roof_wall_leak', title: '' }, tokens.owner)).status).toBe(400);

@@ -68,7 +68,6 @@ export async function influxQuery(baseUrl: string, q: string): Promise<unknown> 
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: `q=${encodeURIComponent(q)}`,
-    signal: AbortSignal.timeout(10_000),
   });
   const text = await res.text();
   const body = (text ? JSON.parse(text) : {}) as { error?: string; results?: Array<{ error?: string }> };

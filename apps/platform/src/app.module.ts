@@ -26,7 +26,10 @@ import { EventBusRepository } from './repositories/event-bus.repository';
 import { EmbeddedBrokerRepository } from './repositories/embedded-broker.repository';
 import { EmqxApiRepository } from './repositories/emqx-api.repository';
 import { ExternalMqttRepository } from './repositories/external-mqtt.repository';
+import { FaultRepository } from './repositories/fault.repository';
 import { JobRepository } from './repositories/job.repository';
+import { OutboxRepository } from './repositories/outbox.repository';
+import { WorkflowStepRepository } from './repositories/workflow-step.repository';
 import { InfluxRepository } from './repositories/influx.repository';
 import { IngestWalRepository } from './repositories/ingest-wal.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
@@ -66,12 +69,15 @@ const repositories = [
   ExternalMqttRepository,
   InfluxRepository,
   IngestWalRepository,
+  FaultRepository,
   JobRepository,
   MetricsRepository,
   MosquittoDynsecRepository,
+  OutboxRepository,
   RedisRepository,
   SessionRepository,
   UserRepository,
+  WorkflowStepRepository,
 ];
 
 const services = [

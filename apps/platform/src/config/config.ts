@@ -11,6 +11,9 @@ export const platformRoles = ['broker', 'ingest', 'api', 'worker'] as const;
 export type PlatformRole = (typeof platformRoles)[number];
 export const brokerAuthModes = ['manual', 'mosquitto-dynsec', 'emqx-http'] as const;
 export type BrokerAuthMode = (typeof brokerAuthModes)[number];
+/** Where FAULT_INJECT may kill the process (tests of crash recovery; repositories/fault.repository.ts). */
+export const faultPoints = ['crash-after-alarm-insert', 'crash-after-gate-exit'] as const;
+export type FaultPoint = (typeof faultPoints)[number];
 
 const port = (fallback: number) =>
   z
@@ -178,8 +181,13 @@ const envSchema = z
     WEBHOOK_ALLOWED_HOSTS: z.string().default(''),
     ALARM_REMINDER_MIN_INTERVAL_S: positiveInt(60).refine((n) => n >= 60, { message: 'must be at least 60 (seconds)' }),
     ALARM_REMINDERS_PER_ALARM: positiveInt(24),
+    /** TEST ONLY: kill the process (SIGKILL) at this point, to prove recovery after a crash there. Refused in production. */
+    FAULT_INJECT: z.enum(faultPoints).optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.FAULT_INJECT) {
+      ctx.addIssue({ code: 'custom', path: ['FAULT_INJECT'], message: 'is for tests only and refused when NODE_ENV=production' });
+    }
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
     }
@@ -285,6 +293,8 @@ export interface PlatformConfig {
   };
   /** Alarm notifications: hosts a webhook may reach despite the address guard; reminders at least this far apart, at most this many per alarm. */
   notifications: { webhookAllowedHosts: string[]; reminderMinIntervalS: number; remindersPerAlarm: number };
+  /** TEST ONLY (FAULT_INJECT): the point where the process kills itself. */
+  faultInject?: FaultPoint;
 }
 
 /** The process's environment: read here, and only here, by the entry points (main.ts, cli.ts). */
@@ -371,6 +381,7 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       reminderMinIntervalS: e.ALARM_REMINDER_MIN_INTERVAL_S,
       remindersPerAlarm: e.ALARM_REMINDERS_PER_ALARM,
     },
+    faultInject: e.FAULT_INJECT,
   };
 }
 

@@ -2,10 +2,15 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Response } from 'express';
 import { ZodValidationException } from 'nestjs-zod';
 import type { ZodError } from 'zod';
+import { databaseUnavailableReason } from '../repositories/database.repository';
+
+/** Seconds a client is asked to wait before retrying while the database is unreachable. */
+const DATABASE_RETRY_AFTER_S = 5;
 
 /**
  * Every error leaves as { statusCode, error, message } (contract §4); validation failures are 400
- * and list the failing fields; anything unexpected is a logged 500 without internals.
+ * and list the failing fields; an unreachable database is a 503 that says so (and when to retry);
+ * anything unexpected is a logged 500 without internals.
  */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
@@ -42,6 +47,13 @@ export class ErrorFilter implements ExceptionFilter {
     const clientError = asClientError(exception);
     if (clientError) {
       response.status(clientError.status).json({ statusCode: clientError.status, error: httpErrorName(clientError.status), message: clientError.message });
+      return;
+    }
+    const unavailable = databaseUnavailableReason(exception);
+    if (unavailable) {
+      this.logger.warn(`database unavailable: ${unavailable}`);
+      response.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_S));
+      response.status(503).json({ statusCode: 503, error: 'Service Unavailable', message: 'database unavailable, retry later', reason: 'database_unavailable', retryAfterS: DATABASE_RETRY_AFTER_S });
       return;
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));

@@ -7,6 +7,7 @@ import * as billing from './0005-billing';
 import * as statistics from './0006-statistics';
 import * as disclosureBoard from './0007-disclosure-board';
 import * as accessSessions from './0008-access-sessions';
+import * as durableWorkflow from './0009-durable-workflow';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006-statistics': statistics,
   '0007-disclosure-board': disclosureBoard,
   '0008-access-sessions': accessSessions,
+  '0009-durable-workflow': durableWorkflow,
 };

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { sql, type Selectable, type Updateable } from 'kysely';
+import { sql, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { AlarmTables } from './alarm.schema';
 import { DatabaseRepository } from './database.repository';
+import type { Database } from './database.schema';
 
 export type AlarmRow = Selectable<AlarmTables['alarms']>;
 export type AlarmEventRow = Selectable<AlarmTables['alarm_events']>;
@@ -50,9 +51,20 @@ export class AlarmRepository {
     return this.database.db;
   }
 
-  /** Opens an alarm, or counts a repeat on the open one of the same device and type (partial unique index). */
-  async raise(input: RaiseInput): Promise<{ alarm: AlarmRow; inserted: boolean }> {
-    const row = await this.db
+  /**
+   * Opens an alarm, or counts a repeat on the open one of the same device and type (partial unique
+   * index). `alongside` runs in the same transaction (an outbox row that must follow the alarm).
+   */
+  async raise(input: RaiseInput, alongside?: (tx: Transaction<Database>, alarm: AlarmRow, inserted: boolean) => Promise<void>): Promise<{ alarm: AlarmRow; inserted: boolean }> {
+    return this.db.transaction().execute(async (tx) => {
+      const result = await this.upsertAlarm(tx, input);
+      await alongside?.(tx, result.alarm, result.inserted);
+      return result;
+    });
+  }
+
+  private async upsertAlarm(tx: Transaction<Database>, input: RaiseInput): Promise<{ alarm: AlarmRow; inserted: boolean }> {
+    const row = await tx
       .insertInto('alarms')
       .values({
         community_id: input.communityId,

@@ -26,7 +26,7 @@ export class DatabaseRepository implements OnApplicationShutdown {
     if (config.database.url) {
       this.engine = 'postgres';
       this.db = new Kysely<Database>({
-        dialect: new PostgresDialect({ pool: new Pool({ connectionString: config.database.url, max: 10 }) }),
+        dialect: new PostgresDialect({ pool: this.serverPool(config.database.url) }),
       });
     } else {
       this.engine = 'pglite';
@@ -36,6 +36,13 @@ export class DatabaseRepository implements OnApplicationShutdown {
         dialect: new PGliteDialect(new PGlite(config.database.embeddedDir, { extensions: { btree_gist } })),
       });
     }
+  }
+
+  /** An idle connection the server drops (a restart, a failover) emits 'error': logged, not a crash; the pool reconnects on demand. */
+  private serverPool(url: string): Pool {
+    const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+    pool.on('error', (error) => this.logger.warn(`PostgreSQL connection lost: ${error.message}`));
+    return pool;
   }
 
   async migrate(): Promise<void> {
@@ -60,4 +67,26 @@ export class DatabaseRepository implements OnApplicationShutdown {
 /** PostgreSQL's unique_violation: a concurrent writer got there first. */
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === '23505';
+}
+
+/** Node socket errors and PostgreSQL SQLSTATEs that mean "the database cannot be reached now", not "the request is wrong". */
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
+
+/**
+ * Why the database is unreachable, or undefined when the error is something else: a refused or
+ * dropped connection, a server shutting down or starting, or the pool's connect time-out.
+ */
+export function databaseUnavailableReason(error: unknown): string | undefined {
+  const e = error as { code?: unknown; message?: unknown; errors?: unknown[] } | null;
+  if (!e || typeof e !== 'object') return undefined;
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (code && (unavailableCodes.has(code) || code.startsWith('08'))) return `${code}${message ? ` ${message}` : ''}`.trim();
+  if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) return message;
+  // net's AggregateError (IPv4 and IPv6 both refused) carries the codes on its members.
+  if (Array.isArray(e.errors)) for (const inner of e.errors) {
+    const reason = databaseUnavailableReason(inner);
+    if (reason) return reason;
+  }
+  return undefined;
 }

@@ -5,6 +5,28 @@ import type { AlarmTables } from './alarm.schema';
 import type { FundTables } from './fund.schema';
 import type { BoardTables } from './board.schema';
 
+/** migrations/0009-durable-workflow: a deadline kept in PostgreSQL, one per BullMQ job id. */
+export interface WorkflowStepTable {
+  job_id: string;
+  name: string;
+  data: ColumnType<unknown, string, string>;
+  due_at: Date;
+  priority: number | null;
+  created_at: Generated<Date>;
+  done_at: Date | null;
+  outcome: 'done' | 'cancelled' | null;
+}
+
+/** migrations/0009-durable-workflow: work that must follow a committed write. */
+export interface OutboxTable {
+  id: Generated<string>;
+  topic: string;
+  key: string;
+  payload: ColumnType<unknown, string, string>;
+  created_at: Generated<Date>;
+  attempts: Generated<number>;
+}
+
 /** Row types of the system of record; kept in step with migrations/. */
 export interface CommunityTable {
   id: Generated<string>;
@@ -148,4 +170,6 @@ export interface Database {
   journal_lines: BillingTables['journal_lines'];
   property_companies: PropertyCompanyTable;
   board_items: BoardTables['board_items'];
+  workflow_steps: WorkflowStepTable;
+  outbox: OutboxTable;
 }

@@ -4,7 +4,9 @@ import type Redis from 'ioredis';
 import type { z } from 'zod';
 import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
+import { ClockRepository } from './clock.repository';
 import { RedisRepository } from './redis.repository';
+import { WorkflowStepRepository } from './workflow-step.repository';
 
 /** Queues, one BullMQ queue each; urgent work (alarms) never waits behind slow work. */
 export const queueNames = ['alarms', 'notifications', 'fund', 'parking'] as const;
@@ -14,19 +16,25 @@ export interface JobDefinition<T> {
   name: string;
   queue: QueueName;
   schema: z.ZodType<T>;
+  /** A deadline kept in PostgreSQL (workflow_steps): scheduled with schedule(), run at most once per job id, re-created after Redis loses it. */
+  durable?: boolean;
 }
 
 const definitions = new Map<string, JobDefinition<unknown>>();
 
 /** Declares a job: its name, its queue and the zod schema of its data (checked when added and when run). */
-export function defineJob<T>(name: string, queue: QueueName, schema: z.ZodType<T>): JobDefinition<T> {
+export function defineJob<T>(name: string, queue: QueueName, schema: z.ZodType<T>, options: { durable?: boolean } = {}): JobDefinition<T> {
   if (definitions.has(name)) throw new Error(`job ${name} is defined twice`);
-  const definition = { name, queue, schema };
+  const definition = { name, queue, schema, durable: options.durable ?? false };
   definitions.set(name, definition as JobDefinition<unknown>);
   return definition;
 }
 
 type Handler<T> = (data: T, job: Job) => Promise<void>;
+
+/** How often worker processes compare the pending deadlines in PostgreSQL with the jobs in Redis. */
+const STEP_SWEEP_INTERVAL_MS = 60_000;
+const STEP_SWEEP_PAGE = 500;
 
 /**
  * BullMQ behind one class: typed jobs in, handlers out. Workers run only in processes with the
@@ -41,10 +49,16 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
   private readonly handlers = new Map<string, Handler<unknown>>();
   /** BullMQ never closes a connection it was handed, so this class closes them. */
   private readonly connections: Redis[] = [];
+  /** Jobs of durable steps on their way to Redis (not awaited by schedule(): Redis may be down). */
+  private readonly adding = new Set<Promise<unknown>>();
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping?: Promise<number>;
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
     private readonly redis: RedisRepository,
+    private readonly steps: WorkflowStepRepository,
+    private readonly clock: ClockRepository,
   ) {}
 
   /** Registers the handler of a job (call from a service's constructor or onModuleInit). */
@@ -62,6 +76,66 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
       backoff: { type: 'exponential', delay: 1000 },
       ...options,
     });
+  }
+
+  /**
+   * Schedules a durable step (a deadline): recorded in PostgreSQL first, under its deterministic
+   * job id, then handed to BullMQ. If Redis is down or loses the job,
+   * the sweep re-creates it from the row; scheduling the same job id twice is one step.
+   */
+  async schedule<T>(definition: JobDefinition<T>, data: T, options: { jobId: string; dueAt: number; priority?: number }): Promise<void> {
+    if (!definition.durable) throw new Error(`job ${definition.name} is not durable`);
+    const parsed = definition.schema.parse(data);
+    await this.steps.record({ jobId: options.jobId, name: definition.name, data: parsed, dueAt: new Date(options.dueAt), priority: options.priority });
+    const queued = this.enqueueStep(definition, parsed, options.jobId, options.dueAt, options.priority);
+    // Redis up: the job is in its queue when this returns. Redis down: ioredis would hold the
+    // command until it is back, so the caller goes on and the row waits for the sweep.
+    if (this.redis.client.status === 'ready') await queued;
+  }
+
+  /** Cancels durable steps: marked cancelled in PostgreSQL (their jobs then do nothing if they run), and removed from BullMQ. */
+  async cancelSteps(queue: QueueName, jobIds: string[]): Promise<void> {
+    await this.steps.finish(jobIds, 'cancelled', new Date(this.clock.now()));
+    await Promise.all(jobIds.map((id) => this.cancel(queue, id).catch(() => false)));
+  }
+
+  private enqueueStep(definition: JobDefinition<unknown>, data: unknown, jobId: string, dueAt: number, priority?: number | null): Promise<unknown> {
+    const work = this.add(definition, data, { jobId, delay: Math.max(0, dueAt - this.clock.now()), ...(priority ? { priority } : {}) })
+      .catch((error: Error) => this.logger.warn(`step ${jobId} not queued yet (${error.message}); the sweep will queue it`))
+      .finally(() => this.adding.delete(work));
+    this.adding.add(work);
+    return work;
+  }
+
+  /**
+   * Re-creates the BullMQ job of every pending step that Redis no longer has (same job id, so a
+   * job still there is left alone); a step whose job completed without being marked (PostgreSQL
+   * was away at that moment) is marked done. Returns how many jobs were re-created.
+   */
+  sweepSteps(): Promise<number> {
+    this.sweeping ??= this.sweepOnce().finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  private async sweepOnce(): Promise<number> {
+    let recreated = 0;
+    let after = '';
+    for (;;) {
+      const page = await this.steps.pending(STEP_SWEEP_PAGE, after);
+      if (page.length === 0) break;
+      after = page[page.length - 1].job_id;
+      for (const step of page) {
+        const definition = definitions.get(step.name);
+        if (!definition) continue;
+        const state = await this.queue(definition.queue).getJobState(step.job_id);
+        if (state === 'completed') await this.steps.finish([step.job_id], 'done', new Date(this.clock.now()));
+        if (state !== 'unknown') continue;
+        await this.add(definition, step.data, { jobId: step.job_id, delay: Math.max(0, step.due_at.getTime() - this.clock.now()), ...(step.priority ? { priority: step.priority } : {}) });
+        recreated++;
+      }
+    }
+    if (recreated > 0) this.logger.warn(`sweep re-created ${recreated} job(s) of pending deadlines that Redis had lost`);
+    return recreated;
   }
 
   /** Removes a delayed or waiting job by its id; false when it already ran or never existed. */
@@ -102,6 +176,7 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
     const missing = [...definitions.keys()].filter((name) => !this.handlers.has(name));
     if (missing.length > 0) throw new Error(`jobs without a handler: ${missing.join(', ')}`);
     if (!hasRole(this.config, 'worker')) return;
+    this.startStepSweeps();
     for (const queueName of queueNames) {
       if (![...definitions.values()].some((d) => d.queue === queueName)) continue;
       const worker = new Worker(queueName, (job) => this.run(job), {
@@ -115,16 +190,40 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
+  /** At start, every minute, and each time Redis comes back (it may have come back empty). */
+  private startStepSweeps(): void {
+    const sweep = () => void this.sweepSteps().catch((error: Error) => this.logger.warn(`deadline sweep failed: ${error.message}`));
+    sweep();
+    this.sweepTimer = setInterval(sweep, STEP_SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+    let lost = false;
+    this.redis.client.on('close', () => (lost = true));
+    this.redis.client.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      sweep();
+    });
+  }
+
   private async run(job: Job): Promise<void> {
     const definition = definitions.get(job.name);
     const handler = this.handlers.get(job.name);
     if (!definition || !handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
     const parsed = definition.schema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`job ${job.name} has invalid data: ${parsed.error.message}`);
+    if (!definition.durable || !job.id) return handler(parsed.data, job);
+    // A durable step runs once: a job re-created by the sweep, or left over after a cancel, finds it finished.
+    const step = await this.steps.find(job.id);
+    if (step?.done_at) return;
     await handler(parsed.data, job);
+    // Not marked (PostgreSQL away): the job still completes, and the sweep marks the step done from it.
+    await this.steps.finish([job.id], 'done', new Date(this.clock.now())).catch((error: Error) => this.logger.warn(`step ${job.id} ran but is not marked done yet: ${error.message}`));
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await Promise.allSettled([...this.adding]);
+    await this.sweeping?.catch(() => undefined);
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     for (const connection of this.connections) connection.disconnect();

@@ -21,9 +21,10 @@ import { AlarmSettingsService } from './alarm-settings.service';
 
 const HOUR_MS = 3_600_000;
 /** atStart: the tier is told as part of the raise (its follow-up was scheduled with it); otherwise an escalation (tier 0: the first notice). */
-const escalateJob = defineJob('alarm.escalate', 'alarms', z.object({ alarmId: z.uuid(), tier: z.number().int().min(0), atStart: z.boolean().optional() }));
-const arrivalJob = defineJob('alarm.arrival-deadline', 'alarms', z.object({ alarmId: z.uuid() }));
-const reminderJob = defineJob('alarm.remind', 'alarms', z.object({ alarmId: z.uuid(), n: z.number().int().min(1) }));
+// Durable: each step is a row of workflow_steps (PostgreSQL), re-created if Redis loses it, run once.
+const escalateJob = defineJob('alarm.escalate', 'alarms', z.object({ alarmId: z.uuid(), tier: z.number().int().min(0), atStart: z.boolean().optional() }), { durable: true });
+const arrivalJob = defineJob('alarm.arrival-deadline', 'alarms', z.object({ alarmId: z.uuid() }), { durable: true });
+const reminderJob = defineJob('alarm.remind', 'alarms', z.object({ alarmId: z.uuid(), n: z.number().int().min(1) }), { durable: true });
 const webhookJob = defineJob(
   'alarm.webhook',
   'notifications',
@@ -95,27 +96,25 @@ export class AlarmDispatchService {
     const priority = jobPriority(alarm.type, alarm.severity);
     const now = this.clock.now();
     for (const tier of startTiers(chain)) {
-      await this.jobs.add(escalateJob, { alarmId: alarm.id, tier, atStart: true }, { jobId: escalateId(alarm.id, tier), priority });
+      await this.jobs.schedule(escalateJob, { alarmId: alarm.id, tier, atStart: true }, { jobId: escalateId(alarm.id, tier), dueAt: now, priority });
       const next = nextEscalation(chain, tier);
-      if (next) await this.jobs.add(escalateJob, { alarmId: alarm.id, tier: next.tier }, { jobId: escalateId(alarm.id, next.tier), delay: Math.max(0, now + next.afterMs - this.clock.now()), priority });
+      if (next) await this.jobs.schedule(escalateJob, { alarmId: alarm.id, tier: next.tier }, { jobId: escalateId(alarm.id, next.tier), dueAt: now + next.afterMs, priority });
     }
     if (chain.arrivalWithinS) {
-      const due = now + chain.arrivalWithinS * 1000;
-      await this.jobs.add(arrivalJob, { alarmId: alarm.id }, { jobId: arrivalId(alarm.id), delay: due - this.clock.now(), priority });
+      await this.jobs.schedule(arrivalJob, { alarmId: alarm.id }, { jobId: arrivalId(alarm.id), dueAt: now + chain.arrivalWithinS * 1000, priority });
     }
     const firstReminderS = reminderDelayS(chain.reminderEveryS, 1, this.reminderBounds);
     if (firstReminderS !== undefined) {
-      const due = now + firstReminderS * 1000;
-      await this.jobs.add(reminderJob, { alarmId: alarm.id, n: 1 }, { jobId: reminderId(alarm.id, 1), delay: due - this.clock.now(), priority });
+      await this.jobs.schedule(reminderJob, { alarmId: alarm.id, n: 1 }, { jobId: reminderId(alarm.id, 1), dueAt: now + firstReminderS * 1000, priority });
     }
   }
 
   /** Acknowledged: no further escalation. Cleared: nothing more at all. Arrived: no arrival deadline. */
   async stop(alarm: AlarmRow, why: 'acknowledged' | 'cleared' | 'arrived'): Promise<void> {
-    const ids: Array<[string, 'alarms']> = [];
-    if (why !== 'arrived') for (let t = 0; t < MAX_TIERS; t++) ids.push([escalateId(alarm.id, t), 'alarms']);
-    if (why !== 'acknowledged') ids.push([arrivalId(alarm.id), 'alarms']);
-    await Promise.all(ids.map(([id, q]) => this.jobs.cancel(q, id).catch(() => false)));
+    const ids: string[] = [];
+    if (why !== 'arrived') for (let t = 0; t < MAX_TIERS; t++) ids.push(escalateId(alarm.id, t));
+    if (why !== 'acknowledged') ids.push(arrivalId(alarm.id));
+    await this.jobs.cancelSteps('alarms', ids);
   }
 
   private async escalate(alarmId: string, tier: number, atStart: boolean): Promise<void> {
@@ -138,8 +137,7 @@ export class AlarmDispatchService {
     if (atStart) return; // its follow-up was scheduled at the raise, counted from the raise
     const next = nextEscalation(chain, tier);
     if (next) {
-      const due = this.clock.now() + next.afterMs;
-      await this.jobs.add(escalateJob, { alarmId, tier: next.tier }, { jobId: escalateId(alarmId, next.tier), delay: Math.max(0, due - this.clock.now()), priority: jobPriority(alarm.type, alarm.severity) });
+      await this.jobs.schedule(escalateJob, { alarmId, tier: next.tier }, { jobId: escalateId(alarmId, next.tier), dueAt: this.clock.now() + next.afterMs, priority: jobPriority(alarm.type, alarm.severity) });
     }
   }
 
@@ -168,8 +166,7 @@ export class AlarmDispatchService {
     await this.notify(alarm, alarm.escalation_tier, tier.name, 'reminder', chain);
     const nextS = reminderDelayS(chain.reminderEveryS, n + 1, this.reminderBounds);
     if (nextS === undefined) return;
-    const due = this.clock.now() + nextS * 1000;
-    await this.jobs.add(reminderJob, { alarmId, n: n + 1 }, { jobId: reminderId(alarmId, n + 1), delay: due - this.clock.now(), priority: jobPriority(alarm.type, alarm.severity) });
+    await this.jobs.schedule(reminderJob, { alarmId, n: n + 1 }, { jobId: reminderId(alarmId, n + 1), dueAt: this.clock.now() + nextS * 1000, priority: jobPriority(alarm.type, alarm.severity) });
   }
 
   /** Inbox rows for the tier's users (and the assignee), and webhook jobs for the community. */

@@ -1,12 +1,15 @@
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { AlarmEvent, AlarmListQuery } from '@app/contracts';
 import { manuallyClearable, severityOf } from '../domain/alarm-rules';
+import { categoryOfAlarm } from '../domain/fund-profiles';
 import { Permission } from '../domain/permissions';
 import { type AlarmRow, AlarmRepository } from '../repositories/alarm.repository';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
-import { EventBusRepository } from '../repositories/event-bus.repository';
+import { type AlarmNotice, EventBusRepository } from '../repositories/event-bus.repository';
+import { FaultRepository } from '../repositories/fault.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
+import { OutboxRepository } from '../repositories/outbox.repository';
 import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import { AlarmDispatchService } from './alarm-dispatch.service';
@@ -42,6 +45,8 @@ export class AlarmService {
     private readonly websocket: WebsocketRepository,
     private readonly dispatch: AlarmDispatchService,
     private readonly metrics: MetricsRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly faults: FaultRepository,
   ) {
     dispatch.setLifecycle({
       raise: (r) => this.raise(r),
@@ -64,15 +69,15 @@ export class AlarmService {
   /** Raised by detection (or the platform itself); a repeat updates the open alarm. */
   raise(r: RaiseRequest): Promise<AlarmRow> {
     return this.inOrder(`${r.deviceId}|${r.type}`, async () => {
-      const { alarm, inserted } = await this.alarms.raise({
-        communityId: r.communityId,
-        deviceId: r.deviceId,
-        type: r.type,
-        severity: r.severity,
-        source: r.source,
-        at: new Date(r.ts),
-        detail: r.detail ?? {},
-      });
+      const { alarm, inserted } = await this.alarms.raise(
+        { communityId: r.communityId, deviceId: r.deviceId, type: r.type, severity: r.severity, source: r.source, at: new Date(r.ts), detail: r.detail ?? {} },
+        // A qualifying alarm's fund case follows from the same commit (transactional outbox), so a crash cannot lose it.
+        async (tx, row, isNew) => {
+          if (isNew && categoryOfAlarm(row.type) !== null) await this.outbox.add(tx, 'fund.case-for-alarm', row.id, this.notice(row));
+        },
+      );
+      this.faults.at('crash-after-alarm-insert');
+      if (inserted) this.outbox.kick();
       await this.alarms.addEvent(alarm.id, new Date(this.clock.now()), null, inserted ? 'raised' : 'repeated', { ts: r.ts, source: r.source, ...(r.detail ?? {}) });
       if (inserted) {
         this.metrics.alarmsRaised.inc({ type: r.type, severity: String(alarm.severity) });
@@ -121,9 +126,13 @@ export class AlarmService {
   }
 
   private announce(event: 'alarm.raised' | 'alarm.updated' | 'alarm.cleared', alarm: AlarmRow): void {
+    this.bus.emit(event, this.notice(alarm));
+    this.websocket.emitToCommunity(alarm.community_id, event, this.toEvent(alarm));
+  }
+
+  private notice(alarm: AlarmRow): AlarmNotice {
     const e = this.toEvent(alarm);
-    this.bus.emit(event, { alarmId: e.alarmId, deviceId: e.deviceId, communityId: e.communityId, type: e.type, severity: e.severity, state: e.state, ts: e.ts });
-    this.websocket.emitToCommunity(alarm.community_id, event, e);
+    return { alarmId: e.alarmId, deviceId: e.deviceId, communityId: e.communityId, type: e.type, severity: e.severity, state: e.state, ts: e.ts };
   }
 
   // ---------------------------------------------------------------- REST

@@ -183,7 +183,7 @@ export class BrokerRegistryService implements OnApplicationShutdown {
   }
 
   private async runReconciliation(): Promise<ReconciliationReport> {
-    const started = this.clock.now();
+    const started = this.clock.monotonic();
     try {
       // The broker first, then the registry: a device provisioned in between is in the registry
       // and not yet at the broker, and the provisioning's own write wins over the placeholder.
@@ -202,7 +202,7 @@ export class BrokerRegistryService implements OnApplicationShutdown {
       }
       const report: ReconciliationReport = {
         at: new Date(started).toISOString(),
-        durationMs: this.clock.now() - started,
+        durationMs: Math.round(this.clock.monotonic() - started),
         fixed: {
           created: plan.create.filter((id) => !failed.has(id)).length,
           adopted: plan.adopt.filter((id) => !failed.has(id)).length,

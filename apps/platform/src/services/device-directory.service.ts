@@ -72,7 +72,14 @@ export class DeviceDirectoryService implements OnModuleInit, OnApplicationShutdo
     if (hit !== undefined) return hit;
     let pending = this.loading.get(deviceId);
     if (!pending) {
-      pending = this.load(deviceId).finally(() => this.loading.delete(deviceId));
+      pending = this.load(deviceId)
+        .catch((error: unknown) => {
+          // Database unreachable: keep serving the last known profile, so ingestion goes on.
+          const stale = this.profiles.get(deviceId);
+          if (stale) return stale.profile;
+          throw error;
+        })
+        .finally(() => this.loading.delete(deviceId));
       this.loading.set(deviceId, pending);
     }
     return pending;

@@ -66,7 +66,7 @@ export class DeviceImportService {
     if (rows.length === 0) throw new BadRequestException('the import holds no devices');
     if (rows.length > DEVICE_IMPORT_MAX_ROWS) throw new BadRequestException(`an import takes at most ${DEVICE_IMPORT_MAX_ROWS} devices, this one has ${rows.length}`);
     if (options.communityId) await this.access.requireInScope(user, options.communityId);
-    const started = this.clock.now();
+    const started = this.clock.monotonic();
     const { valid, rejected } = validateImportRows(rows, options.communityId);
     const placed = await this.rejectOutOfPlace(user, valid, rejected);
     const fresh = await this.rejectTaken(placed, rejected);
@@ -80,7 +80,7 @@ export class DeviceImportService {
     }
     result.rejected.sort((a, b) => a.row - b.row);
     result.devices.sort((a, b) => a.row - b.row);
-    result.elapsedMs = this.clock.now() - started;
+    result.elapsedMs = Math.round(this.clock.monotonic() - started);
     this.logger.log(`${user.username} imported ${result.created} of ${result.rows} devices in ${result.elapsedMs} ms (${result.rejected.length} rejected)`);
     return result;
   }

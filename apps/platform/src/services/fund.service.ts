@@ -1,4 +1,4 @@
-import { BadRequestException, BeforeApplicationShutdown, ConflictException, ForbiddenException, HttpException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, HttpException, Injectable, NotFoundException } from '@nestjs/common';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { CreateFundCaseRequest, FundCommunitySettingsRequest, FundTransitionRequest, HolidayCalendarRequest } from '@app/contracts';
@@ -28,9 +28,10 @@ import { CommunityRepository } from '../repositories/community.repository';
 import { isUniqueViolation } from '../repositories/database.repository';
 import type { Database } from '../repositories/database.schema';
 import { DeviceRepository } from '../repositories/device.repository';
-import { EventBusRepository, type AlarmNotice } from '../repositories/event-bus.repository';
+import type { AlarmNotice } from '../repositories/event-bus.repository';
 import { FundFileRepository, FundRepository, type FundCaseRow } from '../repositories/fund.repository';
 import { defineJob, JobRepository } from '../repositories/job.repository';
+import { OutboxRepository } from '../repositories/outbox.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
@@ -40,6 +41,7 @@ export const fundDeadlineJob = defineJob(
   'fund.deadline',
   'fund',
   z.object({ caseId: z.uuid(), kind: z.enum(['review', 'payment']), phase: z.enum(['remind', 'due']), deadline: z.number() }),
+  { durable: true }, // a workflow_steps row each: a deemed approval survives Redis losing its job
 );
 
 
@@ -68,10 +70,7 @@ export function snapshotOf(row: FundCaseRow): FundCaseSnapshot {
  * 'fund' queue and publishes disclosed cases with each owner's share.
  */
 @Injectable()
-export class FundService implements BeforeApplicationShutdown {
-  private readonly logger = new Logger(FundService.name);
-  /** Cases being opened from alarms; shutdown waits for them before the database closes. */
-  private readonly opening = new Set<Promise<unknown>>();
+export class FundService {
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
@@ -85,21 +84,13 @@ export class FundService implements BeforeApplicationShutdown {
     private readonly redis: RedisRepository,
     private readonly jobs: JobRepository,
     private readonly websocket: WebsocketRepository,
-    eventBus: EventBusRepository,
+    outbox: OutboxRepository,
   ) {
-    // On the ingestion path: a set lookup, then the work leaves the handler.
-    eventBus.on('alarm.raised', (notice) => {
-      if (categoryOfAlarm(notice.type) === null) return;
-      const work = this.openFromAlarm(notice)
-        .catch((error: Error) => this.logger.error(`case for alarm ${notice.alarmId} failed: ${error.stack ?? error.message}`))
-        .finally(() => this.opening.delete(work));
-      this.opening.add(work);
+    // Written with the alarm in one transaction (alarm service), relayed after it; openFromAlarm is idempotent on the alarm id.
+    outbox.handle('fund.case-for-alarm', async (notice) => {
+      await this.openFromAlarm(notice);
     });
     jobs.handle(fundDeadlineJob, (data) => this.onDeadline(data));
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.opening]);
   }
 
   // ---------------------------------------------------------------- opening cases
@@ -465,15 +456,14 @@ export class FundService implements BeforeApplicationShutdown {
   // ---------------------------------------------------------------- deadlines
 
   private async scheduleTimers(row: FundCaseRow): Promise<void> {
-    const now = this.clock.now();
-    for (const timer of deadlineTimers(snapshotOf(row), fundProfile(row.profile))) await this.schedule(row.id, timer, timer.at - now, '');
+    for (const timer of deadlineTimers(snapshotOf(row), fundProfile(row.profile))) await this.schedule(row.id, timer, timer.at, '');
   }
 
-  private async schedule(caseId: string, timer: Pick<DeadlineTimer, 'kind' | 'phase' | 'deadline'>, delay: number, suffix: string): Promise<void> {
-    await this.jobs.add(
+  private async schedule(caseId: string, timer: Pick<DeadlineTimer, 'kind' | 'phase' | 'deadline'>, dueAt: number, suffix: string): Promise<void> {
+    await this.jobs.schedule(
       fundDeadlineJob,
       { caseId, kind: timer.kind, phase: timer.phase, deadline: timer.deadline },
-      { delay: Math.max(0, Math.round(delay)), jobId: `fund-${caseId}-${timer.kind}-${timer.phase}-${timer.deadline}${suffix}` },
+      { dueAt: Math.round(dueAt), jobId: `fund-${caseId}-${timer.kind}-${timer.phase}-${timer.deadline}${suffix}` },
     );
   }
 
@@ -488,7 +478,7 @@ export class FundService implements BeforeApplicationShutdown {
       case 'none':
         return;
       case 'wait':
-        return this.schedule(row.id, data, decision.until - now, `-w${now}`);
+        return this.schedule(row.id, data, decision.until, `-w${now}`);
       case 'deem_approve':
         await this.apply(row.id, { action: 'deem_approve' }, { kind: 'system' }, null, { action: 'deem_approve', deadline: new Date(data.deadline).toISOString() });
         return;

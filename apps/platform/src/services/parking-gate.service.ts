@@ -8,6 +8,7 @@ import { normalizePlate, parsePlate, type PlateInfo } from '../domain/plates';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { EventBusRepository, type AlarmNotice } from '../repositories/event-bus.repository';
+import { FaultRepository } from '../repositories/fault.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { ParkingRepository, type BookingRow } from '../repositories/parking.repository';
 import { RedisRepository } from '../repositories/redis.repository';
@@ -64,6 +65,7 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
     private readonly redis: RedisRepository,
     private readonly ws: WebsocketRepository,
     private readonly metrics: MetricsRepository,
+    private readonly faults: FaultRepository,
   ) {
     this.emergencyPlates = new Set(config.parking.emergencyPlates.map(normalizePlate));
     this.bus.on('device.event', ({ device, event, ts }) => {
@@ -264,6 +266,8 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
     if (!plate) return;
     const session = await this.repo.closeSession(device.communityId, plate, { at, lane, deviceId: device.id });
     if (!session) return; // nobody inside with this plate: a duplicate exit event closes nothing
+    // The closed, unbilled session is itself the outbox row of its bill: billing's sweep bills it after a crash here.
+    this.faults.at('crash-after-gate-exit');
     if (session.booking_id) {
       const booking = await this.repo.transitionBooking(session.booking_id, ['active'], { status: 'completed' });
       if (booking) {
