@@ -85,7 +85,7 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
   private queue(name: QueueName): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection(), prefix: `${this.config.redis.prefix}:bull` });
+      queue = new Queue(name, { connection: this.connection(), prefix: this.redis.keys.bullPrefix() });
       queue.on('error', (error) => this.logger.warn(`queue ${name}: ${error.message}`));
       this.queues.set(name, queue);
     }
@@ -106,7 +106,7 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
       if (![...definitions.values()].some((d) => d.queue === queueName)) continue;
       const worker = new Worker(queueName, (job) => this.run(job), {
         connection: this.connection(),
-        prefix: `${this.config.redis.prefix}:bull`,
+        prefix: this.redis.keys.bullPrefix(),
         concurrency: queueName === 'alarms' ? 20 : 5,
       });
       worker.on('failed', (job, error) => this.logger.warn(`job ${job?.name} (${job?.id}) failed: ${error.message}`));

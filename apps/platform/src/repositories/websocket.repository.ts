@@ -68,7 +68,7 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
   ) {}
 
   private get channelKey(): string {
-    return this.redis.key('socket.io');
+    return this.redis.keys.socketIo();
   }
 
   setHandlers(handlers: { authenticate: Authenticate; subscribe: Subscribe }): void {

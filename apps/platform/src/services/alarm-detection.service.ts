@@ -77,12 +77,8 @@ export class AlarmDetectionService implements OnModuleInit, BeforeApplicationShu
     });
   }
 
-  private get key(): string {
-    return this.redis.key('alarm-rule-state');
-  }
-
   async onModuleInit(): Promise<void> {
-    const all = await this.redis.client.hgetall(this.key);
+    const all = await this.redis.readAlarmRuleStates();
     for (const [deviceId, json] of Object.entries(all)) this.stored.set(deviceId, json);
     // Devices with a pending hold or clear need the sweep even if they never send again.
     for (const deviceId of [...this.stored.keys()]) {
@@ -168,17 +164,15 @@ export class AlarmDetectionService implements OnModuleInit, BeforeApplicationShu
     if (this.dirty.length === 0) return Promise.resolve();
     const batch = this.dirty;
     this.dirty = [];
-    const pipeline = this.redis.client.pipeline();
+    const states: Array<[string, string | null]> = [];
     for (const entry of batch) {
       entry.queued = false;
       entry.state.dirty = false;
       const json = serializeState(entry.set, entry.state);
-      if (json === '{}') pipeline.hdel(this.key, entry.device.id);
-      else pipeline.hset(this.key, entry.device.id, json);
+      states.push([entry.device.id, json === '{}' ? null : json]);
     }
-    this.flushing = pipeline
-      .exec()
-      .then(() => undefined)
+    this.flushing = this.redis
+      .writeAlarmRuleStates(states)
       .catch((error: Error) => {
         this.logger.warn(`rule state of ${batch.length} devices not written: ${error.message}`);
         for (const entry of batch) {

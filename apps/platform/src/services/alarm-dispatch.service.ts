@@ -202,15 +202,7 @@ export class AlarmDispatchService {
   private async withinCap(alarm: AlarmRow): Promise<boolean> {
     const cap = this.settings.thresholdsFor(alarm.community_id, alarm.device_id).notifyCapPerHour;
     const now = this.clock.now();
-    const key = this.redis.key('alarm-notify', alarm.device_id);
-    const replies = (await this.redis.client
-      .multi()
-      .zremrangebyscore(key, '-inf', now - HOUR_MS)
-      .zadd(key, now, `${now}:${alarm.id}:${Math.random()}`)
-      .zcard(key)
-      .pexpire(key, HOUR_MS)
-      .exec()) as Array<[Error | null, unknown]>;
-    return Number(replies[2][1]) <= cap;
+    return (await this.redis.countInNotifyWindow(alarm.device_id, `${now}:${alarm.id}:${Math.random()}`, now, HOUR_MS)) <= cap;
   }
 
   private async deliverWebhook(data: z.infer<typeof webhookJob.schema>): Promise<void> {

@@ -1,5 +1,4 @@
-import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type Redis from 'ioredis';
+import { BadRequestException, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { type AlarmRuleOverridesBody, type CreateWebhookRequest, type EscalationChain, escalationChainSchema, type NotificationPrefs } from '@app/contracts';
 import { defaultChain } from '../domain/alarm-escalation';
 import { Permission } from '../domain/permissions';
@@ -21,12 +20,11 @@ type Listener = () => void;
  * notification preferences and the inbox.
  */
 @Injectable()
-export class AlarmSettingsService implements OnModuleInit, OnApplicationShutdown {
+export class AlarmSettingsService implements OnModuleInit {
   private readonly logger = new Logger(AlarmSettingsService.name);
   private community = new Map<string, AlarmRuleOverrides>();
   private device = new Map<string, AlarmRuleOverrides>();
   private readonly listeners: Listener[] = [];
-  private subscriber?: Redis;
 
   constructor(
     private readonly alarms: AlarmRepository,
@@ -37,19 +35,9 @@ export class AlarmSettingsService implements OnModuleInit, OnApplicationShutdown
     private readonly clock: ClockRepository,
   ) {}
 
-  private get channel(): string {
-    return this.redis.key('alarm-settings-changed');
-  }
-
   async onModuleInit(): Promise<void> {
     await this.reload();
-    this.subscriber = this.redis.duplicate();
-    await this.subscriber.subscribe(this.channel);
-    this.subscriber.on('message', () => void this.reload().catch((e: Error) => this.logger.warn(`settings reload failed: ${e.message}`)));
-  }
-
-  onApplicationShutdown(): void {
-    this.subscriber?.disconnect();
+    await this.redis.listen('alarm-settings-changed', () => void this.reload().catch((e: Error) => this.logger.warn(`settings reload failed: ${e.message}`)));
   }
 
   onChange(listener: Listener): void {
@@ -104,7 +92,7 @@ export class AlarmSettingsService implements OnModuleInit, OnApplicationShutdown
     await this.alarms.setSettings(scope, id, overrides as Record<string, unknown>, user.id, new Date(this.clock.now()));
     await this.audit.record({ actorId: user.id, action: 'alarm.settings', subjectType: `alarm_settings.${scope}`, subjectId: id, detail: overrides as Record<string, unknown> });
     await this.reload();
-    await this.redis.client.publish(this.channel, `${scope}:${id}`);
+    await this.redis.notify('alarm-settings-changed', `${scope}:${id}`);
     return this.getSettings(user, scope, id);
   }
 

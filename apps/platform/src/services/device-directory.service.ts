@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type Redis from 'ioredis';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { DeviceKind } from '@app/contracts';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
@@ -29,13 +28,12 @@ type Listener = (deviceId: string) => void;
  * over Redis so every platform process drops its copy at once.
  */
 @Injectable()
-export class DeviceDirectoryService implements OnModuleInit, OnApplicationShutdown {
+export class DeviceDirectoryService implements OnModuleInit {
   private readonly logger = new Logger(DeviceDirectoryService.name);
   private readonly profiles = new Map<string, { profile: DeviceProfile | null; until: number }>();
   private readonly verified = new Map<string, string>();
   private readonly loading = new Map<string, Promise<DeviceProfile | null>>();
   private readonly listeners: Listener[] = [];
-  private subscriber?: Redis;
 
   constructor(
     private readonly devices: DeviceRepository,
@@ -44,18 +42,8 @@ export class DeviceDirectoryService implements OnModuleInit, OnApplicationShutdo
     private readonly clock: ClockRepository,
   ) {}
 
-  private get channel(): string {
-    return this.redis.key('device-changed');
-  }
-
   async onModuleInit(): Promise<void> {
-    this.subscriber = this.redis.duplicate();
-    await this.subscriber.subscribe(this.channel);
-    this.subscriber.on('message', (_channel, deviceId: string) => this.forget(deviceId));
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.subscriber?.disconnect();
+    await this.redis.listen('device-changed', (deviceId) => this.forget(deviceId));
   }
 
   /** Called with the id of a device whose credentials or status changed. */
@@ -104,7 +92,7 @@ export class DeviceDirectoryService implements OnModuleInit, OnApplicationShutdo
   /** Tells every platform process that a device changed. */
   async announceChange(deviceId: string): Promise<void> {
     this.forget(deviceId);
-    await this.redis.client.publish(this.channel, deviceId);
+    await this.redis.notify('device-changed', deviceId);
   }
 
   private forget(deviceId: string): void {

@@ -47,7 +47,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     // A tag of this process for the sub-millisecond digits of InfluxDB timestamps (PointClock).
-    this.pointClock = new PointClock(await this.redis.client.incr(this.redis.key('ingest-process-seq')));
+    this.pointClock = new PointClock(await this.redis.nextProcessSeq());
     this.deadLetterTimer = setInterval(() => void this.flushDeadLetters(), DEAD_LETTER_FLUSH_MS);
   }
 

@@ -281,7 +281,7 @@ export class ParkingBookingService {
     const now = this.clock.now();
     const dueAt = new Date(booking.blocked_until).getTime();
     const ttl = Math.max(86_400, Math.ceil((dueAt - now) / 1000) + 7 * 86_400);
-    const first = (await this.redis.client.set(this.reclaimKey(bookingId), JSON.stringify({ by: user.id, at: now }), 'EX', ttl, 'NX')) === 'OK';
+    const first = await this.redis.markSlotReclaimed(bookingId, JSON.stringify({ by: user.id, at: now }), ttl);
     const overstaying = booking.status === 'active' && now >= dueAt;
     let guestNotified = false;
     if (first && overstaying) {
@@ -303,7 +303,7 @@ export class ParkingBookingService {
     if (!booking || booking.status !== 'active') return;
     const dueAt = new Date(booking.blocked_until);
     if (!(await this.repo.recordOverstayDue(booking, dueAt))) return;
-    const ownerNeedsSlot = (await this.redis.client.exists(this.reclaimKey(bookingId))) === 1;
+    const ownerNeedsSlot = await this.redis.isSlotReclaimed(bookingId);
     await this.notifyOverstay(booking, ownerNeedsSlot);
   }
 
@@ -320,10 +320,6 @@ export class ParkingBookingService {
       ts: this.clock.now(),
     });
     await this.audit.record({ actorId: null, action: 'parking.booking.overstay', subjectType: 'parking_booking', subjectId: booking.id, detail: { plate: booking.plate, ownerNeedsSlot } });
-  }
-
-  private reclaimKey(bookingId: string): string {
-    return this.redis.key('parking', 'reclaim', bookingId);
   }
 
   private async afterRelease(row: BookingRow, reason: string): Promise<void> {

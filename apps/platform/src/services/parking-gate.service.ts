@@ -79,7 +79,7 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     await this.refresh();
     await this.loadInside();
-    const alarms = await this.redis.client.hgetall(this.fireKey());
+    const alarms = await this.redis.activeFireAlarms();
     for (const [alarmId, communityId] of Object.entries(alarms)) this.fireSet(communityId).add(alarmId);
     this.refreshTimer = setInterval(() => void this.refresh().catch((e: Error) => this.logger.warn(`cache refresh failed: ${e.message}`)), REFRESH_MS);
     this.occupancyTimer = setInterval(() => this.flushOccupancy(), OCCUPANCY_MS);
@@ -228,7 +228,7 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
         reason: decision.reason,
         ts: ts,
       };
-      await this.redis.client.set(this.redis.key('parking', 'pending', pending.pendingId), JSON.stringify(pending), 'EX', PENDING_TTL_S);
+      await this.redis.savePendingGateDecision(pending.pendingId, JSON.stringify(pending), PENDING_TTL_S);
       this.ws.emitToCommunity(device.communityId, 'parking.gate.pending', pending);
       return;
     }
@@ -292,7 +292,7 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
     const device = found!;
     let pending: GatePendingEvent | undefined;
     if (dto.pendingId) {
-      const raw = await this.redis.client.getdel(this.redis.key('parking', 'pending', dto.pendingId));
+      const raw = await this.redis.takePendingGateDecision(dto.pendingId);
       if (!raw) throw new NotFoundException(`pending decision ${dto.pendingId} not found or already resolved`);
       pending = JSON.parse(raw) as GatePendingEvent;
       if (pending.deviceId !== deviceId) throw new BadRequestException('the pending decision belongs to another gate');
@@ -330,8 +330,7 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
     const had = set.size > 0;
     if (active) set.add(a.alarmId);
     else set.delete(a.alarmId);
-    const write = active ? this.redis.client.hset(this.fireKey(), a.alarmId, a.communityId) : this.redis.client.hdel(this.fireKey(), a.alarmId);
-    write.catch((e: Error) => this.logger.warn(`fire alarm state not saved: ${e.message}`));
+    this.redis.setFireAlarm(a.alarmId, a.communityId, active).catch((e: Error) => this.logger.warn(`fire alarm state not saved: ${e.message}`));
     if (had !== set.size > 0) {
       this.logger.warn(`community ${a.communityId}: gates ${set.size > 0 ? 'switch to free flow (fire alarm)' : 'back to normal'}`);
       this.dirtyOccupancy.add(a.communityId);
@@ -342,10 +341,6 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
     let s = this.fireAlarms.get(communityId);
     if (!s) this.fireAlarms.set(communityId, (s = new Set()));
     return s;
-  }
-
-  private fireKey(): string {
-    return this.redis.key('parking', 'fire-alarms');
   }
 
   // ---- occupancy
