@@ -47,6 +47,7 @@ import { IngestService } from './services/ingest.service';
 import { LiveStateService } from './services/live-state.service';
 import { PresenceService } from './services/presence.service';
 import { TelemetryService } from './services/telemetry.service';
+import { ServiceWiring } from './wiring';
 
 const repositories = [
   AuditRepository,
@@ -102,6 +103,7 @@ export class AppModule {
       // Present in every process: without the api role it has no clients of its own, and its
       // broadcasts reach the api processes through the Redis adapter.
       WebsocketRepository,
+      ServiceWiring,
       { provide: APP_PIPE, useClass: ZodValidationPipe },
       { provide: APP_FILTER, useClass: ErrorFilter },
       { provide: APP_GUARD, useClass: AuthGuard },

@@ -17,6 +17,10 @@ export interface PlatformEvents {
   'alarm.raised': AlarmNotice;
   'alarm.updated': AlarmNotice;
   'alarm.cleared': AlarmNotice;
+  /** A device's credentials or status changed (this process or another): caches drop it, its connection closes. */
+  'device.changed': { deviceId: string };
+  /** Alarm detection settings were reloaded (this process or another). */
+  'alarm-settings.changed': Record<string, never>;
   /** A parking session closed (the car left); billing prices it. */
   'parking.session.closed': { sessionId: string; communityId: string };
 }

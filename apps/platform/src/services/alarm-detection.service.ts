@@ -69,8 +69,8 @@ export class AlarmDetectionService implements OnModuleInit, BeforeApplicationShu
       this.apply(this.entry(device), { kind: 'event', type: event.type, active: event.active, ts });
     });
     bus.on('device.presence', ({ device, online, ts }) => this.apply(this.entry(device), { kind: 'presence', online, ts }));
-    settings.onChange(() => this.recompileAll());
-    directory.onChange((deviceId) => {
+    bus.on('alarm-settings.changed', () => this.recompileAll());
+    bus.on('device.changed', ({ deviceId }) => {
       const e = this.entries.get(deviceId);
       if (e) this.stored.set(deviceId, serializeState(e.set, e.state));
       this.entries.delete(deviceId);

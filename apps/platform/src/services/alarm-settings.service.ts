@@ -7,16 +7,15 @@ import { AlarmRepository } from '../repositories/alarm.repository';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { DeviceRepository } from '../repositories/device.repository';
+import { EventBusRepository } from '../repositories/event-bus.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 
-type Listener = () => void;
-
 /**
  * Detection settings (alarm_rule_settings: JSON overrides per community and per device, merged
  * over the defaults of domain/alarm-rules), kept in memory for the ingestion path and reloaded in
- * every process when one changes (Redis pub/sub). Also the REST of escalation chains, webhooks,
+ * every process when one changes (Redis pub/sub; `alarm-settings.changed` on the event bus). Also the REST of escalation chains, webhooks,
  * notification preferences and the inbox.
  */
 @Injectable()
@@ -24,7 +23,6 @@ export class AlarmSettingsService implements OnModuleInit {
   private readonly logger = new Logger(AlarmSettingsService.name);
   private community = new Map<string, AlarmRuleOverrides>();
   private device = new Map<string, AlarmRuleOverrides>();
-  private readonly listeners: Listener[] = [];
 
   constructor(
     private readonly alarms: AlarmRepository,
@@ -33,15 +31,12 @@ export class AlarmSettingsService implements OnModuleInit {
     private readonly audit: AuditRepository,
     private readonly redis: RedisRepository,
     private readonly clock: ClockRepository,
+    private readonly bus: EventBusRepository,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.reload();
     await this.redis.listen('alarm-settings-changed', () => void this.reload().catch((e: Error) => this.logger.warn(`settings reload failed: ${e.message}`)));
-  }
-
-  onChange(listener: Listener): void {
-    this.listeners.push(listener);
   }
 
   private async reload(): Promise<void> {
@@ -51,7 +46,7 @@ export class AlarmSettingsService implements OnModuleInit {
     for (const r of rows) (r.scope === 'community' ? community : device).set(r.scope_id, r.overrides as AlarmRuleOverrides);
     this.community = community;
     this.device = device;
-    for (const l of this.listeners) l();
+    this.bus.emit('alarm-settings.changed', {});
   }
 
   /** Override layers of a device: its community's, then its own. */

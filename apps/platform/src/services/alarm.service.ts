@@ -42,13 +42,7 @@ export class AlarmService {
     private readonly websocket: WebsocketRepository,
     private readonly dispatch: AlarmDispatchService,
     private readonly metrics: MetricsRepository,
-  ) {
-    dispatch.setLifecycle({
-      raise: (r) => this.raise(r),
-      clearOpen: (deviceId, type) => this.clearByDevice(deviceId, type),
-      announce: (alarm) => this.announce('alarm.updated', alarm),
-    });
-  }
+  ) {}
 
   private inOrder<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.serial.get(key) ?? Promise.resolve();
@@ -120,7 +114,7 @@ export class AlarmService {
     };
   }
 
-  private announce(event: 'alarm.raised' | 'alarm.updated' | 'alarm.cleared', alarm: AlarmRow): void {
+  announce(event: 'alarm.raised' | 'alarm.updated' | 'alarm.cleared', alarm: AlarmRow): void {
     const e = this.toEvent(alarm);
     this.bus.emit(event, { alarmId: e.alarmId, deviceId: e.deviceId, communityId: e.communityId, type: e.type, severity: e.severity, state: e.state, ts: e.ts });
     this.websocket.emitToCommunity(alarm.community_id, event, e);

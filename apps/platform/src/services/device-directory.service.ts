@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { DeviceKind } from '@app/contracts';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
 import { DeviceRepository } from '../repositories/device.repository';
+import { EventBusRepository } from '../repositories/event-bus.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 
 /** What the broker and the ingestion path need to know of a device, cached in memory. */
@@ -19,36 +20,29 @@ export interface DeviceProfile {
 const PROFILE_TTL_MS = 60_000;
 const MISSING_TTL_MS = 5_000;
 
-type Listener = (deviceId: string) => void;
-
 /**
  * Device lookups for the hot paths. Profiles are cached so a reconnect storm or 45k messages a
  * second do not hit the database; a successful secret check is remembered (as a digest) so a
  * reconnecting device is not scrypt-hashed again. Changes (rotation, disabling) are announced
- * over Redis so every platform process drops its copy at once.
+ * over Redis so every platform process drops its copy at once, and on the event bus
+ * (`device.changed`) in each process.
  */
 @Injectable()
 export class DeviceDirectoryService implements OnModuleInit {
-  private readonly logger = new Logger(DeviceDirectoryService.name);
   private readonly profiles = new Map<string, { profile: DeviceProfile | null; until: number }>();
   private readonly verified = new Map<string, string>();
   private readonly loading = new Map<string, Promise<DeviceProfile | null>>();
-  private readonly listeners: Listener[] = [];
 
   constructor(
     private readonly devices: DeviceRepository,
     private readonly redis: RedisRepository,
     private readonly crypto: CryptoRepository,
     private readonly clock: ClockRepository,
+    private readonly bus: EventBusRepository,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.redis.listen('device-changed', (deviceId) => this.forget(deviceId));
-  }
-
-  /** Called with the id of a device whose credentials or status changed. */
-  onChange(listener: Listener): void {
-    this.listeners.push(listener);
   }
 
   /** The cached profile, if fresh; the hot path uses this without awaiting. */
@@ -98,12 +92,6 @@ export class DeviceDirectoryService implements OnModuleInit {
   private forget(deviceId: string): void {
     this.profiles.delete(deviceId);
     this.verified.delete(deviceId);
-    for (const listener of this.listeners) {
-      try {
-        listener(deviceId);
-      } catch (error) {
-        this.logger.error(`device change listener failed: ${(error as Error).message}`);
-      }
-    }
+    this.bus.emit('device.changed', { deviceId });
   }
 }
