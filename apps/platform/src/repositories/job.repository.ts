@@ -1,37 +1,23 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { type Job, type JobsOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type Redis from 'ioredis';
-import type { z } from 'zod';
 import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
+import { type JobDefinition, jobCatalogue, type QueueName, queueNames } from './job-catalogue';
 import { RedisRepository } from './redis.repository';
 
-/** Queues, one BullMQ queue each; urgent work (alarms) never waits behind slow work. */
-export const queueNames = ['alarms', 'notifications', 'fund', 'parking'] as const;
-export type QueueName = (typeof queueNames)[number];
-
-export interface JobDefinition<T> {
-  name: string;
-  queue: QueueName;
-  schema: z.ZodType<T>;
-}
-
 const definitions = new Map<string, JobDefinition<unknown>>();
-
-/** Declares a job: its name, its queue and the zod schema of its data (checked when added and when run). */
-export function defineJob<T>(name: string, queue: QueueName, schema: z.ZodType<T>): JobDefinition<T> {
-  if (definitions.has(name)) throw new Error(`job ${name} is defined twice`);
-  const definition = { name, queue, schema };
-  definitions.set(name, definition as JobDefinition<unknown>);
-  return definition;
+for (const definition of jobCatalogue) {
+  if (definitions.has(definition.name)) throw new Error(`job ${definition.name} is defined twice`);
+  definitions.set(definition.name, definition);
 }
 
 type Handler<T> = (data: T, job: Job) => Promise<void>;
 
 /**
  * BullMQ behind one class: typed jobs in, handlers out. Workers run only in processes with the
- * `worker` role; any process may add or cancel jobs. Start-up fails if a defined job has no
- * handler, so a job can never sit in a queue that nothing serves.
+ * `worker` role; any process may add or cancel jobs. Start-up fails if a job of the catalogue
+ * (job-catalogue.ts) has no handler, so a job can never sit in a queue that nothing serves.
  */
 @Injectable()
 export class JobRepository implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -49,6 +35,7 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Registers the handler of a job (call from a service's constructor or onModuleInit). */
   handle<T>(definition: JobDefinition<T>, handler: Handler<T>): void {
+    if (definitions.get(definition.name) !== definition) throw new Error(`job ${definition.name} is not in the job catalogue`);
     if (this.handlers.has(definition.name)) throw new Error(`job ${definition.name} has two handlers`);
     this.handlers.set(definition.name, handler as Handler<unknown>);
   }
@@ -60,6 +47,7 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
       removeOnFail: 5000,
       attempts: 5,
       backoff: { type: 'exponential', delay: 1000 },
+      ...definition.options,
       ...options,
     });
   }

@@ -8,7 +8,8 @@ import { type AlarmRow, AlarmRepository } from '../repositories/alarm.repository
 import { ClockRepository } from '../repositories/clock.repository';
 import { CommunityRepository } from '../repositories/community.repository';
 import { DeviceRepository } from '../repositories/device.repository';
-import { defineJob, JobRepository } from '../repositories/job.repository';
+import { arrivalJob, escalateJob, jobIds, reminderJob, webhookJob } from '../repositories/job-catalogue';
+import { JobRepository } from '../repositories/job.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { WebhookRepository } from '../repositories/webhook.repository';
@@ -17,20 +18,7 @@ import { AlarmSettingsService } from './alarm-settings.service';
 
 
 const HOUR_MS = 3_600_000;
-/** atStart: the tier is told as part of the raise (its follow-up was scheduled with it); otherwise an escalation (tier 0: the first notice). */
-const escalateJob = defineJob('alarm.escalate', 'alarms', z.object({ alarmId: z.uuid(), tier: z.number().int().min(0), atStart: z.boolean().optional() }));
-const arrivalJob = defineJob('alarm.arrival-deadline', 'alarms', z.object({ alarmId: z.uuid() }));
-const reminderJob = defineJob('alarm.remind', 'alarms', z.object({ alarmId: z.uuid(), n: z.number().int().min(1) }));
-const webhookJob = defineJob(
-  'alarm.webhook',
-  'notifications',
-  z.object({ webhookId: z.uuid(), alarmId: z.uuid(), kind: z.enum(['notify', 'escalation', 'reminder']), tier: z.number().int(), tierName: z.string() }),
-);
-
 const MAX_TIERS = 10;
-const escalateId = (alarmId: string, tier: number) => `esc-${alarmId}-${tier}`;
-const arrivalId = (alarmId: string) => `arr-${alarmId}`;
-const reminderId = (alarmId: string, n: number) => `rem-${alarmId}-${n}`;
 
 export interface AlarmLifecycle {
   raise(r: { communityId: string; deviceId: string; type: string; severity: number; source: 'platform'; ts: number; detail: Record<string, unknown> }): Promise<unknown>;
@@ -89,25 +77,25 @@ export class AlarmDispatchService {
     const priority = jobPriority(alarm.type, alarm.severity);
     const now = this.clock.now();
     for (const tier of startTiers(chain)) {
-      await this.jobs.add(escalateJob, { alarmId: alarm.id, tier, atStart: true }, { jobId: escalateId(alarm.id, tier), priority });
+      await this.jobs.add(escalateJob, { alarmId: alarm.id, tier, atStart: true }, { jobId: jobIds.escalate(alarm.id, tier), priority });
       const next = nextEscalation(chain, tier);
-      if (next) await this.jobs.add(escalateJob, { alarmId: alarm.id, tier: next.tier }, { jobId: escalateId(alarm.id, next.tier), delay: Math.max(0, now + next.afterMs - this.clock.now()), priority });
+      if (next) await this.jobs.add(escalateJob, { alarmId: alarm.id, tier: next.tier }, { jobId: jobIds.escalate(alarm.id, next.tier), delay: Math.max(0, now + next.afterMs - this.clock.now()), priority });
     }
     if (chain.arrivalWithinS) {
       const due = now + chain.arrivalWithinS * 1000;
-      await this.jobs.add(arrivalJob, { alarmId: alarm.id }, { jobId: arrivalId(alarm.id), delay: due - this.clock.now(), priority });
+      await this.jobs.add(arrivalJob, { alarmId: alarm.id }, { jobId: jobIds.arrival(alarm.id), delay: due - this.clock.now(), priority });
     }
     if (chain.reminderEveryS) {
       const due = now + chain.reminderEveryS * 1000;
-      await this.jobs.add(reminderJob, { alarmId: alarm.id, n: 1 }, { jobId: reminderId(alarm.id, 1), delay: due - this.clock.now(), priority });
+      await this.jobs.add(reminderJob, { alarmId: alarm.id, n: 1 }, { jobId: jobIds.reminder(alarm.id, 1), delay: due - this.clock.now(), priority });
     }
   }
 
   /** Acknowledged: no further escalation. Cleared: nothing more at all. Arrived: no arrival deadline. */
   async stop(alarm: AlarmRow, why: 'acknowledged' | 'cleared' | 'arrived'): Promise<void> {
     const ids: Array<[string, 'alarms']> = [];
-    if (why !== 'arrived') for (let t = 0; t < MAX_TIERS; t++) ids.push([escalateId(alarm.id, t), 'alarms']);
-    if (why !== 'acknowledged') ids.push([arrivalId(alarm.id), 'alarms']);
+    if (why !== 'arrived') for (let t = 0; t < MAX_TIERS; t++) ids.push([jobIds.escalate(alarm.id, t), 'alarms']);
+    if (why !== 'acknowledged') ids.push([jobIds.arrival(alarm.id), 'alarms']);
     await Promise.all(ids.map(([id, q]) => this.jobs.cancel(q, id).catch(() => false)));
   }
 
@@ -132,7 +120,7 @@ export class AlarmDispatchService {
     const next = nextEscalation(chain, tier);
     if (next) {
       const due = this.clock.now() + next.afterMs;
-      await this.jobs.add(escalateJob, { alarmId, tier: next.tier }, { jobId: escalateId(alarmId, next.tier), delay: Math.max(0, due - this.clock.now()), priority: jobPriority(alarm.type, alarm.severity) });
+      await this.jobs.add(escalateJob, { alarmId, tier: next.tier }, { jobId: jobIds.escalate(alarmId, next.tier), delay: Math.max(0, due - this.clock.now()), priority: jobPriority(alarm.type, alarm.severity) });
     }
   }
 
@@ -160,7 +148,7 @@ export class AlarmDispatchService {
     const tier = chain.tiers[Math.min(alarm.escalation_tier, chain.tiers.length - 1)];
     await this.notify(alarm, alarm.escalation_tier, tier.name, 'reminder', chain);
     const due = this.clock.now() + chain.reminderEveryS * 1000;
-    await this.jobs.add(reminderJob, { alarmId, n: n + 1 }, { jobId: reminderId(alarmId, n + 1), delay: due - this.clock.now(), priority: jobPriority(alarm.type, alarm.severity) });
+    await this.jobs.add(reminderJob, { alarmId, n: n + 1 }, { jobId: jobIds.reminder(alarmId, n + 1), delay: due - this.clock.now(), priority: jobPriority(alarm.type, alarm.severity) });
   }
 
   /** Inbox rows for the tier's users (and the assignee), and webhook jobs for the community. */
@@ -193,7 +181,7 @@ export class AlarmDispatchService {
       await this.jobs.add(
         webhookJob,
         { webhookId: hook.id, alarmId: alarm.id, kind, tier: tierIndex, tierName },
-        { priority: jobPriority(alarm.type, alarm.severity), attempts: 6, backoff: { type: 'exponential', delay: 500 } },
+        { priority: jobPriority(alarm.type, alarm.severity) },
       );
     }
   }
