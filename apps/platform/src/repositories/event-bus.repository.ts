@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { CommandAck, DeviceEvent, Reading } from '@app/contracts';
-import type { DeviceProfile } from '../services/device-directory.service';
+import type { DeviceProfile } from '../domain/device-profile';
 
 /**
  * In-process events of the platform, typed. Ingestion announces every accepted reading, event,

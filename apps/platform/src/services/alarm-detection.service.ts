@@ -10,12 +10,13 @@ import {
   serializeState,
   type Transition,
 } from '../domain/alarm-rules';
+import type { DeviceProfile } from '../domain/device-profile';
 import { ClockRepository } from '../repositories/clock.repository';
 import { EventBusRepository } from '../repositories/event-bus.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { AlarmService } from './alarm.service';
 import { AlarmSettingsService } from './alarm-settings.service';
-import { DeviceDirectoryService, type DeviceProfile } from './device-directory.service';
+import { DeviceDirectoryService } from './device-directory.service';
 
 /** How often "lasts N seconds" and delayed clears are checked without a new reading. */
 export const ALARM_SWEEP_MS = 250;

@@ -1,21 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import type { DeviceKind } from '@app/contracts';
+import type { DeviceProfile } from '../domain/device-profile';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
 import { DeviceRepository } from '../repositories/device.repository';
 import { EventBusRepository } from '../repositories/event-bus.repository';
 import { RedisRepository } from '../repositories/redis.repository';
-
-/** What the broker and the ingestion path need to know of a device, cached in memory. */
-export interface DeviceProfile {
-  id: string;
-  communityId: string;
-  kind: DeviceKind;
-  subtype: string | null;
-  disabled: boolean;
-  secretHash: string;
-}
 
 const PROFILE_TTL_MS = 60_000;
 const MISSING_TTL_MS = 5_000;

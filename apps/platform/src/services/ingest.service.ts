@@ -6,12 +6,13 @@ import type { PlatformConfig } from '../config/config';
 import { parseDeviceMessage, type RejectReason } from '../domain/device-message';
 import { PointClock, eventPoint, readingPoint } from '../domain/influx-points';
 import { eventChanges, readingChanges } from '../domain/live-state';
+import type { DeviceProfile } from '../domain/device-profile';
 import { ClockRepository } from '../repositories/clock.repository';
 import { EventBusRepository } from '../repositories/event-bus.repository';
 import { InfluxRepository } from '../repositories/influx.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository, type DeadLetter } from '../repositories/redis.repository';
-import { DeviceDirectoryService, type DeviceProfile } from './device-directory.service';
+import { DeviceDirectoryService } from './device-directory.service';
 import { LiveStateService } from './live-state.service';
 import { PresenceService } from './presence.service';
 

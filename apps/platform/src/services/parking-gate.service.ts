@@ -5,6 +5,7 @@ import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { decideGate, overstayMinutes, shouldBlock, type BookingWindow, type GateDecision, type SessionKind } from '../domain/parking-rules';
 import { normalizePlate, parsePlate, type PlateInfo } from '../domain/plates';
+import type { DeviceProfile } from '../domain/device-profile';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { EventBusRepository, type AlarmNotice } from '../repositories/event-bus.repository';
@@ -15,7 +16,7 @@ import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 import { BrokerService } from './broker.service';
-import { DeviceDirectoryService, type DeviceProfile } from './device-directory.service';
+import { DeviceDirectoryService } from './device-directory.service';
 
 const REFRESH_MS = 5_000;
 const OCCUPANCY_MS = 1_000;
