@@ -11,7 +11,7 @@ import { AlarmRepository } from '../../apps/platform/src/repositories/alarm.repo
 import { DatabaseRepository } from '../../apps/platform/src/repositories/database.repository';
 import { JobRepository } from '../../apps/platform/src/repositories/job.repository';
 import { AlarmService } from '../../apps/platform/src/services/alarm.service';
-import { fundDeadlineJob } from '../../apps/platform/src/services/fund.service';
+import { fundDeadlineJob } from '../../apps/platform/src/repositories/job-catalogue';
 import { byScale, recordFault } from '../support/fault-report';
 import { publishJson, startTestPlatform, type TestPlatform } from '../support/platform';
 import { PrivateRedis } from '../support/private-services';

@@ -12,8 +12,11 @@ import { HealthController } from './controllers/health.controller';
 import { AuthGuard } from './middleware/auth.guard';
 import { alarmsControllers, alarmsProviders } from './modules/alarms';
 import { billingControllers, billingProviders } from './modules/billing';
+import { boardControllers, boardProviders } from './modules/board';
 import { fundControllers, fundProviders } from './modules/fund';
 import { parkingControllers, parkingProviders } from './modules/parking';
+import { statisticsControllers, statisticsProviders } from './modules/statistics';
+import { supervisionControllers, supervisionProviders } from './modules/supervision';
 import { ErrorFilter } from './middleware/error.filter';
 import { AuditRepository } from './repositories/audit.repository';
 import { BrokerHookServerRepository } from './repositories/broker-hook-server.repository';
@@ -54,6 +57,7 @@ import { IngestService } from './services/ingest.service';
 import { LiveStateService } from './services/live-state.service';
 import { PresenceService } from './services/presence.service';
 import { TelemetryService } from './services/telemetry.service';
+import { ServiceWiring } from './wiring';
 
 const repositories = [
   AuditRepository,
@@ -112,9 +116,13 @@ export class AppModule {
       ...fundProviders,
       ...parkingProviders,
       ...billingProviders,
+      ...boardProviders,
+      ...statisticsProviders,
+      ...supervisionProviders,
       // Present in every process: without the api role it has no clients of its own, and its
       // broadcasts reach the api processes through the Redis adapter.
       WebsocketRepository,
+      ServiceWiring,
       { provide: APP_PIPE, useClass: ZodValidationPipe },
       { provide: APP_FILTER, useClass: ErrorFilter },
       { provide: APP_GUARD, useClass: AuthGuard },
@@ -136,6 +144,9 @@ export class AppModule {
             ...fundControllers,
             ...parkingControllers,
             ...billingControllers,
+            ...boardControllers,
+            ...statisticsControllers,
+            ...supervisionControllers,
           ]
         : [HealthController],
       providers,

@@ -10,3 +10,4 @@ export * from './parking';
 export * from './billing';
 export * from './disclosure';
 export * from './device-import';
+export * from './statistics';

@@ -1,5 +1,5 @@
 import { eventPoint, pointTimestamp, readingPoint } from './influx-points';
-import type { DeviceProfile } from '../services/device-directory.service';
+import type { DeviceProfile } from './device-profile';
 
 const device = (kind: DeviceProfile['kind'], subtype: string | null = null): DeviceProfile => ({ id: 'd1', communityId: 'c1', kind, subtype, disabled: false, secretHash: '' });
 

@@ -1,6 +1,6 @@
 import type { IPoint } from 'influx';
 import type { ElevatorEvent, FireEvent, Reading, VehicleEvent } from '@app/contracts';
-import type { DeviceProfile } from '../services/device-directory.service';
+import type { DeviceProfile } from './device-profile';
 
 /** Turns a validated reading into its InfluxDB point (contract §3). `timestamp` is in nanoseconds. */
 export function readingPoint(device: DeviceProfile, reading: Reading, timestamp: string): IPoint {

@@ -1,4 +1,5 @@
-import { computeFigures, durationFigure, elevatorFaults, isValidCreditCode, median, offlineTime, percentile, rankScorecards, repairDeadlines, sharedParking, type StatAlarm, toCsv, weightedScore } from './service-statistics';
+import { isValidCreditCode } from '@app/contracts';
+import { computeFigures, durationFigure, elevatorFaults, median, offlineTime, percentile, rankScorecards, repairDeadlines, sharedParking, type StatAlarm, toCsv, weightedScore } from './service-statistics';
 
 const T0 = Date.UTC(2026, 0, 1); // 2026-01-01T00:00Z, 08:00 in Asia/Shanghai
 const MIN = 60_000;

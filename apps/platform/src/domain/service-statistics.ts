@@ -279,20 +279,6 @@ export function rankScorecards<T>(entries: Array<{ subject: T; name: string; fig
   });
 }
 
-// ---------------------------------------------------------------- credit code
-
-const CREDIT_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-const CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-
-/** 统一社会信用代码 (GB 32100-2015): 18 characters, the last a check character over the first 17. */
-export function isValidCreditCode(code: string): boolean {
-  if (!/^[0-9A-HJ-NPQRTUWXY]{18}$/.test(code)) return false;
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += CREDIT_CHARS.indexOf(code[i]) * CREDIT_WEIGHTS[i];
-  const check = (31 - (sum % 31)) % 31;
-  return CREDIT_CHARS[check] === code[17];
-}
-
 // ---------------------------------------------------------------- export rows
 
 export const SCORECARD_COLUMNS = [

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { CommandAck, DeviceEvent, Reading } from '@app/contracts';
-import type { DeviceProfile } from '../services/device-directory.service';
+import type { DeviceProfile } from '../domain/device-profile';
 
 /**
  * In-process events of the platform, typed. Ingestion announces every accepted reading, event,
@@ -17,6 +17,10 @@ export interface PlatformEvents {
   'alarm.raised': AlarmNotice;
   'alarm.updated': AlarmNotice;
   'alarm.cleared': AlarmNotice;
+  /** A device's credentials or status changed (this process or another): caches drop it, its connection closes. */
+  'device.changed': { deviceId: string };
+  /** Alarm detection settings were reloaded (this process or another). */
+  'alarm-settings.changed': Record<string, never>;
   /** A parking session closed (the car left); billing prices it. */
   'parking.session.closed': { sessionId: string; communityId: string };
 }

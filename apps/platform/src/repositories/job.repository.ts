@@ -1,33 +1,17 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { type Job, type JobsOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type Redis from 'ioredis';
-import type { z } from 'zod';
 import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
 import { ClockRepository } from './clock.repository';
+import { type JobDefinition, jobCatalogue, type QueueName, queueNames } from './job-catalogue';
 import { RedisRepository } from './redis.repository';
 import { WorkflowStepRepository } from './workflow-step.repository';
 
-/** Queues, one BullMQ queue each; urgent work (alarms) never waits behind slow work. */
-export const queueNames = ['alarms', 'notifications', 'fund', 'parking'] as const;
-export type QueueName = (typeof queueNames)[number];
-
-export interface JobDefinition<T> {
-  name: string;
-  queue: QueueName;
-  schema: z.ZodType<T>;
-  /** A deadline kept in PostgreSQL (workflow_steps): scheduled with schedule(), run at most once per job id, re-created after Redis loses it. */
-  durable?: boolean;
-}
-
 const definitions = new Map<string, JobDefinition<unknown>>();
-
-/** Declares a job: its name, its queue and the zod schema of its data (checked when added and when run). */
-export function defineJob<T>(name: string, queue: QueueName, schema: z.ZodType<T>, options: { durable?: boolean } = {}): JobDefinition<T> {
-  if (definitions.has(name)) throw new Error(`job ${name} is defined twice`);
-  const definition = { name, queue, schema, durable: options.durable ?? false };
-  definitions.set(name, definition as JobDefinition<unknown>);
-  return definition;
+for (const definition of jobCatalogue) {
+  if (definitions.has(definition.name)) throw new Error(`job ${definition.name} is defined twice`);
+  definitions.set(definition.name, definition);
 }
 
 type Handler<T> = (data: T, job: Job) => Promise<void>;
@@ -38,8 +22,8 @@ const STEP_SWEEP_PAGE = 500;
 
 /**
  * BullMQ behind one class: typed jobs in, handlers out. Workers run only in processes with the
- * `worker` role; any process may add or cancel jobs. Start-up fails if a defined job has no
- * handler, so a job can never sit in a queue that nothing serves.
+ * `worker` role; any process may add or cancel jobs. Start-up fails if a job of the catalogue
+ * (job-catalogue.ts) has no handler, so a job can never sit in a queue that nothing serves.
  */
 @Injectable()
 export class JobRepository implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -63,6 +47,7 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Registers the handler of a job (call from a service's constructor or onModuleInit). */
   handle<T>(definition: JobDefinition<T>, handler: Handler<T>): void {
+    if (definitions.get(definition.name) !== definition) throw new Error(`job ${definition.name} is not in the job catalogue`);
     if (this.handlers.has(definition.name)) throw new Error(`job ${definition.name} has two handlers`);
     this.handlers.set(definition.name, handler as Handler<unknown>);
   }
@@ -74,6 +59,7 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
       removeOnFail: 5000,
       attempts: 5,
       backoff: { type: 'exponential', delay: 1000 },
+      ...definition.options,
       ...options,
     });
   }
@@ -159,7 +145,7 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
   private queue(name: QueueName): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection(), prefix: `${this.config.redis.prefix}:bull` });
+      queue = new Queue(name, { connection: this.connection(), prefix: this.redis.keys.bullPrefix() });
       queue.on('error', (error) => this.logger.warn(`queue ${name}: ${error.message}`));
       this.queues.set(name, queue);
     }
@@ -181,7 +167,7 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
       if (![...definitions.values()].some((d) => d.queue === queueName)) continue;
       const worker = new Worker(queueName, (job) => this.run(job), {
         connection: this.connection(),
-        prefix: `${this.config.redis.prefix}:bull`,
+        prefix: this.redis.keys.bullPrefix(),
         concurrency: queueName === 'alarms' ? 20 : 5,
       });
       worker.on('failed', (job, error) => this.logger.warn(`job ${job?.name} (${job?.id}) failed: ${error.message}`));

@@ -2,6 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
+import { type NoticeChannel, type RedisKeys, redisKeys } from './redis-keys';
 
 export interface StoredLiveState {
   /** Flat state fields ("floor", "flags.fire", …), see domain/live-state.ts. */
@@ -57,16 +58,19 @@ export interface DeadLetter {
   payloadPrefix: string;
 }
 
-/** Live device state, presence and dead letters in Redis. Every key carries REDIS_PREFIX. */
+/**
+ * Redis behind one class: each use is a named method; the key layout is in redis-keys.ts.
+ * Services never reach the raw client (architecture.spec.ts checks it).
+ */
 @Injectable()
 export class RedisRepository implements OnApplicationShutdown {
   readonly client: Redis;
-  private readonly prefix: string;
+  readonly keys: RedisKeys;
   private subscriber?: Redis;
   private readonly listeners = new Map<string, Array<(message: string) => void>>();
 
   constructor(@InjectConfig() private readonly config: PlatformConfig) {
-    this.prefix = config.redis.prefix;
+    this.keys = redisKeys(config.redis.prefix);
     this.client = new Redis(config.redis.url, { maxRetriesPerRequest: null, lazyConnect: false });
     // Errors surface through /health and failing commands; without a listener ioredis would log each retry.
     this.client.on('error', () => undefined);
@@ -78,10 +82,6 @@ export class RedisRepository implements OnApplicationShutdown {
     const connection = this.client.duplicate();
     connection.on('error', () => undefined);
     return connection;
-  }
-
-  key(...parts: string[]): string {
-    return [this.prefix, ...parts].join(':');
   }
 
   async ping(): Promise<void> {
@@ -96,7 +96,7 @@ export class RedisRepository implements OnApplicationShutdown {
     for (const w of writes) {
       const args: string[] = [w.lastSeen === undefined ? '' : String(w.lastSeen), w.deviceId];
       for (const [path, [json, ts]] of w.changes) args.push(path, json, String(ts));
-      void pipeline.mergeDeviceFields(this.key('device', w.deviceId), this.key('last-seen'), ...args);
+      void pipeline.mergeDeviceFields(this.keys.device(w.deviceId), this.keys.lastSeen(), ...args);
     }
     const replies = (await pipeline.exec()) ?? [];
     writes.forEach((w, i) => {
@@ -108,14 +108,14 @@ export class RedisRepository implements OnApplicationShutdown {
   }
 
   async setOnline(deviceId: string, online: boolean, ts: number): Promise<void> {
-    await this.client.hset(this.key('device', deviceId), { online: online ? '1' : '0', statusTs: String(ts) });
+    await this.client.hset(this.keys.device(deviceId), { online: online ? '1' : '0', statusTs: String(ts) });
   }
 
   async readLiveStates(deviceIds: string[]): Promise<Map<string, StoredLiveState>> {
     const result = new Map<string, StoredLiveState>();
     if (deviceIds.length === 0) return result;
     const pipeline = this.client.pipeline();
-    for (const id of deviceIds) pipeline.hgetall(this.key('device', id));
+    for (const id of deviceIds) pipeline.hgetall(this.keys.device(id));
     const replies = (await pipeline.exec()) ?? [];
     deviceIds.forEach((id, i) => {
       const [err, hash] = replies[i] ?? [];
@@ -127,40 +127,40 @@ export class RedisRepository implements OnApplicationShutdown {
 
   /** Devices whose last message is older than `before` (ms since epoch). */
   async devicesSilentSince(before: number, limit = 1000): Promise<string[]> {
-    return this.client.zrangebyscore(this.key('last-seen'), '-inf', before, 'LIMIT', 0, limit);
+    return this.client.zrangebyscore(this.keys.lastSeen(), '-inf', before, 'LIMIT', 0, limit);
   }
 
   async forgetLastSeen(deviceIds: string[]): Promise<void> {
-    if (deviceIds.length > 0) await this.client.zrem(this.key('last-seen'), ...deviceIds);
+    if (deviceIds.length > 0) await this.client.zrem(this.keys.lastSeen(), ...deviceIds);
   }
 
   async pushDeadLetters(letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     const pipeline = this.client.pipeline();
-    pipeline.lpush(this.key('dead-letters'), ...letters.map((l) => JSON.stringify(l)));
-    pipeline.ltrim(this.key('dead-letters'), 0, this.config.ingest.deadLetterCap - 1);
-    for (const l of letters) pipeline.hincrby(this.key('rejects'), l.reason, 1);
+    pipeline.lpush(this.keys.deadLetters(), ...letters.map((l) => JSON.stringify(l)));
+    pipeline.ltrim(this.keys.deadLetters(), 0, this.config.ingest.deadLetterCap - 1);
+    for (const l of letters) pipeline.hincrby(this.keys.rejects(), l.reason, 1);
     await pipeline.exec();
   }
 
   async readDeadLetters(limit: number): Promise<DeadLetter[]> {
-    const raw = await this.client.lrange(this.key('dead-letters'), 0, limit - 1);
+    const raw = await this.client.lrange(this.keys.deadLetters(), 0, limit - 1);
     return raw.map((r) => JSON.parse(r) as DeadLetter);
   }
 
   async rejectCounts(): Promise<Record<string, number>> {
-    const h = await this.client.hgetall(this.key('rejects'));
+    const h = await this.client.hgetall(this.keys.rejects());
     return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
   }
 
-  /** Tells every platform process something changed (pub/sub, channel under REDIS_PREFIX). */
-  async notify(channel: string, message: string): Promise<void> {
-    await this.client.publish(this.key('notice', channel), message);
+  /** Tells every platform process (this one included) something changed (pub/sub, channel under REDIS_PREFIX). */
+  async notify(channel: NoticeChannel, message: string): Promise<void> {
+    await this.client.publish(this.keys.notice(channel), message);
   }
 
   /** Calls `handler` with each message any process sends to `channel` (one subscriber connection for all channels). */
-  async listen(channel: string, handler: (message: string) => void): Promise<void> {
-    const key = this.key('notice', channel);
+  async listen(channel: NoticeChannel, handler: (message: string) => void): Promise<void> {
+    const key = this.keys.notice(channel);
     if (!this.subscriber) {
       this.subscriber = this.duplicate();
       this.subscriber.on('message', (from: string, message: string) => {
@@ -173,6 +173,79 @@ export class RedisRepository implements OnApplicationShutdown {
       this.listeners.set(key, [handler]);
       await this.subscriber.subscribe(key);
     }
+  }
+
+  /** The stored alarm rule state of every device (deviceId → JSON). */
+  async readAlarmRuleStates(): Promise<Record<string, string>> {
+    return this.client.hgetall(this.keys.alarmRuleState());
+  }
+
+  /** Writes devices' alarm rule state in one round trip; `null` removes a device's entry. */
+  async writeAlarmRuleStates(states: Array<[deviceId: string, json: string | null]>): Promise<void> {
+    const pipeline = this.client.pipeline();
+    for (const [deviceId, json] of states) {
+      if (json === null) pipeline.hdel(this.keys.alarmRuleState(), deviceId);
+      else pipeline.hset(this.keys.alarmRuleState(), deviceId, json);
+    }
+    await pipeline.exec();
+  }
+
+  /**
+   * Counts one notification of a device in a sliding window and returns how many fell in the
+   * window (`member` must be unique). The key expires once the window has passed.
+   */
+  async countInNotifyWindow(deviceId: string, member: string, now: number, windowMs: number): Promise<number> {
+    const key = this.keys.alarmNotifyWindow(deviceId);
+    const replies = (await this.client
+      .multi()
+      .zremrangebyscore(key, '-inf', now - windowMs)
+      .zadd(key, now, member)
+      .zcard(key)
+      .pexpire(key, windowMs)
+      .exec()) as Array<[Error | null, unknown]>;
+    return Number(replies[2][1]);
+  }
+
+  /** Active fire alarms (alarmId → communityId), so gates stay in free flow across restarts. */
+  async activeFireAlarms(): Promise<Record<string, string>> {
+    return this.client.hgetall(this.keys.parkingFireAlarms());
+  }
+
+  async setFireAlarm(alarmId: string, communityId: string, active: boolean): Promise<void> {
+    if (active) await this.client.hset(this.keys.parkingFireAlarms(), alarmId, communityId);
+    else await this.client.hdel(this.keys.parkingFireAlarms(), alarmId);
+  }
+
+  /** Keeps a gate decision waiting for a person (JSON) for `ttlS` seconds. */
+  async savePendingGateDecision(pendingId: string, json: string, ttlS: number): Promise<void> {
+    await this.client.set(this.keys.parkingPending(pendingId), json, 'EX', ttlS);
+  }
+
+  /** Takes a pending gate decision once: the second caller gets null. */
+  async takePendingGateDecision(pendingId: string): Promise<string | null> {
+    return this.client.getdel(this.keys.parkingPending(pendingId));
+  }
+
+  /** Marks a booking's slot as wanted back by its owner; false if it already was. */
+  async markSlotReclaimed(bookingId: string, json: string, ttlS: number): Promise<boolean> {
+    return (await this.client.set(this.keys.parkingReclaim(bookingId), json, 'EX', ttlS, 'NX')) === 'OK';
+  }
+
+  async isSlotReclaimed(bookingId: string): Promise<boolean> {
+    return (await this.client.exists(this.keys.parkingReclaim(bookingId))) === 1;
+  }
+
+  /** The `online` flag of each device's live state, in the order given. */
+  async onlineFlags(deviceIds: string[]): Promise<boolean[]> {
+    if (deviceIds.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const id of deviceIds) pipeline.hget(this.keys.device(id), 'online');
+    const replies = (await pipeline.exec()) ?? [];
+    return deviceIds.map((_, i) => {
+      const [error, value] = replies[i] ?? [];
+      if (error) throw error;
+      return value === '1';
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

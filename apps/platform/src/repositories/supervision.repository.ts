@@ -37,14 +37,8 @@ export class SupervisionRepository {
     if (communityIds.length === 0) return [];
     const devices = await this.db.selectFrom('devices').select(['id', 'community_id']).where('community_id', 'in', communityIds).execute();
     if (devices.length === 0) return [];
-    const pipeline = this.redis.client.pipeline();
-    for (const d of devices) pipeline.hget(this.redis.key('device', d.id), 'online');
-    const replies = (await pipeline.exec()) ?? [];
-    return devices.map((d, i) => {
-      const [error, value] = replies[i] ?? [];
-      if (error) throw error;
-      return { communityId: d.community_id, online: value === '1' };
-    });
+    const online = await this.redis.onlineFlags(devices.map((d) => d.id));
+    return devices.map((d, i) => ({ communityId: d.community_id, online: online[i] }));
   }
 
   async openFundCases(communityIds: string[], closedStates: readonly string[]): Promise<FundCountRow[]> {

@@ -39,6 +39,10 @@ export interface SocketSession {
 
 type Authenticate = (token: string | undefined) => Promise<SocketSession>;
 type Subscribe = (session: SocketSession, body: unknown) => Promise<string>;
+export interface SocketHandlers {
+  authenticate: Authenticate;
+  subscribe: Subscribe;
+}
 /** setTimeout's limit; a later expiry is checked again when the first timer fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -69,10 +73,10 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
   ) {}
 
   private get channelKey(): string {
-    return this.redis.key('socket.io');
+    return this.redis.keys.socketIo();
   }
 
-  setHandlers(handlers: { authenticate: Authenticate; subscribe: Subscribe }): void {
+  setHandlers(handlers: SocketHandlers): void {
     this.authenticate = handlers.authenticate;
     this.subscribe = handlers.subscribe;
   }

@@ -10,12 +10,13 @@ import {
   serializeState,
   type Transition,
 } from '../domain/alarm-rules';
+import type { DeviceProfile } from '../domain/device-profile';
 import { ClockRepository } from '../repositories/clock.repository';
 import { EventBusRepository } from '../repositories/event-bus.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { AlarmService } from './alarm.service';
 import { AlarmSettingsService } from './alarm-settings.service';
-import { DeviceDirectoryService, type DeviceProfile } from './device-directory.service';
+import { DeviceDirectoryService } from './device-directory.service';
 
 /** How often "lasts N seconds" and delayed clears are checked without a new reading. */
 export const ALARM_SWEEP_MS = 250;
@@ -69,20 +70,16 @@ export class AlarmDetectionService implements OnModuleInit, BeforeApplicationShu
       this.apply(this.entry(device), { kind: 'event', type: event.type, active: event.active, ts });
     });
     bus.on('device.presence', ({ device, online, ts }) => this.apply(this.entry(device), { kind: 'presence', online, ts }));
-    settings.onChange(() => this.recompileAll());
-    directory.onChange((deviceId) => {
+    bus.on('alarm-settings.changed', () => this.recompileAll());
+    bus.on('device.changed', ({ deviceId }) => {
       const e = this.entries.get(deviceId);
       if (e) this.stored.set(deviceId, serializeState(e.set, e.state));
       this.entries.delete(deviceId);
     });
   }
 
-  private get key(): string {
-    return this.redis.key('alarm-rule-state');
-  }
-
   async onModuleInit(): Promise<void> {
-    const all = await this.redis.client.hgetall(this.key);
+    const all = await this.redis.readAlarmRuleStates();
     for (const [deviceId, json] of Object.entries(all)) this.stored.set(deviceId, json);
     // Devices with a pending hold or clear need the sweep even if they never send again.
     for (const deviceId of [...this.stored.keys()]) {
@@ -168,17 +165,15 @@ export class AlarmDetectionService implements OnModuleInit, BeforeApplicationShu
     if (this.dirty.length === 0) return Promise.resolve();
     const batch = this.dirty;
     this.dirty = [];
-    const pipeline = this.redis.client.pipeline();
+    const states: Array<[string, string | null]> = [];
     for (const entry of batch) {
       entry.queued = false;
       entry.state.dirty = false;
       const json = serializeState(entry.set, entry.state);
-      if (json === '{}') pipeline.hdel(this.key, entry.device.id);
-      else pipeline.hset(this.key, entry.device.id, json);
+      states.push([entry.device.id, json === '{}' ? null : json]);
     }
-    this.flushing = pipeline
-      .exec()
-      .then(() => undefined)
+    this.flushing = this.redis
+      .writeAlarmRuleStates(states)
       .catch((error: Error) => {
         this.logger.warn(`rule state of ${batch.length} devices not written: ${error.message}`);
         for (const entry of batch) {

@@ -11,7 +11,8 @@ import { type AlarmRow, AlarmRepository } from '../repositories/alarm.repository
 import { ClockRepository } from '../repositories/clock.repository';
 import { CommunityRepository } from '../repositories/community.repository';
 import { DeviceRepository } from '../repositories/device.repository';
-import { defineJob, JobRepository } from '../repositories/job.repository';
+import { arrivalJob, escalateJob, jobIds, reminderJob, webhookJob } from '../repositories/job-catalogue';
+import { JobRepository } from '../repositories/job.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { WebhookRefusedError, WebhookRepository } from '../repositories/webhook.repository';
@@ -20,21 +21,7 @@ import { AlarmSettingsService } from './alarm-settings.service';
 
 
 const HOUR_MS = 3_600_000;
-/** atStart: the tier is told as part of the raise (its follow-up was scheduled with it); otherwise an escalation (tier 0: the first notice). */
-// Durable: each step is a row of workflow_steps (PostgreSQL), re-created if Redis loses it, run once.
-const escalateJob = defineJob('alarm.escalate', 'alarms', z.object({ alarmId: z.uuid(), tier: z.number().int().min(0), atStart: z.boolean().optional() }), { durable: true });
-const arrivalJob = defineJob('alarm.arrival-deadline', 'alarms', z.object({ alarmId: z.uuid() }), { durable: true });
-const reminderJob = defineJob('alarm.remind', 'alarms', z.object({ alarmId: z.uuid(), n: z.number().int().min(1) }), { durable: true });
-const webhookJob = defineJob(
-  'alarm.webhook',
-  'notifications',
-  z.object({ webhookId: z.uuid(), alarmId: z.uuid(), kind: z.enum(['notify', 'escalation', 'reminder']), tier: z.number().int(), tierName: z.string() }),
-);
-
 const MAX_TIERS = 10;
-const escalateId = (alarmId: string, tier: number) => `esc-${alarmId}-${tier}`;
-const arrivalId = (alarmId: string) => `arr-${alarmId}`;
-const reminderId = (alarmId: string, n: number) => `rem-${alarmId}-${n}`;
 
 export interface AlarmLifecycle {
   raise(r: { communityId: string; deviceId: string; type: string; severity: number; source: 'platform'; ts: number; detail: Record<string, unknown> }): Promise<unknown>;
@@ -96,24 +83,24 @@ export class AlarmDispatchService {
     const priority = jobPriority(alarm.type, alarm.severity);
     const now = this.clock.now();
     for (const tier of startTiers(chain)) {
-      await this.jobs.schedule(escalateJob, { alarmId: alarm.id, tier, atStart: true }, { jobId: escalateId(alarm.id, tier), dueAt: now, priority });
+      await this.jobs.schedule(escalateJob, { alarmId: alarm.id, tier, atStart: true }, { jobId: jobIds.escalate(alarm.id, tier), dueAt: now, priority });
       const next = nextEscalation(chain, tier);
-      if (next) await this.jobs.schedule(escalateJob, { alarmId: alarm.id, tier: next.tier }, { jobId: escalateId(alarm.id, next.tier), dueAt: now + next.afterMs, priority });
+      if (next) await this.jobs.schedule(escalateJob, { alarmId: alarm.id, tier: next.tier }, { jobId: jobIds.escalate(alarm.id, next.tier), dueAt: now + next.afterMs, priority });
     }
     if (chain.arrivalWithinS) {
-      await this.jobs.schedule(arrivalJob, { alarmId: alarm.id }, { jobId: arrivalId(alarm.id), dueAt: now + chain.arrivalWithinS * 1000, priority });
+      await this.jobs.schedule(arrivalJob, { alarmId: alarm.id }, { jobId: jobIds.arrival(alarm.id), dueAt: now + chain.arrivalWithinS * 1000, priority });
     }
     const firstReminderS = reminderDelayS(chain.reminderEveryS, 1, this.reminderBounds);
     if (firstReminderS !== undefined) {
-      await this.jobs.schedule(reminderJob, { alarmId: alarm.id, n: 1 }, { jobId: reminderId(alarm.id, 1), dueAt: now + firstReminderS * 1000, priority });
+      await this.jobs.schedule(reminderJob, { alarmId: alarm.id, n: 1 }, { jobId: jobIds.reminder(alarm.id, 1), dueAt: now + firstReminderS * 1000, priority });
     }
   }
 
   /** Acknowledged: no further escalation. Cleared: nothing more at all. Arrived: no arrival deadline. */
   async stop(alarm: AlarmRow, why: 'acknowledged' | 'cleared' | 'arrived'): Promise<void> {
     const ids: string[] = [];
-    if (why !== 'arrived') for (let t = 0; t < MAX_TIERS; t++) ids.push(escalateId(alarm.id, t));
-    if (why !== 'acknowledged') ids.push(arrivalId(alarm.id));
+    if (why !== 'arrived') for (let t = 0; t < MAX_TIERS; t++) ids.push(jobIds.escalate(alarm.id, t));
+    if (why !== 'acknowledged') ids.push(jobIds.arrival(alarm.id));
     await this.jobs.cancelSteps('alarms', ids);
   }
 
@@ -137,7 +124,7 @@ export class AlarmDispatchService {
     if (atStart) return; // its follow-up was scheduled at the raise, counted from the raise
     const next = nextEscalation(chain, tier);
     if (next) {
-      await this.jobs.schedule(escalateJob, { alarmId, tier: next.tier }, { jobId: escalateId(alarmId, next.tier), dueAt: this.clock.now() + next.afterMs, priority: jobPriority(alarm.type, alarm.severity) });
+      await this.jobs.schedule(escalateJob, { alarmId, tier: next.tier }, { jobId: jobIds.escalate(alarmId, next.tier), dueAt: this.clock.now() + next.afterMs, priority: jobPriority(alarm.type, alarm.severity) });
     }
   }
 
@@ -166,7 +153,7 @@ export class AlarmDispatchService {
     await this.notify(alarm, alarm.escalation_tier, tier.name, 'reminder', chain);
     const nextS = reminderDelayS(chain.reminderEveryS, n + 1, this.reminderBounds);
     if (nextS === undefined) return;
-    await this.jobs.schedule(reminderJob, { alarmId, n: n + 1 }, { jobId: reminderId(alarmId, n + 1), dueAt: this.clock.now() + nextS * 1000, priority: jobPriority(alarm.type, alarm.severity) });
+    await this.jobs.schedule(reminderJob, { alarmId, n: n + 1 }, { jobId: jobIds.reminder(alarmId, n + 1), dueAt: this.clock.now() + nextS * 1000, priority: jobPriority(alarm.type, alarm.severity) });
   }
 
   /** Inbox rows for the tier's users (and the assignee), and webhook jobs for the community. */
@@ -199,7 +186,7 @@ export class AlarmDispatchService {
       await this.jobs.add(
         webhookJob,
         { webhookId: hook.id, alarmId: alarm.id, kind, tier: tierIndex, tierName },
-        { priority: jobPriority(alarm.type, alarm.severity), attempts: 6, backoff: { type: 'exponential', delay: 500 } },
+        { priority: jobPriority(alarm.type, alarm.severity) },
       );
     }
   }
@@ -208,15 +195,7 @@ export class AlarmDispatchService {
   private async withinCap(alarm: AlarmRow): Promise<boolean> {
     const cap = this.settings.thresholdsFor(alarm.community_id, alarm.device_id).notifyCapPerHour;
     const now = this.clock.now();
-    const key = this.redis.key('alarm-notify', alarm.device_id);
-    const replies = (await this.redis.client
-      .multi()
-      .zremrangebyscore(key, '-inf', now - HOUR_MS)
-      .zadd(key, now, `${now}:${alarm.id}:${Math.random()}`)
-      .zcard(key)
-      .pexpire(key, HOUR_MS)
-      .exec()) as Array<[Error | null, unknown]>;
-    return Number(replies[2][1]) <= cap;
+    return (await this.redis.countInNotifyWindow(alarm.device_id, `${now}:${alarm.id}:${Math.random()}`, now, HOUR_MS)) <= cap;
   }
 
   private async deliverWebhook(data: z.infer<typeof webhookJob.schema>): Promise<void> {

@@ -1,5 +1,4 @@
-import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type Redis from 'ioredis';
+import { BadRequestException, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { type AlarmRuleOverridesBody, type CreateWebhookRequest, type EscalationChain, escalationChainSchema, type NotificationPrefs } from '@app/contracts';
 import { defaultChain } from '../domain/alarm-escalation';
 import { Permission } from '../domain/permissions';
@@ -9,26 +8,23 @@ import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { DeviceRepository } from '../repositories/device.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
+import { EventBusRepository } from '../repositories/event-bus.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { WebhookRepository } from '../repositories/webhook.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 
-type Listener = () => void;
-
 /**
  * Detection settings (alarm_rule_settings: JSON overrides per community and per device, merged
  * over the defaults of domain/alarm-rules), kept in memory for the ingestion path and reloaded in
- * every process when one changes (Redis pub/sub). Also the REST of escalation chains, webhooks,
+ * every process when one changes (Redis pub/sub; `alarm-settings.changed` on the event bus). Also the REST of escalation chains, webhooks,
  * notification preferences and the inbox.
  */
 @Injectable()
-export class AlarmSettingsService implements OnModuleInit, OnApplicationShutdown {
+export class AlarmSettingsService implements OnModuleInit {
   private readonly logger = new Logger(AlarmSettingsService.name);
   private community = new Map<string, AlarmRuleOverrides>();
   private device = new Map<string, AlarmRuleOverrides>();
-  private readonly listeners: Listener[] = [];
-  private subscriber?: Redis;
 
   constructor(
     private readonly alarms: AlarmRepository,
@@ -39,25 +35,12 @@ export class AlarmSettingsService implements OnModuleInit, OnApplicationShutdown
     private readonly clock: ClockRepository,
     private readonly webhooks: WebhookRepository,
     private readonly metrics: MetricsRepository,
+    private readonly bus: EventBusRepository,
   ) {}
-
-  private get channel(): string {
-    return this.redis.key('alarm-settings-changed');
-  }
 
   async onModuleInit(): Promise<void> {
     await this.reload();
-    this.subscriber = this.redis.duplicate();
-    await this.subscriber.subscribe(this.channel);
-    this.subscriber.on('message', () => void this.reload().catch((e: Error) => this.logger.warn(`settings reload failed: ${e.message}`)));
-  }
-
-  onApplicationShutdown(): void {
-    this.subscriber?.disconnect();
-  }
-
-  onChange(listener: Listener): void {
-    this.listeners.push(listener);
+    await this.redis.listen('alarm-settings-changed', () => void this.reload().catch((e: Error) => this.logger.warn(`settings reload failed: ${e.message}`)));
   }
 
   private async reload(): Promise<void> {
@@ -67,7 +50,7 @@ export class AlarmSettingsService implements OnModuleInit, OnApplicationShutdown
     for (const r of rows) (r.scope === 'community' ? community : device).set(r.scope_id, r.overrides as AlarmRuleOverrides);
     this.community = community;
     this.device = device;
-    for (const l of this.listeners) l();
+    this.bus.emit('alarm-settings.changed', {});
   }
 
   /** Override layers of a device: its community's, then its own. */
@@ -108,7 +91,7 @@ export class AlarmSettingsService implements OnModuleInit, OnApplicationShutdown
     await this.alarms.setSettings(scope, id, overrides as Record<string, unknown>, user.id, new Date(this.clock.now()));
     await this.audit.record({ actorId: user.id, action: 'alarm.settings', subjectType: `alarm_settings.${scope}`, subjectId: id, detail: overrides as Record<string, unknown> });
     await this.reload();
-    await this.redis.client.publish(this.channel, `${scope}:${id}`);
+    await this.redis.notify('alarm-settings-changed', `${scope}:${id}`);
     return this.getSettings(user, scope, id);
   }
 

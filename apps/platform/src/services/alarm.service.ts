@@ -47,13 +47,7 @@ export class AlarmService {
     private readonly metrics: MetricsRepository,
     private readonly outbox: OutboxRepository,
     private readonly faults: FaultRepository,
-  ) {
-    dispatch.setLifecycle({
-      raise: (r) => this.raise(r),
-      clearOpen: (deviceId, type) => this.clearByDevice(deviceId, type),
-      announce: (alarm) => this.announce('alarm.updated', alarm),
-    });
-  }
+  ) {}
 
   private inOrder<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.serial.get(key) ?? Promise.resolve();
@@ -125,7 +119,8 @@ export class AlarmService {
     };
   }
 
-  private announce(event: 'alarm.raised' | 'alarm.updated' | 'alarm.cleared', alarm: AlarmRow): void {
+  /** Tells the bus and the community's sockets (also used by the dispatch through wiring.ts). */
+  announce(event: 'alarm.raised' | 'alarm.updated' | 'alarm.cleared', alarm: AlarmRow): void {
     this.bus.emit(event, this.notice(alarm));
     this.websocket.emitToCommunity(alarm.community_id, event, this.toEvent(alarm));
   }

@@ -34,7 +34,6 @@ import type { AuthUser } from './auth-user';
 const USER_CACHE_MS = 30_000;
 /** A rotated refresh token presented again this soon is a second tab racing, not a thief: refused, family kept. */
 const REFRESH_RACE_MS = 10_000;
-const USER_CHANGED = 'user-changed';
 /** Logins of one source address waiting for or in the hash at once: a flood from one address cannot fill the queue. */
 const HASHES_PER_ADDRESS = 4;
 /** Failed logins before back-off starts: an office behind one address makes typos too; a username is one person's. */
@@ -101,7 +100,7 @@ export class AuthService implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.redis.listen(USER_CHANGED, (userId) => this.userCache.delete(userId));
+    await this.redis.listen('user-changed', (userId) => this.userCache.delete(userId));
     await this.dummy();
   }
 
@@ -356,7 +355,7 @@ export class AuthService implements OnModuleInit {
   /** Every process drops its copy of the user and reads it again on the next request. */
   private async forget(userId: string): Promise<void> {
     this.userCache.delete(userId);
-    await this.redis.notify(USER_CHANGED, userId);
+    await this.redis.notify('user-changed', userId);
   }
 
   private requireStrongPassword(password: string, userInputs: string[]): void {

@@ -1,7 +1,6 @@
 import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { Transaction } from 'kysely';
-import { z } from 'zod';
 import { tariffRulesSchema, type BillingSettings, type CreateTariffRequest, type RecordPaymentRequest, type RefundRequest, type TariffRules } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
@@ -18,14 +17,13 @@ import { CommunityRepository } from '../repositories/community.repository';
 import { isUniqueViolation } from '../repositories/database.repository';
 import type { Database } from '../repositories/database.schema';
 import { EventBusRepository } from '../repositories/event-bus.repository';
-import { defineJob, JobRepository } from '../repositories/job.repository';
+import { billSessionJob, jobIds } from '../repositories/job-catalogue';
+import { JobRepository } from '../repositories/job.repository';
 import { PaymentProviderRepository } from '../repositories/payment.repository';
 import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 
-/** Prices one closed session; jobId = session id, so a duplicate close event adds nothing while the first waits. */
-export const billSessionJob = defineJob('billing.bill-session', 'parking', z.object({ sessionId: z.uuid() }));
 
 /** Until a community configures its split: 5 % property commission, 5 % platform fee (owner 90 %). */
 export const defaultSplit: BillingSettings = { commissionBp: 500, platformFeeBp: 500 };
@@ -124,7 +122,7 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
     });
     // Cheap on the event path: only enqueue. Billing itself is idempotent (unique bill per session).
     this.bus.on('parking.session.closed', ({ sessionId }) => {
-      this.jobs.add(billSessionJob, { sessionId }, { jobId: `bill-${sessionId}` }).catch((error: Error) => {
+      this.jobs.add(billSessionJob, { sessionId }, { jobId: jobIds.billSession(sessionId) }).catch((error: Error) => {
         this.logger.warn(`could not queue billing of session ${sessionId} (${error.message}); billing it now`);
         this.billSession(sessionId).catch((e: Error) => this.logger.error(`billing session ${sessionId} failed: ${e.message}`));
       });

@@ -4,13 +4,13 @@ import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
 import { readingCount } from '../domain/device-message';
 import { EmbeddedBrokerRepository } from '../repositories/embedded-broker.repository';
+import { EventBusRepository } from '../repositories/event-bus.repository';
 import { ExternalMqttRepository } from '../repositories/external-mqtt.repository';
 import { BrokerRegistryService } from './broker-registry.service';
 import { DeviceAuthService } from './device-auth.service';
 import { DeviceDirectoryService } from './device-directory.service';
 import { EmqxHookService } from './emqx-hook.service';
 import { IngestService } from './ingest.service';
-import { PresenceService } from './presence.service';
 
 /**
  * Wires MQTT to the platform: the embedded aedes broker (MQTT_URL unset) or a client of an
@@ -28,10 +28,15 @@ export class BrokerService implements OnApplicationShutdown {
     private readonly ingest: IngestService,
     private readonly directory: DeviceDirectoryService,
     private readonly deviceAuth: DeviceAuthService,
-    private readonly presence: PresenceService,
     private readonly registry: BrokerRegistryService,
     private readonly hooks: EmqxHookService,
-  ) {}
+    bus: EventBusRepository,
+  ) {
+    // A device whose secret was rotated or that was disabled must connect (and authenticate) again.
+    bus.on('device.changed', ({ deviceId }) => {
+      if (this.mode === 'embedded') this.embedded.disconnect(deviceId);
+    });
+  }
 
   async start(): Promise<void> {
     const ingesting = hasRole(this.config, 'ingest');
@@ -45,8 +50,6 @@ export class BrokerService implements OnApplicationShutdown {
         refused: (reason, deviceId, topic, payload, detail) => this.ingest.recordRefusal(reason, deviceId, topic, payload, detail),
         connectionChanged: (deviceId, connected) => this.ingest.connectionChanged(deviceId, connected),
       });
-      this.presence.setConnectionProbe((id) => this.embedded.isConnected(id));
-      this.directory.onChange((id) => this.embedded.disconnect(id));
       return;
     }
     // With an external broker, the `broker` role keeps its device registry (MQTT_BROKER_AUTH):
@@ -62,6 +65,11 @@ export class BrokerService implements OnApplicationShutdown {
 
   get ports(): { mqtt?: number; ws?: number; brokerHooks?: number } {
     return { ...this.embedded.ports, brokerHooks: this.hooks.port };
+  }
+
+  /** Whether a device holds a connection right now; undefined when this process does not hold the connections (no embedded broker). */
+  isConnected(deviceId: string): boolean | undefined {
+    return this.mode === 'embedded' ? this.embedded.isConnected(deviceId) : undefined;
   }
 
   healthy(): boolean | undefined {

@@ -1,64 +1,37 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type Redis from 'ioredis';
-import type { DeviceKind } from '@app/contracts';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { DeviceProfile } from '../domain/device-profile';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
 import { DeviceRepository } from '../repositories/device.repository';
+import { EventBusRepository } from '../repositories/event-bus.repository';
 import { RedisRepository } from '../repositories/redis.repository';
-
-/** What the broker and the ingestion path need to know of a device, cached in memory. */
-export interface DeviceProfile {
-  id: string;
-  communityId: string;
-  kind: DeviceKind;
-  subtype: string | null;
-  disabled: boolean;
-  secretHash: string;
-}
 
 const PROFILE_TTL_MS = 60_000;
 const MISSING_TTL_MS = 5_000;
 
-type Listener = (deviceId: string) => void;
-
 /**
  * Device lookups for the hot paths. Profiles are cached so a reconnect storm or 45k messages a
  * second do not hit the database. Secrets are checked against a keyed fast hash (microseconds);
- * an older scrypt hash is replaced by one after its first success. Changes (rotation, disabling) are announced
- * over Redis so every platform process drops its copy at once.
+ * an older scrypt hash is replaced by one after its first success. Changes (rotation, disabling)
+ * are announced over Redis so every platform process drops its copy at once, and on the event bus
+ * (`device.changed`) in each process.
  */
 @Injectable()
-export class DeviceDirectoryService implements OnModuleInit, OnApplicationShutdown {
+export class DeviceDirectoryService implements OnModuleInit {
   private readonly logger = new Logger(DeviceDirectoryService.name);
   private readonly profiles = new Map<string, { profile: DeviceProfile | null; until: number }>();
   private readonly loading = new Map<string, Promise<DeviceProfile | null>>();
-  private readonly listeners: Listener[] = [];
-  private subscriber?: Redis;
 
   constructor(
     private readonly devices: DeviceRepository,
     private readonly redis: RedisRepository,
     private readonly crypto: CryptoRepository,
     private readonly clock: ClockRepository,
+    private readonly bus: EventBusRepository,
   ) {}
 
-  private get channel(): string {
-    return this.redis.key('device-changed');
-  }
-
   async onModuleInit(): Promise<void> {
-    this.subscriber = this.redis.duplicate();
-    await this.subscriber.subscribe(this.channel);
-    this.subscriber.on('message', (_channel, deviceId: string) => this.forget(deviceId));
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.subscriber?.disconnect();
-  }
-
-  /** Called with the id of a device whose credentials or status changed. */
-  onChange(listener: Listener): void {
-    this.listeners.push(listener);
+    await this.redis.listen('device-changed', (deviceId) => this.forget(deviceId));
   }
 
   /** The cached profile, if fresh; the hot path uses this without awaiting. */
@@ -123,17 +96,11 @@ export class DeviceDirectoryService implements OnModuleInit, OnApplicationShutdo
   /** Tells every platform process that a device changed. */
   async announceChange(deviceId: string): Promise<void> {
     this.forget(deviceId);
-    await this.redis.client.publish(this.channel, deviceId);
+    await this.redis.notify('device-changed', deviceId);
   }
 
   private forget(deviceId: string): void {
     this.profiles.delete(deviceId);
-    for (const listener of this.listeners) {
-      try {
-        listener(deviceId);
-      } catch (error) {
-        this.logger.error(`device change listener failed: ${(error as Error).message}`);
-      }
-    }
+    this.bus.emit('device.changed', { deviceId });
   }
 }

@@ -30,19 +30,13 @@ import type { Database } from '../repositories/database.schema';
 import { DeviceRepository } from '../repositories/device.repository';
 import type { AlarmNotice } from '../repositories/event-bus.repository';
 import { FundFileRepository, FundRepository, type FundCaseRow } from '../repositories/fund.repository';
-import { defineJob, JobRepository } from '../repositories/job.repository';
+import { fundDeadlineJob, jobIds } from '../repositories/job-catalogue';
+import { JobRepository } from '../repositories/job.repository';
 import { OutboxRepository } from '../repositories/outbox.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
-
-export const fundDeadlineJob = defineJob(
-  'fund.deadline',
-  'fund',
-  z.object({ caseId: z.uuid(), kind: z.enum(['review', 'payment']), phase: z.enum(['remind', 'due']), deadline: z.number() }),
-  { durable: true }, // a workflow_steps row each: a deemed approval survives Redis losing its job
-);
 
 
 const big = (v: string | number | bigint | null): bigint | null => (v === null ? null : BigInt(v));
@@ -460,11 +454,8 @@ export class FundService {
   }
 
   private async schedule(caseId: string, timer: Pick<DeadlineTimer, 'kind' | 'phase' | 'deadline'>, dueAt: number, suffix: string): Promise<void> {
-    await this.jobs.schedule(
-      fundDeadlineJob,
-      { caseId, kind: timer.kind, phase: timer.phase, deadline: timer.deadline },
-      { dueAt: Math.round(dueAt), jobId: `fund-${caseId}-${timer.kind}-${timer.phase}-${timer.deadline}${suffix}` },
-    );
+    const data = { caseId, kind: timer.kind, phase: timer.phase, deadline: timer.deadline };
+    await this.jobs.schedule(fundDeadlineJob, data, { dueAt: Math.round(dueAt), jobId: jobIds.fundDeadline(data, suffix) });
   }
 
   /** A deadline timer fired: decide with the clock (it may be early, late, or the case may have moved on). */

@@ -3,10 +3,10 @@ import type { DeviceKind, DeviceStateEvent } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { stateFromFields, type FieldChanges, type LiveState } from '../domain/live-state';
+import type { DeviceProfile } from '../domain/device-profile';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository, type LiveFieldsWrite } from '../repositories/redis.repository';
 import { WebsocketRepository } from '../repositories/websocket.repository';
-import type { DeviceProfile } from './device-directory.service';
 
 const REDIS_FLUSH_MS = 100;
 /** Changes kept while Redis is unreachable, per process; beyond it the oldest devices' changes go. */

@@ -1,5 +1,4 @@
 import { BadRequestException, ConflictException, ForbiddenException, Injectable, Logger } from '@nestjs/common';
-import { z } from 'zod';
 import type { CreateBookingRequest, CreateSlotRequest, ShareWindowsRequest } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
@@ -10,16 +9,13 @@ import { parsePlate } from '../domain/plates';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { RedisRepository } from '../repositories/redis.repository';
-import { defineJob, JobRepository } from '../repositories/job.repository';
+import { jobIds, noShowJob, overstayJob } from '../repositories/job-catalogue';
+import { JobRepository } from '../repositories/job.repository';
 import { isExclusionViolation, isCheckViolation, ParkingRepository, type BookingRow, type SlotRow } from '../repositories/parking.repository';
 import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 import { ParkingGateService } from './parking-gate.service';
-
-const bookingJob = z.object({ bookingId: z.uuid() });
-export const noShowJob = defineJob('parking.booking.no-show', 'parking', bookingJob);
-export const overstayJob = defineJob('parking.booking.overstay', 'parking', bookingJob);
 
 const MAX_BOOKING_MS = 7 * 24 * 3600_000;
 
@@ -224,8 +220,8 @@ export class ParkingBookingService {
       throw error;
     }
     this.gate.bookingChanged(row);
-    await this.jobs.add(noShowJob, { bookingId: row.id }, { jobId: `noshow-${row.id}`, delay: Math.max(0, startsAt + arrivalGraceMin * 60_000 - now) });
-    await this.jobs.add(overstayJob, { bookingId: row.id }, { jobId: `overstay-${row.id}`, delay: Math.max(0, endsAt + departureGraceMin * 60_000 - now) });
+    await this.jobs.add(noShowJob, { bookingId: row.id }, { jobId: jobIds.noShow(row.id), delay: Math.max(0, startsAt + arrivalGraceMin * 60_000 - now) });
+    await this.jobs.add(overstayJob, { bookingId: row.id }, { jobId: jobIds.overstay(row.id), delay: Math.max(0, endsAt + departureGraceMin * 60_000 - now) });
     await this.audit.record({ actorId: user.id, action: 'parking.booking.created', subjectType: 'parking_booking', subjectId: row.id, detail: { slotId: slot.id, plate: row.plate } });
     return bookingDto(row);
   }
@@ -254,7 +250,7 @@ export class ParkingBookingService {
     const row = await this.repo.transitionBooking(bookingId, ['booked'], { status: 'no_show' });
     if (!row) return; // arrived, cancelled or already released
     this.gate.bookingChanged(row);
-    await this.jobs.cancel('parking', `overstay-${bookingId}`);
+    await this.jobs.cancel(overstayJob.queue, jobIds.overstay(bookingId));
     await this.audit.record({ actorId: null, action: 'parking.booking.no_show', subjectType: 'parking_booking', subjectId: bookingId, detail: {} });
     // The guest learns that the slot was released, like any other cancellation.
     this.ws.emitToCommunity(row.community_id, 'parking.booking.cancelled', {
@@ -281,7 +277,7 @@ export class ParkingBookingService {
     const now = this.clock.now();
     const dueAt = new Date(booking.blocked_until).getTime();
     const ttl = Math.max(86_400, Math.ceil((dueAt - now) / 1000) + 7 * 86_400);
-    const first = (await this.redis.client.set(this.reclaimKey(bookingId), JSON.stringify({ by: user.id, at: now }), 'EX', ttl, 'NX')) === 'OK';
+    const first = await this.redis.markSlotReclaimed(bookingId, JSON.stringify({ by: user.id, at: now }), ttl);
     const overstaying = booking.status === 'active' && now >= dueAt;
     let guestNotified = false;
     if (first && overstaying) {
@@ -303,7 +299,7 @@ export class ParkingBookingService {
     if (!booking || booking.status !== 'active') return;
     const dueAt = new Date(booking.blocked_until);
     if (!(await this.repo.recordOverstayDue(booking, dueAt))) return;
-    const ownerNeedsSlot = (await this.redis.client.exists(this.reclaimKey(bookingId))) === 1;
+    const ownerNeedsSlot = await this.redis.isSlotReclaimed(bookingId);
     await this.notifyOverstay(booking, ownerNeedsSlot);
   }
 
@@ -322,14 +318,10 @@ export class ParkingBookingService {
     await this.audit.record({ actorId: null, action: 'parking.booking.overstay', subjectType: 'parking_booking', subjectId: booking.id, detail: { plate: booking.plate, ownerNeedsSlot } });
   }
 
-  private reclaimKey(bookingId: string): string {
-    return this.redis.key('parking', 'reclaim', bookingId);
-  }
-
   private async afterRelease(row: BookingRow, reason: string): Promise<void> {
     this.gate.bookingChanged(row);
-    await this.jobs.cancel('parking', `noshow-${row.id}`);
-    await this.jobs.cancel('parking', `overstay-${row.id}`);
+    await this.jobs.cancel(noShowJob.queue, jobIds.noShow(row.id));
+    await this.jobs.cancel(overstayJob.queue, jobIds.overstay(row.id));
     this.ws.emitToCommunity(row.community_id, 'parking.booking.cancelled', { communityId: row.community_id, bookingId: row.id, userId: row.user_id, reason, ts: this.clock.now() });
   }
 

@@ -5,6 +5,7 @@ import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { decideGate, overstayMinutes, shouldBlock, type BookingWindow, type GateDecision, type SessionKind } from '../domain/parking-rules';
 import { normalizePlate, parsePlate, type PlateInfo } from '../domain/plates';
+import type { DeviceProfile } from '../domain/device-profile';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { EventBusRepository, type AlarmNotice } from '../repositories/event-bus.repository';
@@ -16,7 +17,7 @@ import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 import { BrokerService } from './broker.service';
-import { DeviceDirectoryService, type DeviceProfile } from './device-directory.service';
+import { DeviceDirectoryService } from './device-directory.service';
 
 const REFRESH_MS = 5_000;
 const OCCUPANCY_MS = 1_000;
@@ -81,7 +82,7 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     await this.refresh();
     await this.loadInside();
-    const alarms = await this.redis.client.hgetall(this.fireKey());
+    const alarms = await this.redis.activeFireAlarms();
     for (const [alarmId, communityId] of Object.entries(alarms)) this.fireSet(communityId).add(alarmId);
     this.refreshTimer = setInterval(() => void this.refresh().catch((e: Error) => this.logger.warn(`cache refresh failed: ${e.message}`)), REFRESH_MS);
     this.occupancyTimer = setInterval(() => this.flushOccupancy(), OCCUPANCY_MS);
@@ -230,7 +231,7 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
         reason: decision.reason,
         ts: ts,
       };
-      await this.redis.client.set(this.redis.key('parking', 'pending', pending.pendingId), JSON.stringify(pending), 'EX', PENDING_TTL_S);
+      await this.redis.savePendingGateDecision(pending.pendingId, JSON.stringify(pending), PENDING_TTL_S);
       this.ws.emitToCommunity(device.communityId, 'parking.gate.pending', pending);
       return;
     }
@@ -296,7 +297,7 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
     const device = found!;
     let pending: GatePendingEvent | undefined;
     if (dto.pendingId) {
-      const raw = await this.redis.client.getdel(this.redis.key('parking', 'pending', dto.pendingId));
+      const raw = await this.redis.takePendingGateDecision(dto.pendingId);
       if (!raw) throw new NotFoundException(`pending decision ${dto.pendingId} not found or already resolved`);
       pending = JSON.parse(raw) as GatePendingEvent;
       if (pending.deviceId !== deviceId) throw new BadRequestException('the pending decision belongs to another gate');
@@ -334,8 +335,7 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
     const had = set.size > 0;
     if (active) set.add(a.alarmId);
     else set.delete(a.alarmId);
-    const write = active ? this.redis.client.hset(this.fireKey(), a.alarmId, a.communityId) : this.redis.client.hdel(this.fireKey(), a.alarmId);
-    write.catch((e: Error) => this.logger.warn(`fire alarm state not saved: ${e.message}`));
+    this.redis.setFireAlarm(a.alarmId, a.communityId, active).catch((e: Error) => this.logger.warn(`fire alarm state not saved: ${e.message}`));
     if (had !== set.size > 0) {
       this.logger.warn(`community ${a.communityId}: gates ${set.size > 0 ? 'switch to free flow (fire alarm)' : 'back to normal'}`);
       this.dirtyOccupancy.add(a.communityId);
@@ -346,10 +346,6 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
     let s = this.fireAlarms.get(communityId);
     if (!s) this.fireAlarms.set(communityId, (s = new Set()));
     return s;
-  }
-
-  private fireKey(): string {
-    return this.redis.key('parking', 'fire-alarms');
   }
 
   // ---- occupancy

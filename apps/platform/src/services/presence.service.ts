@@ -36,7 +36,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     private readonly events: EventBusRepository,
   ) {}
 
-  /** The embedded broker tells whether a device holds a connection right now. */
+  /** The embedded broker tells whether a device holds a connection right now (set at start-up, wiring.ts). */
   setConnectionProbe(probe: (deviceId: string) => boolean | undefined): void {
     this.isConnected = probe;
   }

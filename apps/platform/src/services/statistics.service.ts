@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import ExcelJS from 'exceljs';
-import { escalationChainSchema, type EscalationChain } from '@app/contracts';
+import { type CreatePropertyCompany, escalationChainSchema, type EscalationChain, type StatisticsQuery } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { defaultChain } from '../domain/alarm-escalation';
@@ -20,7 +20,6 @@ import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { isUniqueViolation } from '../repositories/database.repository';
 import { StatisticsRepository } from '../repositories/statistics.repository';
-import type { CreatePropertyCompany, StatisticsQuery } from '../controllers/statistics.dtos';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 

@@ -1,11 +1,11 @@
-import { BadRequestException, Injectable, OnModuleInit } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { subscribeRequestSchema, type TelemetryQuery } from '@app/contracts';
 import { stateFromFields } from '../domain/live-state';
 import { roleHas, socketPermissions } from '../domain/permissions';
 import { DeviceRepository } from '../repositories/device.repository';
 import { InfluxRepository, durationMs } from '../repositories/influx.repository';
 import { RedisRepository } from '../repositories/redis.repository';
-import { WebsocketRepository } from '../repositories/websocket.repository';
+import type { SocketHandlers } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import { AuthService } from './auth.service';
 import type { AuthUser } from './auth-user';
@@ -17,7 +17,7 @@ const MAX_BUCKETS = 10_000;
 
 /** Live state, telemetry history and dead letters for the REST API, and socket.io access rules. */
 @Injectable()
-export class TelemetryService implements OnModuleInit {
+export class TelemetryService {
   constructor(
     private readonly devices: DeviceRepository,
     private readonly deviceService: DeviceService,
@@ -25,11 +25,11 @@ export class TelemetryService implements OnModuleInit {
     private readonly auth: AuthService,
     private readonly redis: RedisRepository,
     private readonly influx: InfluxRepository,
-    private readonly websocket: WebsocketRepository,
   ) {}
 
-  onModuleInit(): void {
-    this.websocket.setHandlers({
+  /** Who may open a socket.io connection and which community rooms they may join (set at start-up, wiring.ts). */
+  socketHandlers(): SocketHandlers {
+    return {
       authenticate: async (token) => {
         const { user, expiresAt } = await this.auth.verifyAccessToken(token);
         const permissions = socketPermissions.filter((p) => roleHas(user.role, p));
@@ -42,7 +42,7 @@ export class TelemetryService implements OnModuleInit {
         await this.access.requireInScope(user, parsed.data.communityId);
         return parsed.data.communityId;
       },
-    });
+    };
   }
 
   async communityLive(user: AuthUser, communityId: string) {

@@ -1,0 +1,80 @@
+import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+
+/**
+ * Every BullMQ job of the platform in one place: its name, queue, data schema (checked when added
+ * and when run), default options and job-id builder. JobRepository serves these and nothing else;
+ * start-up fails if one has no handler or two (job.repository.spec.ts).
+ */
+
+/** Queues, one BullMQ queue each; urgent work (alarms) never waits behind slow work. */
+export const queueNames = ['alarms', 'notifications', 'fund', 'parking'] as const;
+export type QueueName = (typeof queueNames)[number];
+
+export interface JobDefinition<T> {
+  name: string;
+  queue: QueueName;
+  schema: z.ZodType<T>;
+  /** Over JobRepository's defaults; a call's own options (delay, priority, jobId) come last. */
+  options?: JobsOptions;
+  /** A deadline kept in PostgreSQL (workflow_steps): scheduled with schedule(), run at most once per job id, re-created after Redis loses it. */
+  durable?: boolean;
+}
+
+function job<T>(name: string, queue: QueueName, schema: z.ZodType<T>, options?: JobsOptions): JobDefinition<T> {
+  return { name, queue, schema, options };
+}
+
+/** A job that is a deadline of the workflow: a workflow_steps row each, so it survives Redis losing it. */
+function durableJob<T>(name: string, queue: QueueName, schema: z.ZodType<T>): JobDefinition<T> {
+  return { name, queue, schema, durable: true };
+}
+
+// ---- alarms (alarm-dispatch.service.ts)
+/** atStart: the tier is told as part of the raise (its follow-up was scheduled with it); otherwise an escalation (tier 0: the first notice). */
+export const escalateJob = durableJob('alarm.escalate', 'alarms', z.object({ alarmId: z.uuid(), tier: z.number().int().min(0), atStart: z.boolean().optional() }));
+export const arrivalJob = durableJob('alarm.arrival-deadline', 'alarms', z.object({ alarmId: z.uuid() }));
+export const reminderJob = durableJob('alarm.remind', 'alarms', z.object({ alarmId: z.uuid(), n: z.number().int().min(1) }));
+export const webhookJob = job(
+  'alarm.webhook',
+  'notifications',
+  z.object({ webhookId: z.uuid(), alarmId: z.uuid(), kind: z.enum(['notify', 'escalation', 'reminder']), tier: z.number().int(), tierName: z.string() }),
+  { attempts: 6, backoff: { type: 'exponential', delay: 500 } },
+);
+
+// ---- maintenance fund (fund.service.ts)
+export const fundDeadlineJob = durableJob(
+  'fund.deadline',
+  'fund',
+  z.object({ caseId: z.uuid(), kind: z.enum(['review', 'payment']), phase: z.enum(['remind', 'due']), deadline: z.number() }),
+);
+
+// ---- parking and billing (parking-booking.service.ts, billing.service.ts)
+const bookingJob = z.object({ bookingId: z.uuid() });
+export const noShowJob = job('parking.booking.no-show', 'parking', bookingJob);
+export const overstayJob = job('parking.booking.overstay', 'parking', bookingJob);
+/** Prices one closed session; its job id is the session's, so a duplicate close event adds nothing while the first waits. */
+export const billSessionJob = job('billing.bill-session', 'parking', z.object({ sessionId: z.uuid() }));
+
+/** Job ids: a job scheduled twice is added once, and can be cancelled by its id. */
+export const jobIds = {
+  escalate: (alarmId: string, tier: number) => `esc-${alarmId}-${tier}`,
+  arrival: (alarmId: string) => `arr-${alarmId}`,
+  reminder: (alarmId: string, n: number) => `rem-${alarmId}-${n}`,
+  /** `suffix` tells a re-armed timer (e.g. waiting for a working day) from the first one. */
+  fundDeadline: (d: z.infer<typeof fundDeadlineJob.schema>, suffix = '') => `fund-${d.caseId}-${d.kind}-${d.phase}-${d.deadline}${suffix}`,
+  noShow: (bookingId: string) => `noshow-${bookingId}`,
+  overstay: (bookingId: string) => `overstay-${bookingId}`,
+  billSession: (sessionId: string) => `bill-${sessionId}`,
+};
+
+export const jobCatalogue: ReadonlyArray<JobDefinition<unknown>> = [
+  escalateJob,
+  arrivalJob,
+  reminderJob,
+  webhookJob,
+  fundDeadlineJob,
+  noShowJob,
+  overstayJob,
+  billSessionJob,
+] as ReadonlyArray<JobDefinition<unknown>>;

@@ -1,0 +1,41 @@
+/**
+ * The whole Redis key layout of the platform, in one place. Every key and channel starts with
+ * REDIS_PREFIX (several platforms may share one Redis); every Redis user builds its names here.
+ *
+ * | key                              | type      | holds                                                                  | TTL                         |
+ * |----------------------------------|-----------|------------------------------------------------------------------------|-----------------------------|
+ * | device:<deviceId>                | hash      | live state: v:<path> JSON, t:<path> ts, ts, online, statusTs, lastSeen  | none                        |
+ * | last-seen                        | zset      | deviceId scored by its last message (ms), for the presence sweep        | none (members removed)      |
+ * | dead-letters                     | list      | rejected messages (JSON), newest first                                  | none, capped at INGEST_DEAD_LETTER_CAP |
+ * | rejects                          | hash      | reason → count of rejected messages                                     | none                        |
+ * | alarm-rule-state                 | hash      | deviceId → JSON of its alarm rules' hold/clear state                    | none (field removed when empty) |
+ * | alarm-notify:<deviceId>          | zset      | notifications of a device in the last hour (sliding-window cap)         | 1 hour, renewed on each     |
+ * | parking:fire-alarms              | hash      | active fire alarmId → communityId (gates in free flow)                  | none (field removed on clear) |
+ * | parking:pending:<pendingId>      | string    | JSON of a gate decision waiting for a person                            | 24 hours                    |
+ * | parking:reclaim:<bookingId>      | string    | JSON {by, at}: the slot's owner asked for the slot back                 | a week after the booking's end |
+ * | notice:<channel>                 | pub/sub   | cross-process notices (user-changed, device-changed, …)                 | —                           |
+ * | socket.io*                       | pub/sub   | socket.io Redis adapter channels                                       | —                           |
+ * | bull:<queue>:*                   | (BullMQ)  | the job queues (see job.repository.ts)                                  | BullMQ's own                |
+ */
+export function redisKeys(prefix: string) {
+  const key = (...parts: string[]) => [prefix, ...parts].join(':');
+  return {
+    device: (deviceId: string) => key('device', deviceId),
+    lastSeen: () => key('last-seen'),
+    deadLetters: () => key('dead-letters'),
+    rejects: () => key('rejects'),
+    alarmRuleState: () => key('alarm-rule-state'),
+    alarmNotifyWindow: (deviceId: string) => key('alarm-notify', deviceId),
+    parkingFireAlarms: () => key('parking', 'fire-alarms'),
+    parkingPending: (pendingId: string) => key('parking', 'pending', pendingId),
+    parkingReclaim: (bookingId: string) => key('parking', 'reclaim', bookingId),
+    notice: (channel: string) => key('notice', channel),
+    socketIo: () => key('socket.io'),
+    bullPrefix: () => key('bull'),
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/** Channels of cross-process notices (RedisRepository.notify / listen). */
+export type NoticeChannel = 'user-changed' | 'device-changed' | 'alarm-settings-changed';
