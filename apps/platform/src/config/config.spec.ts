@@ -82,4 +82,11 @@ describe('parseConfig', () => {
     });
     expect(config.brokerAuth).toMatchObject({ mode: 'emqx-http', hookHost: '0.0.0.0', hookPort: 0, api: { url: 'http://emqx:18083', key: 'key', secret: 'secret' } });
   });
+
+  it('clusters the embedded broker through Redis only on a PostgreSQL server', () => {
+    expect(parseConfig({ DATA_DIR: dataDir() }).mqtt.cluster).toBe('off');
+    expect(() => parseConfig({ DATA_DIR: dataDir(), MQTT_CLUSTER: 'redis' })).toThrow(/MQTT_CLUSTER: .*PGlite serves a single process, set DATABASE_URL/);
+    expect(() => parseConfig({ DATA_DIR: dataDir(), MQTT_CLUSTER: 'redis', DATABASE_URL: 'postgres://db/spp', MQTT_URL: 'mqtt://broker' })).toThrow(/MQTT_CLUSTER: .*unset MQTT_URL/);
+    expect(parseConfig({ DATA_DIR: dataDir(), MQTT_CLUSTER: 'redis', DATABASE_URL: 'postgres://db/spp' }).mqtt.cluster).toBe('redis');
+  });
 });
