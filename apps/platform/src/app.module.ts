@@ -26,6 +26,7 @@ import { EmbeddedBrokerRepository } from './repositories/embedded-broker.reposit
 import { EmqxApiRepository } from './repositories/emqx-api.repository';
 import { ExternalMqttRepository } from './repositories/external-mqtt.repository';
 import { JobRepository } from './repositories/job.repository';
+import { LeaseRepository } from './repositories/lease.repository';
 import { InfluxRepository } from './repositories/influx.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
 import { MosquittoDynsecRepository } from './repositories/mosquitto-dynsec.repository';
@@ -46,6 +47,7 @@ import { HealthService } from './services/health.service';
 import { IngestService } from './services/ingest.service';
 import { LiveStateService } from './services/live-state.service';
 import { PresenceService } from './services/presence.service';
+import { SingletonDutyService } from './services/singleton-duty.service';
 import { TelemetryService } from './services/telemetry.service';
 
 const repositories = [
@@ -62,6 +64,7 @@ const repositories = [
   ExternalMqttRepository,
   InfluxRepository,
   JobRepository,
+  LeaseRepository,
   MetricsRepository,
   MosquittoDynsecRepository,
   RedisRepository,
@@ -83,6 +86,7 @@ const services = [
   IngestService,
   LiveStateService,
   PresenceService,
+  SingletonDutyService,
   TelemetryService,
 ];
 

@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
@@ -22,6 +22,7 @@ import { PaymentProviderRepository } from '../repositories/payment.repository';
 import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
+import { SingletonDutyService } from './singleton-duty.service';
 
 /** Prices one closed session; jobId = session id, so a duplicate close event adds nothing while the first waits. */
 export const billSessionJob = defineJob('billing.bill-session', 'parking', z.object({ sessionId: z.uuid() }));
@@ -111,9 +112,8 @@ function toCsv(header: string[], rows: unknown[][]): string {
  * payment providers, the double-entry ledger, statements and the public disclosure.
  */
 @Injectable()
-export class BillingService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class BillingService implements OnApplicationBootstrap {
   private readonly logger = new Logger(BillingService.name);
-  private sweepTimer?: NodeJS.Timeout;
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
@@ -126,6 +126,7 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
     private readonly jobs: JobRepository,
     private readonly ws: WebsocketRepository,
     private readonly payments: PaymentProviderRepository,
+    private readonly duties: SingletonDutyService,
   ) {
     this.jobs.handle(billSessionJob, async ({ sessionId }) => {
       await this.billSession(sessionId);
@@ -141,14 +142,9 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     if (!hasRole(this.config, 'worker')) return;
-    // Recovery: sessions closed while no process could bill them (crash between close and bill).
-    void this.sweepUnbilled().catch((e: Error) => this.logger.warn(`billing sweep failed: ${e.message}`));
-    this.sweepTimer = setInterval(() => void this.sweepUnbilled().catch((e: Error) => this.logger.warn(`billing sweep failed: ${e.message}`)), SWEEP_INTERVAL_MS);
-    this.sweepTimer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    // Recovery: sessions closed while no process could bill them (crash between close and bill),
+    // by one process of the cluster, first when it takes the duty.
+    this.duties.register({ name: 'billing-sweep', everyMs: SWEEP_INTERVAL_MS, run: async () => void (await this.sweepUnbilled()) });
   }
 
   /** Bills every closed session that has no bill yet; returns how many bills it created. */
