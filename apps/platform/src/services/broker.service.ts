@@ -4,6 +4,7 @@ import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
 import { EmbeddedBrokerRepository } from '../repositories/embedded-broker.repository';
 import { ExternalMqttRepository } from '../repositories/external-mqtt.repository';
+import { AlarmDetectionService } from './alarm-detection.service';
 import { BrokerRegistryService } from './broker-registry.service';
 import { DeviceDirectoryService } from './device-directory.service';
 import { EmqxHookService } from './emqx-hook.service';
@@ -28,6 +29,7 @@ export class BrokerService implements OnApplicationShutdown {
     private readonly presence: PresenceService,
     private readonly registry: BrokerRegistryService,
     private readonly hooks: EmqxHookService,
+    private readonly detection: AlarmDetectionService,
   ) {}
 
   async start(): Promise<void> {
@@ -35,14 +37,20 @@ export class BrokerService implements OnApplicationShutdown {
     if (!this.config.mqtt.externalUrl) {
       if (!hasRole(this.config, 'broker')) return;
       this.mode = 'embedded';
+      // In a cluster a device's messages are handled where it is connected: its rule state follows it.
+      const clustered = this.config.mqtt.cluster === 'redis';
       await this.embedded.start({
         authenticate: async (deviceId, secret) => {
           const result = await this.directory.checkSecret(deviceId, secret);
+          if (result.ok && clustered) await this.detection.adoptDevice(deviceId);
           return result.ok ? { ok: true } : { ok: false, reason: result.reason, notAuthorized: result.reason === 'disabled' };
         },
         message: (topic, payload) => this.ingest.handle(topic, payload),
         refused: (reason, deviceId, topic, payload, detail) => this.ingest.recordRefusal(reason, deviceId, topic, payload, detail),
-        connectionChanged: (deviceId, connected) => this.ingest.connectionChanged(deviceId, connected),
+        connectionChanged: (deviceId, connected) => {
+          if (!connected && clustered) this.detection.releaseDevice(deviceId);
+          this.ingest.connectionChanged(deviceId, connected);
+        },
       });
       this.presence.setConnectionProbe((id) => this.embedded.isConnected(id));
       this.directory.onChange((id) => this.embedded.disconnect(id));
