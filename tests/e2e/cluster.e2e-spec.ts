@@ -167,7 +167,7 @@ ${servers((p) => p.httpPort)}
     const duties = ['presence-sweep', 'billing-sweep', 'influx-prepare'];
     for (const duty of duties) await waitFor(() => leaseHolder(duty), { timeoutMs: 30_000, message: `${duty} held` });
 
-    const communities = [];
+    const communities: Array<{ id: string }> = [];
     for (const name of ['Cluster A', 'Cluster B']) {
       const res = await api(lb.http, 'POST', 'communities', { name, district: 'Xuhui', street: 'Tianping' });
       expect(res.status).toBe(201);
@@ -178,7 +178,7 @@ ${servers((p) => p.httpPort)}
       expect(res.status).toBe(201);
       return res.body as { id: string; secret: string; communityId: string };
     };
-    const lifts = [];
+    const lifts: Array<{ id: string; secret: string; communityId: string }> = [];
     for (let i = 0; i < DEVICES; i++) lifts.push(await provision(communities[i % 2].id, 'elevator'));
     const gate = await provision(communities[1].id, 'gate');
 
