@@ -9,7 +9,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connect as mqttConnect, type MqttClient } from 'mqtt';
 import { io, type Socket } from 'socket.io-client';
 import { freshInfluxDatabase, freshPostgresDatabase, freshRedisPrefix, type FreshInflux, type FreshPostgres } from '../support/databases';
 import { freePort } from '../support/processes';
@@ -159,6 +159,7 @@ ${servers((p) => p.httpPort)}
     await Promise.all(processes.map((p) => (p.child.exitCode === null && p.child.signalCode === null ? new Promise((r) => p.child.once('exit', r)) : undefined)));
     await redis.quit();
     await Promise.all([postgres?.drop(), influx?.drop()]);
+    for (const p of processes) console.log(`${p.name}:\n${readFileSync(p.log, 'utf8').split('\n').filter((l) => /WARN|ERROR|took|lost/.test(l)).slice(-30).join('\n')}`);
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
@@ -190,13 +191,15 @@ ${servers((p) => p.httpPort)}
       return seen;
     });
 
-    const connect = (device: { id: string; secret: string }, url: string, reconnectPeriod: number) =>
-      connectAsync(url, { clientId: device.id, username: device.id, password: device.secret, protocolVersion: 4, reconnectPeriod, connectTimeout: 10_000 }).then((c) => {
-        clients.push(c);
-        return c;
-      });
-    const liftClients = await Promise.all(lifts.map((d) => connect(d, lb.mqtt, 500)));
-    const perProcess = await Promise.all(processes.map(async (p) => Number(/^spp_mqtt_clients (\d+)/m.exec(await (await fetch(`${direct(p)}/metrics`)).text())?.[1] ?? 0)));
+    const connect = async (device: { id: string; secret: string }, url: string, reconnectPeriod: number) => {
+      const client = mqttConnect(url, { clientId: device.id, username: device.id, password: device.secret, protocolVersion: 4, reconnectPeriod, connectTimeout: 30_000 });
+      clients.push(client);
+      await nextEvent(client, 'connect', 90_000);
+      return client;
+    };
+    const liftClients: MqttClient[] = [];
+    for (const d of lifts) liftClients.push(await connect(d, lb.mqtt, 500));
+    const perProcess = await Promise.all(processes.map(async (p) => Number(/^spp_mqtt_connected_clients (\d+)/m.exec(await (await fetch(`${direct(p)}/metrics`)).text())?.[1] ?? 0)));
     expect(perProcess.filter((n) => n > 0).length).toBe(PROCESSES); // HAProxy spread them
 
     for (const [i, seen] of seenOnline.entries()) {
