@@ -162,7 +162,7 @@ ${servers((p) => p.httpPort)}
     await Promise.all(processes.map((p) => (p.child.exitCode === null && p.child.signalCode === null ? new Promise((r) => p.child.once('exit', r)) : undefined)));
     await redis.quit();
     await Promise.all([postgres?.drop(), influx?.drop()]);
-    for (const p of processes) console.log(`${p.name}:\n${readFileSync(p.log, 'utf8').split('\n').filter((l) => /WARN|ERROR|took|lost/.test(l)).slice(-30).join('\n')}`);
+    for (const p of processes) console.log(`${p.name}:\n${readFileSync(p.log, 'utf8').split('\n').filter((l) => /WARN|ERROR/.test(l)).slice(-30).join('\n')}`);
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
