@@ -33,6 +33,7 @@ import { FaultRepository } from './repositories/fault.repository';
 import { JobRepository } from './repositories/job.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { WorkflowStepRepository } from './repositories/workflow-step.repository';
+import { LeaseRepository } from './repositories/lease.repository';
 import { InfluxRepository } from './repositories/influx.repository';
 import { IngestWalRepository } from './repositories/ingest-wal.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
@@ -56,6 +57,7 @@ import { IngestShipperService } from './services/ingest-shipper.service';
 import { IngestService } from './services/ingest.service';
 import { LiveStateService } from './services/live-state.service';
 import { PresenceService } from './services/presence.service';
+import { SingletonDutyService } from './services/singleton-duty.service';
 import { TelemetryService } from './services/telemetry.service';
 import { ServiceWiring } from './wiring';
 
@@ -75,6 +77,7 @@ const repositories = [
   IngestWalRepository,
   FaultRepository,
   JobRepository,
+  LeaseRepository,
   MetricsRepository,
   MosquittoDynsecRepository,
   OutboxRepository,
@@ -100,6 +103,7 @@ const services = [
   IngestShipperService,
   LiveStateService,
   PresenceService,
+  SingletonDutyService,
   TelemetryService,
 ];
 

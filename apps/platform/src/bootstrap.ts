@@ -15,6 +15,7 @@ import { DatabaseRepository } from './repositories/database.repository';
 import { InfluxRepository } from './repositories/influx.repository';
 import { AuthService } from './services/auth.service';
 import { BrokerService } from './services/broker.service';
+import { SingletonDutyService } from './services/singleton-duty.service';
 
 export interface RunningPlatform {
   config: PlatformConfig;
@@ -26,6 +27,9 @@ export interface RunningPlatform {
   brokerHooksUrl?: string;
   close(): Promise<void>;
 }
+
+/** How often the holder of the InfluxDB set-up duty tries again while InfluxDB is down. */
+const INFLUX_PREPARE_RETRY_MS = 5000;
 
 const levels: Record<PlatformConfig['logLevel'], LogLevel[]> = {
   error: ['fatal', 'error'],
@@ -50,7 +54,7 @@ export async function startPlatform(env: Record<string, string | undefined>): Pr
   try {
     await app.get(DatabaseRepository).migrate();
     await app.get(AuthService).ensureAdministrator();
-    prepareInflux(app.get(InfluxRepository), logger);
+    prepareInflux(app.get(InfluxRepository), app.get(SingletonDutyService), logger);
 
     const api = hasRole(config, 'api');
     if (api) {
@@ -91,18 +95,26 @@ export async function startPlatform(env: Record<string, string | undefined>): Pr
   }
 }
 
-/** InfluxDB may be down at start: readings are buffered meanwhile, so keep trying in the background. */
-function prepareInflux(influx: InfluxRepository, logger: Logger): void {
-  let attempt = 0;
-  const tryPrepare = () => {
-    influx.prepare().then(
-      () => logger.log('InfluxDB database, retention policies and rollups ready'),
-      (error: Error) => {
-        attempt++;
-        if (attempt === 1) logger.warn(`InfluxDB not ready (${error.message}); retrying in the background`);
-        setTimeout(tryPrepare, Math.min(30_000, 1000 * attempt)).unref();
-      },
-    );
-  };
-  tryPrepare();
+/**
+ * The database, retention policies and continuous queries, set up by one process of the cluster
+ * (the holder of the duty's lease). InfluxDB may be down at start: readings are buffered meanwhile,
+ * so the holder keeps trying in the background.
+ */
+function prepareInflux(influx: InfluxRepository, duties: SingletonDutyService, logger: Logger): void {
+  let prepared = false;
+  let failures = 0;
+  duties.register({
+    name: 'influx-prepare',
+    everyMs: INFLUX_PREPARE_RETRY_MS,
+    run: async () => {
+      if (prepared) return;
+      try {
+        await influx.prepare();
+        prepared = true;
+        logger.log('InfluxDB database, retention policies and rollups ready');
+      } catch (error) {
+        if (++failures === 1) logger.warn(`InfluxDB not ready (${(error as Error).message}); retrying in the background`);
+      }
+    },
+  });
 }

@@ -103,4 +103,11 @@ describe('parseConfig', () => {
     expect(config.notifications).toEqual({ webhookAllowedHosts: ['relay.internal', '10.0.0.5'], reminderMinIntervalS: 60, remindersPerAlarm: 5 });
     expect(() => parseConfig({ DATA_DIR: dataDir(), ALARM_REMINDER_MIN_INTERVAL_S: '30' })).toThrow(/ALARM_REMINDER_MIN_INTERVAL_S: must be at least 60/);
   });
+
+  it('clusters the embedded broker through Redis only on a PostgreSQL server', () => {
+    expect(parseConfig({ DATA_DIR: dataDir() }).mqtt.cluster).toBe('off');
+    expect(() => parseConfig({ DATA_DIR: dataDir(), MQTT_CLUSTER: 'redis' })).toThrow(/MQTT_CLUSTER: .*PGlite serves a single process, set DATABASE_URL/);
+    expect(() => parseConfig({ DATA_DIR: dataDir(), MQTT_CLUSTER: 'redis', DATABASE_URL: 'postgres://db/spp', MQTT_URL: 'mqtt://broker' })).toThrow(/MQTT_CLUSTER: .*unset MQTT_URL/);
+    expect(parseConfig({ DATA_DIR: dataDir(), MQTT_CLUSTER: 'redis', DATABASE_URL: 'postgres://db/spp' }).mqtt.cluster).toBe('redis');
+  });
 });

@@ -96,6 +96,12 @@ const envSchema = z
     BROKER_API_SECRET: z.string().optional(),
     /** mosquitto-dynsec: how often the broker's clients are compared with the registry (also at start and on reconnect). */
     BROKER_RECONCILE_INTERVAL_S: positiveInt(300),
+    /**
+     * Several processes as one embedded broker: "redis" shares subscriptions, retained messages and
+     * wills through Redis (mqemitter-redis, aedes-persistence-redis), so a command reaches a device
+     * whichever process holds its connection. Needs a PostgreSQL server (DATABASE_URL).
+     */
+    MQTT_CLUSTER: z.enum(['off', 'redis']).default('off'),
     /** Per-device publish budget on the embedded broker, messages per second (burst = 2 s worth). */
     MQTT_DEVICE_RATE_LIMIT: positiveInt(2000),
     /** Largest MQTT packet the embedded broker accepts (header included); a larger declared length closes the connection before it is buffered. */
@@ -206,6 +212,16 @@ const envSchema = z
     if (env.MQTT_BROKER_AUTH === 'emqx-http' && !env.BROKER_AUTH_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['BROKER_AUTH_SECRET'], message: 'is required with MQTT_BROKER_AUTH=emqx-http' });
     }
+    if (env.MQTT_CLUSTER === 'redis' && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MQTT_CLUSTER'],
+        message: 'MQTT_CLUSTER=redis runs several processes on one database: embedded PGlite serves a single process, set DATABASE_URL to a PostgreSQL server',
+      });
+    }
+    if (env.MQTT_CLUSTER === 'redis' && env.MQTT_URL) {
+      ctx.addIssue({ code: 'custom', path: ['MQTT_CLUSTER'], message: 'MQTT_CLUSTER=redis clusters the embedded broker: unset MQTT_URL (an external broker is shared already)' });
+    }
     if (env.BROKER_API_URL && (!env.BROKER_API_KEY || !env.BROKER_API_SECRET)) {
       ctx.addIssue({ code: 'custom', path: ['BROKER_API_KEY'], message: 'BROKER_API_KEY and BROKER_API_SECRET are required with BROKER_API_URL' });
     }
@@ -249,6 +265,8 @@ export interface PlatformConfig {
     maxConnectionsPerAddress: number;
     /** HMAC key of stored device secrets. */
     deviceSecretKey: string;
+    /** MQTT_CLUSTER: how the embedded brokers of several processes share subscriptions. */
+    cluster: 'off' | 'redis';
   };
   /** How device credentials reach an external broker (MQTT_BROKER_AUTH and the BROKER_* variables). */
   brokerAuth: {
@@ -336,6 +354,7 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       connectTimeoutMs: e.MQTT_CONNECT_TIMEOUT_S * 1000,
       maxConnectionsPerAddress: e.MQTT_MAX_CONNECTIONS_PER_ADDRESS,
       deviceSecretKey: e.DEVICE_SECRET_KEY ?? persistedSecret(dataDir, 'device-secret-key'),
+      cluster: e.MQTT_CLUSTER,
     },
     brokerAuth: {
       mode: e.MQTT_BROKER_AUTH,

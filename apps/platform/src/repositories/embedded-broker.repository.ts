@@ -2,7 +2,9 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { Duplex, Transform, pipeline } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
+import aedesPersistenceRedis from 'aedes-persistence-redis';
 import Aedes, { type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
+import { MQEmitterRedisPrefix } from 'mqemitter-redis';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { deviceMayAccess } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
@@ -10,7 +12,9 @@ import type { PlatformConfig } from '../config/config';
 import { listen } from '../config/listen';
 import { MqttFrameLimit } from '../domain/mqtt-frame-limit';
 import { TokenBuckets } from '../domain/token-bucket';
+import { LeaseRepository } from './lease.repository';
 import { MetricsRepository } from './metrics.repository';
+import { RedisRepository } from './redis.repository';
 
 export interface BrokerHooks {
   /** Checks a device's credentials; `source` is the connection's remote address. */
@@ -56,11 +60,14 @@ export class EmbeddedBrokerRepository {
   private readonly perAddress = new Map<string, number>();
   /** The source address of each stream handed to aedes (a client's `conn`). */
   private readonly sources = new WeakMap<object, string>();
+  private clusterPersistence?: { destroy(cb: () => void): void };
   ports: { mqtt?: number; ws?: number } = {};
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
     private readonly metrics: MetricsRepository,
+    private readonly redis: RedisRepository,
+    private readonly leases: LeaseRepository,
   ) {
     const rate = config.mqtt.deviceRateLimit;
     this.rateLimits = new TokenBuckets(rate, rate * 2);
@@ -68,7 +75,7 @@ export class EmbeddedBrokerRepository {
 
   async start(hooks: BrokerHooks): Promise<void> {
     const aedes = new Aedes({
-      id: 'spp-embedded',
+      ...this.clusterOptions(),
       maxClientsIdLength: 64,
       heartbeatInterval: 60_000,
       connectTimeout: this.config.mqtt.connectTimeoutMs,
@@ -190,6 +197,28 @@ export class EmbeddedBrokerRepository {
     handle(guarded);
   }
 
+  /**
+   * MQTT_CLUSTER=redis: subscriptions, retained messages and wills shared through Redis (under
+   * REDIS_PREFIX), so a message published by any process reaches the device on any other. Each
+   * broker needs its own id: a broker that stops announcing itself has its devices' wills sent.
+   */
+  private clusterOptions(): { id: string; mq?: unknown; persistence?: unknown } {
+    if (this.config.mqtt.cluster !== 'redis') return { id: 'spp-embedded' };
+    const persistence = aedesPersistenceRedis({ conn: this.redisConnection({ keyPrefix: `${this.redis.keys.mqttCluster()}:` }) });
+    this.clusterPersistence = persistence;
+    return {
+      id: `spp-${this.leases.holderId}`,
+      mq: new MQEmitterRedisPrefix(`${this.redis.keys.mqttCluster()}/`, { pubConn: this.redisConnection(), subConn: this.redisConnection() }),
+      persistence,
+    };
+  }
+
+  private redisConnection(options: { keyPrefix?: string } = {}) {
+    const connection = this.redis.client.duplicate(options);
+    connection.on('error', () => undefined); // surfaces through failing publishes and /health
+    return connection;
+  }
+
   isConnected(deviceId: string): boolean {
     const clients = (this.aedes as unknown as { clients?: Record<string, Client> } | undefined)?.clients;
     return Boolean(clients?.[deviceId]);
@@ -214,6 +243,7 @@ export class EmbeddedBrokerRepository {
     for (const client of this.wsServer?.clients ?? []) client.terminate();
     this.wsServer?.close();
     if (this.aedes) await new Promise<void>((resolve) => this.aedes!.close(() => resolve()));
+    if (this.clusterPersistence) await new Promise<void>((resolve) => this.clusterPersistence!.destroy(() => resolve()));
     await Promise.all([closeServer(this.tcpServer), closeServer(this.wsHttpServer)]);
   }
 }

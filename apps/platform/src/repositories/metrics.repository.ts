@@ -157,6 +157,12 @@ export class MetricsRepository {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly singletonDutiesHeld = new Gauge({
+    name: 'spp_singleton_duty_held',
+    help: 'Singleton duties (sweeps, reconciliation, InfluxDB set-up) whose lease this process holds: 1 held, 0 not',
+    labelNames: ['duty'] as const,
+    registers: [this.registry],
+  });
 
   // The ingestion write-ahead log (IngestWalRepository): what waits there for InfluxDB.
   readonly walBacklogBytes = new Gauge({

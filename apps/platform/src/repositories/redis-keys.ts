@@ -13,6 +13,8 @@
  * | parking:fire-alarms              | hash      | active fire alarmId → communityId (gates in free flow)                  | none (field removed on clear) |
  * | parking:pending:<pendingId>      | string    | JSON of a gate decision waiting for a person                            | 24 hours                    |
  * | parking:reclaim:<bookingId>      | string    | JSON {by, at}: the slot's owner asked for the slot back                 | a week after the booking's end |
+ * | lease:<duty>                     | string    | holder id of a singleton duty (lease.repository.ts)                     | a few seconds, renewed      |
+ * | mqtt:* and mqtt/*                | (aedes)   | MQTT_CLUSTER=redis: aedes-persistence-redis keys, mqemitter-redis topics | aedes' own                  |
  * | notice:<channel>                 | pub/sub   | cross-process notices (user-changed, device-changed, …)                 | —                           |
  * | socket.io*                       | pub/sub   | socket.io Redis adapter channels                                       | —                           |
  * | bull:<queue>:*                   | (BullMQ)  | the job queues (see job.repository.ts)                                  | BullMQ's own                |
@@ -30,6 +32,8 @@ export function redisKeys(prefix: string) {
     parkingPending: (pendingId: string) => key('parking', 'pending', pendingId),
     parkingReclaim: (bookingId: string) => key('parking', 'reclaim', bookingId),
     notice: (channel: string) => key('notice', channel),
+    lease: (duty: string) => key('lease', duty),
+    mqttCluster: () => key('mqtt'),
     socketIo: () => key('socket.io'),
     bullPrefix: () => key('bull'),
   };
@@ -38,4 +42,4 @@ export function redisKeys(prefix: string) {
 export type RedisKeys = ReturnType<typeof redisKeys>;
 
 /** Channels of cross-process notices (RedisRepository.notify / listen). */
-export type NoticeChannel = 'user-changed' | 'device-changed' | 'alarm-settings-changed';
+export type NoticeChannel = 'user-changed' | 'device-changed' | 'alarm-settings-changed' | 'alarm-rule-state-adopted';

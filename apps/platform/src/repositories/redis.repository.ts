@@ -153,6 +153,17 @@ export class RedisRepository implements OnApplicationShutdown {
     return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
   }
 
+  /** One device's alarm rule state as stored (a process taking the device's connection reads it). */
+  async readRuleState(deviceId: string): Promise<string | null> {
+    return this.client.hget(this.keys.alarmRuleState(), deviceId);
+  }
+
+  /** Writes one device's alarm rule state at once ('{}' removes it). */
+  async writeRuleState(deviceId: string, json: string): Promise<void> {
+    if (json === '{}') await this.client.hdel(this.keys.alarmRuleState(), deviceId);
+    else await this.client.hset(this.keys.alarmRuleState(), deviceId, json);
+  }
+
   /** Tells every platform process (this one included) something changed (pub/sub, channel under REDIS_PREFIX). */
   async notify(channel: NoticeChannel, message: string): Promise<void> {
     await this.client.publish(this.keys.notice(channel), message);

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectConfig } from '../config/config.provider';
+import type { PlatformConfig } from '../config/config';
 import {
   compileRules,
   type DeviceRuleState,
@@ -28,7 +31,12 @@ interface Entry {
   set: RuleSet;
   state: DeviceRuleState;
   queued: boolean;
+  /** Another process took the device's connection: this entry is no longer written. */
+  dropped?: boolean;
 }
+
+/** Notice channel: a process took a device's connection and its rule state (MQTT_CLUSTER). */
+const RULE_STATE_ADOPTED = 'alarm-rule-state-adopted';
 
 /**
  * Runs the detection rules on every reading, event and presence change (event bus, synchronous:
@@ -50,7 +58,11 @@ export class AlarmDetectionService implements OnModuleInit, BeforeApplicationShu
   private flushing?: Promise<void>;
   private readonly scratchReading: { kind: 'reading'; reading: Record<string, unknown>; ts: number } = { kind: 'reading', reading: {}, ts: 0 };
 
+  /** Tells this process's own notices from the others'. */
+  private readonly processId = randomUUID();
+
   constructor(
+    @InjectConfig() private readonly config: PlatformConfig,
     private readonly bus: EventBusRepository,
     private readonly clock: ClockRepository,
     private readonly redis: RedisRepository,
@@ -89,6 +101,12 @@ export class AlarmDetectionService implements OnModuleInit, BeforeApplicationShu
         if (entry.state.nextDeadline > 0) this.armed.add(entry);
       }
     }
+    if (this.config.mqtt.cluster === 'redis') {
+      await this.redis.listen(RULE_STATE_ADOPTED, (message) => {
+        const { deviceId, by } = JSON.parse(message) as { deviceId: string; by: string };
+        if (by !== this.processId) this.forget(deviceId);
+      });
+    }
     this.sweepTimer = setInterval(() => this.sweep(), ALARM_SWEEP_MS);
     this.flushTimer = setInterval(() => void this.flush(), ALARM_STATE_FLUSH_MS);
     this.sweepTimer.unref();
@@ -103,6 +121,41 @@ export class AlarmDetectionService implements OnModuleInit, BeforeApplicationShu
     await this.alarms.flushPending().catch(() => undefined);
     await this.flush();
     await this.flush();
+  }
+
+  /**
+   * MQTT_CLUSTER: the device connects to this process, maybe coming from another one. Before its
+   * first message, its rule state is read from Redis (unless this process held it last: no other
+   * process adopted it since, or this process would have forgotten it), and the others forget theirs.
+   */
+  async adoptDevice(deviceId: string): Promise<void> {
+    if (!this.entries.has(deviceId)) {
+      const json = await this.redis.readRuleState(deviceId);
+      if (!this.entries.has(deviceId)) {
+        if (json) this.stored.set(deviceId, json);
+        else this.stored.delete(deviceId);
+      }
+    }
+    await this.redis.notify(RULE_STATE_ADOPTED, JSON.stringify({ deviceId, by: this.processId }));
+  }
+
+  /** MQTT_CLUSTER: the device left this process; its rule state is written now for the next one. */
+  releaseDevice(deviceId: string): void {
+    const entry = this.entries.get(deviceId);
+    if (!entry) return;
+    this.redis
+      .writeRuleState(deviceId, serializeState(entry.set, entry.state))
+      .catch((error: Error) => this.logger.warn(`rule state of ${deviceId} not written: ${error.message}`));
+  }
+
+  private forget(deviceId: string): void {
+    const entry = this.entries.get(deviceId);
+    if (entry) {
+      entry.dropped = true;
+      this.armed.delete(entry);
+      this.entries.delete(deviceId);
+    }
+    this.stored.delete(deviceId);
   }
 
   private entry(device: DeviceProfile): Entry {
@@ -169,6 +222,7 @@ export class AlarmDetectionService implements OnModuleInit, BeforeApplicationShu
     for (const entry of batch) {
       entry.queued = false;
       entry.state.dirty = false;
+      if (entry.dropped) continue;
       const json = serializeState(entry.set, entry.state);
       states.push([entry.device.id, json === '{}' ? null : json]);
     }

@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { Transaction } from 'kysely';
 import { tariffRulesSchema, type BillingSettings, type CreateTariffRequest, type RecordPaymentRequest, type RefundRequest, type TariffRules } from '@app/contracts';
@@ -23,6 +23,7 @@ import { PaymentProviderRepository } from '../repositories/payment.repository';
 import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
+import { SingletonDutyService } from './singleton-duty.service';
 
 
 /** Until a community configures its split: 5 % property commission, 5 % platform fee (owner 90 %). */
@@ -101,9 +102,8 @@ function mapTotals(t: MonthTotals) {
  * payment providers, the double-entry ledger, statements and the public disclosure.
  */
 @Injectable()
-export class BillingService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class BillingService implements OnApplicationBootstrap {
   private readonly logger = new Logger(BillingService.name);
-  private sweepTimer?: NodeJS.Timeout;
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
@@ -116,6 +116,7 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
     private readonly jobs: JobRepository,
     private readonly ws: WebsocketRepository,
     private readonly payments: PaymentProviderRepository,
+    private readonly duties: SingletonDutyService,
   ) {
     this.jobs.handle(billSessionJob, async ({ sessionId }) => {
       await this.billSession(sessionId);
@@ -131,14 +132,9 @@ export class BillingService implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     if (!hasRole(this.config, 'worker')) return;
-    // Recovery: sessions closed while no process could bill them (crash between close and bill).
-    void this.sweepUnbilled().catch((e: Error) => this.logger.warn(`billing sweep failed: ${e.message}`));
-    this.sweepTimer = setInterval(() => void this.sweepUnbilled().catch((e: Error) => this.logger.warn(`billing sweep failed: ${e.message}`)), SWEEP_INTERVAL_MS);
-    this.sweepTimer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    // Recovery: sessions closed while no process could bill them (crash between close and bill),
+    // by one process of the cluster, first when it takes the duty.
+    this.duties.register({ name: 'billing-sweep', everyMs: SWEEP_INTERVAL_MS, run: async () => void (await this.sweepUnbilled()) });
   }
 
   /** Bills every closed session that has no bill yet; returns how many bills it created. */

@@ -8,6 +8,7 @@ import { DeviceRepository } from '../repositories/device.repository';
 import { EmqxApiRepository } from '../repositories/emqx-api.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { MosquittoDynsecRepository } from '../repositories/mosquitto-dynsec.repository';
+import { SingletonDutyService } from './singleton-duty.service';
 
 /** Ids listed in /health per kind; the counts are complete. */
 const LISTED_IDS = 20;
@@ -55,7 +56,6 @@ export class BrokerRegistryService implements OnApplicationShutdown {
   private readonly logger = new Logger(BrokerRegistryService.name);
   private readonly mode: BrokerAuthMode;
   private keeping = false;
-  private reconcileTimer?: NodeJS.Timeout;
   private reconciling?: Promise<ReconciliationReport>;
   private lastReport?: ReconciliationReport;
   private lastError?: string;
@@ -70,6 +70,7 @@ export class BrokerRegistryService implements OnApplicationShutdown {
     private readonly crypto: CryptoRepository,
     private readonly metrics: MetricsRepository,
     private readonly clock: ClockRepository,
+    private readonly duties: SingletonDutyService,
   ) {
     this.mode = config.mqtt.externalUrl ? config.brokerAuth.mode : 'manual';
   }
@@ -89,8 +90,7 @@ export class BrokerRegistryService implements OnApplicationShutdown {
     }
     this.dynsec.onReconnect(() => void this.reconcile().catch(() => undefined));
     await this.reconcile().catch(() => undefined);
-    this.reconcileTimer = setInterval(() => void this.reconcile().catch(() => undefined), this.config.brokerAuth.reconcileIntervalMs);
-    this.reconcileTimer.unref();
+    this.duties.register({ name: 'broker-reconcile', everyMs: this.config.brokerAuth.reconcileIntervalMs, run: () => this.reconcile().then(() => undefined) });
   }
 
   /**
@@ -178,7 +178,6 @@ export class BrokerRegistryService implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.reconcileTimer);
     clearTimeout(this.kickTimer);
   }
 

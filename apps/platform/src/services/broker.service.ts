@@ -6,6 +6,7 @@ import { readingCount } from '../domain/device-message';
 import { EmbeddedBrokerRepository } from '../repositories/embedded-broker.repository';
 import { EventBusRepository } from '../repositories/event-bus.repository';
 import { ExternalMqttRepository } from '../repositories/external-mqtt.repository';
+import { AlarmDetectionService } from './alarm-detection.service';
 import { BrokerRegistryService } from './broker-registry.service';
 import { DeviceAuthService } from './device-auth.service';
 import { DeviceDirectoryService } from './device-directory.service';
@@ -30,6 +31,7 @@ export class BrokerService implements OnApplicationShutdown {
     private readonly deviceAuth: DeviceAuthService,
     private readonly registry: BrokerRegistryService,
     private readonly hooks: EmqxHookService,
+    private readonly detection: AlarmDetectionService,
     bus: EventBusRepository,
   ) {
     // A device whose secret was rotated or that was disabled must connect (and authenticate) again.
@@ -43,12 +45,21 @@ export class BrokerService implements OnApplicationShutdown {
     if (!this.config.mqtt.externalUrl) {
       if (!hasRole(this.config, 'broker')) return;
       this.mode = 'embedded';
+      // In a cluster a device's messages are handled where it is connected: its rule state follows it.
+      const clustered = this.config.mqtt.cluster === 'redis';
       await this.embedded.start({
-        authenticate: (deviceId, secret, source) => this.deviceAuth.authenticate(deviceId, secret, source, 'embedded'),
+        authenticate: async (deviceId, secret, source) => {
+          const result = await this.deviceAuth.authenticate(deviceId, secret, source, 'embedded');
+          if (result.ok && clustered) await this.detection.adoptDevice(deviceId);
+          return result;
+        },
         message: (topic, payload, qos) => this.ingest.handle(topic, payload, qos),
         cost: (topic, payload) => (parseDeviceTopic(topic)?.channel === 'telemetry' ? readingCount(payload) : 1),
         refused: (reason, deviceId, topic, payload, detail) => this.ingest.recordRefusal(reason, deviceId, topic, payload, detail),
-        connectionChanged: (deviceId, connected) => this.ingest.connectionChanged(deviceId, connected),
+        connectionChanged: (deviceId, connected) => {
+          if (!connected && clustered) this.detection.releaseDevice(deviceId);
+          this.ingest.connectionChanged(deviceId, connected);
+        },
       });
       return;
     }

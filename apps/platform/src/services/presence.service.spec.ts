@@ -4,6 +4,7 @@ import type { EventBusRepository } from '../repositories/event-bus.repository';
 import type { RedisRepository } from '../repositories/redis.repository';
 import type { WebsocketRepository } from '../repositories/websocket.repository';
 import type { DeviceDirectoryService } from './device-directory.service';
+import type { SingletonDutyService } from './singleton-duty.service';
 import { PresenceService } from './presence.service';
 
 describe('heartbeat sweep after a restart', () => {
@@ -11,6 +12,7 @@ describe('heartbeat sweep after a restart', () => {
   let now: number;
   let silentSinceCalls: number;
   let service: PresenceService;
+  let dutyTimer: NodeJS.Timeout | undefined;
 
   beforeEach(() => {
     jest.useFakeTimers();
@@ -25,12 +27,15 @@ describe('heartbeat sweep after a restart', () => {
       forgetLastSeen: jest.fn(async () => undefined),
     } as unknown as RedisRepository;
     const clock = { now: () => now } as unknown as ClockRepository;
-    service = new PresenceService(config, redis, {} as WebsocketRepository, {} as DeviceDirectoryService, clock, {} as EventBusRepository);
+    // This process holds the sweep's lease: the duty runs at its interval.
+    const duties = { register: ({ everyMs, run }: { everyMs: number; run: () => Promise<void> }) => (dutyTimer = setInterval(() => void run(), everyMs)) } as unknown as SingletonDutyService;
+    service = new PresenceService(config, redis, {} as WebsocketRepository, {} as DeviceDirectoryService, clock, {} as EventBusRepository, duties);
     service.onModuleInit();
   });
 
   afterEach(() => {
     service.onApplicationShutdown();
+    clearInterval(dutyTimer);
     jest.useRealTimers();
   });
 

@@ -6,6 +6,7 @@ import { EventBusRepository } from '../repositories/event-bus.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { WebsocketRepository } from '../repositories/websocket.repository';
 import { DeviceDirectoryService } from './device-directory.service';
+import { SingletonDutyService } from './singleton-duty.service';
 
 /** Reports within this window are settled together: the last one wins, so a will and a reconnect do not flap. */
 export const PRESENCE_SETTLE_MS = 1000;
@@ -23,7 +24,6 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PresenceService.name);
   private readonly known = new Map<string, boolean>();
   private readonly pending = new Map<string, { online: boolean; ts: number; timer: NodeJS.Timeout }>();
-  private sweepTimer?: NodeJS.Timeout;
   private sweepsFrom = 0;
   private isConnected: (deviceId: string) => boolean | undefined = () => undefined;
 
@@ -34,6 +34,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     private readonly directory: DeviceDirectoryService,
     private readonly clock: ClockRepository,
     private readonly events: EventBusRepository,
+    private readonly duties: SingletonDutyService,
   ) {}
 
   /** The embedded broker tells whether a device holds a connection right now (set at start-up, wiring.ts). */
@@ -46,11 +47,11 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     // silent: the last-seen times in Redis predate the restart, and a restart storm must not raise
     // thousands of offline alarms for devices that are merely queued to reconnect.
     this.sweepsFrom = this.clock.now() + this.config.mqtt.heartbeatTimeoutMs;
-    if (hasRole(this.config, 'ingest')) this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
+    // One process of the cluster sweeps the shared last-seen set.
+    if (hasRole(this.config, 'ingest')) this.duties.register({ name: 'presence-sweep', everyMs: SWEEP_INTERVAL_MS, run: () => this.sweep() });
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.sweepTimer);
     for (const p of this.pending.values()) clearTimeout(p.timer);
   }
 
