@@ -27,6 +27,8 @@ CI_FLAGS=()
 rc=0
 log "unit tests"
 "${JEST[@]}" "${CI_FLAGS[@]}" --selectProjects unit --passWithNoTests "$@" || rc=$?
+log "build (the fault and cluster tests run the built platform as processes of their own)"
+npm run build >/dev/null || rc=$?
 log "integration tests"
 "${JEST[@]}" "${CI_FLAGS[@]}" --selectProjects integration --runInBand --passWithNoTests "$@" || rc=$?
 

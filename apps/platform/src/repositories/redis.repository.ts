@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { InjectConfig } from '../config/config.provider';
@@ -182,6 +183,9 @@ export class RedisRepository implements OnApplicationShutdown {
     if (handlers) handlers.push(handler);
     else {
       this.listeners.set(key, [handler]);
+      // ioredis writes SUBSCRIBE at once on a connection that is connected but not yet ready (its
+      // client-info handshake is still running), and its ready check then fails in subscriber mode.
+      if (this.subscriber.status !== 'ready') await once(this.subscriber, 'ready');
       await this.subscriber.subscribe(key);
     }
   }
