@@ -45,11 +45,13 @@ describe('alarms across a restart (PostgreSQL)', () => {
     expect(Date.now() - began).toBeLessThan(4000); // stopped before the hold passed
 
     tp = await start();
-    const socket = await tp.socket();
-    const raised = await nextEvent<{ alarmId: string; type: string; deviceId: string; ts: number }>(socket, 'alarm.raised', {
-      timeoutMs: 15_000,
-      filter: (e) => e.deviceId === lift.id,
-    });
+    // Read over REST, not as a socket event: on a busy machine the start-up itself can outlast the
+    // hold, and the alarm is then raised before any socket could subscribe.
+    const platform = tp;
+    const raised = await waitFor(
+      async () => (await platform.api('GET', `/api/v1/alarms?deviceId=${lift.id}&state=active`)).body[0] as { alarmId: string; type: string } | undefined,
+      { timeoutMs: 30_000, message: 'alarm raised after the restart' },
+    );
     expect(raised.type).toBe('trapped_at_level');
     expect(Date.now() - began).toBeGreaterThanOrEqual(4000);
     await tp.close();

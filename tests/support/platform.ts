@@ -17,6 +17,8 @@ import { waitFor } from './wait';
 
 export const ADMIN = { username: 'admin', password: 'admin-pass-123' };
 export const TEST_JWT_SECRET = 'test-jwt-secret-'.padEnd(48, 'x');
+/** One device-secret key for every test platform, so a restart on the same database (a fresh DATA_DIR) still verifies the stored secrets. */
+export const TEST_DEVICE_SECRET_KEY = 'test-device-secret-key-'.padEnd(48, 'k');
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -91,6 +93,7 @@ export function testPlatformEnv(dataDir: string, influx: FreshInflux, redisPrefi
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
     JWT_SECRET: TEST_JWT_SECRET,
+    DEVICE_SECRET_KEY: TEST_DEVICE_SECRET_KEY,
     LIVE_UPDATE_INTERVAL_MS: '100',
     // Only used against an external broker: a group of its own, so platforms of other test files
     // on the shared Mosquitto do not take this one's messages.
