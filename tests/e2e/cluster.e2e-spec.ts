@@ -23,6 +23,7 @@ const HAPROXY = '/usr/sbin/haproxy';
 const PROCESSES = 3;
 const DEVICES = 24;
 const PUBLISH_EVERY_MS = 200;
+const HEARTBEAT_TIMEOUT_S = 10;
 
 interface PlatformProcess {
   name: string;
@@ -71,6 +72,8 @@ describe('cluster: three processes and HAProxy as one platform', () => {
       HTTP_PORT: String(httpPort),
       MQTT_PORT: String(mqttPort),
       MQTT_WS_PORT: '0',
+      // Short, so the heartbeat sweep (held by one process) runs during the test.
+      HEARTBEAT_TIMEOUT_S: String(HEARTBEAT_TIMEOUT_S),
     };
     const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', fd, fd], cwd: repoRoot });
     closeSync(fd);
@@ -210,12 +213,29 @@ ${servers((p) => p.httpPort)}
     }
 
     // A gate command sent through one process reaches the gate connected to another.
-    const gateClient = await connect(gate, `mqtt://127.0.0.1:${processes[2].mqttPort}`, 0);
+    const sweeper = await leaseHolder('presence-sweep');
+    const [gateHome, commandVia] = processes.filter((p) => p !== sweeper);
+    const gateClient = await connect(gate, `mqtt://127.0.0.1:${gateHome.mqttPort}`, 0);
     await gateClient.subscribeAsync(`v1/devices/${gate.id}/commands`, { qos: 1 });
     const command = nextEvent<string>(gateClient, 'message', 30_000);
-    const open = await api(direct(processes[0]), 'POST', `parking/gates/${gate.id}/open`, { lane: 'in-1' });
+    const open = await api(direct(sweeper ?? commandVia), 'POST', `parking/gates/${gate.id}/open`, { lane: 'in-1' });
     expect(open.status).toBeLessThan(300);
     expect(await command).toContain(`v1/devices/${gate.id}/commands`);
+
+    // The heartbeat sweep runs in one process but knows the connections of all: the gate, silent
+    // for longer than HEARTBEAT_TIMEOUT_S but connected to another process, stays online; a silent
+    // device connected nowhere (the witness that the sweep ran) goes offline.
+    const witness = await provision(communities[1].id, 'elevator');
+    const gateOffline: unknown[] = [];
+    for (const socket of dashboards) socket.on('device.status', (e: { deviceId: string; online: boolean }) => e.deviceId === gate.id && !e.online && gateOffline.push(e));
+    const witnessOffline = nextEvent(dashboards[PROCESSES], 'device.status', { timeoutMs: 60_000, filter: (e: { deviceId: string; online: boolean }) => e.deviceId === witness.id && !e.online });
+    const longAgo = Date.now() - 2 * HEARTBEAT_TIMEOUT_S * 1000;
+    await redis.zadd(`${prefix}:last-seen`, longAgo, gate.id, longAgo, witness.id);
+    await witnessOffline;
+    await waitFor(async () => (await redis.zscore(`${prefix}:last-seen`, witness.id)) === null, { timeoutMs: 30_000, message: 'witness forgotten by the sweep' });
+    expect(await redis.zscore(`${prefix}:last-seen`, gate.id)).not.toBeNull();
+    expect(await redis.hget(`${prefix}:device:${gate.id}`, 'online')).toBe('1');
+    expect(gateOffline).toEqual([]);
 
     // An alarm raised once, not once per process.
     await liftClients[0].publishAsync(`v1/devices/${lifts[0].id}/events`, JSON.stringify({ type: 'trapped_not_level', active: true }), { qos: 1 });
