@@ -74,6 +74,8 @@ describe('cluster: three processes and HAProxy as one platform', () => {
       MQTT_WS_PORT: '0',
       // Short, so the heartbeat sweep (held by one process) runs during the test.
       HEARTBEAT_TIMEOUT_S: String(HEARTBEAT_TIMEOUT_S),
+      // Every process of a cluster hashes device secrets with the same key (each has its own DATA_DIR).
+      DEVICE_SECRET_KEY: 'cluster-test-device-secret-key-0123456789',
     };
     const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', fd, fd], cwd: repoRoot });
     closeSync(fd);
