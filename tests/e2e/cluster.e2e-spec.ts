@@ -81,13 +81,13 @@ describe('cluster: three processes and HAProxy as one platform', () => {
     closeSync(fd);
     const p = { name, child, httpPort, mqttPort, log };
     processes[index] = p;
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`${name} exited: ${readFileSync(log, 'utf8').slice(-2000)}`);
-        return (await fetch(`${direct(p)}/health`)).status === 200;
-      },
-      { timeoutMs: 120_000, intervalMs: 250, message: `${name} healthy` },
-    );
+    // A process that exits while starting fails the test at once, with the end of its log.
+    const exited = new Promise<never>((_, reject) => child.once('exit', () => reject(new Error(`${name} exited: ${readFileSync(log, 'utf8').slice(-3000)}`))));
+    exited.catch(() => undefined);
+    await Promise.race([
+      exited,
+      waitFor(async () => (await fetch(`${direct(p)}/health`)).status === 200, { timeoutMs: 120_000, intervalMs: 250, message: `${name} healthy` }),
+    ]);
     return p;
   }
 
