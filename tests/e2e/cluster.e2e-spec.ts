@@ -168,7 +168,10 @@ ${servers((p) => p.httpPort)}
     await redis.quit();
     await Promise.all([postgres?.drop(), influx?.drop()]);
     for (const p of processes) console.log(`${p.name}:\n${readFileSync(p.log, 'utf8').split('\n').filter((l) => /WARN|ERROR/.test(l)).slice(-30).join('\n')}`);
+    // SIGTERM shuts a process down cleanly: no crash (exit code 1) on the way out.
+    const crashed = processes.filter((p) => p.child.exitCode !== null && p.child.exitCode !== 0).map((p) => `${p.name}: exit ${p.child.exitCode}`);
     rmSync(dir, { recursive: true, force: true });
+    expect(crashed).toEqual([]);
   }, 120_000);
 
   it('shares devices, commands, alarms, dashboards and singleton duties; survives kill -9 of one process', async () => {
