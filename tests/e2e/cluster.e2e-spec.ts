@@ -23,6 +23,7 @@ const HAPROXY = '/usr/sbin/haproxy';
 const PROCESSES = 3;
 const DEVICES = 24;
 const PUBLISH_EVERY_MS = 200;
+const HEARTBEAT_TIMEOUT_S = 10;
 
 interface PlatformProcess {
   name: string;
@@ -71,18 +72,22 @@ describe('cluster: three processes and HAProxy as one platform', () => {
       HTTP_PORT: String(httpPort),
       MQTT_PORT: String(mqttPort),
       MQTT_WS_PORT: '0',
+      // Short, so the heartbeat sweep (held by one process) runs during the test.
+      HEARTBEAT_TIMEOUT_S: String(HEARTBEAT_TIMEOUT_S),
+      // Every process of a cluster hashes device secrets with the same key (each has its own DATA_DIR).
+      DEVICE_SECRET_KEY: 'cluster-test-device-secret-key-0123456789',
     };
     const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', fd, fd], cwd: repoRoot });
     closeSync(fd);
     const p = { name, child, httpPort, mqttPort, log };
     processes[index] = p;
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`${name} exited: ${readFileSync(log, 'utf8').slice(-2000)}`);
-        return (await fetch(`${direct(p)}/health`)).status === 200;
-      },
-      { timeoutMs: 120_000, intervalMs: 250, message: `${name} healthy` },
-    );
+    // A process that exits while starting fails the test at once, with the end of its log.
+    const exited = new Promise<never>((_, reject) => child.once('exit', () => reject(new Error(`${name} exited: ${readFileSync(log, 'utf8').slice(-3000)}`))));
+    exited.catch(() => undefined);
+    await Promise.race([
+      exited,
+      waitFor(async () => (await fetch(`${direct(p)}/health`)).status === 200, { timeoutMs: 120_000, intervalMs: 250, message: `${name} healthy` }),
+    ]);
     return p;
   }
 
@@ -163,7 +168,10 @@ ${servers((p) => p.httpPort)}
     await redis.quit();
     await Promise.all([postgres?.drop(), influx?.drop()]);
     for (const p of processes) console.log(`${p.name}:\n${readFileSync(p.log, 'utf8').split('\n').filter((l) => /WARN|ERROR/.test(l)).slice(-30).join('\n')}`);
+    // SIGTERM shuts a process down cleanly: no crash (exit code 1) on the way out.
+    const crashed = processes.filter((p) => p.child.exitCode !== null && p.child.exitCode !== 0).map((p) => `${p.name}: exit ${p.child.exitCode}`);
     rmSync(dir, { recursive: true, force: true });
+    expect(crashed).toEqual([]);
   }, 120_000);
 
   it('shares devices, commands, alarms, dashboards and singleton duties; survives kill -9 of one process', async () => {
@@ -210,12 +218,29 @@ ${servers((p) => p.httpPort)}
     }
 
     // A gate command sent through one process reaches the gate connected to another.
-    const gateClient = await connect(gate, `mqtt://127.0.0.1:${processes[2].mqttPort}`, 0);
+    const sweeper = await leaseHolder('presence-sweep');
+    const [gateHome, commandVia] = processes.filter((p) => p !== sweeper);
+    const gateClient = await connect(gate, `mqtt://127.0.0.1:${gateHome.mqttPort}`, 0);
     await gateClient.subscribeAsync(`v1/devices/${gate.id}/commands`, { qos: 1 });
     const command = nextEvent<string>(gateClient, 'message', 30_000);
-    const open = await api(direct(processes[0]), 'POST', `parking/gates/${gate.id}/open`, { lane: 'in-1' });
+    const open = await api(direct(sweeper ?? commandVia), 'POST', `parking/gates/${gate.id}/open`, { lane: 'in-1' });
     expect(open.status).toBeLessThan(300);
     expect(await command).toContain(`v1/devices/${gate.id}/commands`);
+
+    // The heartbeat sweep runs in one process but knows the connections of all: the gate, silent
+    // for longer than HEARTBEAT_TIMEOUT_S but connected to another process, stays online; a silent
+    // device connected nowhere (the witness that the sweep ran) goes offline.
+    const witness = await provision(communities[1].id, 'elevator');
+    const gateOffline: unknown[] = [];
+    for (const socket of dashboards) socket.on('device.status', (e: { deviceId: string; online: boolean }) => e.deviceId === gate.id && !e.online && gateOffline.push(e));
+    const witnessOffline = nextEvent(dashboards[PROCESSES], 'device.status', { timeoutMs: 60_000, filter: (e: { deviceId: string; online: boolean }) => e.deviceId === witness.id && !e.online });
+    const longAgo = Date.now() - 2 * HEARTBEAT_TIMEOUT_S * 1000;
+    await redis.zadd(`${prefix}:last-seen`, longAgo, gate.id, longAgo, witness.id);
+    await witnessOffline;
+    await waitFor(async () => (await redis.zscore(`${prefix}:last-seen`, witness.id)) === null, { timeoutMs: 30_000, message: 'witness forgotten by the sweep' });
+    expect(await redis.zscore(`${prefix}:last-seen`, gate.id)).not.toBeNull();
+    expect(await redis.hget(`${prefix}:device:${gate.id}`, 'online')).toBe('1');
+    expect(gateOffline).toEqual([]);
 
     // An alarm raised once, not once per process.
     await liftClients[0].publishAsync(`v1/devices/${lifts[0].id}/events`, JSON.stringify({ type: 'trapped_not_level', active: true }), { qos: 1 });

@@ -33,6 +33,7 @@ import { FaultRepository } from './repositories/fault.repository';
 import { JobRepository } from './repositories/job.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { WorkflowStepRepository } from './repositories/workflow-step.repository';
+import { ClusterConnectionsRepository } from './repositories/cluster-connections.repository';
 import { LeaseRepository } from './repositories/lease.repository';
 import { InfluxRepository } from './repositories/influx.repository';
 import { IngestWalRepository } from './repositories/ingest-wal.repository';
@@ -78,6 +79,7 @@ const repositories = [
   FaultRepository,
   JobRepository,
   LeaseRepository,
+  ClusterConnectionsRepository,
   MetricsRepository,
   MosquittoDynsecRepository,
   OutboxRepository,

@@ -90,6 +90,8 @@ export async function startPlatform(env: Record<string, string | undefined>): Pr
     logger.log(`roles: ${[...config.roles].join(',')}; database: ${app.get(DatabaseRepository).engine}`);
     return running;
   } catch (error) {
+    // Said before closing: a failure while closing must not hide why the start failed.
+    logger.error(`start-up failed: ${(error as Error).stack ?? (error as Error).message}`);
     await app.close().catch(() => undefined);
     throw error;
   }

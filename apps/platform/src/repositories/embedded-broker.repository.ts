@@ -216,6 +216,13 @@ export class EmbeddedBrokerRepository {
   private redisConnection(options: { keyPrefix?: string } = {}) {
     const connection = this.redis.client.duplicate(options);
     connection.on('error', () => undefined); // surfaces through failing publishes and /health
+    // aedes' packages close these with disconnect() (failing the commands still in flight) or an
+    // unawaited quit(): either left a "Connection is closed" rejection unhandled, which ended the
+    // process while it shut down. QUIT lets pending commands finish; its own failure is moot.
+    const quit = connection.quit.bind(connection);
+    const quietQuit = () => quit().catch(() => 'OK' as const);
+    connection.quit = quietQuit as typeof connection.quit;
+    connection.disconnect = () => void quietQuit();
     return connection;
   }
 

@@ -14,6 +14,8 @@
  * | parking:pending:<pendingId>      | string    | JSON of a gate decision waiting for a person                            | 24 hours                    |
  * | parking:reclaim:<bookingId>      | string    | JSON {by, at}: the slot's owner asked for the slot back                 | a week after the booking's end |
  * | lease:<duty>                     | string    | holder id of a singleton duty (lease.repository.ts)                     | a few seconds, renewed      |
+ * | mqtt-connections                 | hash      | MQTT_CLUSTER=redis: deviceId → holder id of the broker process it is connected to | none (field removed on disconnect) |
+ * | broker-alive:<holder>            | string    | MQTT_CLUSTER=redis: a broker process is alive (cluster-connections.repository.ts) | 15 s, renewed every 5 s     |
  * | mqtt:* and mqtt/*                | (aedes)   | MQTT_CLUSTER=redis: aedes-persistence-redis keys, mqemitter-redis topics | aedes' own                  |
  * | notice:<channel>                 | pub/sub   | cross-process notices (user-changed, device-changed, …)                 | —                           |
  * | socket.io*                       | pub/sub   | socket.io Redis adapter channels                                       | —                           |
@@ -34,6 +36,8 @@ export function redisKeys(prefix: string) {
     notice: (channel: string) => key('notice', channel),
     lease: (duty: string) => key('lease', duty),
     mqttCluster: () => key('mqtt'),
+    mqttConnections: () => key('mqtt-connections'),
+    brokerAlive: (holder: string) => key('broker-alive', holder),
     socketIo: () => key('socket.io'),
     bullPrefix: () => key('bull'),
   };

@@ -3,6 +3,7 @@ import { deviceTopic, parseDeviceTopic, type DeviceCommand } from '@app/contract
 import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
 import { readingCount } from '../domain/device-message';
+import { ClusterConnectionsRepository } from '../repositories/cluster-connections.repository';
 import { EmbeddedBrokerRepository } from '../repositories/embedded-broker.repository';
 import { EventBusRepository } from '../repositories/event-bus.repository';
 import { ExternalMqttRepository } from '../repositories/external-mqtt.repository';
@@ -32,6 +33,7 @@ export class BrokerService implements OnApplicationShutdown {
     private readonly registry: BrokerRegistryService,
     private readonly hooks: EmqxHookService,
     private readonly detection: AlarmDetectionService,
+    private readonly clusterConnections: ClusterConnectionsRepository,
     bus: EventBusRepository,
   ) {
     // A device whose secret was rotated or that was disabled must connect (and authenticate) again.
@@ -47,6 +49,7 @@ export class BrokerService implements OnApplicationShutdown {
       this.mode = 'embedded';
       // In a cluster a device's messages are handled where it is connected: its rule state follows it.
       const clustered = this.config.mqtt.cluster === 'redis';
+      if (clustered) await this.clusterConnections.start();
       await this.embedded.start({
         authenticate: async (deviceId, secret, source) => {
           const result = await this.deviceAuth.authenticate(deviceId, secret, source, 'embedded');
@@ -58,6 +61,7 @@ export class BrokerService implements OnApplicationShutdown {
         refused: (reason, deviceId, topic, payload, detail) => this.ingest.recordRefusal(reason, deviceId, topic, payload, detail),
         connectionChanged: (deviceId, connected) => {
           if (!connected && clustered) this.detection.releaseDevice(deviceId);
+          if (clustered) this.recordClusterConnection(deviceId, connected);
           this.ingest.connectionChanged(deviceId, connected);
         },
       });
@@ -97,8 +101,16 @@ export class BrokerService implements OnApplicationShutdown {
     throw new Error('this process has no MQTT connection (ROLES)');
   }
 
+  /** Tells the cluster which process holds the device (the presence sweep of another process asks). */
+  private recordClusterConnection(deviceId: string, connected: boolean): void {
+    (connected ? this.clusterConnections.connected(deviceId) : this.clusterConnections.disconnected(deviceId)).catch((error: Error) =>
+      this.logger.warn(`cluster connection of ${deviceId} not recorded: ${error.message}`),
+    );
+  }
+
   async onApplicationShutdown(): Promise<void> {
     if (this.mode === 'embedded') await this.embedded.stop();
+    if (this.mode === 'embedded' && this.config.mqtt.cluster === 'redis') await this.clusterConnections.stop().catch(() => undefined);
     if (this.mode === 'external') await this.external.stop();
     this.logger.log('MQTT stopped');
   }

@@ -1,4 +1,5 @@
 import type { PlatformConfig } from '../config/config';
+import type { ClusterConnectionsRepository } from '../repositories/cluster-connections.repository';
 import type { ClockRepository } from '../repositories/clock.repository';
 import type { EventBusRepository } from '../repositories/event-bus.repository';
 import type { RedisRepository } from '../repositories/redis.repository';
@@ -29,7 +30,7 @@ describe('heartbeat sweep after a restart', () => {
     const clock = { now: () => now } as unknown as ClockRepository;
     // This process holds the sweep's lease: the duty runs at its interval.
     const duties = { register: ({ everyMs, run }: { everyMs: number; run: () => Promise<void> }) => (dutyTimer = setInterval(() => void run(), everyMs)) } as unknown as SingletonDutyService;
-    service = new PresenceService(config, redis, {} as WebsocketRepository, {} as DeviceDirectoryService, clock, {} as EventBusRepository, duties);
+    service = new PresenceService(config, redis, {} as WebsocketRepository, {} as DeviceDirectoryService, clock, {} as EventBusRepository, duties, {} as ClusterConnectionsRepository);
     service.onModuleInit();
   });
 

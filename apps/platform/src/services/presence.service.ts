@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
 import { ClockRepository } from '../repositories/clock.repository';
+import { ClusterConnectionsRepository } from '../repositories/cluster-connections.repository';
 import { EventBusRepository } from '../repositories/event-bus.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { WebsocketRepository } from '../repositories/websocket.repository';
@@ -35,6 +36,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     private readonly clock: ClockRepository,
     private readonly events: EventBusRepository,
     private readonly duties: SingletonDutyService,
+    private readonly clusterConnections: ClusterConnectionsRepository,
   ) {}
 
   /** The embedded broker tells whether a device holds a connection right now (set at start-up, wiring.ts). */
@@ -99,11 +101,12 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     if (this.clock.now() < this.sweepsFrom) return;
     try {
       const silent = await this.redis.devicesSilentSince(this.clock.now() - this.config.mqtt.heartbeatTimeoutMs);
-      for (const id of silent) {
-        if (this.isConnected(id) === true) continue;
-        this.report(id, false, 'heartbeat');
-      }
-      await this.redis.forgetLastSeen(silent.filter((id) => this.isConnected(id) !== true));
+      const notHere = silent.filter((id) => this.isConnected(id) !== true);
+      // In an embedded-broker cluster a silent device may hold its connection on another process.
+      const elsewhere = this.config.mqtt.cluster === 'redis' ? await this.clusterConnections.connectedAnywhere(notHere) : new Set<string>();
+      const offline = notHere.filter((id) => !elsewhere.has(id));
+      for (const id of offline) this.report(id, false, 'heartbeat');
+      await this.redis.forgetLastSeen(offline);
     } catch (error) {
       this.logger.warn(`heartbeat sweep failed: ${(error as Error).message}`);
     }
