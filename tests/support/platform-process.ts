@@ -82,6 +82,16 @@ export class PlatformProcess {
     return new PlatformProcess(fleet, extraEnv, { http: await freePort(), mqtt: await freePort() }, wrapper);
   }
 
+  /** False once the process has exited (killed itself at a FAULT_INJECT point, kill -9, …). */
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The signal that ended the last process, if one did. */
+  get exitSignal(): NodeJS.Signals | null {
+    return this.child?.signalCode ?? null;
+  }
+
   get pid(): number {
     if (!this.child?.pid) throw new Error('the platform process is not running');
     return this.child.pid;

@@ -1,5 +1,5 @@
 import { isValidCreditCode } from '@app/contracts';
-import { computeFigures, durationFigure, elevatorFaults, median, offlineTime, percentile, rankScorecards, repairDeadlines, sharedParking, type StatAlarm, toCsv, weightedScore } from './service-statistics';
+import { computeFigures, durationFigure, elapsedMs, elevatorFaults, median, offlineTime, percentile, rankScorecards, repairDeadlines, sharedParking, type StatAlarm, toCsv, weightedScore } from './service-statistics';
 
 const T0 = Date.UTC(2026, 0, 1); // 2026-01-01T00:00Z, 08:00 in Asia/Shanghai
 const MIN = 60_000;
@@ -14,6 +14,11 @@ const alarm = (o: Partial<StatAlarm>): StatAlarm => ({
 });
 
 describe('service statistics', () => {
+  it('never records a negative duration when the wall clock stepped back between two events (issue 9, NTP step of ±5 min)', () => {
+    expect(elapsedMs(1_000_000, 1_000_000 - 300_000)).toBe(0);
+    expect(elapsedMs(1_000_000, 1_000_000 + 300_000)).toBe(300_000);
+  });
+
   it('median and nearest-rank p90', () => {
     expect(median([])).toBeNull();
     expect(median([5, 1, 3])).toBe(3);

@@ -108,6 +108,14 @@ function inPeriod(at: number, period: Period): boolean {
   return at >= period.from && at < period.to;
 }
 
+/**
+ * Milliseconds from one wall-clock time to a later one, never negative: an NTP step back between
+ * the two (issue 9, clock jump) would otherwise record a negative response or arrival time.
+ */
+export function elapsedMs(fromMs: number, toMs: number): number {
+  return Math.max(0, toMs - fromMs);
+}
+
 /** Times from raise to `pick` against a deadline, for alarms raised in the period. Not-yet-due alarms are left out. */
 export function durationFigure(alarms: StatAlarm[], period: Period, now: number, pick: 'ack' | 'arrival'): DurationFigure {
   let due = 0;
@@ -124,7 +132,7 @@ export function durationFigure(alarms: StatAlarm[], period: Period, now: number,
       continue;
     }
     due++;
-    const took = Math.max(0, at - a.raisedAt);
+    const took = elapsedMs(a.raisedAt, at);
     times.push(took / 1000);
     if (at <= deadline) within++;
   }

@@ -96,6 +96,12 @@ export class MetricsRepository {
     help: 'Connected socket.io clients',
     registers: [this.registry],
   });
+  readonly socketDropped = new Counter({
+    name: 'spp_socket_dropped_total',
+    help: 'Live updates not sent to a socket.io client, by reason (slow_consumer: more than SOCKET_SLOW_BYTES waiting unsent to it)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly queueJobs = new Gauge({
     name: 'spp_queue_jobs',
     help: 'BullMQ jobs by queue and state (read at scrape time)',

@@ -43,6 +43,21 @@ export interface SocketHandlers {
   authenticate: Authenticate;
   subscribe: Subscribe;
 }
+/**
+ * A client with more than this many bytes waiting unsent (it stopped reading, or its link is
+ * slow) gets no live updates until it catches up: they are dropped and counted, so its buffer
+ * stays bounded and nobody else waits for it. Live states are superseded by the next ones anyway.
+ */
+export const SOCKET_SLOW_BYTES = 1024 * 1024;
+
+/** Bytes waiting unsent to a client: packets in engine.io's write buffer and, on WebSocket, the ws socket's buffer. */
+function unsentBytes(socket: { conn: unknown }): number {
+  const conn = socket.conn as { writeBuffer?: Array<{ data?: { length: number } }>; transport?: { socket?: { bufferedAmount?: number } } };
+  let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
+  for (const packet of conn.writeBuffer ?? []) bytes += packet.data?.length ?? 0;
+  return bytes;
+}
+
 /** setTimeout's limit; a later expiry is checked again when the first timer fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -189,9 +204,26 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
    */
   emitDeviceStates(communityId: string, states: DeviceStateEvent[]): void {
     if (this.closed || !this.server || states.length === 0) return;
-    const unbatched = this.server.to(communityRoom(communityId)).except(BATCHED);
+    const slow = this.slowSockets(this.server, communityRoom(communityId));
+    const unbatched = this.server.to(communityRoom(communityId)).except([BATCHED, ...slow.map((s) => s.id)]);
     for (const state of states) unbatched.emit('device.state', state);
-    this.server.to(batchRoom(communityId)).emit('device.states', { communityId, states, ts: Date.now() });
+    this.server
+      .to(batchRoom(communityId))
+      .except(slow.map((s) => s.id))
+      .emit('device.states', { communityId, states, ts: Date.now() });
+    for (const socket of slow) this.metrics.socketDropped.inc({ reason: 'slow_consumer' }, socket.rooms.has(BATCHED) ? 1 : states.length);
+  }
+
+  /** This process's sockets in a room that have more than SOCKET_SLOW_BYTES waiting unsent. */
+  private slowSockets(server: Server<Record<string, never>, ServerToClientEvents>, room: string): Array<{ id: string; rooms: Set<string> }> {
+    const ids = server.sockets.adapter.rooms.get(room);
+    if (!ids) return [];
+    const slow: Array<{ id: string; rooms: Set<string> }> = [];
+    for (const id of ids) {
+      const socket = server.sockets.sockets.get(id);
+      if (socket && unsentBytes(socket) > SOCKET_SLOW_BYTES) slow.push(socket);
+    }
+    return slow;
   }
 
   beforeApplicationShutdown(): void {

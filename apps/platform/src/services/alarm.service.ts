@@ -3,6 +3,7 @@ import type { AlarmEvent, AlarmListQuery } from '@app/contracts';
 import { manuallyClearable, severityOf } from '../domain/alarm-rules';
 import { categoryOfAlarm } from '../domain/fund-profiles';
 import { Permission } from '../domain/permissions';
+import { elapsedMs } from '../domain/service-statistics';
 import { type AlarmRow, AlarmRepository } from '../repositories/alarm.repository';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
@@ -144,8 +145,8 @@ export class AlarmService {
       arrivedAt: a.arrived_at?.toISOString() ?? null,
       arrivedBy: a.arrived_by,
       /** Supervision figures: seconds from the alarm to acknowledgement and to arrival. */
-      responseS: a.acknowledged_at ? Math.round((a.acknowledged_at.getTime() - a.first_at.getTime()) / 1000) : null,
-      arrivalS: a.arrived_at ? Math.round((a.arrived_at.getTime() - a.first_at.getTime()) / 1000) : null,
+      responseS: a.acknowledged_at ? Math.round(elapsedMs(a.first_at.getTime(), a.acknowledged_at.getTime()) / 1000) : null,
+      arrivalS: a.arrived_at ? Math.round(elapsedMs(a.first_at.getTime(), a.arrived_at.getTime()) / 1000) : null,
       manualClear: manuallyClearable(a.type),
       detail: a.detail,
     };
@@ -191,7 +192,7 @@ export class AlarmService {
     const now = new Date(this.clock.now());
     const alarm = await this.alarms.update(id, { acknowledged: true, acknowledged_at: now, acknowledged_by: user.id }, { acknowledged: false });
     if (!alarm) throw new ConflictException(`alarm ${id} is already acknowledged`);
-    const responseMs = now.getTime() - alarm.first_at.getTime();
+    const responseMs = elapsedMs(alarm.first_at.getTime(), now.getTime());
     await this.alarms.addEvent(id, now, user.id, 'acknowledged', { responseMs, tier: alarm.escalation_tier, ...(comment ? { comment } : {}) });
     await this.audit.record({ actorId: user.id, action: 'alarm.acknowledged', subjectType: 'alarm', subjectId: id, detail: { responseMs } });
     this.announce('alarm.updated', alarm);
@@ -244,7 +245,7 @@ export class AlarmService {
     const now = new Date(this.clock.now());
     const alarm = await this.alarms.update(id, { arrived_at: now, arrived_by: user.id }, { arrived: false });
     if (!alarm) throw new ConflictException(`arrival at alarm ${id} is already recorded`);
-    const arrivalMs = now.getTime() - alarm.first_at.getTime();
+    const arrivalMs = elapsedMs(alarm.first_at.getTime(), now.getTime());
     await this.alarms.addEvent(id, now, user.id, 'arrived', { arrivalMs });
     await this.audit.record({ actorId: user.id, action: 'alarm.arrived', subjectType: 'alarm', subjectId: id, detail: { arrivalMs } });
     this.announce('alarm.updated', alarm);
