@@ -5,9 +5,14 @@
  * kinds. Every message is accounted for: the accepted and dead-lettered counters of /metrics grow
  * by exactly what the contract's parser says of each message, and each message yields at least
  * one of the two; the process stays healthy, and a well-behaved device publishing alongside gets
- * every reading stored. Short in `npm test`, 1,000,000 messages in `npm run fuzz`.
+ * every reading stored. A message whose PUBLISH packet is over MQTT_MAX_PACKET_BYTES (deep nesting
+ * can make one) never reaches ingestion: the broker closes the connection, counts it as
+ * `packet_too_large`, and the device connects again. The rate limit is raised here (parsing is
+ * what is fuzzed); a second case fuzzes a device over a low one. Short in `npm test`, 1,000,000
+ * messages in `npm run fuzz`.
  */
 import fc from 'fast-check';
+import { generate } from 'mqtt-packet';
 import type { MqttClient } from 'mqtt';
 import { MAX_PAYLOAD_BYTES, type DeviceKind, type TopicChannel } from '@app/contracts';
 import { parseDeviceMessage } from '../../apps/platform/src/domain/device-message';
@@ -22,6 +27,21 @@ const IN_FLIGHT = 100;
 /** INFLUX_RAW_RETENTION of the test platform (the default, 30d). */
 const RAW_RETENTION_MS = 30 * 86_400_000;
 const channels: TopicChannel[] = ['telemetry', 'events', 'status', 'commands/ack'];
+/** MQTT_MAX_PACKET_BYTES of the test platform (the default). */
+const MAX_PACKET_BYTES = 128 * 1024;
+
+/** Whether the broker refuses this message's PUBLISH packet (and closes the connection) for its size. */
+function overPacketLimit(topic: string, payload: Buffer): boolean {
+  return generate({ cmd: 'publish', topic, payload, qos: 1, messageId: 1, retain: false, dup: false }).length > MAX_PACKET_BYTES;
+}
+
+/** Publishes a message the broker will refuse for its size, and resolves once the connection is closed. */
+async function publishRefused(client: MqttClient, topic: string, payload: Buffer): Promise<void> {
+  client.on('error', () => undefined); // the write may fail once the broker has closed the socket
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  client.publish(topic, payload, { qos: 0 }, () => undefined);
+  await closed;
+}
 
 const validReading: Record<DeviceKind, () => Record<string, unknown>> = {
   elevator: () => elevatorReading(),
@@ -96,7 +116,7 @@ describe('MQTT payload fuzzing', () => {
 
   beforeAll(async () => {
     // The rate limit is not what is fuzzed here: a million messages would trip it.
-    tp = await startTestPlatform({ env: { MQTT_DEVICE_RATE_LIMIT: '1000000' } });
+    tp = await startTestPlatform({ env: { MQTT_DEVICE_RATE_LIMIT: '1000000', MQTT_MAX_PACKET_BYTES: String(MAX_PACKET_BYTES) } });
     const community = await tp.createCommunity();
     for (const kind of ['elevator', 'fire', 'gate'] as const) {
       const device = await tp.provisionDevice(community.id, kind);
@@ -113,6 +133,8 @@ describe('MQTT payload fuzzing', () => {
     const before = await tp.metrics();
     const accepted0 = metricValue(before, 'spp_ingest_messages_total');
     const rejected0 = metricValue(before, 'spp_ingest_rejected_total');
+    const tooLarge0 = await tp.metric('spp_mqtt_connections_refused_total', { reason: 'packet_too_large' });
+    let tooLarge = 0;
 
     // The well-behaved elevator publishes one reading every 50 ms throughout, QoS 1.
     let steadySent = 0;
@@ -134,7 +156,9 @@ describe('MQTT payload fuzzing', () => {
       for (let batch = 0; sent < RUNS; batch++) {
         const size = Math.min(BATCH, RUNS - sent);
         const target = targets[batch % targets.length];
-        const cases = fc.sample(arbitraries[batch % targets.length], { numRuns: size, seed: seed + batch });
+        const sample = fc.sample(arbitraries[batch % targets.length], { numRuns: size, seed: seed + batch });
+        const topicOf = (channel: TopicChannel) => `v1/devices/${target.device.id}/${channel}`;
+        const cases = sample.filter(([channel, payload]) => !overPacketLimit(topicOf(channel), payload));
         const now = Date.now();
         // A dropped connection would leave its PUBACKs pending for ever: fail with the batch instead.
         let onClose: () => void = () => undefined;
@@ -149,11 +173,19 @@ describe('MQTT payload fuzzing', () => {
               const owed = outcomes(target.device.kind, channel, payload, now);
               expected += owed;
               if (owed === 0 && silent.length < 20) silent.push(`seed ${seed + batch} case ${i + j}: ${channel} ${JSON.stringify(payload.subarray(0, 200).toString('utf8'))}`);
-              await Promise.race([target.client.publishAsync(`v1/devices/${target.device.id}/${channel}`, payload, { qos: 1 }), dropped]);
+              await Promise.race([target.client.publishAsync(topicOf(channel), payload, { qos: 1 }), dropped]);
             }),
           );
         }
         target.client.removeListener('close', onClose);
+        // The packets over the limit, once nothing else is in flight: each closes the connection.
+        for (const [channel, payload] of sample.filter(([c, p]) => overPacketLimit(topicOf(c), p))) {
+          await publishRefused(target.client, topicOf(channel), payload);
+          tooLarge++;
+          // The broker publishes the dropped client's will (status "offline"): one accepted message.
+          expected++;
+          target.client = await tp.connectDevice(target.device);
+        }
         sent += size;
       }
     } finally {
@@ -174,11 +206,13 @@ describe('MQTT payload fuzzing', () => {
       },
       { timeoutMs: 60_000, message: `counters: accepted + dead-lettered = owed outcomes (seed ${seed})` },
     ).catch((error) => {
-      recordFuzz({ suite: 'MQTT payloads', sent, counts: { accepted, deadLettered: rejected, owed: expected, crashes: 0 }, seed, failures: [String(error)] });
-      throw error;
+      const counts = { accepted, deadLettered: rejected, owed: expected, packetTooLarge: tooLarge, crashes: 0 };
+      recordFuzz({ suite: 'MQTT payloads', sent, counts, seed, failures: [String(error)] });
+      throw new Error(`${String(error)}: ${JSON.stringify(counts)}`);
     });
     expect(await tp.metric('spp_ingest_rejected_total', { reason: 'rate_limited' })).toBe(0);
     expect(await tp.metric('spp_ingest_rejected_total', { reason: 'acl_denied' })).toBe(0);
+    expect((await tp.metric('spp_mqtt_connections_refused_total', { reason: 'packet_too_large' })) - tooLarge0).toBe(tooLarge);
 
     // Dead letters carry a reason; the process is healthy; the fuzzing clients were never dropped.
     // (Retried: on a loaded machine one request may outlast the helper's 10 s time-out.)
@@ -196,10 +230,46 @@ describe('MQTT payload fuzzing', () => {
     recordFuzz({
       suite: 'MQTT payloads',
       sent,
-      counts: { stored: accepted, deadLettered: rejected, owed: expected, crashes: 0, wellBehavedSent: steadySent, wellBehavedStored: steadySent },
+      counts: { stored: accepted, deadLettered: rejected, owed: expected, packetTooLarge: tooLarge, crashes: 0, wellBehavedSent: steadySent, wellBehavedStored: steadySent },
       seed,
       failures: [],
-      notes: 'accepted + dead-lettered counted by /metrics; a backfill array owes one "accepted" plus one dead letter per bad element',
+      notes: 'accepted + dead-lettered counted by /metrics; a backfill array owes one "accepted" plus one dead letter per bad element; packetTooLarge: PUBLISH packets over MQTT_MAX_PACKET_BYTES, each closing the connection (counted as packet_too_large) before the device reconnected',
     });
   }, isLongFuzz() ? 6 * 3600_000 : 300_000);
+
+  it('refuses a device over a low rate limit with a counted reason, and serves it again once it reconnects', async () => {
+    // Its own platform: 20 readings/s, a burst of 40; each reading of a backfill array is charged.
+    const limited = await startTestPlatform({ env: { MQTT_DEVICE_RATE_LIMIT: '20' } });
+    try {
+      const community = await limited.createCommunity();
+      const device = await limited.provisionDevice(community.id, 'elevator');
+      const topic = `v1/devices/${device.id}/telemetry`;
+      const refused0 = await limited.metric('spp_ingest_rejected_total', { reason: 'rate_limited' });
+      const denied0 = await limited.metric('spp_mqtt_acl_denied_total', { action: 'rate_limit' });
+
+      const client = await limited.connectDevice(device);
+      client.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      const payloads = fc.sample(payloadArbitrary('elevator'), { numRuns: 200, seed }).filter((p) => !overPacketLimit(topic, p));
+      // At once, QoS 0: far more than 40 readings before the bucket refills.
+      for (const payload of payloads) client.publish(topic, payload, { qos: 0 }, () => undefined);
+      await closed;
+      await waitFor(async () => (await limited.metric('spp_ingest_rejected_total', { reason: 'rate_limited' })) > refused0, {
+        timeoutMs: 60_000,
+        message: `the refusal counted as rate_limited (seed ${seed})`,
+      });
+      expect(await limited.metric('spp_mqtt_acl_denied_total', { action: 'rate_limit' })).toBeGreaterThan(denied0);
+
+      // Reconnected, the device is served again: its reading is stored.
+      const again = await limited.connectDevice(device);
+      const ts = Date.now() - 5_000;
+      await again.publishAsync(topic, JSON.stringify(elevatorReading({ floor: 7, ts })), { qos: 1 });
+      await limited.platform.app.get(IngestShipperService).drain(30_000);
+      await waitForInfluxRows(limited, `SELECT "floor" FROM "elevator" WHERE "device_id" = '${device.id}' AND time >= ${ts}ms AND time < ${ts + 1}ms`, 1, 30_000);
+      await again.endAsync();
+      expect((await limited.api('GET', '/health', undefined, null)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  }, 300_000);
 });
