@@ -35,13 +35,17 @@ export interface AlarmsServerEvents {
 }
 
 /** Supervision: live counts of one community (GET /api/v1/supervision/overview rows and the socket event). */
-export interface SupervisionCounts {
-  /** active alarms per severity, keys "1" (critical) … "5" (info) */
-  alarms: { total: number; bySeverity: Record<'1' | '2' | '3' | '4' | '5', number> };
-  devices: { total: number; online: number; offline: number };
-  /** open emergency repair cases and the nearest pending review/payment deadline (ISO) */
-  fundCases: { open: number; nextDeadline: string | null };
-}
+export const supervisionCountsSchema = z.object({
+  alarms: z.object({
+    total: z.number().int(),
+    bySeverity: z.object({ '1': z.number().int(), '2': z.number().int(), '3': z.number().int(), '4': z.number().int(), '5': z.number().int() }).describe('active alarms per severity, keys "1" (critical) … "5" (info)'),
+  }),
+  devices: z.object({ total: z.number().int(), online: z.number().int(), offline: z.number().int() }),
+  fundCases: z.object({ open: z.number().int(), nextDeadline: z.string().nullable() }).describe('open emergency repair cases and the nearest pending review/payment deadline (ISO)'),
+});
+export type SupervisionCounts = z.infer<typeof supervisionCountsSchema>;
+/** GET /api/v1/supervision/overview (one per community) and /communities/:id. */
+export const supervisionRowSchema = supervisionCountsSchema.extend({ id: z.uuid(), name: z.string(), street: z.string(), district: z.string() });
 export interface SupervisionCommunityEvent extends SupervisionCounts {
   communityId: string;
   ts: number;

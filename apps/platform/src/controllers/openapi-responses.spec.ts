@@ -110,8 +110,6 @@ const UNDECLARED = new Set<string>([
   "POST /api/v1/property-companies/{id}/communities",
   "GET /api/v1/statistics/communities/{id}",
   "GET /api/v1/statistics/companies",
-  "GET /api/v1/supervision/overview",
-  "GET /api/v1/supervision/communities/{id}",
 ]);
 
 /** Every controller class of controllers/ (found by file, whichever module registers it). */
