@@ -166,12 +166,16 @@ export const publishBoardItemRequestSchema = z.discriminatedUnion('section', [
 export type PublishBoardItemRequest = z.infer<typeof publishBoardItemRequestSchema>;
 
 /** One published version of a section. */
-export interface BoardItem {
-  id: string;
-  communityId: string;
-  section: BoardSection;
-  version: number;
-  content: unknown;
-  publishedAt: string;
-  publishedBy: string | null;
-}
+export const boardItemSchema = z.object({
+  id: z.string(),
+  communityId: z.uuid(),
+  section: boardSectionSchema,
+  version: z.number().int(),
+  content: z.unknown().describe("the section's content, as its schema in boardContentSchemas"),
+  publishedAt: z.string(),
+  publishedBy: z.string().nullable(),
+});
+export type BoardItem = z.infer<typeof boardItemSchema>;
+
+/** GET board/communities/:id/audit: who published which version, when. */
+export const boardAuditEntrySchema = z.object({ id: z.string(), at: z.string(), actorId: z.string().nullable(), action: z.string(), detail: z.unknown() });
