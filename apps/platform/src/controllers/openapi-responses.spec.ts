@@ -102,11 +102,6 @@ const UNDECLARED = new Set<string>([
   "GET /api/v1/parking/sessions",
   "GET /api/v1/parking/occupancy",
   "POST /api/v1/parking/gates/{deviceId}/open",
-  "POST /api/v1/property-companies",
-  "GET /api/v1/property-companies",
-  "POST /api/v1/property-companies/{id}/communities",
-  "GET /api/v1/statistics/communities/{id}",
-  "GET /api/v1/statistics/companies",
 ]);
 
 /** Every controller class of controllers/ (found by file, whichever module registers it). */
