@@ -6,7 +6,7 @@ import { Permission } from '../domain/permissions';
 import { Allow, Auth, Public } from '../middleware/auth.guard';
 import type { AuthUser } from '../services/auth-user';
 import { BoardService } from '../services/board.service';
-import { BoardAuditEntryDto, BoardIdParamDto, BoardItemDto, BoardSectionParamDto, PublishBoardItemDto } from './board.dtos';
+import { BoardAuditEntryDto, BoardIdParamDto, BoardItemDto, PublicBoardDto, BoardSectionParamDto, PublishBoardItemDto } from './board.dtos';
 
 /** Publishing on a community's disclosure board (公示栏): platform_admin / property_staff in scope. */
 @ApiTags('board')
@@ -45,6 +45,7 @@ export class PublicBoardController {
 
   @Public()
   @Get(':id/board')
+  @ZodResponse({ status: 200, type: PublicBoardDto })
   show(@Param() { id }: BoardIdParamDto) {
     return this.board.board(id);
   }
