@@ -35,13 +35,17 @@ export interface AlarmsServerEvents {
 }
 
 /** Supervision: live counts of one community (GET /api/v1/supervision/overview rows and the socket event). */
-export interface SupervisionCounts {
-  /** active alarms per severity, keys "1" (critical) … "5" (info) */
-  alarms: { total: number; bySeverity: Record<'1' | '2' | '3' | '4' | '5', number> };
-  devices: { total: number; online: number; offline: number };
-  /** open emergency repair cases and the nearest pending review/payment deadline (ISO) */
-  fundCases: { open: number; nextDeadline: string | null };
-}
+export const supervisionCountsSchema = z.object({
+  alarms: z.object({
+    total: z.number().int(),
+    bySeverity: z.object({ '1': z.number().int(), '2': z.number().int(), '3': z.number().int(), '4': z.number().int(), '5': z.number().int() }).describe('active alarms per severity, keys "1" (critical) … "5" (info)'),
+  }),
+  devices: z.object({ total: z.number().int(), online: z.number().int(), offline: z.number().int() }),
+  fundCases: z.object({ open: z.number().int(), nextDeadline: z.string().nullable() }).describe('open emergency repair cases and the nearest pending review/payment deadline (ISO)'),
+});
+export type SupervisionCounts = z.infer<typeof supervisionCountsSchema>;
+/** GET /api/v1/supervision/overview (one per community) and /communities/:id. */
+export const supervisionRowSchema = supervisionCountsSchema.extend({ id: z.uuid(), name: z.string(), street: z.string(), district: z.string() });
 export interface SupervisionCommunityEvent extends SupervisionCounts {
   communityId: string;
   ts: number;
@@ -157,3 +161,58 @@ export const createWebhookRequestSchema = z.object({
   minSeverity: z.number().int().min(1).max(5).default(5).describe('send alarms with severity ≤ this'),
 });
 export type CreateWebhookRequest = z.infer<typeof createWebhookRequestSchema>;
+
+// ---------------------------------------------------------------- responses
+
+/** An alarm as the REST API shows it: the socket payload and its handling times. */
+export const alarmResponseSchema = alarmEventSchema.extend({
+  firstAt: z.string(),
+  lastAt: z.string(),
+  acknowledgedAt: z.string().nullable(),
+  acknowledgedBy: z.string().nullable(),
+  clearedAt: z.string().nullable(),
+  clearedBy: z.string().nullable(),
+  arrivedAt: z.string().nullable(),
+  arrivedBy: z.string().nullable(),
+  responseS: z.number().int().nullable().describe('seconds from the alarm to its acknowledgement'),
+  arrivalS: z.number().int().nullable().describe('seconds from the alarm to the reported arrival'),
+  manualClear: z.boolean(),
+  detail: z.unknown(),
+});
+/** GET /api/v1/alarms/:id (and a comment's answer): with its history. */
+export const alarmDetailResponseSchema = alarmResponseSchema.extend({
+  history: z.array(z.object({ at: z.string(), actorId: z.string().nullable(), action: z.string(), detail: z.unknown() })),
+});
+
+/** The overrides stored for a community or device, the merged effect, and the rules they tune. */
+export const alarmSettingsResponseSchema = z.object({
+  scope: z.enum(['community', 'device']),
+  id: z.string(),
+  overrides: alarmRuleOverridesSchema,
+  effective: z.object({ thresholds: z.record(z.string(), z.number()), rules: alarmRuleOverridesSchema.shape.rules.unwrap() }),
+  rules: z.array(
+    z.object({
+      id: z.string(),
+      type: z.string(),
+      severity: z.number().int(),
+      kinds: z.array(z.string()).readonly(),
+      subtypes: z.array(z.string()).readonly().nullable(),
+      source: z.string(),
+      inferred: z.boolean(),
+      neverDebounce: z.boolean(),
+    }),
+  ),
+});
+export const escalationChainResponseSchema = z.object({ communityId: z.uuid(), type: z.string(), custom: z.boolean().describe('false: the default chain'), chain: escalationChainSchema });
+export const webhookResponseSchema = z.object({ id: z.string(), communityId: z.uuid(), url: z.string(), format: z.string().describe(`one of ${webhookFormats.join(', ')}`), minSeverity: z.number().int(), createdAt: z.string() });
+export const webhookDeletedSchema = z.object({ id: z.string(), deleted: z.boolean() });
+export const inboxItemSchema = z.object({
+  id: z.string(),
+  alarmId: z.string(),
+  kind: z.string(),
+  tier: z.number().int().nullable(),
+  createdAt: z.string(),
+  readAt: z.string().nullable(),
+  alarm: z.object({ type: z.string(), severity: z.number().int(), deviceId: z.string(), communityId: z.string(), state: z.string(), acknowledged: z.boolean() }),
+});
+export const inboxReadSchema = z.object({ updated: z.number().int() });

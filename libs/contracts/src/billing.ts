@@ -94,11 +94,14 @@ export const createTariffRequestSchema = z.object({
 });
 export type CreateTariffRequest = z.infer<typeof createTariffRequestSchema>;
 
+/** As stored (a text column): one of tariffSetBySchema's values. */
+const storedSetBy = z.string().describe(`one of ${tariffSetBySchema.options.join(', ')}`);
+
 export const tariffResponseSchema = z.object({
   id: z.uuid(),
   communityId: z.uuid(),
   version: z.number().int(),
-  setBy: tariffSetBySchema,
+  setBy: storedSetBy,
   filingNumber: z.string(),
   decisionRef: z.string().nullable(),
   effectiveFrom: z.string(),
@@ -174,3 +177,90 @@ export function bandsPartitionDay(bands: ReadonlyArray<{ start: string; end: str
   }
   return cover.every((c) => c === 1);
 }
+
+// ---------------------------------------------------------------- responses
+
+const amountFen = z.number().int().describe('amount in fen (分)');
+
+export const billingSettingsResponseSchema = z.object({ communityId: z.uuid(), commissionBp: z.number().int(), platformFeeBp: z.number().int(), isDefault: z.boolean() });
+
+export const billResponseSchema = z.object({
+  id: z.uuid(),
+  communityId: z.uuid(),
+  sessionId: z.uuid(),
+  slotId: z.string().nullable(),
+  slotOwnerId: z.string().nullable(),
+  tariffId: z.string().nullable(),
+  tariffVersion: z.number().int().nullable(),
+  plate: z.string(),
+  vehicleClass: z.string(),
+  sessionKind: z.string(),
+  entryAt: z.string(),
+  exitAt: z.string(),
+  amountFen,
+  overstayFen: amountFen,
+  split: z.object({ ownerFen: amountFen, commissionFen: amountFen, platformFeeFen: amountFen, commonIncomeFen: amountFen }),
+  paidFen: amountFen,
+  refundedFen: amountFen,
+  status: billStatusSchema,
+  exempt: z.string().nullable().describe('why the stay is free (e.g. emergency vehicle), null when charged'),
+  breakdown: z.unknown().describe('how the amount was computed (tariff bands and tiers applied)'),
+  createdAt: z.string(),
+});
+/** One bill with its payments and refunds. */
+export const billDetailResponseSchema = billResponseSchema.extend({
+  payments: z.array(z.object({ id: z.string(), kind: z.enum(['payment', 'refund']), provider: z.string(), reference: z.string(), amountFen, reason: z.string().nullable(), createdAt: z.string() })),
+});
+
+export const ledgerResponseSchema = z.object({
+  communityId: z.uuid(),
+  accounts: z.array(
+    z.object({ key: z.string(), kind: z.enum(['asset', 'liability', 'revenue']), name: z.string(), ownerId: z.string().nullable(), debitFen: amountFen, creditFen: amountFen, balanceFen: amountFen }),
+  ),
+  totalDebitFen: amountFen,
+  totalCreditFen: amountFen,
+  balanced: z.boolean(),
+  unbalancedEntries: z.array(z.string()),
+});
+
+const monthTotalsShape = {
+  bills: z.number().int(),
+  revenueFen: amountFen,
+  overstayFen: amountFen,
+  ownerEarningsFen: amountFen,
+  commissionFen: amountFen,
+  platformFeeFen: amountFen,
+  commonIncomeFen: amountFen,
+  collectedFen: amountFen,
+  refundedFen: amountFen,
+  outstandingFen: amountFen,
+};
+export const communityStatementSchema = z.object({ communityId: z.uuid(), communityName: z.string(), month: z.string(), timeZone: z.string(), ...monthTotalsShape });
+export const ownerEarningsSchema = z.object({
+  ownerId: z.uuid(),
+  month: z.string(),
+  timeZone: z.string(),
+  ...monthTotalsShape,
+  items: z.array(
+    z.object({ billId: z.uuid(), communityId: z.uuid(), slotId: z.string().nullable(), exitAt: z.string(), amountFen, commissionFen: amountFen, platformFeeFen: amountFen, ownerFen: amountFen, status: billStatusSchema }),
+  ),
+});
+
+/** GET /api/v1/public/communities/:id/parking-disclosure (公示): no personal data. */
+export const parkingDisclosureSchema = z.object({
+  community: z.object({ id: z.uuid(), name: z.string(), district: z.string(), street: z.string() }),
+  month: z.string(),
+  timeZone: z.string(),
+  revenueFen: amountFen,
+  commonIncomeFen: amountFen,
+  ownerEarningsFen: amountFen,
+  commissionFen: amountFen,
+  platformFeeFen: amountFen,
+  collectedFen: amountFen,
+  refundedFen: amountFen,
+  bills: z.number().int(),
+  currentTariff: z
+    .object({ version: z.number().int(), setBy: storedSetBy, filingNumber: z.string(), decisionRef: z.string().nullable(), effectiveFrom: z.string(), rules: tariffRulesSchema })
+    .nullable(),
+  tariffHistory: z.array(z.object({ version: z.number().int(), setBy: storedSetBy, filingNumber: z.string(), effectiveFrom: z.string() })),
+});

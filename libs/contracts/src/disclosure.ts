@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parkingDisclosureSchema } from './billing';
+import { fundDisclosureSchema } from './fund';
 
 /**
  * The public disclosure board (公示栏) of a community: the sections an administrator publishes,
@@ -166,12 +168,56 @@ export const publishBoardItemRequestSchema = z.discriminatedUnion('section', [
 export type PublishBoardItemRequest = z.infer<typeof publishBoardItemRequestSchema>;
 
 /** One published version of a section. */
-export interface BoardItem {
-  id: string;
-  communityId: string;
-  section: BoardSection;
-  version: number;
-  content: unknown;
-  publishedAt: string;
-  publishedBy: string | null;
-}
+export const boardItemSchema = z.object({
+  id: z.string(),
+  communityId: z.uuid(),
+  section: boardSectionSchema,
+  version: z.number().int(),
+  content: z.unknown().describe("the section's content, as its schema in boardContentSchemas"),
+  publishedAt: z.string(),
+  publishedBy: z.string().nullable(),
+});
+export type BoardItem = z.infer<typeof boardItemSchema>;
+
+/** GET board/communities/:id/audit: who published which version, when. */
+export const boardAuditEntrySchema = z.object({ id: z.string(), at: z.string(), actorId: z.string().nullable(), action: z.string(), detail: z.unknown() });
+
+/** GET /api/v1/public/communities/:id/board: the whole public board, each section with its last update. */
+export const publicBoardSchema = z.object({
+  community: z.object({ id: z.uuid(), name: z.string(), district: z.string(), street: z.string(), address: z.string().nullable() }),
+  generatedAt: z.string(),
+  timeZone: z.string(),
+  sections: z
+    .record(z.string(), z.object({ version: z.number().int(), lastUpdated: z.string(), content: z.unknown() }).nullable())
+    .describe('every published section (boardSections), null when never published'),
+  parkingFees: z.object({
+    lastUpdated: z.string().nullable(),
+    currentTariff: parkingDisclosureSchema.shape.currentTariff,
+    tariffHistory: parkingDisclosureSchema.shape.tariffHistory,
+  }),
+  commonIncome: z.object({
+    lastUpdated: z.string(),
+    month: z.string(),
+    parkingRevenueFen: z.number().int(),
+    commonIncomeFen: z.number().int(),
+    collectedFen: z.number().int(),
+    bills: z.number().int(),
+  }),
+  slotUsage: z.object({
+    lastUpdated: z.string(),
+    totalSlots: z.number().int(),
+    privateSlots: z.number().int(),
+    commonSlots: z.number().int(),
+    fireLaneSlots: z.number().int(),
+    shareableSlots: z.number().int(),
+    vehiclesInside: z.number().int(),
+    freeCommonSlots: z.number().int(),
+  }),
+  fundCases: z.object({
+    lastUpdated: z.string().nullable(),
+    totalFen: z.number().int(),
+    cases: z.array(
+      fundDisclosureSchema.shape.cases.element.pick({ id: true, title: true, category: true, contractor: true, totalFen: true, disclosedAt: true, shares: true }),
+    ),
+  }),
+});

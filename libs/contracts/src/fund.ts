@@ -80,3 +80,127 @@ export type FundCaseUpdatedEvent = z.infer<typeof fundCaseUpdatedEventSchema>;
 export interface FundServerEvents {
   'fund.case.updated': (event: FundCaseUpdatedEvent) => void;
 }
+
+// ---------------------------------------------------------------- responses
+
+const amountFen = z.number().int().describe('amount in fen (分)');
+const chargeScopeResponseSchema = z.union([
+  z.object({ level: z.literal('estate') }),
+  z.object({ level: z.literal('building'), buildingIds: z.array(z.uuid()) }),
+  z.object({ level: z.literal('units'), unitIds: z.array(z.uuid()) }),
+]);
+
+/** A case as listed (GET /api/v1/fund/cases). */
+export const fundCaseSummarySchema = z.object({
+  id: z.uuid(),
+  communityId: z.uuid(),
+  category: z.string(),
+  title: z.string(),
+  description: z.string().nullable(),
+  source: z.string().describe('alarm or manual'),
+  alarmId: z.string().nullable(),
+  alarmType: z.string().nullable(),
+  deviceId: z.string().nullable(),
+  buildingId: z.string().nullable(),
+  state: z.string(),
+  profile: z.string(),
+  repairPlan: z.string().nullable(),
+  contractor: z.string().nullable(),
+  budgetFen: amountFen.nullable(),
+  chargeScope: chargeScopeResponseSchema.nullable(),
+  paidFen: amountFen.nullable(),
+  actualCostFen: amountFen.nullable(),
+  noticeEndsAt: z.string().nullable(),
+  noticeDuringWorks: z.boolean(),
+  reviewDeadline: z.string().nullable(),
+  paymentDeadline: z.string().nullable(),
+  escalatedAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  disclosedAt: z.string().nullable(),
+});
+
+/** A case with what the caller may do next, its timeline, evidence, payments and per-unit shares. */
+export const fundCaseDetailSchema = fundCaseSummarySchema.extend({
+  availableActions: z.array(z.string()),
+  timeline: z.array(
+    z.object({
+      at: z.string(),
+      action: z.string(),
+      fromState: z.string().nullable(),
+      toState: z.string().nullable(),
+      actorId: z.string().nullable(),
+      actorRole: z.string().nullable(),
+      detail: z.record(z.string(), z.unknown()),
+    }),
+  ),
+  evidence: z.array(
+    z.object({
+      id: z.string(),
+      kind: z.enum(['alarm', 'telemetry', 'upload']),
+      alarmId: z.string().nullable(),
+      fileName: z.string().nullable(),
+      contentType: z.string().nullable(),
+      sizeBytes: z.number().int().nullable(),
+      sha256: z.string().nullable(),
+      detail: z.record(z.string(), z.unknown()),
+      createdAt: z.string(),
+    }),
+  ),
+  payments: z.array(z.object({ amountFen, stage: z.string(), reference: z.string().nullable(), paidAt: z.string() })),
+  shares: z.array(z.object({ unitId: z.uuid(), building: z.string(), unit: z.string(), floorArea: z.string(), shareFen: amountFen })),
+});
+
+/** POST /api/v1/fund/cases/:id/evidence */
+export const fundEvidenceUploadSchema = z.object({
+  id: z.string(),
+  fileName: z.string().nullable(),
+  contentType: z.string().nullable(),
+  sizeBytes: z.number().int().nullable(),
+  sha256: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+/** GET /api/v1/fund/profiles: the city profiles a community may select. */
+export const fundCityProfileSchema = z.object({
+  id: z.string(),
+  name: z.object({ zh: z.string(), en: z.string() }),
+  noticeWorkingDays: z.number().int().describe('public notice (公示) period, working days'),
+  noticeDuringWorksAllowed: z.boolean(),
+  reviewWorkingDays: z.number().int(),
+  deemedApprovalOnTimeout: z.boolean(),
+  firstPaymentPercent: z.number(),
+  paymentWorkingDays: z.number().int().nullable(),
+  reminderLeadMs: z.number().int(),
+  source: z.string(),
+});
+
+export const holidayCalendarSchema = z.object({ year: z.number().int(), holidays: z.array(z.string()), workdays: z.array(z.string()) });
+
+export const fundCommunitySettingsSchema = z.object({
+  communityId: z.uuid(),
+  profile: z.string(),
+  hasPropertyCompany: z.boolean(),
+  hasOwnersCommittee: z.boolean(),
+  profileDetail: fundCityProfileSchema,
+});
+
+/** GET /api/v1/public/communities/:id/fund-cases: disclosed cases, no personal data. */
+export const fundDisclosureSchema = z.object({
+  community: z.object({ id: z.uuid(), name: z.string(), district: z.string(), street: z.string() }),
+  cases: z.array(
+    z.object({
+      id: z.uuid(),
+      title: z.string(),
+      category: z.string(),
+      contractor: z.string().nullable(),
+      repairPlan: z.string().nullable(),
+      budgetFen: amountFen.nullable(),
+      totalFen: amountFen,
+      totalYuan: z.string(),
+      disclosedAt: z.string().nullable(),
+      shares: z.array(z.object({ building: z.string(), unit: z.string(), floorArea: z.string(), shareFen: amountFen, shareYuan: z.string() })),
+      timeline: z.array(z.object({ at: z.string(), action: z.string(), fromState: z.string().nullable(), toState: z.string().nullable(), actorRole: z.string().nullable() })),
+    }),
+  ),
+});

@@ -124,3 +124,80 @@ export interface ParkingServerEvents {
   'parking.overstay': (e: OverstayEvent) => void;
   'parking.booking.cancelled': (e: BookingCancelledEvent) => void;
 }
+
+// ---------------------------------------------------------------- responses
+
+const windowsSchema = z.object({
+  weekly: z.array(z.object({ weekday: z.number().int(), startMinute: z.number().int(), endMinute: z.number().int() })),
+  dates: z.array(z.object({ date: z.string(), startMinute: z.number().int(), endMinute: z.number().int() })),
+  exceptions: z.array(z.object({ date: z.string(), startMinute: z.number().int(), endMinute: z.number().int() })),
+});
+/** A slot; `windows` (its share windows) where the caller may see them. */
+export const parkingSlotSchema = z.object({
+  id: z.uuid(),
+  communityId: z.uuid(),
+  code: z.string(),
+  location: z.string(),
+  ownership: z.enum(['private', 'common']),
+  ownerId: z.string().nullable(),
+  fireLane: z.boolean(),
+  shareable: z.boolean(),
+  withdrawnFrom: z.string().nullable(),
+  windows: windowsSchema.optional(),
+});
+export const bookingStatusSchema = z.enum(['booked', 'active', 'completed', 'cancelled', 'no_show']);
+export const parkingBookingSchema = z.object({
+  id: z.uuid(),
+  communityId: z.uuid(),
+  slotId: z.uuid(),
+  userId: z.string(),
+  plate: z.string(),
+  vehicleClass: z.enum(['small', 'large']),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  arrivalGraceMin: z.number().int(),
+  departureGraceMin: z.number().int(),
+  status: bookingStatusSchema,
+  lateCancel: z.boolean(),
+});
+/** GET /api/v1/parking/slots/mine: the caller's slots with their bookings. */
+export const mySlotSchema = parkingSlotSchema.extend({ bookings: z.array(parkingBookingSchema) });
+/** GET /api/v1/parking/availability: bookable slots with their free intervals (ms since the epoch). */
+export const availableSlotSchema = parkingSlotSchema.extend({ freeIntervals: z.array(z.object({ start: z.number(), end: z.number() })) });
+export const slotWithdrawalSchema = z.object({ slotId: z.uuid(), withdrawnFrom: z.string(), rule: z.enum(['keep', 'cancel']), cancelledBookings: z.array(z.uuid()) });
+export const bookingReclaimSchema = z.object({
+  bookingId: z.uuid(),
+  slotId: z.uuid(),
+  ownerNeedsSlot: z.boolean(),
+  alreadyRequested: z.boolean(),
+  overstaying: z.boolean(),
+  guestNotified: z.boolean(),
+  dueAt: z.string(),
+});
+export const blockedPlateSchema = z.object({ communityId: z.uuid(), plate: z.string(), reason: z.string(), blockedAt: z.string() });
+export const plateUnblockedSchema = z.object({ communityId: z.uuid(), plate: z.string(), unblocked: z.boolean() });
+export const vehicleSchema = z.object({
+  id: z.uuid(),
+  communityId: z.uuid(),
+  userId: z.string().nullable(),
+  unitId: z.string().nullable(),
+  plate: z.string(),
+  kind: z.string().describe('plate kind (regular, nev_small, …)'),
+  status: z.enum(['approved', 'pending']),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export const vehicleRemovedSchema = z.object({ id: z.uuid(), removed: z.boolean() });
+export const parkingSessionSchema = z.object({
+  id: z.string(),
+  plate: z.string(),
+  kind: z.enum(['booking', 'resident', 'visitor', 'emergency']),
+  status: z.enum(['open', 'closed']),
+  bookingId: z.string().nullable(),
+  slotId: z.string().nullable(),
+  entryAt: z.string(),
+  exitAt: z.string().nullable(),
+  overstayMinutes: z.number().int().nullable(),
+});
+export const gateOpenedSchema = z.object({ commandId: z.string(), deviceId: z.string(), lane: z.string(), cmd: z.literal('open') });

@@ -126,3 +126,69 @@ export const telemetryQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(10000).default(1000),
 });
 export type TelemetryQuery = z.infer<typeof telemetryQuerySchema>;
+
+/** The caller (GET /api/v1/auth/me). */
+export const authUserSchema = z.object({ id: z.uuid(), username: z.string(), displayName: z.string().nullish(), role: roleSchema, scope: scopeSchema });
+/** A user as administrators see it (never its password hash). */
+export const userResponseSchema = authUserSchema.extend({ disabled: z.boolean(), createdAt: z.string(), passwordChangedAt: z.string().nullable() });
+export const passwordSetResponseSchema = z.object({ id: z.uuid(), passwordChanged: z.boolean() });
+
+/** POST/GET /api/v1/communities: `deviceCount` in lists. */
+export const communityResponseSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  district: z.string(),
+  street: z.string(),
+  address: z.string().nullable(),
+  createdAt: z.string(),
+  deviceCount: z.number().int().optional(),
+});
+/** POST /api/v1/communities and GET /api/v1/communities/:id: with its buildings and units. */
+export const communityDetailResponseSchema = communityResponseSchema.extend({
+  buildings: z.array(
+    z.object({
+      id: z.uuid(),
+      name: z.string(),
+      floors: z.number().int().nullable(),
+      units: z.array(z.object({ id: z.uuid(), number: z.string(), floorArea: z.string().describe('square metres, exact decimal string') })),
+    }),
+  ),
+});
+const unitRelationSchema = z.enum(['owner', 'tenant']);
+/** GET /api/v1/units/mine */
+export const myUnitResponseSchema = z.object({ id: z.uuid(), communityId: z.uuid(), buildingId: z.uuid(), building: z.string(), number: z.string(), floorArea: z.string(), relation: unitRelationSchema });
+/** The occupants of a unit (after a link or unlink too). */
+export const unitOccupantResponseSchema = z.object({ userId: z.uuid(), username: z.string(), displayName: z.string().nullable(), relation: unitRelationSchema, since: z.string() });
+
+/** A device's live state (GET /api/v1/communities/:id/live rows, GET /api/v1/devices/:id/live). */
+export const deviceLiveResponseSchema = z.object({
+  deviceId: deviceIdSchema,
+  communityId: z.uuid(),
+  kind: deviceKindSchema,
+  subtype: z.string().nullable().describe('fire devices: their subtype'),
+  name: z.string(),
+  location: z.string().nullable(),
+  disabled: z.boolean(),
+  online: z.boolean(),
+  state: z.record(z.string(), z.unknown()).nullable().describe('the merged state fields of the device, null before its first report'),
+  ts: z.number().nullable().describe('ms since the epoch of the last state'),
+  lastSeen: z.number().nullable(),
+});
+/** GET /api/v1/devices/:id/telemetry: InfluxDB points (raw or aggregated per `every`). */
+export const telemetryHistoryResponseSchema = z.object({
+  deviceId: deviceIdSchema,
+  measurement: deviceKindSchema,
+  from: z.string(),
+  to: z.string(),
+  every: z.string().nullable(),
+  points: z.array(z.record(z.string(), z.unknown())),
+});
+/** GET /api/v1/dead-letters: rejected device messages, newest first. */
+export const deadLetterSchema = z.object({
+  ts: z.number(),
+  deviceId: z.string().nullable(),
+  topic: z.string(),
+  reason: z.string(),
+  detail: z.string().optional(),
+  payloadPrefix: z.string(),
+});

@@ -37,3 +37,61 @@ export const createPropertyCompanySchema = z.object({
 export type CreatePropertyCompany = z.infer<typeof createPropertyCompanySchema>;
 
 export const assignCommunitiesSchema = z.object({ communityIds: z.array(z.uuid()).min(1).max(500) });
+
+/** The REST responses (figures computed by the platform's domain/service-statistics). */
+export const propertyCompanySchema = z.object({ id: z.uuid(), name: z.string(), creditCode: z.string(), createdAt: z.string() });
+export const propertyCompanyAssignmentSchema = propertyCompanySchema.extend({ communityIds: z.array(z.uuid()) });
+
+const share = z.number().nullable();
+const durationFigureSchema = z.object({
+  due: z.number().int().describe('alarms with such a deadline that are due (deadline passed, or done)'),
+  done: z.number().int(),
+  withinDeadline: z.number().int(),
+  share: share.describe('withinDeadline / due, or null when nothing was due'),
+  medianS: z.number().nullable(),
+  p90S: z.number().nullable(),
+});
+export const serviceFiguresSchema = z.object({
+  alarms: z.number().int(),
+  acknowledgement: durationFigureSchema,
+  arrival: durationFigureSchema,
+  elevatorFaults: z.object({
+    elevators: z.number().int(),
+    faults: z.number().int(),
+    faultsPerElevatorPer30Days: z.number().nullable(),
+    perElevator: z.array(z.object({ deviceId: z.string(), faults: z.number().int() })),
+  }),
+  offline: z.object({ devices: z.number().int(), offlineHours: z.number(), offlineShare: share, perDevice: z.array(z.object({ deviceId: z.string(), offlineHours: z.number() })) }),
+  repairDeadlines: z.object({ due: z.number().int(), met: z.number().int(), share }),
+  sharedParking: z.object({ slots: z.number().int(), publishedHours: z.number(), bookedHours: z.number(), utilisation: share }),
+});
+
+/** GET /api/v1/statistics/communities/:id */
+export const communityStatisticsSchema = z.object({
+  community: z.object({ id: z.uuid(), name: z.string(), district: z.string(), street: z.string() }),
+  from: z.string(),
+  to: z.string(),
+  figures: serviceFiguresSchema,
+});
+
+export const scoreFigureSchema = z.enum(['acknowledgement', 'arrival', 'elevatorFaults', 'deviceOnline', 'repairDeadlines', 'sharedParking']);
+const score = z.number().nullable();
+/** Each figure normalised to 0–100 (null without data). */
+const scoresSchema = z.object({ acknowledgement: score, arrival: score, elevatorFaults: score, deviceOnline: score, repairDeadlines: score, sharedParking: score });
+
+/** GET /api/v1/statistics/companies?format=json: ranked scorecards (csv/xlsx: the same rows as a file). */
+export const companyScorecardsSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  weights: z.array(z.object({ figure: scoreFigureSchema, weight: z.number(), normalisation: z.string() })).readonly(),
+  scorecards: z.array(
+    z.object({
+      rank: z.number().int(),
+      company: z.object({ id: z.uuid(), name: z.string(), creditCode: z.string(), communities: z.number().int(), communityIds: z.array(z.uuid()) }),
+      score: z.number().nullable().describe('0–100, null when no figure has data'),
+      scores: scoresSchema,
+      figures: serviceFiguresSchema,
+    }),
+  ),
+});
+export type CompanyScorecards = z.infer<typeof companyScorecardsSchema>;

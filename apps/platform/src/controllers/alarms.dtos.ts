@@ -1,6 +1,14 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import {
+  alarmDetailResponseSchema,
+  alarmResponseSchema,
+  alarmSettingsResponseSchema,
+  escalationChainResponseSchema,
+  inboxItemSchema,
+  inboxReadSchema,
+  webhookDeletedSchema,
+  webhookResponseSchema,
   alarmAckRequestSchema,
   alarmAssignRequestSchema,
   alarmCommentRequestSchema,
@@ -29,3 +37,12 @@ export class InboxQueryDto extends createZodDto(
   z.object({ unread: z.enum(['true', 'false']).transform((v) => v === 'true').optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
 ) {}
 export class InboxIdParamDto extends createZodDto(z.object({ id: z.string().regex(/^\d{1,18}$/) })) {}
+export class AlarmDto extends createZodDto(alarmResponseSchema) {}
+export class AlarmDetailDto extends createZodDto(alarmDetailResponseSchema) {}
+export class AlarmSettingsResponseDto extends createZodDto(alarmSettingsResponseSchema) {}
+export class EscalationChainResponseDto extends createZodDto(escalationChainResponseSchema) {}
+export class WebhookDto extends createZodDto(webhookResponseSchema) {}
+export class WebhookDeletedDto extends createZodDto(webhookDeletedSchema) {}
+export class InboxItemDto extends createZodDto(inboxItemSchema) {}
+export class InboxReadDto extends createZodDto(inboxReadSchema) {}
+export class NotificationPrefsResponseDto extends createZodDto(notificationPrefsSchema) {}

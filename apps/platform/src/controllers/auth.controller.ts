@@ -5,7 +5,7 @@ import { Permission } from '../domain/permissions';
 import { Allow, Auth, Public } from '../middleware/auth.guard';
 import { AuthService } from '../services/auth.service';
 import type { AuthUser } from '../services/auth-user';
-import { ChangePasswordDto, CreateUserDto, LoginDto, RefreshDto, TokenPairDto, SetPasswordDto, UpdateUserDto, UuidParamDto } from './dtos';
+import { AuthUserDto, ChangePasswordDto, CreateUserDto, LoginDto, PasswordSetDto, RefreshDto, TokenPairDto, SetPasswordDto, UpdateUserDto, UserDto, UuidParamDto } from './dtos';
 
 @ApiTags('auth')
 @Controller('api/v1')
@@ -39,6 +39,7 @@ export class AuthController {
   @ApiBearerAuth()
   @Allow(Permission.Self)
   @Get('auth/me')
+  @ZodResponse({ status: 200, type: AuthUserDto })
   me(@Auth() user: AuthUser) {
     return user;
   }
@@ -55,6 +56,7 @@ export class AuthController {
   @ApiBearerAuth()
   @Allow(Permission.UserManage)
   @Post('users')
+  @ZodResponse({ status: 201, type: AuthUserDto })
   createUser(@Auth() user: AuthUser, @Body() dto: CreateUserDto) {
     return this.auth.createUser(user, dto);
   }
@@ -62,6 +64,7 @@ export class AuthController {
   @ApiBearerAuth()
   @Allow(Permission.UserManage)
   @Get('users')
+  @ZodResponse({ status: 200, type: [UserDto] })
   listUsers() {
     return this.auth.listUsers();
   }
@@ -70,6 +73,7 @@ export class AuthController {
   @ApiBearerAuth()
   @Allow(Permission.UserManage)
   @Patch('users/:id')
+  @ZodResponse({ status: 200, type: UserDto })
   updateUser(@Auth() user: AuthUser, @Param() { id }: UuidParamDto, @Body() dto: UpdateUserDto) {
     return this.auth.updateUser(user, id, dto);
   }
@@ -77,6 +81,7 @@ export class AuthController {
   @ApiBearerAuth()
   @Allow(Permission.UserManage)
   @Put('users/:id/password')
+  @ZodResponse({ status: 200, type: PasswordSetDto })
   setPassword(@Auth() user: AuthUser, @Param() { id }: UuidParamDto, @Body() dto: SetPasswordDto) {
     return this.auth.setPassword(user, id, dto.password);
   }

@@ -1,11 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ZodResponse } from 'nestjs-zod';
 import type { PublishBoardItemRequest } from '@app/contracts';
 import { Permission } from '../domain/permissions';
 import { Allow, Auth, Public } from '../middleware/auth.guard';
 import type { AuthUser } from '../services/auth-user';
 import { BoardService } from '../services/board.service';
-import { BoardIdParamDto, BoardSectionParamDto, PublishBoardItemDto } from './board.dtos';
+import { BoardAuditEntryDto, BoardIdParamDto, BoardItemDto, PublicBoardDto, BoardSectionParamDto, PublishBoardItemDto } from './board.dtos';
 
 /** Publishing on a community's disclosure board (公示栏): platform_admin / property_staff in scope. */
 @ApiTags('board')
@@ -16,19 +17,21 @@ export class BoardController {
 
   @Allow(Permission.BoardPublish)
   @Post('communities/:id/items')
-  @HttpCode(201)
+  @ZodResponse({ status: 201, type: BoardItemDto })
   publish(@Auth() user: AuthUser, @Param() { id }: BoardIdParamDto, @Body() dto: PublishBoardItemDto) {
     return this.board.publish(user, id, dto as PublishBoardItemRequest);
   }
 
   @Allow(Permission.BoardPublish)
   @Get('communities/:id/items/:section/history')
+  @ZodResponse({ status: 200, type: [BoardItemDto] })
   history(@Auth() user: AuthUser, @Param() { id, section }: BoardSectionParamDto) {
     return this.board.history(user, id, section);
   }
 
   @Allow(Permission.BoardPublish)
   @Get('communities/:id/audit')
+  @ZodResponse({ status: 200, type: [BoardAuditEntryDto] })
   auditTrail(@Auth() user: AuthUser, @Param() { id }: BoardIdParamDto) {
     return this.board.auditTrail(user, id);
   }
@@ -42,6 +45,7 @@ export class PublicBoardController {
 
   @Public()
   @Get(':id/board')
+  @ZodResponse({ status: 200, type: PublicBoardDto })
   show(@Param() { id }: BoardIdParamDto) {
     return this.board.board(id);
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, PayloadTooLargeException, Post, Query, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
 import type { Request, Response } from 'express';
 import { DEVICE_IMPORT_MAX_BYTES } from '@app/contracts';
@@ -11,7 +11,20 @@ import type { AuthUser } from '../services/auth-user';
 import { DeviceImportService } from '../services/device-import.service';
 import { DeviceService } from '../services/device.service';
 import { TelemetryService } from '../services/telemetry.service';
-import { CommunityFilterDto, CreateDeviceDto, DeadLetterQueryDto, DeviceCredentialsDto, DeviceDto, DeviceIdParamDto, DeviceImportQueryDto, TelemetryQueryDto } from './dtos';
+import {
+  CommunityFilterDto,
+  CreateDeviceDto,
+  DeadLetterDto,
+  DeadLetterQueryDto,
+  DeviceCredentialsDto,
+  DeviceDto,
+  DeviceIdParamDto,
+  DeviceImportQueryDto,
+  DeviceImportResultDto,
+  DeviceLiveDto,
+  TelemetryHistoryDto,
+  TelemetryQueryDto,
+} from './dtos';
 
 /** A text/csv request body, read here because the platform's body parsers take JSON only. */
 async function readCsvBody(req: Request): Promise<string> {
@@ -44,6 +57,9 @@ export class DeviceController {
   @Post('devices/import')
   @HttpCode(200)
   @ApiConsumes('text/csv', 'multipart/form-data', 'application/json')
+  // JSON or (format=csv) a file: the schema is declared without @ZodResponse, which would check for JSON only.
+  @ApiOkResponse({ type: DeviceImportResultDto.Output, description: 'format=json; format=csv answers one line per input row' })
+  @ApiProduces('application/json', 'text/csv')
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: DEVICE_IMPORT_MAX_BYTES, files: 1 } }))
   async import(
     @Auth() user: AuthUser,
@@ -104,18 +120,21 @@ export class DeviceController {
 
   @Allow(Permission.DeviceRead)
   @Get('devices/:id/live')
+  @ZodResponse({ status: 200, type: DeviceLiveDto })
   live(@Auth() user: AuthUser, @Param() { id }: DeviceIdParamDto) {
     return this.telemetry.deviceLive(user, id);
   }
 
   @Allow(Permission.DeviceRead)
   @Get('devices/:id/telemetry')
+  @ZodResponse({ status: 200, type: TelemetryHistoryDto })
   history(@Auth() user: AuthUser, @Param() { id }: DeviceIdParamDto, @Query() query: TelemetryQueryDto) {
     return this.telemetry.history(user, id, query);
   }
 
   @Allow(Permission.DeadLetterRead)
   @Get('dead-letters')
+  @ZodResponse({ status: 200, type: [DeadLetterDto] })
   deadLetters(@Auth() user: AuthUser, @Query() { limit }: DeadLetterQueryDto) {
     return this.telemetry.deadLetters(user, limit);
   }

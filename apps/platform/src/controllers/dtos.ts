@@ -1,7 +1,18 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import {
+  authUserSchema,
   changePasswordRequestSchema,
+  communityDetailResponseSchema,
+  communityResponseSchema,
+  deadLetterSchema,
+  deviceImportResultSchema,
+  deviceLiveResponseSchema,
+  myUnitResponseSchema,
+  passwordSetResponseSchema,
+  telemetryHistoryResponseSchema,
+  unitOccupantResponseSchema,
+  userResponseSchema,
   createCommunityRequestSchema,
   createDeviceRequestSchema,
   createUserRequestSchema,
@@ -24,6 +35,17 @@ export class LoginDto extends createZodDto(loginRequestSchema) {}
 export class TokenPairDto extends createZodDto(loginResponseSchema) {}
 export class DeviceDto extends createZodDto(deviceResponseSchema) {}
 export class DeviceCredentialsDto extends createZodDto(deviceCredentialsResponseSchema) {}
+export class DeviceImportResultDto extends createZodDto(deviceImportResultSchema) {}
+export class DeviceLiveDto extends createZodDto(deviceLiveResponseSchema) {}
+export class TelemetryHistoryDto extends createZodDto(telemetryHistoryResponseSchema) {}
+export class DeadLetterDto extends createZodDto(deadLetterSchema) {}
+export class AuthUserDto extends createZodDto(authUserSchema) {}
+export class UserDto extends createZodDto(userResponseSchema) {}
+export class PasswordSetDto extends createZodDto(passwordSetResponseSchema) {}
+export class CommunityDto extends createZodDto(communityResponseSchema) {}
+export class CommunityDetailDto extends createZodDto(communityDetailResponseSchema) {}
+export class MyUnitDto extends createZodDto(myUnitResponseSchema) {}
+export class UnitOccupantResponseDto extends createZodDto(unitOccupantResponseSchema) {}
 export class CreateUserDto extends createZodDto(createUserRequestSchema) {}
 export class RefreshDto extends createZodDto(refreshRequestSchema) {}
 export class ChangePasswordDto extends createZodDto(changePasswordRequestSchema) {}

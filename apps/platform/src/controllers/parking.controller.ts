@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ZodResponse } from 'nestjs-zod';
 import { Permission } from '../domain/permissions';
 import { Allow, Auth } from '../middleware/auth.guard';
 import type { AuthUser } from '../services/auth-user';
@@ -8,17 +9,30 @@ import { ParkingGateService } from '../services/parking-gate.service';
 import { ParkingVehicleService } from '../services/parking-vehicle.service';
 import {
   AvailabilityQueryDto,
+  AvailableSlotDto,
+  BlockedPlateDto,
+  BookingReclaimDto,
   CommunityQueryDto,
   CreateBookingDto,
   CreateSlotDto,
+  GateOpenedDto,
   GateParamDto,
   ManualOpenDto,
+  MySlotDto,
+  OccupancyDto,
+  ParkingBookingDto,
   ParkingIdParamDto,
+  ParkingSessionDto,
+  ParkingSlotDto,
+  PlateUnblockedDto,
   RegisterVehicleDto,
   ShareWindowsDto,
+  SlotWithdrawalDto,
   UnblockPlateDto,
   UpdateSlotDto,
+  VehicleDto,
   VehicleListQueryDto,
+  VehicleRemovedDto,
   WithdrawDto,
 } from './parking.dtos';
 
@@ -34,63 +48,70 @@ export class ParkingController {
 
   @Allow(Permission.ParkingSlotManage)
   @Post('slots')
+  @ZodResponse({ status: 201, type: ParkingSlotDto })
   createSlot(@Auth() user: AuthUser, @Body() dto: CreateSlotDto) {
     return this.bookings.createSlot(user, dto);
   }
 
   @Allow(Permission.ParkingUse)
   @Get('slots')
+  @ZodResponse({ status: 200, type: [ParkingSlotDto] })
   listSlots(@Auth() user: AuthUser, @Query() { communityId }: CommunityQueryDto) {
     return this.bookings.listSlots(user, communityId);
   }
 
   @Allow(Permission.ParkingUse)
   @Get('slots/mine')
+  @ZodResponse({ status: 200, type: [MySlotDto] })
   mySlots(@Auth() user: AuthUser) {
     return this.bookings.mySlots(user);
   }
 
   @Allow(Permission.ParkingSlotManage)
   @Patch('slots/:id')
+  @ZodResponse({ status: 200, type: ParkingSlotDto })
   updateSlot(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto, @Body() dto: UpdateSlotDto) {
     return this.bookings.updateSlot(user, id, dto);
   }
 
   @Allow(Permission.ParkingUse)
   @Post('slots/:id/windows')
-  @HttpCode(200)
+  @ZodResponse({ status: 200, type: ParkingSlotDto })
   setWindows(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto, @Body() dto: ShareWindowsDto) {
     return this.bookings.setWindows(user, id, dto);
   }
 
   @Allow(Permission.ParkingUse)
   @Post('slots/:id/withdraw')
-  @HttpCode(200)
+  @ZodResponse({ status: 200, type: SlotWithdrawalDto })
   withdraw(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto, @Body() dto: WithdrawDto) {
     return this.bookings.withdraw(user, id, dto.from);
   }
 
   @Allow(Permission.ParkingUse)
   @Get('availability')
+  @ZodResponse({ status: 200, type: [AvailableSlotDto] })
   search(@Auth() user: AuthUser, @Query() q: AvailabilityQueryDto) {
     return this.bookings.search(user, q.communityId, q.from, q.to);
   }
 
   @Allow(Permission.ParkingUse)
   @Post('bookings')
+  @ZodResponse({ status: 201, type: ParkingBookingDto })
   book(@Auth() user: AuthUser, @Body() dto: CreateBookingDto) {
     return this.bookings.book(user, dto);
   }
 
   @Allow(Permission.ParkingUse)
   @Get('bookings/mine')
+  @ZodResponse({ status: 200, type: [ParkingBookingDto] })
   myBookings(@Auth() user: AuthUser) {
     return this.bookings.myBookings(user);
   }
 
   @Allow(Permission.ParkingUse)
   @Post('bookings/:id/cancel')
-  @HttpCode(200)
+  @ZodResponse({ status: 200, type: ParkingBookingDto })
   cancel(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto) {
     return this.bookings.cancel(user, id);
   }
@@ -98,26 +119,28 @@ export class ParkingController {
   /** The slot's owner (staff for a common slot) needs the slot back: the guest is told at once if overstaying, else at end + grace. */
   @Allow(Permission.ParkingUse)
   @Post('bookings/:id/reclaim')
-  @HttpCode(200)
+  @ZodResponse({ status: 200, type: BookingReclaimDto })
   reclaim(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto) {
     return this.bookings.reclaim(user, id);
   }
 
   @Allow(Permission.ParkingPlateManage)
   @Get('blocked-plates')
+  @ZodResponse({ status: 200, type: [BlockedPlateDto] })
   blockedPlates(@Auth() user: AuthUser, @Query() { communityId }: CommunityQueryDto) {
     return this.vehicles.blockedPlates(user, communityId);
   }
 
   @Allow(Permission.ParkingPlateManage)
   @Post('blocked-plates/unblock')
-  @HttpCode(200)
+  @ZodResponse({ status: 200, type: PlateUnblockedDto })
   unblock(@Auth() user: AuthUser, @Body() dto: UnblockPlateDto) {
     return this.vehicles.unblock(user, dto);
   }
 
   @Allow(Permission.ParkingUse)
   @Post('vehicles')
+  @ZodResponse({ status: 201, type: VehicleDto })
   registerVehicle(@Auth() user: AuthUser, @Body() dto: RegisterVehicleDto) {
     return this.vehicles.register(user, dto);
   }
@@ -125,12 +148,14 @@ export class ParkingController {
   /** A community's resident plates (`status=pending`: those waiting for approval). */
   @Allow(Permission.ParkingPlateManage)
   @Get('vehicles')
+  @ZodResponse({ status: 200, type: [VehicleDto] })
   listVehicles(@Auth() user: AuthUser, @Query() query: VehicleListQueryDto) {
     return this.vehicles.list(user, query.communityId, query.status);
   }
 
   @Allow(Permission.ParkingUse)
   @Get('vehicles/mine')
+  @ZodResponse({ status: 200, type: [VehicleDto] })
   myVehicles(@Auth() user: AuthUser) {
     return this.vehicles.mine(user);
   }
@@ -138,7 +163,7 @@ export class ParkingController {
   /** Staff approve a plate beyond its unit's quota: it passes the gate from now on. */
   @Allow(Permission.ParkingPlateManage)
   @Post('vehicles/:id/approve')
-  @HttpCode(200)
+  @ZodResponse({ status: 200, type: VehicleDto })
   approveVehicle(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto) {
     return this.vehicles.approve(user, id);
   }
@@ -146,25 +171,28 @@ export class ParkingController {
   /** The plate's owner, or staff, remove it (for a pending plate: refuse it). */
   @Allow(Permission.ParkingUse)
   @Delete('vehicles/:id')
+  @ZodResponse({ status: 200, type: VehicleRemovedDto })
   removeVehicle(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto) {
     return this.vehicles.remove(user, id);
   }
 
   @Allow(Permission.ParkingSessionRead)
   @Get('sessions')
+  @ZodResponse({ status: 200, type: [ParkingSessionDto] })
   sessions(@Auth() user: AuthUser, @Query() { communityId }: CommunityQueryDto) {
     return this.vehicles.sessions(user, communityId);
   }
 
   @Allow(Permission.ParkingUse)
   @Get('occupancy')
+  @ZodResponse({ status: 200, type: OccupancyDto })
   occupancy(@Auth() user: AuthUser, @Query() { communityId }: CommunityQueryDto) {
     return this.gate.occupancyFor(user, communityId);
   }
 
   @Allow(Permission.GateOperate)
   @Post('gates/:deviceId/open')
-  @HttpCode(200)
+  @ZodResponse({ status: 200, type: GateOpenedDto })
   open(@Auth() user: AuthUser, @Param() { deviceId }: GateParamDto, @Body() dto: ManualOpenDto) {
     return this.gate.manualOpen(user, deviceId, dto);
   }

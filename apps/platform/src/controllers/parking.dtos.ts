@@ -12,6 +12,19 @@ import {
   withdrawRequestSchema,
   unblockPlateRequestSchema,
   deviceIdSchema,
+  availableSlotSchema,
+  blockedPlateSchema,
+  bookingReclaimSchema,
+  gateOpenedSchema,
+  mySlotSchema,
+  occupancyEventSchema,
+  parkingBookingSchema,
+  parkingSessionSchema,
+  parkingSlotSchema,
+  plateUnblockedSchema,
+  slotWithdrawalSchema,
+  vehicleRemovedSchema,
+  vehicleSchema,
 } from '@app/contracts';
 
 export class CreateSlotDto extends createZodDto(createSlotRequestSchema) {}
@@ -27,3 +40,16 @@ export class ManualOpenDto extends createZodDto(manualOpenRequestSchema) {}
 export class CommunityQueryDto extends createZodDto(z.object({ communityId: z.uuid() })) {}
 export class GateParamDto extends createZodDto(z.object({ deviceId: deviceIdSchema })) {}
 export class ParkingIdParamDto extends createZodDto(z.object({ id: z.uuid() })) {}
+export class ParkingSlotDto extends createZodDto(parkingSlotSchema) {}
+export class MySlotDto extends createZodDto(mySlotSchema) {}
+export class AvailableSlotDto extends createZodDto(availableSlotSchema) {}
+export class SlotWithdrawalDto extends createZodDto(slotWithdrawalSchema) {}
+export class ParkingBookingDto extends createZodDto(parkingBookingSchema) {}
+export class BookingReclaimDto extends createZodDto(bookingReclaimSchema) {}
+export class BlockedPlateDto extends createZodDto(blockedPlateSchema) {}
+export class PlateUnblockedDto extends createZodDto(plateUnblockedSchema) {}
+export class VehicleDto extends createZodDto(vehicleSchema) {}
+export class VehicleRemovedDto extends createZodDto(vehicleRemovedSchema) {}
+export class ParkingSessionDto extends createZodDto(parkingSessionSchema) {}
+export class OccupancyDto extends createZodDto(occupancyEventSchema) {}
+export class GateOpenedDto extends createZodDto(gateOpenedSchema) {}
