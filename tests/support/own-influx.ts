@@ -40,7 +40,7 @@ export class OwnInflux {
   }
 
   async ping(): Promise<boolean> {
-    return fetch(`${this.url}/ping`, { signal: AbortSignal.timeout(500) }).then(
+    return fetch(`${this.url}/ping`).then(
       (r) => r.status === 204,
       () => false,
     );
