@@ -19,47 +19,56 @@ import { waitFor } from '../support/wait';
 
 jest.setTimeout(300_000);
 
+/** One device on a fresh DATA_DIR, InfluxDB database and Redis prefix, provisioned by an in-process platform. */
+async function oneDeviceFleet(kind: 'elevator' | 'gate', name: string): Promise<{ fleet: Fleet; communityId: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), `spp-${name}-`));
+  const influx = freshInfluxDatabase();
+  const redisPrefix = freshRedisPrefix();
+  const tp = await startTestPlatform({ dataDir, influx, redisPrefix });
+  try {
+    const communityId = (await tp.createCommunity()).id;
+    const device = await tp.provisionDevice(communityId, kind, { id: `${name}-${Date.now().toString(36)}` });
+    const fleet: Fleet = {
+      dataDir,
+      influx,
+      redisPrefix,
+      devices: [device],
+      remove: async () => {
+        await influx.drop();
+        rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
+      },
+    };
+    return { fleet, communityId };
+  } finally {
+    await tp.close();
+  }
+}
+
+/** REST against a platform process (JSON in and out). */
+async function restOf(platform: PlatformProcess, method: string, path: string, token?: string, body?: unknown) {
+  const res = await fetch(`${platform.httpUrl}/api/v1/${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
 describe('fault: kill -9 between an alarm and its fund case (issue 9)', () => {
   let fleet: Fleet;
   let communityId: string;
   let platform: PlatformProcess | undefined;
 
   beforeAll(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'spp-alarm-crash-'));
-    const influx = freshInfluxDatabase();
-    const redisPrefix = freshRedisPrefix();
-    const tp = await startTestPlatform({ dataDir, influx, redisPrefix });
-    try {
-      communityId = (await tp.createCommunity()).id;
-      const lift = await tp.provisionDevice(communityId, 'elevator', { id: `crash-lift-${Date.now().toString(36)}` });
-      fleet = {
-        dataDir,
-        influx,
-        redisPrefix,
-        devices: [lift],
-        remove: async () => {
-          await influx.drop();
-          rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
-        },
-      };
-    } finally {
-      await tp.close();
-    }
+    ({ fleet, communityId } = await oneDeviceFleet('elevator', 'crash-lift'));
   });
   afterAll(async () => {
     await platform?.stop();
     await fleet?.remove();
   });
 
-  const api = async (method: string, path: string, token?: string, body?: unknown) => {
-    const res = await fetch(`${platform!.httpUrl}/api/v1/${path}`, {
-      method,
-      headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const api = (method: string, path: string, token?: string, body?: unknown) => restOf(platform!, method, path, token, body);
 
   it('the case is opened exactly once after the restart', async () => {
     platform = await PlatformProcess.create(fleet, { FAULT_INJECT: 'crash-after-alarm-insert' });
@@ -111,41 +120,14 @@ describe('fault: kill -9 between a gate exit and its bill (issue 9)', () => {
   let platform: PlatformProcess | undefined;
 
   beforeAll(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'spp-gate-crash-'));
-    const influx = freshInfluxDatabase();
-    const redisPrefix = freshRedisPrefix();
-    const tp = await startTestPlatform({ dataDir, influx, redisPrefix });
-    try {
-      communityId = (await tp.createCommunity()).id;
-      const gate = await tp.provisionDevice(communityId, 'gate', { id: `crash-gate-${Date.now().toString(36)}` });
-      fleet = {
-        dataDir,
-        influx,
-        redisPrefix,
-        devices: [gate],
-        remove: async () => {
-          await influx.drop();
-          rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
-        },
-      };
-    } finally {
-      await tp.close();
-    }
+    ({ fleet, communityId } = await oneDeviceFleet('gate', 'crash-gate'));
   });
   afterAll(async () => {
     await platform?.stop();
     await fleet?.remove();
   });
 
-  const api = async (method: string, path: string, token?: string, body?: unknown) => {
-    const res = await fetch(`${platform!.httpUrl}/api/v1/${path}`, {
-      method,
-      headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const api = (method: string, path: string, token?: string, body?: unknown) => restOf(platform!, method, path, token, body);
 
   it('the bill is issued exactly once after the restart', async () => {
     platform = await PlatformProcess.create(fleet, { FAULT_INJECT: 'crash-after-gate-exit' });
