@@ -90,7 +90,10 @@ export class BrokerRegistryService implements OnApplicationShutdown {
     }
     this.dynsec.onReconnect(() => void this.reconcile().catch(() => undefined));
     await this.reconcile().catch(() => undefined);
-    this.duties.register({ name: 'broker-reconcile', everyMs: this.config.brokerAuth.reconcileIntervalMs, run: () => this.reconcile().then(() => undefined) });
+    // Reconciled just above: the periodic duty's first run waits a full interval, so it does not
+    // replace the start-up report (with the differences it fixed) by an empty one at once.
+    const everyMs = this.config.brokerAuth.reconcileIntervalMs;
+    this.duties.register({ name: 'broker-reconcile', everyMs, firstRunAfterMs: everyMs, run: () => this.reconcile().then(() => undefined) });
   }
 
   /**

@@ -8,6 +8,8 @@ export interface SingletonDuty {
   name: string;
   /** How often `run` is called while this process holds the lease (first call when it takes it). */
   everyMs: number;
+  /** Wait this long after taking the lease before the first call (default 0: at once), e.g. when every process already ran it at its start. */
+  firstRunAfterMs?: number;
   run(): Promise<void> | void;
 }
 
@@ -88,7 +90,7 @@ export class SingletonDutyService implements OnApplicationBootstrap, OnApplicati
         this.logger.log(`${held ? 'took' : 'lost'} singleton duty ${state.duty.name}`);
         this.metrics.singletonDutiesHeld.set({ duty: state.duty.name }, held ? 1 : 0);
         state.held = held;
-        state.nextRunAt = 0;
+        state.nextRunAt = held ? Date.now() + (state.duty.firstRunAfterMs ?? 0) : 0;
       }
       if (held && !state.running && Date.now() >= state.nextRunAt) this.run(state);
     }
