@@ -106,7 +106,7 @@ describe.each<Engine>(['pglite', 'postgres'])('database on %s', (engine) => {
     const db = p.platform.app.get(DatabaseRepository).db;
     const { rows } = await sql<{ secret_hash: string }>`select secret_hash from devices where id = ${device.id}`.execute(db);
     expect(rows[0].secret_hash).not.toContain(device.secret);
-    expect(rows[0].secret_hash).toMatch(/^scrypt\$/);
+    expect(rows[0].secret_hash).toMatch(/^hmac-sha256\$/);
 
     // A write with a timestamp parameter (secret_rotated_at) and a boolean update.
     const rotated = await p.api('POST', `/api/v1/devices/${device.id}/rotate-secret`);
