@@ -3,7 +3,7 @@
 //   integration  tests/**/*.e2e-spec.ts and tests/**/*.int-spec.ts; the global set-up starts the
 //                test run's own Redis, InfluxDB, PostgreSQL and Mosquitto on their own ports
 //                (tests/support/global-setup.ts) and stops them afterwards.
-// `npm test` (scripts/test.sh) runs the unit project, then the integration project in band.
+// `npm test` (scripts/test.sh) runs the unit project, then the integration project one file at a time.
 
 /** @type {import('@swc/core').Config} */
 const swcConfig = {

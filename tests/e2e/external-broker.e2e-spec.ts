@@ -18,7 +18,7 @@ describe('two ingest processes on an external broker', () => {
   const M = 300;
   let postgres: FreshPostgres;
   let influx: FreshInflux;
-  let dataDir: string;
+  const dataDirs: string[] = [];
   const platforms: TestPlatform[] = [];
   const devices: MqttClient[] = [];
   let device: ProvisionedDevice;
@@ -27,7 +27,6 @@ describe('two ingest processes on an external broker', () => {
   beforeAll(async () => {
     postgres = await freshPostgresDatabase();
     influx = freshInfluxDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'spp-ext-'));
     const redisPrefix = freshRedisPrefix();
     const env = {
       ROLES: 'ingest,api',
@@ -35,9 +34,12 @@ describe('two ingest processes on an external broker', () => {
       MQTT_SHARE_GROUP: `ext_${redisPrefix}`,
       DATABASE_URL: postgres.url,
     };
-    // One after the other: the first start migrates and creates the administrator.
-    platforms.push(await startTestPlatform({ env, influx, redisPrefix, dataDir }));
-    platforms.push(await startTestPlatform({ env, influx, redisPrefix, dataDir }));
+    // One after the other: the first start migrates and creates the administrator. A DATA_DIR each:
+    // every process keeps its own ingestion write-ahead log.
+    for (let i = 0; i < 2; i++) {
+      dataDirs.push(mkdtempSync(join(tmpdir(), 'spp-ext-')));
+      platforms.push(await startTestPlatform({ env, influx, redisPrefix, dataDir: dataDirs[i] }));
+    }
     const community = await platforms[0].createCommunity();
     device = await platforms[0].provisionDevice(community.id, 'fire', { subtype: 'tank_level', id: `ext-${redisPrefix}`.slice(0, 64) });
     second = await platforms[1].provisionDevice(community.id, 'elevator', { id: `ext2-${redisPrefix}`.slice(0, 64) });
@@ -48,7 +50,7 @@ describe('two ingest processes on an external broker', () => {
     for (const p of platforms) await p.close();
     await influx?.drop().catch(() => undefined);
     await postgres?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   });
 
   const connect = async (id: string) => {

@@ -4,8 +4,9 @@
  * next open and nothing before it is lost; at INGEST_WAL_MAX_BYTES an append waits for room
  * instead of anything being dropped; shipped segments are deleted.
  */
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IPoint } from 'influx';
 import type { PlatformConfig } from '../../apps/platform/src/config/config';
@@ -79,5 +80,24 @@ describe('ingestion write-ahead log', () => {
     expect(wal.append([point(1)], true)).toBe(true);
     expect(wal.append([point(2)], true)).toBe(false);
     await wal.close();
+  });
+
+  it('belongs to one process: a second owner is refused, a dead owner\'s lock is taken over', async () => {
+    const wal = await open();
+    await expect(open()).rejects.toThrow(/already open in this process/);
+    await wal.close();
+
+    // Another live process on this host holds the log (this test's parent, jest's own process tree).
+    writeFileSync(join(dataDir, 'ingest-wal', 'owner.pid'), `${process.ppid}@${hostname()}`);
+    await expect(open()).rejects.toThrow(`is in use by process ${process.ppid}`);
+
+    // The owner was killed (kill -9 leaves its lock behind): the next start takes the log over.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    mkdirSync(join(dataDir, 'ingest-wal'), { recursive: true });
+    writeFileSync(join(dataDir, 'ingest-wal', 'owner.pid'), `${gone}@${hostname()}`);
+    const again = await open();
+    await again.append([point(1)]);
+    await again.close();
+    expect(readdirSync(join(dataDir, 'ingest-wal'))).not.toContain('owner.pid');
   });
 });

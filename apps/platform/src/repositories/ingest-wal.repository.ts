@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Injectable, Logger } from '@nestjs/common';
@@ -37,6 +38,9 @@ const HEADER_BYTES = 20;
 const SEGMENT_BYTES = 8 * 1024 * 1024;
 const READ_CHUNK_BYTES = 1024 * 1024;
 const RETRY_MS = 1000;
+const LOCK_FILE = 'owner.pid';
+/** Logs open in this process (the lock file cannot tell two owners in one process apart). */
+const openInThisProcess = new Set<string>();
 const READ_WRITE_CREATE = constants.O_RDWR | constants.O_CREAT;
 const segmentName = (n: number) => `${String(n).padStart(12, '0')}.wal`;
 
@@ -88,6 +92,7 @@ export class IngestWalRepository {
   /** Opens the log, checks every record's CRC and cuts a torn tail off the last segment. */
   async open(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
+    await this.takeOwnership();
     const numbers = (await readdir(this.dir))
       .filter((f) => /^\d{12}\.wal$/.test(f))
       .map((f) => Number(f.slice(0, 12)))
@@ -115,6 +120,38 @@ export class IngestWalRepository {
     this.updateMetrics();
     const backlog = this.backlog();
     if (backlog.points > 0) this.logger.log(`ingest WAL: ${backlog.points} points (${backlog.bytes} bytes) to replay into InfluxDB`);
+  }
+
+  /**
+   * One process per log: two writing one directory would overwrite each other's segments and ship
+   * each other's records. Like PostgreSQL's postmaster.pid, a lock file names the owner; it is taken
+   * over when that process is gone (a crash leaves it behind) or is this process (a container's pid 1
+   * after a restart). A live owner on this host is refused with a clear error; an owner on another
+   * host cannot be checked, so shared volumes need a DATA_DIR each (deploy/README).
+   */
+  private async takeOwnership(): Promise<void> {
+    if (openInThisProcess.has(this.dir)) throw new Error(`the ingestion log ${this.dir} is already open in this process`);
+    const lockFile = join(this.dir, LOCK_FILE);
+    const me = `${process.pid}@${hostname()}`;
+    for (;;) {
+      try {
+        const handle = await open(lockFile, 'wx');
+        await handle.writeFile(me);
+        await handle.datasync();
+        await handle.close();
+        openInThisProcess.add(this.dir);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const owner = (await readFile(lockFile, 'utf8').catch(() => '')).trim();
+      const [pid, host] = owner.split('@');
+      if (owner !== me && host === hostname() && isAlive(Number(pid))) {
+        throw new Error(`the ingestion log ${this.dir} is in use by process ${pid}: every platform process needs a DATA_DIR of its own`);
+      }
+      if (owner) this.logger.warn(`ingest WAL: taking over from ${owner}, which is no longer running here`);
+      await rm(lockFile, { force: true });
+    }
   }
 
   private async scan(n: number): Promise<{ size: number; points: number; fileSize: number }> {
@@ -363,6 +400,18 @@ export class IngestWalRepository {
     this.cancelCommit();
     await this.reader?.handle.close();
     await this.active?.close();
+    if (openInThisProcess.delete(this.dir)) await rm(join(this.dir, LOCK_FILE), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
