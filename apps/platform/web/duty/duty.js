@@ -21,6 +21,7 @@ let sound = false;
 /** The alarm shown in the detail view, with its history and people, or null on the list. */
 let open = null;
 
+const tierLabel = (name) => (has(`duty.tierName.${name}`) ? t(`duty.tierName.${name}`) : name);
 const typeLabel = (type) => (has(`alarm.type.${type}`) ? t(`alarm.type.${type}`) : type);
 const when = (ts) => new Date(ts).toLocaleString(undefined, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const enc = encodeURIComponent;
@@ -118,7 +119,7 @@ function renderDetail() {
       </div>
       <div class="dd-muted">${esc(communities.get(a.communityId) || '')} · ${esc(a.deviceId)} · ${esc(when(a.firstAt))}</div>
       <div class="dd-tags">
-        <span class="badge badge--info" data-field="tier">${esc(tierName ? t('duty.tier.named', { n: a.escalationTier + 1, name: tierName }) : t('duty.tier', { n: a.escalationTier + 1 }))}</span>
+        <span class="badge badge--info" data-field="tier">${esc(tierName ? t('duty.tier.named', { n: a.escalationTier + 1, name: tierLabel(tierName) }) : t('duty.tier', { n: a.escalationTier + 1 }))}</span>
         <span class="badge ${a.acknowledged ? 'badge--ok' : 'badge--alarm'}" data-field="ack">${esc(t(a.acknowledged ? 'duty.acked' : 'duty.unacked'))}</span>
         ${a.arrivedAt ? `<span class="badge badge--ok" data-field="arrived">${esc(t('duty.arrived'))} ${esc(when(a.arrivedAt))}</span>` : ''}
         ${active ? '' : `<span class="badge badge--muted" data-field="cleared">${esc(t('duty.cleared'))}</span>`}
