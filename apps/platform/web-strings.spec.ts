@@ -16,6 +16,7 @@ const PAGES: Record<string, string[]> = {
   history: ['history/strings.js', 'shared/device-strings.js'],
   parking: ['parking/strings.js'],
   supervision: ['supervision/strings.js'],
+  duty: ['duty/strings.js', 'shared/device-strings.js'],
   board: ['board/strings.js'],
   disclosure: ['disclosure/strings.js'],
   'parking-disclosure': ['parking-disclosure/strings.js'],

@@ -93,7 +93,7 @@ describe('fund green channel (e2e, PostgreSQL)', () => {
 
     // The outbox relays this after the alarm's commit (alarm service); here the test calls it directly.
     const fund = tp.platform.app.get(FundService);
-    const alarm = { alarmId: 'alarm-e2e-1', deviceId: elevatorId, communityId, type: 'trapped_not_level', severity: 1, state: 'raised', ts: now };
+    const alarm = { alarmId: 'alarm-e2e-1', deviceId: elevatorId, communityId, type: 'safety_circuit_open', severity: 3, state: 'raised', ts: now };
     void fund.openFromAlarm(alarm);
     void fund.openFromAlarm({ ...alarm, alarmId: 'alarm-e2e-2', type: 'emergency_call' }); // not a qualifying type
     const event = await opened;

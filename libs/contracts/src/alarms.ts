@@ -70,6 +70,10 @@ export type AlarmListQuery = z.infer<typeof alarmListQuerySchema>;
 
 export const alarmCommentRequestSchema = z.object({ text: z.string().min(1).max(2000) });
 export const alarmAckRequestSchema = z.object({ comment: z.string().max(2000).optional() });
+/** Why an alarm was cleared by hand; which ones fit a type is the alarm's `clearCauses`. */
+export const alarmClearCauses = ['power_cut', 'external_other', 'human', 'door_system', 'equipment_other', 'repaired', 'false_alarm', 'other'] as const;
+export type AlarmClearCause = (typeof alarmClearCauses)[number];
+export const alarmClearRequestSchema = alarmAckRequestSchema.extend({ cause: z.enum(alarmClearCauses).optional().describe("one of the alarm's clearCauses") });
 export const alarmAssignRequestSchema = z.object({ userId: z.uuid() });
 
 const thresholdsSchema = z
@@ -177,6 +181,8 @@ export const alarmResponseSchema = alarmEventSchema.extend({
   responseS: z.number().int().nullable().describe('seconds from the alarm to its acknowledgement'),
   arrivalS: z.number().int().nullable().describe('seconds from the alarm to the reported arrival'),
   manualClear: z.boolean(),
+  clearCauses: z.array(z.enum(alarmClearCauses)).describe('causes a person may clear this type with (trapped passengers: release causes)'),
+  handOff: z.array(z.string()).describe('emergency lines the type is handed to when the duty cannot resolve it (96333, 119)'),
   detail: z.unknown(),
 });
 /** GET /api/v1/alarms/:id (and a comment's answer): with its history. */
@@ -214,5 +220,10 @@ export const inboxItemSchema = z.object({
   createdAt: z.string(),
   readAt: z.string().nullable(),
   alarm: z.object({ type: z.string(), severity: z.number().int(), deviceId: z.string(), communityId: z.string(), state: z.string(), acknowledged: z.boolean() }),
+});
+/** GET /api/v1/alarms/:id/people: who has been told, and whom the caller may assign it to. */
+export const alarmPeopleResponseSchema = z.object({
+  told: z.array(z.object({ userId: z.string(), displayName: z.string(), tier: z.number().int().nullable(), tierName: z.string().nullable(), kind: z.string(), at: z.string() })),
+  assignable: z.array(z.object({ userId: z.string(), displayName: z.string(), role: roleSchema })).describe("enabled users of the caller's role whose scope covers the alarm's community and who may handle alarms; empty without alarm.handle"),
 });
 export const inboxReadSchema = z.object({ updated: z.number().int() });

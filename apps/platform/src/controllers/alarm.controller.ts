@@ -8,6 +8,8 @@ import { AlarmService } from '../services/alarm.service';
 import type { AuthUser } from '../services/auth-user';
 import {
   AlarmAckDto,
+  AlarmClearDto,
+  AlarmPeopleDto,
   AlarmDetailDto,
   AlarmDto,
   AlarmSettingsResponseDto,
@@ -56,6 +58,13 @@ export class AlarmController {
     return this.alarms.get(user, id);
   }
 
+  @Allow(Permission.AlarmRead)
+  @Get('alarms/:id/people')
+  @ZodResponse({ status: 200, type: AlarmPeopleDto })
+  people(@Auth() user: AuthUser, @Param() { id }: AlarmIdParamDto) {
+    return this.alarms.people(user, id);
+  }
+
   @Allow(Permission.AlarmHandle)
   @Post('alarms/:id/acknowledge')
   @ZodResponse({ status: 200, type: AlarmDto })
@@ -80,8 +89,8 @@ export class AlarmController {
   @Allow(Permission.AlarmHandle)
   @Post('alarms/:id/clear')
   @ZodResponse({ status: 200, type: AlarmDto })
-  clear(@Auth() user: AuthUser, @Param() { id }: AlarmIdParamDto, @Body() dto: AlarmAckDto) {
-    return this.alarms.clear(user, id, dto.comment);
+  clear(@Auth() user: AuthUser, @Param() { id }: AlarmIdParamDto, @Body() dto: AlarmClearDto) {
+    return this.alarms.clear(user, id, dto.comment, dto.cause);
   }
 
   @Allow(Permission.AlarmHandle)

@@ -10,6 +10,8 @@ import {
   webhookDeletedSchema,
   webhookResponseSchema,
   alarmAckRequestSchema,
+  alarmClearRequestSchema,
+  alarmPeopleResponseSchema,
   alarmAssignRequestSchema,
   alarmCommentRequestSchema,
   alarmListQuerySchema,
@@ -22,6 +24,8 @@ import {
 
 export class AlarmListQueryDto extends createZodDto(alarmListQuerySchema) {}
 export class AlarmAckDto extends createZodDto(alarmAckRequestSchema) {}
+export class AlarmClearDto extends createZodDto(alarmClearRequestSchema) {}
+export class AlarmPeopleDto extends createZodDto(alarmPeopleResponseSchema) {}
 export class AlarmAssignDto extends createZodDto(alarmAssignRequestSchema) {}
 export class AlarmCommentDto extends createZodDto(alarmCommentRequestSchema) {}
 export class AlarmRuleOverridesDto extends createZodDto(alarmRuleOverridesSchema) {}

@@ -10,7 +10,8 @@
  * returns it with the transitions (raise / clear) it caused. A 'tick' input lets a timer fire
  * "lasts N seconds" and delayed clears when no further reading arrives.
  */
-import type { DeviceKind } from '@app/contracts';
+import type { DeviceKind, ElevatorEventType, FireFlag } from '@app/contracts';
+import { AlarmType, type AlarmTypeName } from './alarm-types';
 
 // ------------------------------------------------------------------------------------------ data
 
@@ -29,7 +30,7 @@ export type RuleSource = 'reading' | 'event' | 'presence';
 export interface RuleDefinition {
   id: string;
   /** Alarm type raised; several rules may raise the same type (device-reported and inferred). */
-  type: string;
+  type: AlarmTypeName;
   severity: 1 | 2 | 3 | 4 | 5;
   kinds: readonly DeviceKind[];
   subtypes?: readonly string[];
@@ -91,7 +92,7 @@ export interface AlarmRuleOverrides {
   rules?: Record<string, RuleOverride>;
 }
 
-const elevatorEvent = (eventType: string, severity: RuleDefinition['severity'], neverDebounce = false): RuleDefinition => ({
+const elevatorEvent = (eventType: AlarmTypeName & ElevatorEventType, severity: RuleDefinition['severity'], neverDebounce = false): RuleDefinition => ({
   id: `event.${eventType}`,
   type: eventType,
   severity,
@@ -102,7 +103,7 @@ const elevatorEvent = (eventType: string, severity: RuleDefinition['severity'], 
   neverDebounce,
 });
 
-const fireFlag = (flag: string, type: string, severity: RuleDefinition['severity']): RuleDefinition[] => [
+const fireFlag = (flag: FireFlag, type: AlarmTypeName, severity: RuleDefinition['severity']): RuleDefinition[] => [
   { id: `event.fire.${flag}`, type, severity, kinds: ['fire'], source: 'event', eventType: flag, inferred: false, neverDebounce: flag === 'fire' },
   {
     id: `reading.fire.${flag}`,
@@ -284,8 +285,8 @@ const countParam: Record<string, ThresholdName> = { 'infer.moving_with_door_open
 
 export const ruleById = new Map(ALARM_RULES.map((r) => [r.id, r]));
 /** Alarm types that rules can raise, plus those the platform raises itself. */
-export const alarmTypes = [...new Set([...ALARM_RULES.map((r) => r.type), 'arrival_overdue'])];
-export const INFERRED_TYPES = new Set(ALARM_RULES.filter((r) => r.inferred).map((r) => r.type).concat('arrival_overdue'));
+export const alarmTypes: string[] = [...new Set([...ALARM_RULES.map((r) => r.type), AlarmType.ArrivalOverdue])];
+export const INFERRED_TYPES: ReadonlySet<string> = new Set<AlarmTypeName>(ALARM_RULES.filter((r) => r.inferred).map((r) => r.type).concat(AlarmType.ArrivalOverdue));
 
 /** Fire alarms and trapped passengers go ahead of everything else. */
 export function isLifeSafety(type: string): boolean {

@@ -1,3 +1,5 @@
+import { AlarmType, type AlarmTypeName } from './alarm-types';
+
 /**
  * City profiles of the maintenance-fund green channel (domain-rules §3): time limits and options
  * that differ between jurisdictions, kept as data. A community selects one; 'national' is the
@@ -115,25 +117,42 @@ export function isFundProfileId(id: string): boolean {
 export const fundCategories = ['elevator', 'fire_facility', 'roof_wall_leak', 'facade_falling', 'secondary_water_pump', 'drainage'] as const;
 export type FundCategory = (typeof fundCategories)[number];
 
-const elevatorAlarmTypes = new Set([
-  'trapped_at_level',
-  'trapped_not_level',
-  'trapped',
-  'safety_circuit_open',
-  'power_failure',
-  'door_lock_circuit_open',
-  'top_overtravel',
-  'bottom_overtravel',
-  'overspeed',
-  'door_open_while_running',
-  'moving_with_door_open',
-  'stopped_outside_door_zone',
-  'door_open_fault',
-  'door_close_fault',
-  'landing_button_stuck',
-  'speed_abnormal',
+/**
+ * Elevator alarms that open a case: equipment failures that endanger riders and need a repair
+ * (2015 green channel 电梯故障; Beijing: "elevator failure endangering personal safety"; Hefei: repair
+ * found necessary), by GB/T 24476 code (domain rules §1.2.1). Left out, each with its reason:
+ * - trapped_at_level / trapped_not_level (7, 8): a rescue (§1.6), not necessarily a repair; most
+ *   releases find an outside or human cause (Huai'an 2023: 149 power cuts, 145 human, 51 door system),
+ *   and a fault found behind one raises its own alarm below (§3.4: 困人 "with a follow-up fault diagnosis");
+ * - emergency_call (21), ebike_in_car: a passenger's call or behaviour, no equipment failure;
+ * - power_failure (9): mains lost, outside the elevator;
+ * - stopped_outside_door_zone (6): a symptom of a power cut or a rescue stop as often as of a fault;
+ * - landing_button_stuck (14): does not endanger anyone;
+ * - offline, arrival_overdue: the platform's own, no state of the equipment.
+ */
+const elevatorAlarmTypes: ReadonlySet<string> = new Set<AlarmTypeName>([
+  AlarmType.TopOvertravel,
+  AlarmType.BottomOvertravel,
+  AlarmType.Overspeed,
+  AlarmType.DoorOpenWhileRunning,
+  AlarmType.MovingWithDoorOpen,
+  AlarmType.SafetyCircuitOpen,
+  AlarmType.DoorOpenFault,
+  AlarmType.DoorCloseFault,
+  AlarmType.DoorLockCircuitOpen,
+  AlarmType.SpeedAbnormal,
 ]);
-const fireAlarmTypes = new Set(['fault', 'low_pressure', 'tank_level_low', 'tank_low', 'low_level', 'power_fault', 'powerFault']);
+/**
+ * Fire alarms that open a case: the facility lost (part of) its function (2015 消防设施故障; Beijing
+ * "fire system functional failure"; §3.4 trigger "fire-system 故障 or low pressure"): a fault, a fire
+ * power fault, low hydrant/sprinkler pipe pressure and a low tank (GA 767 §5 lowest-pressure and
+ * lowest-level alarms, domain rules §2.4). A fire alarm itself, supervisory, disabled (屏蔽, deliberate),
+ * linkage started and over-pressure are not failures of the facility.
+ */
+const fireAlarmTypes: ReadonlySet<string> = new Set<AlarmTypeName>([AlarmType.FireFault, AlarmType.FirePowerFault, AlarmType.PressureLow, AlarmType.TankLevelLow]);
+
+/** Every alarm type that opens a case. */
+export const fundQualifyingAlarmTypes: readonly string[] = [...elevatorAlarmTypes, ...fireAlarmTypes];
 
 /** The emergency category an alarm type qualifies for, or null (e.g. fire, emergency_call, offline). */
 export function categoryOfAlarm(type: string): FundCategory | null {

@@ -2,11 +2,12 @@
  * The alarm lifecycle's rules (acknowledge, clear, arrival), with every repository mocked
  * (tests/support/new-test-service.ts): what a user may do to an alarm and what each step records.
  */
-import { ConflictException, ForbiddenException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException } from '@nestjs/common';
 import { newTestService } from '../../../../tests/support/new-test-service';
 import { AlarmRepository, type AlarmRow } from '../repositories/alarm.repository';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
+import { UserRepository } from '../repositories/user.repository';
 import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import { AlarmDispatchService } from './alarm-dispatch.service';
@@ -153,5 +154,41 @@ describe('AlarmService: arrival on site', () => {
     mock(AlarmRepository).update.mockResolvedValue(undefined);
 
     await expect(sut.arrived(staff, 'a1')).rejects.toThrow(/already recorded/);
+  });
+});
+
+describe('AlarmService: the duty desk', () => {
+  it('a clear records its cause; a cause that does not fit the type is refused before anything changes', async () => {
+    const { sut, mock } = setUp(alarmRow());
+    mock(AlarmRepository).update.mockResolvedValue(alarmRow({ state: 'cleared', cleared_at: NOW, cleared_by: staff.id }));
+    await expect(sut.clear(staff, 'a1', undefined, 'repaired')).rejects.toThrow(BadRequestException);
+    expect(mock(AlarmRepository).update).not.toHaveBeenCalled();
+
+    const view = await sut.clear(staff, 'a1', undefined, 'door_system');
+    expect(mock(AlarmRepository).addEvent).toHaveBeenCalledWith('a1', NOW, staff.id, 'cleared', { reason: 'cleared by hand', cause: 'door_system' });
+    expect(view).toMatchObject({ state: 'cleared', handOff: ['96333', '119'] });
+    expect(view.clearCauses).toContain('door_system');
+  });
+
+  it('people: who was told (first time each), and colleagues of my role who may handle the community', async () => {
+    const { sut, mock } = setUp(alarmRow());
+    mock(AlarmRepository).events.mockResolvedValue([
+      { at: RAISED, actor_id: null, action: 'notified', detail: { tier: 0, tierName: 'duty_room', kind: 'notify', userIds: ['u-staff'] } },
+      { at: NOW, actor_id: null, action: 'notified', detail: { tier: 1, tierName: 'maintenance', kind: 'reminder', userIds: ['u-staff', 'u-maint'] } },
+    ] as never);
+    mock(AlarmRepository).usersWithRoles.mockResolvedValue([{ id: 'u-staff' }, { id: 'u-other' }] as never);
+    mock(AccessService).usersReaching.mockResolvedValue(['u-staff']);
+    mock(UserRepository).findByIds.mockResolvedValue([
+      { id: 'u-staff', username: 'staff', display_name: '小王', role: 'property_staff' },
+      { id: 'u-maint', username: 'maint', display_name: null, role: 'maintenance_staff' },
+    ] as never);
+
+    const people = await sut.people(staff, 'a1');
+    expect(mock(AlarmRepository).usersWithRoles).toHaveBeenCalledWith(['property_staff']);
+    expect(people.told).toEqual([
+      { userId: 'u-staff', displayName: '小王', tier: 0, tierName: 'duty_room', kind: 'notify', at: RAISED.toISOString() },
+      { userId: 'u-maint', displayName: 'maint', tier: 1, tierName: 'maintenance', kind: 'reminder', at: NOW.toISOString() },
+    ]);
+    expect(people.assignable).toEqual([{ userId: 'u-staff', displayName: '小王', role: 'property_staff' }]);
   });
 });

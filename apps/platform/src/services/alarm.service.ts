@@ -1,8 +1,9 @@
-import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import type { AlarmEvent, AlarmListQuery } from '@app/contracts';
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { roleSchema, type AlarmClearCause, type AlarmEvent, type AlarmListQuery, type Role } from '@app/contracts';
 import { manuallyClearable, severityOf } from '../domain/alarm-rules';
+import { clearCausesFor, handOffFor } from '../domain/alarm-handling';
 import { categoryOfAlarm } from '../domain/fund-profiles';
-import { Permission } from '../domain/permissions';
+import { Permission, roleHas } from '../domain/permissions';
 import { elapsedMs } from '../domain/service-statistics';
 import { type AlarmRow, AlarmRepository } from '../repositories/alarm.repository';
 import { AuditRepository } from '../repositories/audit.repository';
@@ -11,6 +12,7 @@ import { type AlarmNotice, EventBusRepository } from '../repositories/event-bus.
 import { FaultRepository } from '../repositories/fault.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { OutboxRepository } from '../repositories/outbox.repository';
+import { UserRepository } from '../repositories/user.repository';
 import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import { AlarmDispatchService } from './alarm-dispatch.service';
@@ -48,6 +50,7 @@ export class AlarmService {
     private readonly metrics: MetricsRepository,
     private readonly outbox: OutboxRepository,
     private readonly faults: FaultRepository,
+    private readonly users: UserRepository,
   ) {}
 
   private inOrder<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -96,9 +99,10 @@ export class AlarmService {
     });
   }
 
-  private async afterClear(alarm: AlarmRow, actorId: string | null, reason: string): Promise<void> {
-    await this.alarms.addEvent(alarm.id, alarm.cleared_at ?? new Date(this.clock.now()), actorId, 'cleared', { reason });
-    await this.audit.record({ actorId, action: 'alarm.cleared', subjectType: 'alarm', subjectId: alarm.id, detail: { reason } });
+  private async afterClear(alarm: AlarmRow, actorId: string | null, reason: string, cause?: AlarmClearCause): Promise<void> {
+    const detail = cause ? { reason, cause } : { reason };
+    await this.alarms.addEvent(alarm.id, alarm.cleared_at ?? new Date(this.clock.now()), actorId, 'cleared', detail);
+    await this.audit.record({ actorId, action: 'alarm.cleared', subjectType: 'alarm', subjectId: alarm.id, detail });
     this.announce('alarm.cleared', alarm);
     await this.dispatch.stop(alarm, 'cleared');
   }
@@ -148,6 +152,8 @@ export class AlarmService {
       responseS: a.acknowledged_at ? Math.round(elapsedMs(a.first_at.getTime(), a.acknowledged_at.getTime()) / 1000) : null,
       arrivalS: a.arrived_at ? Math.round(elapsedMs(a.first_at.getTime(), a.arrived_at.getTime()) / 1000) : null,
       manualClear: manuallyClearable(a.type),
+      clearCauses: [...clearCausesFor(a.type)],
+      handOff: handOffFor(a.type),
       detail: a.detail,
     };
   }
@@ -226,17 +232,45 @@ export class AlarmService {
    * (a device-only fault clears when the device says so). Detection does not raise it again while
    * its conditions merely persist; a new device report or a new onset opens a new alarm.
    */
-  async clear(user: AuthUser, id: string, comment?: string) {
+  async clear(user: AuthUser, id: string, comment?: string, cause?: AlarmClearCause) {
     const current = await this.load(user, id);
+    if (cause !== undefined && !clearCausesFor(current.type).includes(cause)) throw new BadRequestException(`cause ${cause} does not fit a ${current.type} alarm`);
     if (current.state !== 'active') throw new ConflictException(`alarm ${id} is already cleared`);
     if (!manuallyClearable(current.type)) throw new ConflictException(`alarm ${id} was reported by the device and clears when the device reports it`);
     const alarm = await this.inOrder(`${current.device_id}|${current.type}`, async () => {
       const row = await this.alarms.update(id, { state: 'cleared', cleared_at: new Date(this.clock.now()), cleared_by: user.id }, { state: 'active' });
-      if (row) await this.afterClear(row, user.id, comment ?? 'cleared by hand');
+      if (row) await this.afterClear(row, user.id, comment ?? 'cleared by hand', cause);
       return row;
     });
     if (!alarm) throw new ConflictException(`alarm ${id} is already cleared`);
     return this.view(alarm);
+  }
+
+  /** Who has been told of the alarm (its 'notified' history), and whom the caller may assign it to: people of their own role (an administrator: anyone) who may handle the community's alarms. */
+  async people(user: AuthUser, id: string) {
+    const alarm = await this.load(user, id);
+    const told = new Map<string, { tier: number | null; tierName: string | null; kind: string; at: string }>();
+    for (const e of await this.alarms.events(id)) {
+      if (e.action !== 'notified') continue;
+      const d = e.detail as { tier?: number; tierName?: string; kind?: string; userIds?: string[] };
+      for (const userId of d.userIds ?? []) if (!told.has(userId)) told.set(userId, { tier: d.tier ?? null, tierName: d.tierName ?? null, kind: d.kind ?? 'notify', at: e.at.toISOString() });
+    }
+    let assignableIds: string[] = [];
+    if (roleHas(user.role, Permission.AlarmHandle)) {
+      const community = await this.access.requireInScope(user, alarm.community_id, `alarm ${id}`);
+      const roles = user.role === 'platform_admin' ? roleSchema.options.filter((r) => roleHas(r, Permission.AlarmHandle)) : [user.role];
+      const candidates = (await this.alarms.usersWithRoles(roles)).map((u) => u.id);
+      assignableIds = await this.access.usersReaching(candidates, community, Permission.AlarmHandle);
+    }
+    const names = new Map((await this.users.findByIds([...told.keys(), ...assignableIds])).map((u) => [u.id, u]));
+    const nameOf = (userId: string) => names.get(userId)?.display_name || names.get(userId)?.username || userId;
+    return {
+      told: [...told].map(([userId, t]) => ({ userId, displayName: nameOf(userId), ...t })),
+      assignable: assignableIds
+        .filter((userId) => names.has(userId))
+        .map((userId) => ({ userId, displayName: nameOf(userId), role: names.get(userId)!.role as Role }))
+        .sort((a, b) => a.displayName.localeCompare(b.displayName)),
+    };
   }
 
   /** Someone reached the site: recorded for supervision, stops the arrival deadline. */
