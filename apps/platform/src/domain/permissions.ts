@@ -14,8 +14,10 @@ export enum Permission {
 
   CommunityRead = 'community.read',
   CommunityCreate = 'community.create',
-  /** Link owners and tenants to their units. */
+  /** Link owners and tenants to their units, import an estate's units. */
   UnitManage = 'unit.manage',
+  /** Verify or refuse an owner's or tenant's claim to a unit, name a co-owned unit's representative. */
+  UnitVerify = 'unit.verify',
 
   /** Devices, their live state and history (every role that sees a community sees its devices). */
   DeviceRead = 'device.read',
@@ -72,6 +74,7 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.CommunityRead]: everyone,
   [Permission.CommunityCreate]: ['platform_admin', 'district_authority'],
   [Permission.UnitManage]: staff,
+  [Permission.UnitVerify]: ['platform_admin', 'property_staff', 'owners_committee'],
 
   [Permission.DeviceRead]: everyone,
   [Permission.DeviceManage]: staff,

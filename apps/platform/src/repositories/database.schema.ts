@@ -98,6 +98,15 @@ export interface UnitOccupantTable {
   relation: Generated<'owner' | 'tenant'>;
   created_by: string | null;
   created_at: Generated<Date>;
+  /** migrations/0010-unit-verification. */
+  status: Generated<'pending' | 'verified' | 'refused'>;
+  representative: Generated<boolean>;
+  document_sha256: string | null;
+  document_name: string | null;
+  document_type: string | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+  decision_note: string | null;
 }
 
 export interface UserCommunityTable {
