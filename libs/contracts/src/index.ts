@@ -12,3 +12,4 @@ export * from './disclosure';
 export * from './device-import';
 export * from './statistics';
 export * from './units';
+export * from './votes';

@@ -1,3 +1,4 @@
+import type { VoteRule } from '@app/contracts';
 import { areaToCenti } from './cost-sharing';
 
 /**
@@ -41,9 +42,9 @@ export const decisionRules = {
   civil_code_278_special: { id: 'civil_code_278_special', source: '民法典 第二百七十八条 (五)–(八)', participation: twoThirds, approval: threeQuarters },
   /** 004_592cdd860f3d4a71.txt 三(四)2(2): adding parking slots needs 3/4 of the participating area and headcount. */
   seed_004_added_slots: { id: 'seed_004_added_slots', source: '昭通市指导意见 三(四)2(2) 增建车位', participation: twoThirds, approval: threeQuarters },
-} as const satisfies Record<string, DecisionRule>;
+} as const satisfies Record<VoteRule, DecisionRule>;
 
-export type DecisionRuleId = keyof typeof decisionRules;
+export type DecisionRuleId = VoteRule;
 export const decisionRuleIds = Object.keys(decisionRules) as DecisionRuleId[];
 
 /** A unit of the community: its exclusive area and who counts as its person (see above). */

@@ -61,6 +61,13 @@ export enum Permission {
   PaymentRecord = 'billing.payment.record',
 
   BoardPublish = 'board.publish',
+
+  /** Votes of a community and their results. */
+  VoteRead = 'vote.read',
+  /** Open a vote (业主共同决定): the owners' committee, or the property company with the committee's consent (vote.service.ts). */
+  VoteOpen = 'vote.open',
+  /** Route access to voting; who votes is decided by the units one represents (vote.service.ts), not the role. */
+  VoteCast = 'vote.cast',
 }
 
 const everyone: readonly Role[] = allRoles;
@@ -110,6 +117,10 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.PaymentRecord]: staff,
 
   [Permission.BoardPublish]: staff,
+
+  [Permission.VoteRead]: everyone,
+  [Permission.VoteOpen]: ['platform_admin', 'property_staff', 'owners_committee'],
+  [Permission.VoteCast]: everyone,
 };
 
 const granted = new Map<Role, ReadonlySet<Permission>>(
