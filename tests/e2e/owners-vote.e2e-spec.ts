@@ -8,7 +8,7 @@
  * On PGlite one owner votes on the phone page (375 px, Chinese, then the English switch).
  */
 import { Queue } from 'bullmq';
-import { chromium } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { collectCspViolations } from '../support/browser';
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
 import { freshPostgresDatabase, type FreshPostgres } from '../support/databases';
@@ -69,19 +69,32 @@ describe.each(['pglite', 'postgres'] as const)("owners' vote (%s)", (engine) => 
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 
-  /** An owner votes on the phone page: signs in, picks the option, sees the vote taken; the page fits 375 px and switches to English. */
-  async function voteOnPhone(username: string, option: string): Promise<void> {
-    const browser = await chromium.launch({
-      executablePath: testServices().chromiumPath || '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    tp.defer(() => browser.close());
+  const errors: string[] = [];
+  let browser: Browser | undefined;
+  /** A 375 px phone page in Chinese; page errors and CSP violations go to `errors`. */
+  async function phonePage(): Promise<Page> {
+    if (!browser) {
+      const launched = await chromium.launch({
+        executablePath: testServices().chromiumPath || '/usr/bin/chromium',
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      });
+      tp.defer(() => launched.close());
+      browser = launched;
+    }
     const context = await browser.newContext({ viewport: { width: 375, height: 812 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
-    const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     collectCspViolations(page, errors);
+    return page;
+  }
+  type Doc = { document: { body: { textContent: string }; documentElement: { scrollWidth: number } } };
+  const bodyHas = (page: Page, text: string) => page.waitForFunction((want) => ((globalThis as unknown as Doc).document.body.textContent ?? '').includes(want), text);
+  const width = (page: Page) => page.evaluate(() => (globalThis as unknown as Doc).document.documentElement.scrollWidth);
+
+  /** An owner votes on the phone page: signs in, picks the option, sees the vote taken; the page fits 375 px and switches to English. */
+  async function voteOnPhone(username: string, option: string): Promise<void> {
+    const page = await phonePage();
     await page.goto(`${tp.httpUrl}/vote/`);
     await page.fill('#login-username', username);
     await page.fill('#login-password', 'user-pass-123');
@@ -92,11 +105,10 @@ describe.each(['pglite', 'postgres'] as const)("owners' vote (%s)", (engine) => 
     await page.click('#open-votes button[type="submit"]');
     await page.waitForSelector('#notice:not([hidden])');
     expect(await page.textContent('#notice')).toContain('投票成功');
-    await page.waitForFunction(() => ((globalThis as unknown as { document: { body: { textContent: string } } }).document.body.textContent ?? '').includes('您已投票'));
-    expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await bodyHas(page, '您已投票');
+    expect(await width(page)).toBeLessThanOrEqual(375);
     await page.click('#app-view .lang__btn[data-lang="en"]');
-    await page.waitForFunction(() => ((globalThis as unknown as { document: { body: { textContent: string } } }).document.body.textContent ?? '').includes('You have voted'));
-    expect(errors).toEqual([]);
+    await bodyHas(page, 'You have voted');
   }
 
   it('imports an estate, verifies owners, runs a vote and publishes the result with tallies on the board', async () => {
@@ -202,5 +214,15 @@ describe.each(['pglite', 'postgres'] as const)("owners' vote (%s)", (engine) => 
     });
     expect((await board()).ownerDecisions.lastUpdated).toBe(published.closedAt);
     expect((await tp.api('GET', `votes/${voteId}`, undefined, tokens.o1)).body.status).toBe('closed');
+
+    if (engine === 'pglite') {
+      // The printed 公示栏 page shows it too.
+      const page = await phonePage();
+      await page.goto(`${tp.httpUrl}/board/?community=${communityId}`);
+      await page.waitForSelector(`[data-section="owner_decisions"] [data-vote="${voteId}"]`);
+      const text = await page.textContent('[data-section="owner_decisions"]');
+      for (const want of ['业主共同决定事项', '通过：同意', '590.50', '460.50', '340.00', '民法典 第二百七十八条']) expect(text).toContain(want);
+      expect(errors).toEqual([]);
+    }
   });
 });
