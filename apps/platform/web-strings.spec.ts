@@ -20,6 +20,7 @@ const PAGES: Record<string, string[]> = {
   board: ['board/strings.js'],
   disclosure: ['disclosure/strings.js'],
   'parking-disclosure': ['parking-disclosure/strings.js'],
+  vote: ['vote/strings.js'],
 };
 
 async function load(file: string): Promise<Strings> {

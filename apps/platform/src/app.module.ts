@@ -12,6 +12,7 @@ import { HealthController } from './controllers/health.controller';
 import { AuthGuard } from './middleware/auth.guard';
 import { alarmsControllers, alarmsProviders } from './modules/alarms';
 import { billingControllers, billingProviders } from './modules/billing';
+import { ownersControllers, ownersProviders } from './modules/owners';
 import { boardControllers, boardProviders } from './modules/board';
 import { fundControllers, fundProviders } from './modules/fund';
 import { parkingControllers, parkingProviders } from './modules/parking';
@@ -123,6 +124,7 @@ export class AppModule {
       ...parkingProviders,
       ...billingProviders,
       ...boardProviders,
+      ...ownersProviders,
       ...statisticsProviders,
       ...supervisionProviders,
       // Present in every process: without the api role it has no clients of its own, and its
@@ -151,6 +153,7 @@ export class AppModule {
             ...parkingControllers,
             ...billingControllers,
             ...boardControllers,
+            ...ownersControllers,
             ...statisticsControllers,
             ...supervisionControllers,
           ]

@@ -11,3 +11,5 @@ export * from './billing';
 export * from './disclosure';
 export * from './device-import';
 export * from './statistics';
+export * from './units';
+export * from './votes';

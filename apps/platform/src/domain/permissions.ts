@@ -14,8 +14,10 @@ export enum Permission {
 
   CommunityRead = 'community.read',
   CommunityCreate = 'community.create',
-  /** Link owners and tenants to their units. */
+  /** Link owners and tenants to their units, import an estate's units. */
   UnitManage = 'unit.manage',
+  /** Verify or refuse an owner's or tenant's claim to a unit, name a co-owned unit's representative. */
+  UnitVerify = 'unit.verify',
 
   /** Devices, their live state and history (every role that sees a community sees its devices). */
   DeviceRead = 'device.read',
@@ -59,6 +61,13 @@ export enum Permission {
   PaymentRecord = 'billing.payment.record',
 
   BoardPublish = 'board.publish',
+
+  /** Votes of a community and their results. */
+  VoteRead = 'vote.read',
+  /** Open a vote (业主共同决定): the owners' committee, or the property company with the committee's consent (vote.service.ts). */
+  VoteOpen = 'vote.open',
+  /** Route access to voting; who votes is decided by the units one represents (vote.service.ts), not the role. */
+  VoteCast = 'vote.cast',
 }
 
 const everyone: readonly Role[] = allRoles;
@@ -72,6 +81,7 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.CommunityRead]: everyone,
   [Permission.CommunityCreate]: ['platform_admin', 'district_authority'],
   [Permission.UnitManage]: staff,
+  [Permission.UnitVerify]: ['platform_admin', 'property_staff', 'owners_committee'],
 
   [Permission.DeviceRead]: everyone,
   [Permission.DeviceManage]: staff,
@@ -107,6 +117,10 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.PaymentRecord]: staff,
 
   [Permission.BoardPublish]: staff,
+
+  [Permission.VoteRead]: everyone,
+  [Permission.VoteOpen]: ['platform_admin', 'property_staff', 'owners_committee'],
+  [Permission.VoteCast]: everyone,
 };
 
 const granted = new Map<Role, ReadonlySet<Permission>>(
