@@ -5,6 +5,7 @@ import type { AlarmTables } from './alarm.schema';
 import type { FundTables } from './fund.schema';
 import type { BoardTables } from './board.schema';
 import type { VoteTables } from './vote.schema';
+import type { MaintenanceTables } from './maintenance.schema';
 
 /** migrations/0009-durable-workflow: a deadline kept in PostgreSQL, one per BullMQ job id. */
 export interface WorkflowStepTable {
@@ -182,6 +183,9 @@ export interface Database {
   board_items: BoardTables['board_items'];
   owner_votes: VoteTables['owner_votes'];
   owner_vote_ballots: VoteTables['owner_vote_ballots'];
+  maintenance_plans: MaintenanceTables['maintenance_plans'];
+  maintenance_visits: MaintenanceTables['maintenance_visits'];
+  inspection_certificates: MaintenanceTables['inspection_certificates'];
   workflow_steps: WorkflowStepTable;
   outbox: OutboxTable;
 }

@@ -1,0 +1,57 @@
+import { type Kysely, sql } from 'kysely';
+
+/**
+ * Maintenance plans and inspections (issue 12 §4): one plan per elevator (TSG T5002) or fire
+ * device (GB 25201) with the date it runs from; the visits the maintenance company records; the
+ * periodic inspection certificates with their expiry. What is due is computed from these
+ * (domain/maintenance-schedule.ts), never stored.
+ */
+const statements = [
+  `CREATE TABLE maintenance_plans (
+      device_id uuid PRIMARY KEY REFERENCES devices (id) ON DELETE CASCADE,
+      community_id uuid NOT NULL REFERENCES communities (id) ON DELETE CASCADE,
+      regime text NOT NULL CHECK (regime IN ('tsg_t5002', 'gb_25201')),
+      company text NOT NULL,
+      company_phone text NOT NULL,
+      started_at timestamptz NOT NULL,
+      created_by uuid REFERENCES users (id) ON DELETE SET NULL,
+      created_at timestamptz NOT NULL
+    )`,
+  `CREATE INDEX maintenance_plans_community_idx ON maintenance_plans (community_id)`,
+  `CREATE TABLE maintenance_visits (
+      id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      device_id uuid NOT NULL REFERENCES maintenance_plans (device_id) ON DELETE CASCADE,
+      community_id uuid NOT NULL REFERENCES communities (id) ON DELETE CASCADE,
+      kind text NOT NULL,
+      visited_at timestamptz NOT NULL,
+      worker text NOT NULL,
+      items jsonb NOT NULL,
+      note text,
+      recorded_by uuid REFERENCES users (id) ON DELETE SET NULL,
+      recorded_at timestamptz NOT NULL
+    )`,
+  `CREATE INDEX maintenance_visits_device_idx ON maintenance_visits (device_id, visited_at)`,
+  `CREATE INDEX maintenance_visits_community_idx ON maintenance_visits (community_id, visited_at)`,
+  `CREATE TABLE inspection_certificates (
+      id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      device_id uuid NOT NULL REFERENCES maintenance_plans (device_id) ON DELETE CASCADE,
+      community_id uuid NOT NULL REFERENCES communities (id) ON DELETE CASCADE,
+      agency text NOT NULL,
+      certificate_no text,
+      result text NOT NULL CHECK (result IN ('pass', 'pass_after_rectification', 'fail')),
+      inspected_on date NOT NULL,
+      expires_on date NOT NULL,
+      recorded_by uuid REFERENCES users (id) ON DELETE SET NULL,
+      recorded_at timestamptz NOT NULL,
+      CHECK (expires_on > inspected_on)
+    )`,
+  `CREATE INDEX inspection_certificates_device_idx ON inspection_certificates (device_id, inspected_on)`,
+];
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  for (const statement of statements) await sql.raw(statement).execute(db);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`DROP TABLE inspection_certificates, maintenance_visits, maintenance_plans`.execute(db);
+}

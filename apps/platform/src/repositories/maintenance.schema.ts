@@ -1,0 +1,40 @@
+import type { ColumnType } from 'kysely';
+
+/** Row types of migration 0012-maintenance-plans. */
+export interface MaintenanceTables {
+  maintenance_plans: {
+    device_id: string;
+    community_id: string;
+    regime: 'tsg_t5002' | 'gb_25201';
+    company: string;
+    company_phone: string;
+    started_at: Date;
+    created_by: string | null;
+    created_at: Date;
+  };
+  maintenance_visits: {
+    id: ColumnType<string, string | undefined, never>;
+    device_id: string;
+    community_id: string;
+    kind: string;
+    visited_at: Date;
+    worker: string;
+    items: ColumnType<string[], string, string>;
+    note: string | null;
+    recorded_by: string | null;
+    recorded_at: Date;
+  };
+  inspection_certificates: {
+    id: ColumnType<string, string | undefined, never>;
+    device_id: string;
+    community_id: string;
+    agency: string;
+    certificate_no: string | null;
+    result: 'pass' | 'pass_after_rectification' | 'fail';
+    /** Read with to_char (YYYY-MM-DD), written as such. */
+    inspected_on: ColumnType<string, string, string>;
+    expires_on: ColumnType<string, string, string>;
+    recorded_by: string | null;
+    recorded_at: Date;
+  };
+}
