@@ -16,6 +16,7 @@ import { ownersControllers, ownersProviders } from './modules/owners';
 import { boardControllers, boardProviders } from './modules/board';
 import { fundControllers, fundProviders } from './modules/fund';
 import { parkingControllers, parkingProviders } from './modules/parking';
+import { maintenanceControllers, maintenanceProviders } from './modules/maintenance';
 import { statisticsControllers, statisticsProviders } from './modules/statistics';
 import { supervisionControllers, supervisionProviders } from './modules/supervision';
 import { ErrorFilter } from './middleware/error.filter';
@@ -126,6 +127,7 @@ export class AppModule {
       ...boardProviders,
       ...ownersProviders,
       ...statisticsProviders,
+      ...maintenanceProviders,
       ...supervisionProviders,
       // Present in every process: without the api role it has no clients of its own, and its
       // broadcasts reach the api processes through the Redis adapter.
@@ -155,6 +157,7 @@ export class AppModule {
             ...boardControllers,
             ...ownersControllers,
             ...statisticsControllers,
+            ...maintenanceControllers,
             ...supervisionControllers,
           ]
         : [HealthController],

@@ -68,6 +68,13 @@ export enum Permission {
   VoteOpen = 'vote.open',
   /** Route access to voting; who votes is decided by the units one represents (vote.service.ts), not the role. */
   VoteCast = 'vote.cast',
+
+  /** Maintenance plans, visits and inspection certificates of elevators and fire equipment (issue 12 §4). */
+  MaintenanceRead = 'maintenance.read',
+  /** Set a device's plan (its maintenance company and start): the property company as the use-unit (使用单位). */
+  MaintenancePlanManage = 'maintenance.plan.manage',
+  /** Record a visit or an inspection certificate: the maintenance company (and staff on its behalf). */
+  MaintenanceRecord = 'maintenance.record',
 }
 
 const everyone: readonly Role[] = allRoles;
@@ -121,6 +128,10 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.VoteRead]: everyone,
   [Permission.VoteOpen]: ['platform_admin', 'property_staff', 'owners_committee'],
   [Permission.VoteCast]: everyone,
+
+  [Permission.MaintenanceRead]: alarmViewers,
+  [Permission.MaintenancePlanManage]: staff,
+  [Permission.MaintenanceRecord]: ['platform_admin', 'maintenance_staff'],
 };
 
 const granted = new Map<Role, ReadonlySet<Permission>>(
