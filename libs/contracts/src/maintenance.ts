@@ -34,6 +34,8 @@ export const maintenanceVisitRequestSchema = z.object({
   /** The items done (Annex A of TSG T5002 for elevators). */
   items: z.array(text(200)).min(1).max(100),
   note: z.string().trim().max(1000).optional(),
+  /** What the visit cost (电梯维护保养支出, shown on the board), in integer fen. */
+  costFen: z.number().int().min(0).max(1_000_000_000_000).default(0),
 });
 export type MaintenanceVisitRequest = z.infer<typeof maintenanceVisitRequestSchema>;
 
@@ -58,6 +60,7 @@ export const maintenanceVisitSchema = z.object({
   worker: z.string(),
   items: z.array(z.string()),
   note: z.string().nullable(),
+  costFen: z.number().int(),
   recordedBy: z.string().nullable(),
   recordedAt: z.string(),
 });

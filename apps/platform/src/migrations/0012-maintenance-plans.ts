@@ -27,6 +27,7 @@ const statements = [
       worker text NOT NULL,
       items jsonb NOT NULL,
       note text,
+      cost_fen bigint NOT NULL DEFAULT 0 CHECK (cost_fen >= 0),
       recorded_by uuid REFERENCES users (id) ON DELETE SET NULL,
       recorded_at timestamptz NOT NULL
     )`,

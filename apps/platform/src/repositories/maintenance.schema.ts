@@ -21,6 +21,8 @@ export interface MaintenanceTables {
     worker: string;
     items: ColumnType<string[], string, string>;
     note: string | null;
+    /** 电梯维护保养支出 of this visit, in fen; bigint read as a string. */
+    cost_fen: ColumnType<string, number | undefined, never>;
     recorded_by: string | null;
     recorded_at: Date;
   };

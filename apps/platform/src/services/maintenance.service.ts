@@ -4,7 +4,7 @@ import { hasRole, type PlatformConfig } from '../config/config';
 import { InjectConfig } from '../config/config.provider';
 import { AlarmType } from '../domain/alarm-types';
 import { certificateStatus, dueItems, kindsOf, type CertificateStatus, type PlanRegime, type VisitKind } from '../domain/maintenance-schedule';
-import { startOfLocalDay } from '../domain/business-time';
+import { localDate, startOfLocalDay } from '../domain/business-time';
 import { addDays } from '../domain/working-days';
 import { AlarmRepository } from '../repositories/alarm.repository';
 import { AuditRepository } from '../repositories/audit.repository';
@@ -15,6 +15,9 @@ import { AccessService } from './access.service';
 import { AlarmService } from './alarm.service';
 import type { AuthUser } from './auth-user';
 import { SingletonDutyService } from './singleton-duty.service';
+
+/** The board shows at most this many records per section (the section schema's limit), newest first. */
+const BOARD_MAX_RECORDS = 500;
 
 /** A device kind's regime: elevators under TSG T5002, fire equipment under GB 25201; gates have none. */
 const regimeOf = (kind: DeviceRow['kind']): PlanRegime | null => (kind === 'elevator' ? 'tsg_t5002' : kind === 'fire' ? 'gb_25201' : null);
@@ -89,6 +92,7 @@ export class MaintenanceService implements OnModuleInit {
       worker: dto.worker,
       items: JSON.stringify(dto.items),
       note: dto.note ?? null,
+      cost_fen: dto.costFen,
       recorded_by: user.id,
       recorded_at: new Date(now),
     });
@@ -123,6 +127,62 @@ export class MaintenanceService implements OnModuleInit {
   async certificates(user: AuthUser, deviceId: string) {
     await this.planInScope(user, deviceId);
     return (await this.repo.certificates({ deviceId })).map(mapCertificate);
+  }
+
+  /**
+   * The board's elevator sections, filled from the records (not typed in), in the shapes of
+   * elevatorMaintenanceRecordsSchema / elevatorInspectionRecordsSchema; null while there are none.
+   * Version: the number of records (grows with each one); last updated: the newest record.
+   */
+  async boardSections(communityId: string) {
+    const plans = (await this.repo.plans(communityId)).filter((p) => p.regime === 'tsg_t5002');
+    if (plans.length === 0) return { elevator_maintenance_records: null, elevator_inspection_records: null };
+    const elevators = new Map<string, { plan: MaintenancePlanRow; name: string }>();
+    for (const plan of plans) elevators.set(plan.device_id, { plan, name: (await this.devices.findById(plan.device_id))?.name ?? plan.device_id });
+    const [visits, certificates] = await Promise.all([this.repo.visits({ communityId }), this.repo.certificates({ communityId })]);
+    const elevatorVisits = visits.filter((v) => elevators.has(v.device_id)).slice(0, BOARD_MAX_RECORDS);
+    const elevatorCertificates = certificates.filter((c) => elevators.has(c.device_id)).slice(0, BOARD_MAX_RECORDS);
+    const newest = (rows: Array<{ recorded_at: Date }>) => new Date(Math.max(...rows.map((r) => r.recorded_at.getTime()))).toISOString();
+    const companies = [...new Set(plans.map((p) => p.company))];
+    return {
+      elevator_maintenance_records: elevatorVisits.length
+        ? {
+            version: elevatorVisits.length,
+            lastUpdated: newest(elevatorVisits),
+            source: 'records' as const,
+            content: {
+              maintainer: companies.join('、'),
+              maintainerPhone: plans[0].company_phone,
+              records: elevatorVisits.map((v) => ({
+                elevator: elevators.get(v.device_id)!.name,
+                date: localDate(v.visited_at.getTime(), this.config.timeZone),
+                kind: v.kind,
+                content: v.items.join('；'),
+                costFen: Number(v.cost_fen),
+                signedBy: v.worker,
+                company: elevators.get(v.device_id)!.plan.company,
+              })),
+            },
+          }
+        : null,
+      elevator_inspection_records: elevatorCertificates.length
+        ? {
+            version: elevatorCertificates.length,
+            lastUpdated: newest(elevatorCertificates),
+            source: 'records' as const,
+            content: {
+              records: elevatorCertificates.map((c) => ({
+                elevator: elevators.get(c.device_id)!.name,
+                agency: c.agency,
+                inspectedOn: c.inspected_on,
+                result: c.result,
+                certificateNo: c.certificate_no ?? undefined,
+                nextDueOn: c.expires_on,
+              })),
+            },
+          }
+        : null,
+    };
   }
 
   /** Raises or clears the device's maintenance alarms to match what is due now. */
@@ -199,6 +259,7 @@ function mapVisit(v: MaintenanceVisitRow) {
     worker: v.worker,
     items: v.items,
     note: v.note,
+    costFen: Number(v.cost_fen),
     recordedBy: v.recorded_by,
     recordedAt: v.recorded_at.toISOString(),
   };
