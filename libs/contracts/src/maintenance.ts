@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deviceIdSchema } from './device';
 
 /**
  * Maintenance plans and inspections (issue 12 §4): elevators under TSG T5002 (half-monthly,
@@ -53,7 +54,7 @@ export type InspectionCertificateRequest = z.infer<typeof inspectionCertificateR
 
 export const maintenanceVisitSchema = z.object({
   id: z.uuid(),
-  deviceId: z.uuid(),
+  deviceId: deviceIdSchema,
   communityId: z.uuid(),
   kind: maintenanceVisitKindSchema,
   visitedAt: z.string(),
@@ -67,7 +68,7 @@ export const maintenanceVisitSchema = z.object({
 
 export const inspectionCertificateSchema = z.object({
   id: z.uuid(),
-  deviceId: z.uuid(),
+  deviceId: deviceIdSchema,
   communityId: z.uuid(),
   agency: z.string(),
   certificateNo: z.string().nullable(),
@@ -79,7 +80,7 @@ export const inspectionCertificateSchema = z.object({
 
 /** One device's plan with what is due (computed from the visits and the clock). */
 export const maintenancePlanSchema = z.object({
-  deviceId: z.uuid(),
+  deviceId: deviceIdSchema,
   communityId: z.uuid(),
   deviceName: z.string(),
   regime: maintenanceRegimeSchema,

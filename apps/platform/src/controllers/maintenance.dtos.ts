@@ -1,8 +1,8 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
-import { inspectionCertificateRequestSchema, inspectionCertificateSchema, maintenancePlanRequestSchema, maintenancePlanSchema, maintenanceVisitRequestSchema, maintenanceVisitSchema } from '@app/contracts';
+import { deviceIdSchema, inspectionCertificateRequestSchema, inspectionCertificateSchema, maintenancePlanRequestSchema, maintenancePlanSchema, maintenanceVisitRequestSchema, maintenanceVisitSchema } from '@app/contracts';
 
-export class MaintenanceDeviceParamDto extends createZodDto(z.object({ id: z.uuid() })) {}
+export class MaintenanceDeviceParamDto extends createZodDto(z.object({ id: deviceIdSchema })) {}
 export class MaintenanceCommunityQueryDto extends createZodDto(z.object({ communityId: z.uuid() })) {}
 export class MaintenancePlanRequestDto extends createZodDto(maintenancePlanRequestSchema) {}
 export class MaintenanceVisitRequestDto extends createZodDto(maintenanceVisitRequestSchema) {}

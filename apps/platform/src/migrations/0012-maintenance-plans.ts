@@ -8,7 +8,7 @@ import { type Kysely, sql } from 'kysely';
  */
 const statements = [
   `CREATE TABLE maintenance_plans (
-      device_id uuid PRIMARY KEY REFERENCES devices (id) ON DELETE CASCADE,
+      device_id text PRIMARY KEY REFERENCES devices (id) ON DELETE CASCADE,
       community_id uuid NOT NULL REFERENCES communities (id) ON DELETE CASCADE,
       regime text NOT NULL CHECK (regime IN ('tsg_t5002', 'gb_25201')),
       company text NOT NULL,
@@ -20,7 +20,7 @@ const statements = [
   `CREATE INDEX maintenance_plans_community_idx ON maintenance_plans (community_id)`,
   `CREATE TABLE maintenance_visits (
       id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-      device_id uuid NOT NULL REFERENCES maintenance_plans (device_id) ON DELETE CASCADE,
+      device_id text NOT NULL REFERENCES maintenance_plans (device_id) ON DELETE CASCADE,
       community_id uuid NOT NULL REFERENCES communities (id) ON DELETE CASCADE,
       kind text NOT NULL,
       visited_at timestamptz NOT NULL,
@@ -35,7 +35,7 @@ const statements = [
   `CREATE INDEX maintenance_visits_community_idx ON maintenance_visits (community_id, visited_at)`,
   `CREATE TABLE inspection_certificates (
       id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-      device_id uuid NOT NULL REFERENCES maintenance_plans (device_id) ON DELETE CASCADE,
+      device_id text NOT NULL REFERENCES maintenance_plans (device_id) ON DELETE CASCADE,
       community_id uuid NOT NULL REFERENCES communities (id) ON DELETE CASCADE,
       agency text NOT NULL,
       certificate_no text,
