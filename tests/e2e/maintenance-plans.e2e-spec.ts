@@ -6,6 +6,7 @@
  * the public board's "elevator maintenance and inspection records" sections show the recorded
  * visit and certificate, not typed-in content (publishing them is refused); another community's
  * property staff and maintenance company see none of it (404), an owner may not record (403).
+ * A visit's photo goes through the fund's checked upload (a fake PNG is refused, 415).
  */
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
 import { MaintenanceService } from '../../apps/platform/src/services/maintenance.service';
@@ -13,6 +14,7 @@ import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
 
 const DAY = 86_400_000;
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
 
 describe('maintenance plans and overdue alarms', () => {
   let tp: TestPlatform;
@@ -97,6 +99,19 @@ describe('maintenance plans and overdue alarms', () => {
       tokens.maint,
     );
     expect(visit.status).toBe(201);
+    // A photo of the work, through the same checked upload as the fund's evidence.
+    const form = new FormData();
+    form.append('file', new Blob([PNG], { type: 'image/png' }), 'brake.png');
+    const upload = await fetch(`${tp.httpUrl}/api/v1/maintenance/devices/${elevatorId}/visits/${visit.body.id}/photos`, { method: 'POST', body: form, headers: { Authorization: `Bearer ${tokens.maint}` } });
+    expect(upload.status).toBe(201);
+    const withPhoto = (await upload.json()) as { photos: Array<{ id: string; fileName: string }> };
+    expect(withPhoto.photos).toMatchObject([{ fileName: 'brake.png' }]);
+    const file = await fetch(`${tp.httpUrl}/api/v1/maintenance/devices/${elevatorId}/visits/${visit.body.id}/photos/${withPhoto.photos[0].id}/file`, { headers: { Authorization: `Bearer ${tokens.street}` } });
+    expect(file.status).toBe(200);
+    expect(Buffer.from(await file.arrayBuffer()).equals(PNG)).toBe(true);
+    const fake = new FormData();
+    fake.append('file', new Blob([Buffer.from('MZ not a png')], { type: 'image/png' }), 'x.png');
+    expect((await fetch(`${tp.httpUrl}/api/v1/maintenance/devices/${elevatorId}/visits/${visit.body.id}/photos`, { method: 'POST', body: fake, headers: { Authorization: `Bearer ${tokens.maint}` } })).status).toBe(415);
     expect((await overdueAlarms())[0]).toMatchObject({ alarmId: alarm.alarmId, state: 'cleared' });
     const cert = await tp.api('POST', `maintenance/devices/${elevatorId}/certificates`, { agency: '昭通市特种设备检验所', certificateNo: 'DT-2026-0042', result: 'pass', inspectedOn: '2026-03-10', expiresOn: '2027-03-09' }, tokens.staff);
     expect(cert.status).toBe(201);

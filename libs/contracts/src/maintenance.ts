@@ -62,6 +62,8 @@ export const maintenanceVisitSchema = z.object({
   items: z.array(z.string()),
   note: z.string().nullable(),
   costFen: z.number().int(),
+  /** Added after the visit with POST …/visits/:visitId/photos (multipart "file": JPEG, PNG, WebP or PDF). */
+  photos: z.array(z.object({ id: z.uuid(), fileName: z.string(), contentType: z.string(), sizeBytes: z.number().int(), createdAt: z.string() })),
   recordedBy: z.string().nullable(),
   recordedAt: z.string(),
 });

@@ -3,7 +3,8 @@ import { type Kysely, sql } from 'kysely';
 /**
  * Maintenance plans and inspections (issue 12 §4): one plan per elevator (TSG T5002) or fire
  * device (GB 25201) with the date it runs from; the visits the maintenance company records; the
- * periodic inspection certificates with their expiry. What is due is computed from these
+ * periodic inspection certificates with their expiry. Photo files live with the other uploads
+ * (DATA_DIR/uploads, by sha256); a row names one. What is due is computed from these
  * (domain/maintenance-schedule.ts), never stored.
  */
 const statements = [
@@ -33,6 +34,17 @@ const statements = [
     )`,
   `CREATE INDEX maintenance_visits_device_idx ON maintenance_visits (device_id, visited_at)`,
   `CREATE INDEX maintenance_visits_community_idx ON maintenance_visits (community_id, visited_at)`,
+  `CREATE TABLE maintenance_visit_photos (
+      id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      visit_id uuid NOT NULL REFERENCES maintenance_visits (id) ON DELETE CASCADE,
+      file_name text NOT NULL,
+      content_type text NOT NULL,
+      size_bytes integer NOT NULL,
+      sha256 text NOT NULL,
+      created_by uuid REFERENCES users (id) ON DELETE SET NULL,
+      created_at timestamptz NOT NULL
+    )`,
+  `CREATE INDEX maintenance_visit_photos_visit_idx ON maintenance_visit_photos (visit_id, created_at)`,
   `CREATE TABLE inspection_certificates (
       id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
       device_id text NOT NULL REFERENCES maintenance_plans (device_id) ON DELETE CASCADE,
@@ -54,5 +66,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`DROP TABLE inspection_certificates, maintenance_visits, maintenance_plans`.execute(db);
+  await sql`DROP TABLE inspection_certificates, maintenance_visit_photos, maintenance_visits, maintenance_plans`.execute(db);
 }

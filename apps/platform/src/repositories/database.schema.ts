@@ -185,6 +185,7 @@ export interface Database {
   owner_vote_ballots: VoteTables['owner_vote_ballots'];
   maintenance_plans: MaintenanceTables['maintenance_plans'];
   maintenance_visits: MaintenanceTables['maintenance_visits'];
+  maintenance_visit_photos: MaintenanceTables['maintenance_visit_photos'];
   inspection_certificates: MaintenanceTables['inspection_certificates'];
   workflow_steps: WorkflowStepTable;
   outbox: OutboxTable;

@@ -5,6 +5,7 @@ import type { MaintenanceTables } from './maintenance.schema';
 
 export type MaintenancePlanRow = Selectable<MaintenanceTables['maintenance_plans']>;
 export type MaintenanceVisitRow = Selectable<MaintenanceTables['maintenance_visits']>;
+export type MaintenanceVisitPhotoRow = Selectable<MaintenanceTables['maintenance_visit_photos']>;
 export type InspectionCertificateRow = Selectable<MaintenanceTables['inspection_certificates']>;
 
 const certificateColumns = [
@@ -56,6 +57,20 @@ export class MaintenanceRepository {
     if (filter.communityId) q = q.where('community_id', '=', filter.communityId);
     if (filter.deviceId) q = q.where('device_id', '=', filter.deviceId);
     return q.orderBy('visited_at', 'desc').execute();
+  }
+
+  findVisit(id: string): Promise<MaintenanceVisitRow | undefined> {
+    return this.database.db.selectFrom('maintenance_visits').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  addPhoto(values: Insertable<MaintenanceTables['maintenance_visit_photos']>): Promise<MaintenanceVisitPhotoRow> {
+    return this.database.db.insertInto('maintenance_visit_photos').values(values).returningAll().executeTakeFirstOrThrow();
+  }
+
+  /** Photos of the given visits, oldest first. */
+  photos(visitIds: string[]): Promise<MaintenanceVisitPhotoRow[]> {
+    if (visitIds.length === 0) return Promise.resolve([]);
+    return this.database.db.selectFrom('maintenance_visit_photos').selectAll().where('visit_id', 'in', visitIds).orderBy('created_at').execute();
   }
 
   async addCertificate(values: Insertable<MaintenanceTables['inspection_certificates']>): Promise<InspectionCertificateRow> {

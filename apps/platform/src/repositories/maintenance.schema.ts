@@ -26,6 +26,16 @@ export interface MaintenanceTables {
     recorded_by: string | null;
     recorded_at: Date;
   };
+  maintenance_visit_photos: {
+    id: ColumnType<string, string | undefined, never>;
+    visit_id: string;
+    file_name: string;
+    content_type: string;
+    size_bytes: number;
+    sha256: string;
+    created_by: string | null;
+    created_at: Date;
+  };
   inspection_certificates: {
     id: ColumnType<string, string | undefined, never>;
     device_id: string;

@@ -1,8 +1,9 @@
-import { BadRequestException, Injectable, OnModuleInit } from '@nestjs/common';
+import { BadRequestException, HttpException, Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
 import type { InspectionCertificateRequest, MaintenancePlanRequest, MaintenanceVisitKind, MaintenanceVisitRequest } from '@app/contracts';
 import { hasRole, type PlatformConfig } from '../config/config';
 import { InjectConfig } from '../config/config.provider';
 import { AlarmType } from '../domain/alarm-types';
+import { checkEvidenceUpload } from '../domain/fund-evidence';
 import { certificateStatus, dueItems, kindsOf, type CertificateStatus, type PlanRegime, type VisitKind } from '../domain/maintenance-schedule';
 import { localDate, startOfLocalDay } from '../domain/business-time';
 import { addDays } from '../domain/working-days';
@@ -10,7 +11,8 @@ import { AlarmRepository } from '../repositories/alarm.repository';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { DeviceRepository, type DeviceRow } from '../repositories/device.repository';
-import { MaintenanceRepository, type InspectionCertificateRow, type MaintenancePlanRow, type MaintenanceVisitRow } from '../repositories/maintenance.repository';
+import { FundFileRepository } from '../repositories/fund.repository';
+import { MaintenanceRepository, type InspectionCertificateRow, type MaintenancePlanRow, type MaintenanceVisitPhotoRow, type MaintenanceVisitRow } from '../repositories/maintenance.repository';
 import { AccessService } from './access.service';
 import { AlarmService } from './alarm.service';
 import type { AuthUser } from './auth-user';
@@ -42,6 +44,7 @@ export class MaintenanceService implements OnModuleInit {
     private readonly audit: AuditRepository,
     private readonly clock: ClockRepository,
     private readonly duties: SingletonDutyService,
+    private readonly files: FundFileRepository,
   ) {}
 
   onModuleInit(): void {
@@ -98,12 +101,48 @@ export class MaintenanceService implements OnModuleInit {
     });
     await this.audit.record({ actorId: user.id, action: 'maintenance.visit.recorded', subjectType: 'device', subjectId: plan.device_id, detail: { visitId: row.id, kind: dto.kind, visitedAt: dto.visitedAt } });
     await this.check(plan, user.id);
-    return mapVisit(row);
+    return mapVisit(row, []);
   }
 
   async visits(user: AuthUser, deviceId: string) {
     await this.planInScope(user, deviceId);
-    return (await this.repo.visits({ deviceId })).map(mapVisit);
+    const visits = await this.repo.visits({ deviceId });
+    const photos = await this.repo.photos(visits.map((v) => v.id));
+    return visits.map((v) => mapVisit(v, photos.filter((p) => p.visit_id === v.id)));
+  }
+
+  /** A photo of a visit, checked and stored like the fund's evidence uploads (allow-listed types, checked against the file's first bytes). */
+  async addPhoto(user: AuthUser, deviceId: string, visitId: string, file: { originalname: string; mimetype: string; buffer: Buffer } | undefined) {
+    const visit = await this.visitInScope(user, deviceId, visitId);
+    if (!file) throw new BadRequestException('a multipart field "file" is required');
+    const check = checkEvidenceUpload(file.mimetype, file.buffer);
+    if (!check.ok) throw new HttpException({ statusCode: check.status, error: check.status === 413 ? 'Payload Too Large' : check.status === 415 ? 'Unsupported Media Type' : 'Bad Request', message: check.message }, check.status);
+    const stored = await this.files.store(file.buffer);
+    const photo = await this.repo.addPhoto({
+      visit_id: visit.id,
+      file_name: file.originalname.slice(0, 255),
+      content_type: check.contentType,
+      size_bytes: stored.size,
+      sha256: stored.sha256,
+      created_by: user.id,
+      created_at: new Date(this.clock.now()),
+    });
+    await this.audit.record({ actorId: user.id, action: 'maintenance.visit.photo_added', subjectType: 'device', subjectId: visit.device_id, detail: { visitId: visit.id, photoId: photo.id, sha256: stored.sha256 } });
+    return mapVisit(visit, await this.repo.photos([visit.id]));
+  }
+
+  async readPhoto(user: AuthUser, deviceId: string, visitId: string, photoId: string): Promise<{ contentType: string; content: Buffer; fileName: string }> {
+    const visit = await this.visitInScope(user, deviceId, visitId);
+    const photo = (await this.repo.photos([visit.id])).find((p) => p.id === photoId);
+    if (!photo) throw new NotFoundException(`photo ${photoId} not found`);
+    return { contentType: photo.content_type, content: await this.files.read(photo.sha256), fileName: photo.file_name };
+  }
+
+  private async visitInScope(user: AuthUser, deviceId: string, visitId: string): Promise<MaintenanceVisitRow> {
+    await this.planInScope(user, deviceId);
+    const visit = await this.repo.findVisit(visitId);
+    if (!visit || visit.device_id !== deviceId) throw new NotFoundException(`visit ${visitId} not found`);
+    return visit;
   }
 
   async recordCertificate(user: AuthUser, deviceId: string, dto: InspectionCertificateRequest) {
@@ -249,7 +288,7 @@ export class MaintenanceService implements OnModuleInit {
 
 const toVisitDone = (v: MaintenanceVisitRow) => ({ kind: v.kind as VisitKind, at: v.visited_at.getTime() });
 
-function mapVisit(v: MaintenanceVisitRow) {
+function mapVisit(v: MaintenanceVisitRow, photos: MaintenanceVisitPhotoRow[]) {
   return {
     id: v.id,
     deviceId: v.device_id,
@@ -260,6 +299,7 @@ function mapVisit(v: MaintenanceVisitRow) {
     items: v.items,
     note: v.note,
     costFen: Number(v.cost_fen),
+    photos: photos.map((p) => ({ id: p.id, fileName: p.file_name, contentType: p.content_type, sizeBytes: p.size_bytes, createdAt: p.created_at.toISOString() })),
     recordedBy: v.recorded_by,
     recordedAt: v.recorded_at.toISOString(),
   };
