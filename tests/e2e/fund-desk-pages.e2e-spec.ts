@@ -218,7 +218,7 @@ describe('green-channel desk (browser, phone)', () => {
     await waitForText(district, `#queue [data-case="${caseId}"] [data-field="countdown"]`, '审核期限');
     await openCase(district);
     await act(district, 'approve', 'approved');
-    await waitForText(district, '#detail [data-field="countdown"]', '拨付期限');
+    await waitForText(district, '#detail [data-field="state"]', '待拨付'); // the national profile sets no payment deadline
     await act(district, 'pay', 'in_repair');
     await snapshot(district, '4-paid-first');
 
