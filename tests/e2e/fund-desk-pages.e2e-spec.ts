@@ -4,7 +4,7 @@
  * turn, logged in as itself, finds it in its queue with the working-day countdown of its step
  * and takes that step on the page: the property company proposes the plan (building charged,
  * budget, contractor, a photo) and publishes the notice; the community's 公示栏 shows the notice
- * for its notice period (and the residents' committee cannot confirm before it ends); after it,
+ * for its notice period (and the residents' committee cannot confirm before it ends: the page says so, the API refuses); after it,
  * on a clock moved past the period, the residents' committee confirms, the district approves and
  * pays the first share, the property company signs acceptance, the district pays the balance and
  * the property company discloses; the board then shows the disclosed shares. A user of another
@@ -23,6 +23,7 @@ import { waitFor } from '../support/wait';
 
 const UI_TIMEOUT = 15_000;
 const PHONE = { width: 375, height: 812 };
+const DESKTOP = { width: 1280, height: 900 };
 const PASSWORD = 'user-pass-123';
 
 interface BrowserGlobals {
@@ -52,8 +53,8 @@ describe('green-channel desk (browser, phone)', () => {
   /** The platform's clock runs with the real one, moved forward past the notice period when the test says so. */
   let offsetMs = 0;
 
-  async function newPhonePage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', isMobile: true, hasTouch: true });
+  async function newPhonePage(desktop = false): Promise<Page> {
+    const context = await browser.newContext(desktop ? { viewport: DESKTOP, locale: 'zh-CN' } : { viewport: PHONE, locale: 'zh-CN', isMobile: true, hasTouch: true });
     contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
@@ -83,8 +84,8 @@ describe('green-channel desk (browser, phone)', () => {
   const noOverflow = async (page: Page) => expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
 
   /** Logs in on the desk as a user and opens the case from the queue "waiting for me". */
-  async function deskAs(username: string): Promise<Page> {
-    const page = await newPhonePage();
+  async function deskAs(username: string, desktop = false): Promise<Page> {
+    const page = await newPhonePage(desktop);
     await page.goto(`${tp.httpUrl}/fund/`);
     await page.fill('#login-username', username);
     await page.fill('#login-password', PASSWORD);
@@ -179,6 +180,10 @@ describe('green-channel desk (browser, phone)', () => {
     await waitForText(property, '#detail [data-field="scope"]', 'A栋');
     await noOverflow(property);
     await snapshot(property, '1-notice-published');
+    // now it waits for the residents' committee, not for the property company
+    await property.click('#detail [data-do="back"]');
+    await property.waitForSelector(`#others [data-case="${caseId}"]`);
+    expect(await property.$(`#queue [data-case="${caseId}"]`)).toBeNull();
 
     const inNotice = await caseAs();
     expect(inNotice.deadline).toMatchObject({ kind: 'notice', at: inNotice.noticeEndsAt });
@@ -199,8 +204,10 @@ describe('green-channel desk (browser, phone)', () => {
     const rc = await deskAs('fd-rc');
     await waitForText(rc, `#queue [data-case="${caseId}"] [data-field="countdown"]`, `剩余 ${inNotice.deadline!.workingDaysLeft} 个工作日`);
     await openCase(rc);
-    await rc.click('#detail form[data-action="confirm"] button[type=submit]');
-    await waitForText(rc, '#notice', 'public notice runs until');
+    await waitForText(rc, '#detail form[data-action="confirm"] [data-field="wait"]', '公示期满');
+    expect(await rc.isDisabled('#detail form[data-action="confirm"] button[type=submit]')).toBe(true);
+    const early = await tp.api('POST', `/api/v1/fund/cases/${caseId}/transitions`, { action: 'confirm' }, await tp.login('fd-rc', PASSWORD));
+    expect(early.status).toBe(409);
     expect((await caseAs()).state).toBe('notice');
     await snapshot(rc, '3-confirm-too-early');
 
@@ -214,7 +221,7 @@ describe('green-channel desk (browser, phone)', () => {
     await openCase(rc2);
     await act(rc2, 'confirm', 'confirmed');
 
-    const district = await deskAs('fd-district');
+    const district = await deskAs('fd-district', true); // the district office works at a desktop
     await waitForText(district, `#queue [data-case="${caseId}"] [data-field="countdown"]`, '审核期限');
     await openCase(district);
     await act(district, 'approve', 'approved');

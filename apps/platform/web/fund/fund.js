@@ -50,8 +50,10 @@ function card(c) {
 
 function renderQueue() {
   const live = cases.filter((c) => !closed.includes(c.state));
-  const mine = live.filter((c) => c.availableActions.length > 0);
-  const others = live.filter((c) => c.availableActions.length === 0);
+  // withdrawing is always possible early on; a case waits for me when another step is mine
+  const waiting = (c) => c.availableActions.some((a) => a !== 'withdraw');
+  const mine = live.filter(waiting);
+  const others = live.filter((c) => !waiting(c));
   $('empty').hidden = mine.length > 0;
   $('queue').innerHTML = mine.map(card).join('');
   $('others').innerHTML = others.length ? others.map(card).join('') : `<li class="fd-muted">${esc(t('fd.none'))}</li>`;
@@ -121,6 +123,11 @@ function actionForm(action, c) {
     case 'publish_notice':
       return form(`<p class="fd-muted">${esc(t('fd.publishHint'))}</p>`);
     case 'confirm':
+      // the notice period must run out first (unless the notice runs during the works)
+      if (c.deadline && c.deadline.kind === 'notice' && c.deadline.workingDaysLeft !== null && !c.noticeDuringWorks) {
+        return `<form class="fd-form" data-action="confirm"><strong>${esc(t('fd.do.confirm'))}</strong><p class="fd-muted" data-field="wait">${esc(t('fd.confirmAfter', { at: when(c.deadline.at) }))}</p>${button(undefined, 'btn--ghost').replace('<button', '<button disabled')}</form>`;
+      }
+      return form(`<label>${esc(t('fd.note'))}<input type="text" name="note" maxlength="2000" /></label>`);
     case 'approve':
       return form(`<label>${esc(t('fd.note'))}<input type="text" name="note" maxlength="2000" /></label>`);
     case 'reject':
