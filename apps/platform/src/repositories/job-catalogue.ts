@@ -38,7 +38,8 @@ export const reminderJob = durableJob('alarm.remind', 'alarms', z.object({ alarm
 export const webhookJob = job(
   'alarm.webhook',
   'notifications',
-  z.object({ webhookId: z.uuid(), alarmId: z.uuid(), kind: z.enum(['notify', 'escalation', 'reminder']), tier: z.number().int(), tierName: z.string() }),
+  // attempt: the delivery's try (its retries are jobs of their own, see alarm-dispatch.service.ts); the job's own attempts cover reading the alarm.
+  z.object({ webhookId: z.uuid(), alarmId: z.uuid(), kind: z.enum(['notify', 'escalation', 'reminder']), tier: z.number().int(), tierName: z.string(), attempt: z.number().int().min(1).optional() }),
   { attempts: 6, backoff: { type: 'exponential', delay: 500 } },
 );
 
