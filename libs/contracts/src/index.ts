@@ -11,3 +11,4 @@ export * from './billing';
 export * from './disclosure';
 export * from './device-import';
 export * from './statistics';
+export * from './complaints';
