@@ -12,6 +12,7 @@ import { HealthController } from './controllers/health.controller';
 import { AuthGuard } from './middleware/auth.guard';
 import { alarmsControllers, alarmsProviders } from './modules/alarms';
 import { billingControllers, billingProviders } from './modules/billing';
+import { complaintsControllers, complaintsProviders } from './modules/complaints';
 import { boardControllers, boardProviders } from './modules/board';
 import { fundControllers, fundProviders } from './modules/fund';
 import { parkingControllers, parkingProviders } from './modules/parking';
@@ -125,6 +126,7 @@ export class AppModule {
       ...boardProviders,
       ...statisticsProviders,
       ...supervisionProviders,
+      ...complaintsProviders,
       // Present in every process: without the api role it has no clients of its own, and its
       // broadcasts reach the api processes through the Redis adapter.
       WebsocketRepository,
@@ -153,6 +155,7 @@ export class AppModule {
             ...boardControllers,
             ...statisticsControllers,
             ...supervisionControllers,
+            ...complaintsControllers,
           ]
         : [HealthController],
       providers,

@@ -8,6 +8,7 @@ import * as statistics from './0006-statistics';
 import * as disclosureBoard from './0007-disclosure-board';
 import * as accessSessions from './0008-access-sessions';
 import * as durableWorkflow from './0009-durable-workflow';
+import * as complaints from './0010-complaints';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007-disclosure-board': disclosureBoard,
   '0008-access-sessions': accessSessions,
   '0009-durable-workflow': durableWorkflow,
+  '0010-complaints': complaints,
 };

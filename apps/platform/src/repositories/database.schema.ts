@@ -4,6 +4,7 @@ import type { BillingTables } from './billing.schema';
 import type { AlarmTables } from './alarm.schema';
 import type { FundTables } from './fund.schema';
 import type { BoardTables } from './board.schema';
+import type { ComplaintTables } from './complaint.schema';
 
 /** migrations/0009-durable-workflow: a deadline kept in PostgreSQL, one per BullMQ job id. */
 export interface WorkflowStepTable {
@@ -170,6 +171,11 @@ export interface Database {
   journal_lines: BillingTables['journal_lines'];
   property_companies: PropertyCompanyTable;
   board_items: BoardTables['board_items'];
+  complaint_settings: ComplaintTables['complaint_settings'];
+  complaints: ComplaintTables['complaints'];
+  complaint_events: ComplaintTables['complaint_events'];
+  complaint_photos: ComplaintTables['complaint_photos'];
+  complaint_inbox: ComplaintTables['complaint_inbox'];
   workflow_steps: WorkflowStepTable;
   outbox: OutboxTable;
 }
