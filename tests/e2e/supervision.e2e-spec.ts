@@ -129,6 +129,7 @@ describe('supervision views (street / district officers)', () => {
       alarms: { total: 0, bySeverity: { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 } },
       devices: { total: 1, online: 0, offline: 1 },
       fundCases: { open: 0, nextDeadline: null },
+      complaints: { open: 0, overdue: 0 },
     });
   });
 
