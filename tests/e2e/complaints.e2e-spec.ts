@@ -1,0 +1,131 @@
+/**
+ * Complaints (接诉即办) end to end on the in-process platform, Redis and BullMQ: an owner files a
+ * repair request with a photo; nobody answers; on a fake clock each deadline passes and the
+ * 'complaints' queue's durable timer takes it to the residents' committee, the street and the
+ * district; the property company resolves it and the owner rates it. The owner is told of every
+ * step, every step is audited, the supervision row counts it overdue, and an owner of another
+ * community (or another owner of the same one) cannot see it.
+ */
+import { Queue } from 'bullmq';
+import { AuditRepository } from '../../apps/platform/src/repositories/audit.repository';
+import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { testServices } from '../support/test-services';
+import { waitFor } from '../support/wait';
+
+const H = 3_600_000;
+
+describe('complaints (e2e)', () => {
+  let tp: TestPlatform;
+  let now = Date.parse('2026-03-02T09:00:00+08:00');
+  const communities: Record<string, string> = {};
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    tp = await startTestPlatform();
+    jest.spyOn(tp.platform.app.get(ClockRepository), 'now').mockImplementation(() => now);
+    for (const [key, name, street] of [
+      ['a', '接诉花园', '东街街道'],
+      ['b', '隔壁小区', '西街街道'],
+    ] as const) {
+      const res = await tp.api('POST', '/api/v1/communities', { name, district: '鼓楼区', street, buildings: [{ name: '1栋', units: [{ number: '101', floorArea: '90.00' }] }] });
+      expect(res.status).toBe(201);
+      communities[key] = res.body.id;
+    }
+    const users: Array<[string, string, Record<string, unknown>]> = [
+      ['owner', 'owner', { level: 'community', communityIds: [communities.a] }],
+      ['neighbour', 'owner', { level: 'community', communityIds: [communities.a] }],
+      ['stranger', 'owner', { level: 'community', communityIds: [communities.b] }],
+      ['property', 'property_staff', { level: 'community', communityIds: [communities.a] }],
+      ['rc', 'residents_committee', { level: 'community', communityIds: [communities.a] }],
+      ['street', 'street_officer', { level: 'street', district: '鼓楼区', street: '东街街道' }],
+      ['otherstreet', 'street_officer', { level: 'street', district: '鼓楼区', street: '西街街道' }],
+      ['authority', 'district_authority', { level: 'district', district: '鼓楼区' }],
+    ];
+    for (const [name, role, scope] of users) {
+      expect((await tp.api('POST', '/api/v1/users', { username: `cmp-${name}`, password: 'user-pass-123', role, scope })).status).toBe(201);
+      tokens[name] = await tp.login(`cmp-${name}`, 'user-pass-123');
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    await tp?.close();
+  });
+
+  it('escalates an unanswered repair request to the street and the district on a fake clock, then it is resolved and rated', async () => {
+    // The district sets this community's deadline for leaks; the property company may not set its own.
+    expect((await tp.api('PUT', `/api/v1/complaints/communities/${communities.a}/settings`, { resolveHours: { repair: 24 } }, tokens.property)).status).toBe(403);
+    const settings = await tp.api('PUT', `/api/v1/complaints/communities/${communities.a}/settings`, { resolveHours: { repair: 24 } }, tokens.authority);
+    expect(settings.status).toBe(200);
+    expect(settings.body).toMatchObject({ resolveHours: { repair: 24, repair_urgent: 4 }, levelHours: { residents_committee: 72, street: 120, district: 240 } });
+
+    const filed = await tp.api('POST', '/api/v1/complaints', { communityId: communities.a, kind: 'repair', category: 'repair', text: '楼顶漏水，天花板渗水', location: '1栋 顶层楼梯间', contact: '13800000000' }, tokens.owner);
+    expect(filed.status).toBe(201);
+    const id = filed.body.id as string;
+    expect(filed.body).toMatchObject({ state: 'open', level: 'property', deadline: new Date(now + 24 * H).toISOString(), contact: '13800000000' });
+    expect((await tp.api('POST', '/api/v1/complaints', { communityId: communities.b, kind: 'repair', category: 'repair', text: 'x', location: 'y' }, tokens.owner)).status).toBe(404);
+
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('water stain')]);
+    const form = new FormData();
+    form.append('file', new Blob([png], { type: 'image/png' }), 'leak.png');
+    const photo = await fetch(`${tp.httpUrl}/api/v1/complaints/${id}/photos`, { method: 'POST', body: form, headers: { Authorization: `Bearer ${tokens.owner}` } });
+    expect(photo.status).toBe(201);
+
+    // Scope: another owner of the same community, an owner or street of another community see nothing.
+    for (const who of ['neighbour', 'stranger', 'otherstreet']) {
+      expect((await tp.api('GET', `/api/v1/complaints/${id}`, undefined, tokens[who])).status).toBe(404);
+      expect((await tp.api('GET', '/api/v1/complaints', undefined, tokens[who])).body).toEqual([]);
+    }
+    expect((await tp.api('POST', `/api/v1/complaints/${id}/actions`, { action: 'resolve', note: 'x' }, tokens.stranger)).status).toBe(404);
+    expect((await tp.api('GET', `/api/v1/complaints/${id}`, undefined, tokens.rc)).body.contact).toBe('13800000000');
+
+    const queue = new Queue('complaints', { connection: { url: testServices().redisUrl }, prefix: `${tp.redisPrefix}:bull` });
+    tp.defer(() => queue.close());
+    const promoteAll = async () => {
+      for (const job of await queue.getDelayed()) await job.promote().catch(() => undefined);
+    };
+    const level = async () => (await tp.api('GET', `/api/v1/complaints/${id}`, undefined, tokens.owner)).body.level as string;
+
+    // Early: the timer fires but the clock says wait.
+    await promoteAll();
+    await waitFor(async () => (await queue.getDelayed()).length === 1, { message: 'early timer re-armed' });
+    expect(await level()).toBe('property');
+
+    // Nobody answers: each deadline passes in turn.
+    now += 24 * H + 1;
+    await promoteAll();
+    await waitFor(async () => (await level()) === 'residents_committee', { message: 'to the residents committee' });
+    now += 72 * H + 1;
+    await promoteAll();
+    await waitFor(async () => (await level()) === 'street', { message: 'to the street' });
+    // The committee can no longer act alone at the street level; the street sees it in its supervision row.
+    const row = await tp.api('GET', `/api/v1/supervision/communities/${communities.a}`, undefined, tokens.street);
+    expect(row.body.complaints).toEqual({ open: 1, overdue: 0 });
+    now += 120 * H + 1;
+    expect((await tp.api('GET', `/api/v1/supervision/communities/${communities.a}`, undefined, tokens.street)).body.complaints).toEqual({ open: 1, overdue: 1 });
+    expect((await tp.api('GET', '/api/v1/complaints?overdue=true', undefined, tokens.authority)).body.map((c: { id: string }) => c.id)).toEqual([id]);
+    await promoteAll();
+    await waitFor(async () => (await level()) === 'district', { message: 'to the district' });
+
+    // The property company resolves it at last; the owner rates it (only the owner).
+    const resolved = await tp.api('POST', `/api/v1/complaints/${id}/actions`, { action: 'resolve', note: '已修补防水层' }, tokens.property);
+    expect(resolved.status).toBe(200);
+    expect(resolved.body).toMatchObject({ state: 'resolved', level: 'district' });
+    expect((await tp.api('POST', `/api/v1/complaints/${id}/actions`, { action: 'rate', satisfaction: 4 }, tokens.property)).status).toBe(403);
+    expect((await tp.api('POST', `/api/v1/complaints/${id}/actions`, { action: 'rate', satisfaction: 6 }, tokens.owner)).status).toBe(400);
+    const rated = await tp.api('POST', `/api/v1/complaints/${id}/actions`, { action: 'rate', satisfaction: 4, note: '慢了点' }, tokens.owner);
+    expect(rated.body).toMatchObject({ state: 'closed', satisfaction: 4 });
+    expect(rated.body.timeline.map((e: { action: string }) => e.action)).toEqual(['filed', 'escalated', 'escalated', 'escalated', 'resolve', 'rate']);
+
+    // The owner was told of each step; each step is in the audit log.
+    const inbox = (await tp.api('GET', '/api/v1/complaints/inbox', undefined, tokens.owner)).body as Array<{ action: string; level: string }>;
+    expect(inbox.map((n) => `${n.action}@${n.level}`).reverse()).toEqual(['filed@property', 'escalated@residents_committee', 'escalated@street', 'escalated@district', 'resolve@district', 'rate@district']);
+    const audit = await tp.platform.app.get(AuditRepository).forSubject('complaint', id);
+    expect(audit.map((a) => a.action)).toEqual(['complaint.filed', 'complaint.photo_added', 'complaint.escalated', 'complaint.escalated', 'complaint.escalated', 'complaint.resolve', 'complaint.rate']);
+
+    // Statistics for the street: one item, rated 4, no longer open.
+    const stats = await tp.api('GET', `/api/v1/complaints/statistics?communityId=${communities.a}`, undefined, tokens.street);
+    expect(stats.body).toEqual([expect.objectContaining({ communityId: communities.a, count: 1, open: 0, overdue: 0, rated: 1, avgSatisfaction: 4, avgResolutionMinutes: (24 + 72 + 120) * 60 })]);
+    expect((await tp.api('GET', '/api/v1/complaints/statistics', undefined, tokens.owner)).status).toBe(403);
+  });
+});
