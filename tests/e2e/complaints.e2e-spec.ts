@@ -7,6 +7,7 @@
  * community (or another owner of the same one) cannot see it.
  */
 import { Queue } from 'bullmq';
+import { AlarmRepository } from '../../apps/platform/src/repositories/alarm.repository';
 import { AuditRepository } from '../../apps/platform/src/repositories/audit.repository';
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
@@ -63,6 +64,8 @@ describe('complaints (e2e)', () => {
     expect(filed.status).toBe(201);
     const id = filed.body.id as string;
     expect(filed.body).toMatchObject({ state: 'open', level: 'property', deadline: new Date(now + 24 * H).toISOString(), contact: '13800000000' });
+    // A linked alarm must be one of the same community.
+    expect((await tp.api('POST', '/api/v1/complaints', { communityId: communities.a, kind: 'complaint', category: 'other', text: 'x', location: 'y', alarmId: '00000000-0000-4000-8000-000000000000' }, tokens.owner)).status).toBe(400);
     expect((await tp.api('POST', '/api/v1/complaints', { communityId: communities.b, kind: 'repair', category: 'repair', text: 'x', location: 'y' }, tokens.owner)).status).toBe(404);
 
     const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('water stain')]);
@@ -120,6 +123,13 @@ describe('complaints (e2e)', () => {
     // The owner was told of each step; each step is in the audit log.
     const inbox = (await tp.api('GET', '/api/v1/complaints/inbox', undefined, tokens.owner)).body as Array<{ action: string; level: string }>;
     expect(inbox.map((n) => `${n.action}@${n.level}`).reverse()).toEqual(['filed@property', 'escalated@residents_committee', 'escalated@street', 'escalated@district', 'resolve@district', 'rate@district']);
+    // Each level's handlers were told when the item reached them; the other street was not.
+    const told = async (who: string) => ((await tp.api('GET', '/api/v1/complaints/inbox', undefined, tokens[who])).body as Array<{ action: string; level: string }>).map((n) => `${n.action}@${n.level}`);
+    expect(await told('property')).toEqual(['filed@property']);
+    expect(await told('rc')).toEqual(['escalated@residents_committee']);
+    expect(await told('street')).toEqual(['escalated@street']);
+    expect(await told('authority')).toEqual(['escalated@district']);
+    expect(await told('otherstreet')).toEqual([]);
     const audit = await tp.platform.app.get(AuditRepository).forSubject('complaint', id);
     expect(audit.map((a) => a.action)).toEqual(['complaint.filed', 'complaint.photo_added', 'complaint.escalated', 'complaint.escalated', 'complaint.escalated', 'complaint.resolve', 'complaint.rate']);
 
@@ -127,5 +137,20 @@ describe('complaints (e2e)', () => {
     const stats = await tp.api('GET', `/api/v1/complaints/statistics?communityId=${communities.a}`, undefined, tokens.street);
     expect(stats.body).toEqual([expect.objectContaining({ communityId: communities.a, count: 1, open: 0, overdue: 0, rated: 1, avgSatisfaction: 4, avgResolutionMinutes: (24 + 72 + 120) * 60 })]);
     expect((await tp.api('GET', '/api/v1/complaints/statistics', undefined, tokens.owner)).status).toBe(403);
+  });
+
+  it('links a complaint to an alarm of its own community only', async () => {
+    const raise = async (communityId: string) => {
+      const device = await tp.provisionDevice(communityId, 'elevator');
+      const { alarm } = await tp.platform.app.get(AlarmRepository).raise({ communityId, deviceId: device.id, type: 'trapped_passenger', severity: 1, source: 'device', at: new Date(now), detail: {} });
+      return alarm.id;
+    };
+    const own = await raise(communities.a);
+    const other = await raise(communities.b);
+    const body = { communityId: communities.a, kind: 'complaint', category: 'service', text: '困人半小时无人到场', location: '1栋 电梯' };
+    expect((await tp.api('POST', '/api/v1/complaints', { ...body, alarmId: other }, tokens.owner)).status).toBe(400);
+    const linked = await tp.api('POST', '/api/v1/complaints', { ...body, alarmId: own }, tokens.owner);
+    expect(linked.status).toBe(201);
+    expect(linked.body.alarmId).toBe(own);
   });
 });

@@ -19,6 +19,7 @@ import {
   defaultLevelHours,
   defaultResolveHours,
   levelDeadline,
+  levelRole,
   type ComplaintDeadlineSettings,
   type ComplaintSnapshot,
 } from '../domain/complaints';
@@ -89,6 +90,7 @@ export class ComplaintService {
       return inserted;
     });
     await this.scheduleDeadline(row);
+    await this.tellLevel(row, 'filed');
     return this.detail(user, row);
   }
 
@@ -135,6 +137,7 @@ export class ComplaintService {
       if (result.escalatedTo) await this.step(tx, updated, new Date(now), null, 'system', 'escalated', `reopened: to ${result.escalatedTo}`);
       return updated;
     });
+    if (dto.action === 'reopen') await this.tellLevel(row, 'escalated');
     // The same level and deadline is the same job id: scheduling it again is a no-op.
     if (row.state === 'open') await this.scheduleDeadline(row);
     return this.detail(user, row);
@@ -172,6 +175,17 @@ export class ComplaintService {
     });
     if (!row) return;
     await this.scheduleDeadline(row.row, row.wait ? `-w${now}` : '');
+    if (!row.wait) await this.tellLevel(row.row, 'escalated');
+  }
+
+  /** The handlers of the level now holding the item (in scope, enabled, allowed to handle) get a notice too. */
+  private async tellLevel(row: ComplaintRow, action: string): Promise<void> {
+    const community = await this.communities.findById(row.community_id);
+    if (!community) return;
+    const candidates = await this.alarms.usersWithRoles([levelRole[row.level as ComplaintLevel]]);
+    const ids = await this.access.usersReaching(candidates.map((u) => u.id), community, Permission.ComplaintHandle);
+    const at = new Date(this.clock.now());
+    for (const userId of ids) await this.complaints.addInbox({ userId, complaintId: row.id, action, level: row.level, at });
   }
 
   /** One step: the item's timeline, the audit log and the filer's notice, in the caller's transaction. */
