@@ -4,17 +4,25 @@
  * 'complaints' queue's durable timer takes it to the residents' committee, the street and the
  * district; the property company resolves it and the owner rates it. The owner is told of every
  * step, every step is audited, the supervision row counts it overdue, and an owner of another
- * community (or another owner of the same one) cannot see it.
+ * community (or another owner of the same one) cannot see it. The owner's phone page (/complaints/,
+ * headless Chromium at 375×812) files an item and rates the result.
  */
 import { Queue } from 'bullmq';
+import { chromium, type Browser } from 'playwright-core';
 import { AlarmRepository } from '../../apps/platform/src/repositories/alarm.repository';
 import { AuditRepository } from '../../apps/platform/src/repositories/audit.repository';
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
+import { collectCspViolations } from '../support/browser';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { testServices } from '../support/test-services';
 import { waitFor } from '../support/wait';
 
 const H = 3_600_000;
+const PHONE = { width: 375, height: 812 };
+
+interface BrowserGlobals {
+  document: { querySelector(selector: string): { textContent: string | null } | null; documentElement: { scrollWidth: number } };
+}
 
 describe('complaints (e2e)', () => {
   let tp: TestPlatform;
@@ -49,9 +57,12 @@ describe('complaints (e2e)', () => {
     }
   }, 90_000);
 
+  let browser: Browser | undefined;
+
   afterAll(async () => {
+    await browser?.close().catch(() => undefined);
     await tp?.close();
-  });
+  }, 60_000);
 
   it('escalates an unanswered repair request to the street and the district on a fake clock, then it is resolved and rated', async () => {
     // The district sets this community's deadline for leaks; the property company may not set its own.
@@ -152,5 +163,57 @@ describe('complaints (e2e)', () => {
     const linked = await tp.api('POST', '/api/v1/complaints', { ...body, alarmId: own }, tokens.owner);
     expect(linked.status).toBe(201);
     expect(linked.body.alarmId).toBe(own);
+  });
+
+  it('an owner files from the phone page, follows it and rates the result; the page fits 375 px and switches to English', async () => {
+    browser = await chromium.launch({
+      executablePath: testServices().chromiumPath || '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    collectCspViolations(page, errors);
+    const text = (selector: string) => page.evaluate((sel) => (globalThis as unknown as BrowserGlobals).document.querySelector(sel)?.textContent ?? '', selector);
+    const fits = async () => expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+
+    await page.goto(`${tp.httpUrl}/complaints/`);
+    await page.fill('#login-username', 'cmp-neighbour');
+    await page.fill('#login-password', 'user-pass-123');
+    await page.click('#login-submit');
+    await page.waitForSelector('#empty', { state: 'visible' });
+    await fits();
+
+    await page.click('#new');
+    await page.selectOption('#f-category', 'environment');
+    await page.fill('#f-text', '垃圾桶三天未清运');
+    await page.fill('#f-location', '2栋 北门');
+    await page.setInputFiles('#f-photo', { name: 'bin.png', mimeType: 'image/png', buffer: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('bins')]) });
+    await page.click('#file-form button[type="submit"]');
+    await page.waitForSelector('#detail [data-field="deadline"]');
+    expect(await text('#detail [data-field="level"]')).toBe('物业服务企业');
+    expect(await text('#history')).toContain('提交');
+    expect(await text('#photos')).toContain('照片');
+    await fits();
+    const mine = (await tp.api('GET', '/api/v1/complaints', undefined, tokens.neighbour)).body as Array<{ id: string; category: string }>;
+    expect(mine.map((c) => c.category)).toEqual(['environment']);
+    expect((await tp.api('GET', `/api/v1/complaints/${mine[0].id}`, undefined, tokens.neighbour)).body.photos).toHaveLength(1);
+
+    // The property company resolves it; the owner opens it again and rates it on the page.
+    expect((await tp.api('POST', `/api/v1/complaints/${mine[0].id}/actions`, { action: 'resolve', note: '已清运' }, tokens.property)).status).toBe(200);
+    await page.click('#detail [data-do="back"]');
+    await page.reload();
+    await page.click(`#list [data-id="${mine[0].id}"]`);
+    await page.click('#detail [data-do="rate"][data-n="5"]');
+    await page.waitForSelector('#detail [data-field="satisfaction"]');
+    expect(await text('#detail [data-field="state"]')).toBe('已评价');
+    await page.click('.cp-top .lang__btn[data-lang="en"]');
+    await page.waitForFunction(() => (globalThis as unknown as BrowserGlobals).document.querySelector('#detail [data-field="state"]')?.textContent === 'Rated');
+    await fits();
+    expect((await tp.api('GET', `/api/v1/complaints/${mine[0].id}`, undefined, tokens.neighbour)).body.satisfaction).toBe(5);
+    expect(errors).toEqual([]);
+    await context.close();
   });
 });
