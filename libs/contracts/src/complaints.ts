@@ -88,6 +88,7 @@ export const complaintSettingsSchema = z.object({
 export const complaintStatisticsSchema = z.object({
   communityId: z.uuid(),
   name: z.string(),
+  propertyCompanyId: z.uuid().nullable().describe('the company serving the community: group rows by it for figures per company'),
   count: z.number().int(),
   open: z.number().int(),
   overdue: z.number().int(),

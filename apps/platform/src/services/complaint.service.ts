@@ -115,9 +115,11 @@ export class ComplaintService {
     await this.requireVisible(user, id);
     const settings = await this.settingsFor(id);
     const now = this.clock.now();
+    let before: ComplaintRow | undefined;
     const row = await this.complaints.transaction(async (tx) => {
       const current = await this.complaints.lock(tx, id);
       if (!current) throw new NotFoundException(`complaint ${id} not found`);
+      before = current;
       const result = complaintTransition(snapshotOf(current), { userId: user.id, role: user.role }, dto, now, settings);
       if (!result.ok) throw new HttpException({ statusCode: result.status, error: result.status === 403 ? 'Forbidden' : 'Conflict', message: result.message }, result.status);
       const next = result.next;
@@ -138,8 +140,11 @@ export class ComplaintService {
       return updated;
     });
     if (dto.action === 'reopen') await this.tellLevel(row, 'escalated');
-    // The same level and deadline is the same job id: scheduling it again is a no-op.
+    // The same level and deadline is the same job id: scheduling it again is a no-op. A replaced one is cancelled.
     if (row.state === 'open') await this.scheduleDeadline(row);
+    if (before && before.state === 'open' && (row.state !== 'open' || row.deadline.getTime() !== before.deadline.getTime())) {
+      await this.jobs.cancelSteps('complaints', [jobIds.complaintDeadline({ complaintId: id, level: before.level as ComplaintLevel, deadline: before.deadline.getTime() })]);
+    }
     return this.detail(user, row);
   }
 
@@ -192,10 +197,7 @@ export class ComplaintService {
   private async step(tx: Transaction<Database>, row: ComplaintRow, at: Date, actorId: string | null, actorRole: string, action: string, note: string | null): Promise<void> {
     await this.complaints.addEvent({ complaintId: row.id, at, actorId, actorRole, action, level: row.level, note }, tx);
     await this.complaints.addInbox({ userId: row.filed_by, complaintId: row.id, action, level: row.level, at }, tx);
-    await tx
-      .insertInto('audit_log')
-      .values({ actor_id: actorId, action: `complaint.${action}`, subject_type: 'complaint', subject_id: row.id, detail: JSON.stringify({ level: row.level, state: row.state }) })
-      .execute();
+    await this.audit.record({ actorId, action: `complaint.${action}`, subjectType: 'complaint', subjectId: row.id, detail: { level: row.level, state: row.state } }, tx);
   }
 
   // ---------------------------------------------------------------- photos
@@ -273,7 +275,7 @@ export class ComplaintService {
     return communities.map((c) => {
       const byLevel = Object.fromEntries(complaintLevels.map((l) => [l, rows.filter((r) => r.community_id === c.id && r.state === 'open' && r.level === l).length])) as Record<ComplaintLevel, number>;
       const s = stats.get(c.id) ?? { count: 0, open: 0, overdue: 0, reopened: 0, repeat: 0, avgResponseMinutes: null, avgResolutionMinutes: null, rated: 0, avgSatisfaction: null };
-      return { communityId: c.id, name: c.name, ...s, byLevel };
+      return { communityId: c.id, name: c.name, propertyCompanyId: c.property_company_id, ...s, byLevel };
     });
   }
 
