@@ -21,6 +21,7 @@ const PAGES: Record<string, string[]> = {
   board: ['board/strings.js'],
   disclosure: ['disclosure/strings.js'],
   'parking-disclosure': ['parking-disclosure/strings.js'],
+  vote: ['vote/strings.js'],
 };
 
 async function load(file: string): Promise<Strings> {
@@ -41,7 +42,7 @@ function namedKeys(source: string): { keys: Set<string>; prefixes: Set<string> }
   const keys = new Set<string>();
   const prefixes = new Set<string>();
   for (const m of source.matchAll(/\b(?:t|has)\(\s*['"]([^'"]+)['"]/g)) keys.add(m[1]);
-  for (const m of source.matchAll(/data-(?:i18n|i18n-title|subtitle)="([^"$]+)"/g)) keys.add(m[1]);
+  for (const m of source.matchAll(/data-(?:i18n|i18n-title|subtitle|section)="([^"$]+)"/g)) keys.add(m[1]);
   for (const m of source.matchAll(/data-i18n-attr="([^"]+)"/g)) {
     for (const pair of m[1].split(';')) keys.add(pair.split(':')[1].trim());
   }
@@ -71,9 +72,10 @@ describe('web page strings', () => {
     }
   });
 
-  it('the shared session names only common keys', async () => {
+  it.each(['shared/session.js', 'shared/shell.js'])('%s names only common keys', async (file) => {
     const common = (await load('shared/i18n.js')).zh;
-    const { keys } = namedKeys(readFileSync(join(WEB, 'shared/session.js'), 'utf8'));
+    const { keys } = namedKeys(readFileSync(join(WEB, file), 'utf8'));
+    expect(keys.size).toBeGreaterThan(0);
     expect([...keys].filter((k) => !(k in common))).toEqual([]);
   });
 

@@ -6,7 +6,8 @@
  * tests/faults/ingest-durability.e2e-spec.ts.
  */
 import type { MqttClient } from 'mqtt';
-import { OwnInflux, freePort } from '../support/own-influx';
+import { OwnInflux } from '../support/own-influx';
+import { freePort } from '../support/processes';
 import { publishJson, startTestPlatform, waitForInfluxRows, type ProvisionedDevice, type TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
 

@@ -9,32 +9,15 @@
 import { AlarmRepository } from '../../apps/platform/src/repositories/alarm.repository';
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
 import { JobRepository } from '../../apps/platform/src/repositories/job.repository';
-import { AlarmService } from '../../apps/platform/src/services/alarm.service';
+import { raiseEscalatingAlarm, stepCounts, untilEscalatedAndReminded } from '../support/escalation-alarm';
 import { byScale, recordFault } from '../support/fault-report';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
-import { waitFor } from '../support/wait';
 
 const ackWithinS = byScale(8, 60);
 const reminderEveryS = byScale(14, 90);
 const STEP_MS = 5 * 60_000;
 // Waits for real escalation deadlines on a machine that may be busy.
 jest.setTimeout(400_000);
-
-interface Counts {
-  notifyTier0: number;
-  escalatedTier1: number;
-  reminders: number;
-}
-
-async function counts(tp: TestPlatform, alarmId: string): Promise<Counts> {
-  const events = await tp.platform.app.get(AlarmRepository).events(alarmId);
-  const detail = (e: { detail: unknown }) => (typeof e.detail === 'string' ? JSON.parse(e.detail) : e.detail) as { tier?: number; kind?: string };
-  return {
-    notifyTier0: events.filter((e) => e.action === 'notified' && detail(e).kind === 'notify' && detail(e).tier === 0).length,
-    escalatedTier1: events.filter((e) => e.action === 'escalated' && detail(e).tier === 1).length,
-    reminders: events.filter((e) => e.action === 'notified' && detail(e).kind === 'reminder').length,
-  };
-}
 
 /** Every number under a key naming a duration (…S, …Ms, medianS, p90S) in a JSON body. */
 function durations(value: unknown, key = ''): number[] {
@@ -56,19 +39,8 @@ describe('fault: clock jump (NTP step) of ±5 min (issue 9)', () => {
     ['back', -STEP_MS],
   ])('clock stepped %s 5 min: each escalation step and reminder once, no negative durations', async (_direction, stepMs) => {
     tp = await startTestPlatform();
-    const community = await tp.createCommunity();
-    const device = await tp.provisionDevice(community.id, 'fire', { subtype: 'sprinkler_pressure' });
-    const chain = {
-      tiers: [
-        { name: 'duty_room', roles: ['property_staff'], scopeLevel: 'community', ackWithinS },
-        { name: 'maintenance', roles: ['maintenance_staff'], scopeLevel: 'community', ackWithinS: 3600 },
-      ],
-      reminderEveryS,
-    };
-    expect((await tp.api('PUT', `/api/v1/alarm-escalation/${community.id}/tank_level_low`, chain)).status).toBe(200);
+    const { communityId, alarmId } = await raiseEscalatingAlarm(tp, { ackWithinS, reminderEveryS });
     const clock = tp.platform.app.get(ClockRepository);
-    const alarm = await tp.platform.app.get(AlarmService).raise({ communityId: community.id, deviceId: device.id, type: 'tank_level_low', severity: 2, source: 'platform', ts: clock.now(), detail: {} });
-    await waitFor(async () => (await counts(tp!, alarm.id)).notifyTier0 === 1, { timeoutMs: 60_000, message: 'tier 0 told' });
 
     // The step: now() jumps, monotonic() does not.
     const monotonicBefore = clock.monotonic();
@@ -80,28 +52,24 @@ describe('fault: clock jump (NTP step) of ±5 min (issue 9)', () => {
     // A deadline sweep right after the jump re-creates nothing (every job is still queued).
     expect(await tp.platform.app.get(JobRepository).sweepSteps()).toBe(0);
 
-    await waitFor(async () => ((c) => c.escalatedTier1 >= 1 && c.reminders >= 1)(await counts(tp!, alarm.id)), {
-      timeoutMs: (reminderEveryS + 120) * 1000,
-      intervalMs: 500,
-      message: 'tier 1 escalation and the first reminder after the step',
-    });
+    await untilEscalatedAndReminded(tp, alarmId, reminderEveryS, 'the step');
     const recoverySeconds = (Date.now() - steppedAt) / 1000;
-    expect(await counts(tp, alarm.id)).toEqual({ notifyTier0: 1, escalatedTier1: 1, reminders: 1 });
+    expect(await stepCounts(tp, alarmId)).toEqual({ notifyTier0: 1, escalatedTier1: 1, reminders: 1 });
 
     // Acknowledged after the step: the response time is never negative, in the alarm, its events and the statistics.
-    const acked = await tp.api('POST', `/api/v1/alarms/${alarm.id}/acknowledge`, {});
+    const acked = await tp.api('POST', `/api/v1/alarms/${alarmId}/acknowledge`, {});
     expect(acked.status).toBe(200);
     expect(acked.body.responseS).toBeGreaterThanOrEqual(0);
-    const events = await tp.platform.app.get(AlarmRepository).events(alarm.id);
+    const events = await tp.platform.app.get(AlarmRepository).events(alarmId);
     const ackEvent = events.find((e) => e.action === 'acknowledged')!;
     expect((typeof ackEvent.detail === 'string' ? JSON.parse(ackEvent.detail) : ackEvent.detail).responseMs).toBeGreaterThanOrEqual(0);
     const period = new URLSearchParams({ from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date(Date.now() + 86_400_000).toISOString() });
-    const stats = await tp.api('GET', `/api/v1/statistics/communities/${community.id}?${period}`);
+    const stats = await tp.api('GET', `/api/v1/statistics/communities/${communityId}?${period}`);
     expect(stats.status).toBe(200);
     const figures = durations(stats.body);
     expect(figures.filter((d) => d < 0)).toEqual([]);
     // Still once each after the acknowledgement stopped the chain.
-    const final = await counts(tp, alarm.id);
+    const final = await stepCounts(tp, alarmId);
     expect(final).toEqual({ notifyTier0: 1, escalatedTier1: 1, reminders: 1 });
     const ran = final.escalatedTier1 + final.reminders;
 

@@ -16,7 +16,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { byScale, faultScale, recordFault } from '../support/fault-report';
-import { OwnInflux, freePort } from '../support/own-influx';
+import { OwnInflux } from '../support/own-influx';
+import { freePort } from '../support/processes';
 import { PlatformProcess, provisionFleet, type Fleet } from '../support/platform-process';
 import { Qos1Load } from '../support/qos1-load';
 import { waitFor } from '../support/wait';

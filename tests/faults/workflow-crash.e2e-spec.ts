@@ -10,10 +10,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectAsync } from 'mqtt';
+import { connectAsync, type MqttClient } from 'mqtt';
 import { freshInfluxDatabase, freshRedisPrefix } from '../support/databases';
 import { recordFault } from '../support/fault-report';
-import { ADMIN, startTestPlatform } from '../support/platform';
+import { ADMIN, startTestPlatform, type ProvisionedDevice } from '../support/platform';
 import { PlatformProcess, type Fleet } from '../support/platform-process';
 import { waitFor } from '../support/wait';
 
@@ -55,37 +55,50 @@ async function restOf(platform: PlatformProcess, method: string, path: string, t
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
+/** What each test started, stopped and removed after it (the platform before its data). */
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/**
+ * The crash both rows share: the built platform with FAULT_INJECT=`point` on a one-device fleet,
+ * led to the point by `trigger` (given the device's MQTT client), killed there (SIGKILL), then
+ * started again on the same data without the hook. Returns what the checks after it need.
+ */
+async function crashAtThenRestart(kind: 'elevator' | 'gate', name: string, point: string, trigger: (client: MqttClient, device: ProvisionedDevice) => Promise<void> | void) {
+  const { fleet, communityId } = await oneDeviceFleet(kind, name);
+  cleanups.push(() => fleet.remove());
+  const platform = await PlatformProcess.create(fleet, { FAULT_INJECT: point });
+  cleanups.push(() => platform.stop());
+  await platform.start();
+  const device = fleet.devices[0];
+  const client = await connectAsync(platform.mqttUrl, { clientId: device.id, username: device.id, password: device.secret, reconnectPeriod: 0 });
+  client.on('error', () => undefined);
+  await trigger(client, device);
+  await waitFor(() => !platform.running, { timeoutMs: 120_000, intervalMs: 200, message: `the platform killed itself at ${point}; output: ${platform.log.slice(-2000)}` });
+  expect(platform.exitSignal).toBe('SIGKILL');
+  client.end(true);
+
+  const killedAt = Date.now();
+  delete platform.env.FAULT_INJECT;
+  await platform.start();
+  const api = (method: string, path: string, token?: string, body?: unknown) => restOf(platform, method, path, token, body);
+  const token = (await api('POST', 'auth/login', undefined, ADMIN)).body.accessToken as string;
+  return { platform, communityId, device, killedAt, token, api };
+}
+
+/** The fault-table row of a step that must happen exactly once and happened `count` times. */
+function recordOnce({ count, ...row }: { fault: string; load: string; count: number; recoverySeconds: number; notes: string }): void {
+  recordFault({ ...row, acknowledged: 1, stored: count, lost: Math.max(0, 1 - count), duplicated: Math.max(0, count - 1) });
+}
+
 describe('fault: kill -9 between an alarm and its fund case (issue 9)', () => {
-  let fleet: Fleet;
-  let communityId: string;
-  let platform: PlatformProcess | undefined;
-
-  beforeAll(async () => {
-    ({ fleet, communityId } = await oneDeviceFleet('elevator', 'crash-lift'));
-  });
-  afterAll(async () => {
-    await platform?.stop();
-    await fleet?.remove();
-  });
-
-  const api = (method: string, path: string, token?: string, body?: unknown) => restOf(platform!, method, path, token, body);
-
   it('the case is opened exactly once after the restart', async () => {
-    platform = await PlatformProcess.create(fleet, { FAULT_INJECT: 'crash-after-alarm-insert' });
-    await platform.start();
-    const lift = fleet.devices[0];
-    const client = await connectAsync(platform.mqttUrl, { clientId: lift.id, username: lift.id, password: lift.secret, reconnectPeriod: 0 });
-    client.on('error', () => undefined);
     // A device-reported safety-circuit fault raises a qualifying alarm at once; the process dies after its commit.
-    client.publish(`v1/devices/${lift.id}/events`, JSON.stringify({ type: 'safety_circuit_open', active: true }), { qos: 1 }, () => undefined);
-    await waitFor(() => !platform!.running, { timeoutMs: 120_000, intervalMs: 200, message: `the platform killed itself after the alarm insert; output: ${platform.log.slice(-2000)}` });
-    expect(platform.exitSignal).toBe('SIGKILL');
-    client.end(true);
-
-    const killedAt = Date.now();
-    delete platform.env.FAULT_INJECT;
-    await platform.start();
-    const token = (await api('POST', 'auth/login', undefined, ADMIN)).body.accessToken as string;
+    const { platform, communityId, device: lift, killedAt, token, api } = await crashAtThenRestart('elevator', 'crash-lift', 'crash-after-alarm-insert', (client, device) => {
+      client.publish(`v1/devices/${device.id}/events`, JSON.stringify({ type: 'safety_circuit_open', active: true }), { qos: 1 }, () => undefined);
+    });
     const alarms = (await api('GET', `alarms?deviceId=${lift.id}`, token)).body as Array<{ alarmId: string; type: string }>;
     const raised = alarms.filter((a) => a.type === 'safety_circuit_open');
     expect(raised).toHaveLength(1);
@@ -101,13 +114,10 @@ describe('fault: kill -9 between an alarm and its fund case (issue 9)', () => {
     expect(after).toHaveLength(1);
     expect(after[0].alarmId).toBe(raised[0].alarmId);
 
-    recordFault({
+    recordOnce({
       fault: 'kill -9 between an alarm and its fund case',
       load: '1 qualifying alarm (FAULT_INJECT=crash-after-alarm-insert)',
-      acknowledged: 1,
-      stored: after.length,
-      lost: Math.max(0, 1 - after.length),
-      duplicated: Math.max(0, after.length - 1),
+      count: after.length,
       recoverySeconds,
       notes: 'transactional outbox row relayed by the start-up sweep; recovery includes the platform restart',
     });
@@ -115,39 +125,14 @@ describe('fault: kill -9 between an alarm and its fund case (issue 9)', () => {
 });
 
 describe('fault: kill -9 between a gate exit and its bill (issue 9)', () => {
-  let fleet: Fleet;
-  let communityId: string;
-  let platform: PlatformProcess | undefined;
-
-  beforeAll(async () => {
-    ({ fleet, communityId } = await oneDeviceFleet('gate', 'crash-gate'));
-  });
-  afterAll(async () => {
-    await platform?.stop();
-    await fleet?.remove();
-  });
-
-  const api = (method: string, path: string, token?: string, body?: unknown) => restOf(platform!, method, path, token, body);
-
   it('the bill is issued exactly once after the restart', async () => {
-    platform = await PlatformProcess.create(fleet, { FAULT_INJECT: 'crash-after-gate-exit' });
-    await platform.start();
-    const gate = fleet.devices[0];
-    const client = await connectAsync(platform.mqttUrl, { clientId: gate.id, username: gate.id, password: gate.secret, reconnectPeriod: 0 });
-    client.on('error', () => undefined);
     // An ambulance (always let through, billed at 0 without a tariff) enters, then leaves; the process dies after the exit closes its session.
     const plate = '京X2345应急';
     const entered = Date.now() - 60_000;
-    await client.publishAsync(`v1/devices/${gate.id}/events`, JSON.stringify({ ts: entered, type: 'vehicle', lane: 'L1', direction: 'in', plate }), { qos: 1 });
-    client.publish(`v1/devices/${gate.id}/events`, JSON.stringify({ ts: entered + 30_000, type: 'vehicle', lane: 'L1', direction: 'out', plate }), { qos: 1 }, () => undefined);
-    await waitFor(() => !platform!.running, { timeoutMs: 120_000, intervalMs: 200, message: `the platform killed itself after the gate exit; output: ${platform.log.slice(-2000)}` });
-    expect(platform.exitSignal).toBe('SIGKILL');
-    client.end(true);
-
-    const killedAt = Date.now();
-    delete platform.env.FAULT_INJECT;
-    await platform.start();
-    const token = (await api('POST', 'auth/login', undefined, ADMIN)).body.accessToken as string;
+    const { platform, communityId, device: gate, killedAt, token, api } = await crashAtThenRestart('gate', 'crash-gate', 'crash-after-gate-exit', async (client, device) => {
+      await client.publishAsync(`v1/devices/${device.id}/events`, JSON.stringify({ ts: entered, type: 'vehicle', lane: 'L1', direction: 'in', plate }), { qos: 1 });
+      client.publish(`v1/devices/${device.id}/events`, JSON.stringify({ ts: entered + 30_000, type: 'vehicle', lane: 'L1', direction: 'out', plate }), { qos: 1 }, () => undefined);
+    });
     const bills = await waitFor(
       async () => {
         const res = await api('GET', `billing/communities/${communityId}/bills`, token);
@@ -167,13 +152,10 @@ describe('fault: kill -9 between a gate exit and its bill (issue 9)', () => {
     const after = (await api('GET', `billing/communities/${communityId}/bills`, token)).body as unknown[];
     expect(after).toHaveLength(1);
 
-    recordFault({
+    recordOnce({
       fault: 'kill -9 between a gate exit and its bill',
       load: '1 vehicle entry and exit (FAULT_INJECT=crash-after-gate-exit)',
-      acknowledged: 1,
-      stored: after.length,
-      lost: Math.max(0, 1 - after.length),
-      duplicated: Math.max(0, after.length - 1),
+      count: after.length,
       recoverySeconds,
       notes: 'the closed, unbilled session billed by the billing sweep when its process takes the duty after the restart',
     });

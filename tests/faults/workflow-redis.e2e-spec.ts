@@ -7,11 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { AlarmRepository } from '../../apps/platform/src/repositories/alarm.repository';
 import { DatabaseRepository } from '../../apps/platform/src/repositories/database.repository';
 import { JobRepository } from '../../apps/platform/src/repositories/job.repository';
-import { AlarmService } from '../../apps/platform/src/services/alarm.service';
 import { fundDeadlineJob } from '../../apps/platform/src/repositories/job-catalogue';
+import { raiseEscalatingAlarm, stepCounts, untilEscalatedAndReminded, type StepCounts } from '../support/escalation-alarm';
 import { byScale, recordFault } from '../support/fault-report';
 import { publishJson, startTestPlatform, type TestPlatform } from '../support/platform';
 import { PrivateRedis } from '../support/private-services';
@@ -21,57 +20,18 @@ import { waitFor } from '../support/wait';
 const ackWithinS = byScale(12, 60);
 const reminderEveryS = byScale(18, 90);
 
-interface Counts {
-  notifyTier0: number;
-  escalatedTier1: number;
-  reminders: number;
-}
-
-async function setUp(tp: TestPlatform) {
-  const community = await tp.createCommunity();
-  const device = await tp.provisionDevice(community.id, 'fire', { subtype: 'sprinkler_pressure' });
-  const chain = {
-    tiers: [
-      { name: 'duty_room', roles: ['property_staff'], scopeLevel: 'community', ackWithinS },
-      { name: 'maintenance', roles: ['maintenance_staff'], scopeLevel: 'community', ackWithinS: 3600 },
-    ],
-    reminderEveryS,
-  };
-  expect((await tp.api('PUT', `/api/v1/alarm-escalation/${community.id}/tank_level_low`, chain)).status).toBe(200);
-  return { community, device };
-}
-
-async function counts(tp: TestPlatform, alarmId: string): Promise<Counts> {
-  const events = await tp.platform.app.get(AlarmRepository).events(alarmId);
-  const detail = (e: { detail: unknown }) => (typeof e.detail === 'string' ? JSON.parse(e.detail) : e.detail) as { tier?: number; kind?: string };
-  return {
-    notifyTier0: events.filter((e) => e.action === 'notified' && detail(e).kind === 'notify' && detail(e).tier === 0).length,
-    escalatedTier1: events.filter((e) => e.action === 'escalated' && detail(e).tier === 1).length,
-    reminders: events.filter((e) => e.action === 'notified' && detail(e).kind === 'reminder').length,
-  };
-}
-
 /** Pending steps of an alarm in PostgreSQL. */
 async function pendingSteps(tp: TestPlatform, alarmId: string): Promise<string[]> {
   const rows = await tp.platform.app.get(DatabaseRepository).db.selectFrom('workflow_steps').select('job_id').where('done_at', 'is', null).where('job_id', 'like', `%${alarmId}%`).execute();
   return rows.map((r) => r.job_id).sort();
 }
 
-async function raise(tp: TestPlatform, communityId: string, deviceId: string): Promise<string> {
-  const alarm = await tp.platform.app.get(AlarmService).raise({ communityId, deviceId, type: 'tank_level_low', severity: 2, source: 'platform', ts: Date.now(), detail: {} });
-  return alarm.id;
-}
-
 /** Waits for tier 1 and the first reminder, then checks that each step ran exactly once. */
-async function expectEachStepOnce(tp: TestPlatform, alarmId: string): Promise<Counts> {
-  await waitFor(async () => (await counts(tp, alarmId)).escalatedTier1 >= 1 && (await counts(tp, alarmId)).reminders >= 1, {
-    timeoutMs: (reminderEveryS + 120) * 1000,
-    intervalMs: 500,
-    message: 'tier 1 escalation and the first reminder after the fault',
-  });
+async function expectEachStepOnce(tp: TestPlatform, alarmId: string): Promise<StepCounts> {
+  await untilEscalatedAndReminded(tp, alarmId, reminderEveryS, 'the fault');
   // The second reminder is scheduled by the first: pending, not run twice.
   await waitFor(async () => (await pendingSteps(tp, alarmId)).includes(`rem-${alarmId}-2`), { timeoutMs: 60_000, message: 'second reminder pending' });
-  const c = await counts(tp, alarmId);
+  const c = await stepCounts(tp, alarmId);
   expect(c).toEqual({ notifyTier0: 1, escalatedTier1: 1, reminders: 1 });
   return c;
 }
@@ -85,9 +45,7 @@ describe('fault: Redis loses the queued deadlines (issue 9)', () => {
 
   it('Redis flushed during an open escalation and a fund deadline: the sweep re-creates every job once, nothing lost or doubled', async () => {
     tp = await startTestPlatform();
-    const { community, device } = await setUp(tp);
-    const alarmId = await raise(tp, community.id, device.id);
-    await waitFor(async () => (await counts(tp!, alarmId)).notifyTier0 === 1, { timeoutMs: 60_000, message: 'tier 0 told' });
+    const { alarmId } = await raiseEscalatingAlarm(tp, { ackWithinS, reminderEveryS });
     expect(await pendingSteps(tp, alarmId)).toEqual([`esc-${alarmId}-1`, `rem-${alarmId}-1`].sort());
 
     // A fund deemed-approval deadline pending in ten minutes (its case need not exist: the handler checks PostgreSQL).
@@ -135,9 +93,7 @@ describe('fault: Redis loses the queued deadlines (issue 9)', () => {
     const privateRedis = await PrivateRedis.start();
     try {
       tp = await startTestPlatform({ env: { REDIS_URL: privateRedis.url } });
-      const { community, device } = await setUp(tp);
-      const alarmId = await raise(tp, community.id, device.id);
-      await waitFor(async () => (await counts(tp!, alarmId)).notifyTier0 === 1, { timeoutMs: 60_000, message: 'tier 0 told' });
+      const { device, alarmId } = await raiseEscalatingAlarm(tp, { ackWithinS, reminderEveryS });
 
       await privateRedis.stop();
       const stoppedAt = Date.now();

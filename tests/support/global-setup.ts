@@ -1,11 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from 'pg';
-import { cleanUpStaleRuns, runRecordFile, stopProcesses, writeInfluxConfig } from './processes';
+import { cleanUpStaleRuns, freePort, runRecordFile, startDetached, startInfluxd, stopProcesses, tail, waitReady } from './processes';
 import { latestServicesFile, repoRoot, servicesFileEnv, tmpStateDir, type TestRunRecord } from './test-services';
 
 /**
@@ -17,7 +16,6 @@ import { latestServicesFile, repoRoot, servicesFileEnv, tmpStateDir, type TestRu
  * scripts/install-system-deps.sh --for test.
  */
 
-const READY_TIMEOUT_MS = Number(process.env.SPP_TEST_SERVICE_TIMEOUT_MS ?? 30_000);
 const log = (msg: string) => process.stderr.write(`[test-services] ${msg}\n`);
 
 type Proc = TestRunRecord['processes'][number];
@@ -129,69 +127,18 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-function osFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function pickPorts(preferred: number[]): Promise<number[]> {
   const chosen: number[] = [];
   for (const p of preferred) {
     let port = p;
     if (!(await portFree(port)) || chosen.includes(port)) {
-      do port = await osFreePort();
+      do port = await freePort();
       while (chosen.includes(port) || preferred.includes(port));
       log(`port ${p} is taken; using ${port}`);
     }
     chosen.push(port);
   }
   return chosen;
-}
-
-// ---- process start / readiness ----------------------------------------------------------------
-
-interface Started {
-  child: ChildProcess;
-  exited: () => string | undefined;
-}
-
-function startDetached(cmd: string, args: string[], logFile: string, opts: { uid?: number; gid?: number; cwd?: string } = {}): Started {
-  const fd = openSync(logFile, 'a');
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], ...opts });
-  closeSync(fd);
-  let exit: string | undefined;
-  child.once('exit', (code, signal) => (exit = `exited with ${signal ?? `code ${code}`}`));
-  child.once('error', (e) => (exit = `failed to start: ${e.message}`));
-  child.unref();
-  return { child, exited: () => exit };
-}
-
-function tail(file: string, lines = 15): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-/** Polls `probe` until it resolves true; bounded by READY_TIMEOUT_MS; fails fast if the process died. */
-async function waitReady(name: string, probe: () => Promise<boolean>, s: Started | undefined, logFile: string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let interval = 25;
-  while (Date.now() < deadline) {
-    const exit = s?.exited();
-    if (exit) throw new Error(`${name} ${exit} during start-up. Log ${logFile}:\n${tail(logFile)}`);
-    if (await probe().catch(() => false)) return;
-    await delay(interval);
-    interval = Math.min(interval * 2, 250);
-  }
-  throw new Error(`${name} was not ready within ${READY_TIMEOUT_MS} ms. Log ${logFile}:\n${tail(logFile)}`);
 }
 
 /** Sends `payload` (if any) to 127.0.0.1:port and resolves with the first chunk received ('' when only connecting). */
@@ -213,13 +160,6 @@ function tcpExchange(port: number, payload?: string, timeoutMs = 1000): Promise<
   });
 }
 
-function httpStatus(url: string, timeoutMs = 1000): Promise<number> {
-  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then(
-    (r) => r.status,
-    () => 0,
-  );
-}
-
 // ---- the four services ------------------------------------------------------------------------
 
 async function startRedis(bin: string, root: string, port: number, started: Proc[], save: () => void): Promise<void> {
@@ -237,13 +177,10 @@ async function startRedis(bin: string, root: string, port: number, started: Proc
 }
 
 async function startInflux(bin: string, root: string, port: number, rpcPort: number, started: Proc[], save: () => void): Promise<void> {
-  const dir = join(root, 'influxdb');
-  const conf = writeInfluxConfig(dir, port, rpcPort, true);
-  const logFile = join(dir, 'influxd.log');
-  const s = startDetached(bin, ['run', '-config', conf], logFile);
-  started.push({ name: 'influxd', pid: s.child.pid!, match: 'influxd', stopSignal: 'SIGTERM' });
-  save();
-  await waitReady('influxd', async () => (await httpStatus(`http://127.0.0.1:${port}/ping`)) === 204, s, logFile);
+  await startInfluxd(bin, join(root, 'influxdb'), port, rpcPort, true, (s) => {
+    started.push({ name: 'influxd', pid: s.child.pid!, match: 'influxd', stopSignal: 'SIGTERM' });
+    save();
+  });
 }
 
 async function startPostgres(binDir: string, root: string, port: number, started: Proc[], save: () => void): Promise<void> {

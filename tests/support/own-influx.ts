@@ -1,39 +1,24 @@
 /**
- * An InfluxDB of a test's own (temporary directory, free ports, configured like the run's shared
- * one) that the test can stop and start again on the same data: the InfluxDB-outage faults.
+ * An InfluxDB of a test's own (temporary directory, free ports, started as the run's shared one
+ * is, by startInfluxd) that the test can stop and start again on the same data: the
+ * InfluxDB-outage faults.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeInfluxConfig } from './processes';
-import { nextEvent, waitFor } from './wait';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { startInfluxd, type Started } from './processes';
+import { nextEvent } from './wait';
 
 /** An influxd of this test's own; start() and stop() can be called repeatedly on the same data. */
 export class OwnInflux {
-  private child?: ChildProcess;
+  private started?: Started;
   readonly dir = mkdtempSync(join(tmpdir(), 'spp-influx-outage-'));
-  private readonly conf: string;
-  private readonly log = join(this.dir, 'influxd.log');
 
   constructor(
     readonly port: number,
-    rpcPort: number,
-  ) {
-    this.conf = writeInfluxConfig(this.dir, port, rpcPort, false);
-  }
+    private readonly rpcPort: number,
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -48,24 +33,12 @@ export class OwnInflux {
 
   async start(): Promise<void> {
     const bin = spawnSync('bash', ['-c', 'command -v influxd'], { encoding: 'utf8' }).stdout.trim() || '/usr/bin/influxd';
-    const fd = openSync(this.log, 'a');
-    const child = spawn(bin, ['run', '-config', this.conf], { stdio: ['ignore', fd, fd] });
-    closeSync(fd);
-    this.child = child;
-    let exited = false;
-    child.once('exit', () => (exited = true));
-    await waitFor(
-      async () => {
-        if (exited) throw new Error(`influxd exited: ${readFileSync(this.log, 'utf8').slice(-2000)}`);
-        return this.ping();
-      },
-      { timeoutMs: 20_000, intervalMs: 100, message: 'own influxd ready' },
-    );
+    await startInfluxd(bin, this.dir, this.port, this.rpcPort, false, (s) => (this.started = s));
   }
 
   async stop(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
+    const child = this.started?.child;
+    this.started = undefined;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = nextEvent(child, 'exit', 10_000);
     child.kill('SIGTERM');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freshInfluxDatabase, freshRedisPrefix, type FreshInflux } from './databases';
 import { startTestPlatform, testPlatformEnv, type ProvisionedDevice } from './platform';
-import { freePort } from './own-influx';
+import { freePort } from './processes';
 import { nextEvent, waitFor } from './wait';
 
 const platformMain = resolve(__dirname, '..', '..', 'dist', 'apps', 'platform', 'src', 'main.js');

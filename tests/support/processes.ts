@@ -1,10 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { latestServicesFile, tmpStateDir, type TestRunRecord } from './test-services';
 
-/** Helpers shared by global-setup and global-teardown: process checks, stopping, stale runs. */
+/** Helpers shared by global-setup, global-teardown and the tests' own services: starting, checking and stopping processes, stale runs. */
+
+const READY_TIMEOUT_MS = Number(process.env.SPP_TEST_SERVICE_TIMEOUT_MS ?? 30_000);
 
 /** A port the OS has free on 127.0.0.1 now (for a service a test starts itself). */
 export function freePort(): Promise<number> {
@@ -131,11 +134,70 @@ function safeUnlink(file: string): void {
   }
 }
 
+export interface Started {
+  child: ChildProcess;
+  exited: () => string | undefined;
+}
+
+export function startDetached(cmd: string, args: string[], logFile: string, opts: { uid?: number; gid?: number; cwd?: string } = {}): Started {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], ...opts });
+  closeSync(fd);
+  let exit: string | undefined;
+  child.once('exit', (code, signal) => (exit = `exited with ${signal ?? `code ${code}`}`));
+  child.once('error', (e) => (exit = `failed to start: ${e.message}`));
+  child.unref();
+  return { child, exited: () => exit };
+}
+
+export function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Polls `probe` until it resolves true; bounded by READY_TIMEOUT_MS; fails fast if the process died. */
+export async function waitReady(name: string, probe: () => Promise<boolean>, s: Started | undefined, logFile: string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let interval = 25;
+  while (Date.now() < deadline) {
+    const exit = s?.exited();
+    if (exit) throw new Error(`${name} ${exit} during start-up. Log ${logFile}:\n${tail(logFile)}`);
+    if (await probe().catch(() => false)) return;
+    await delay(interval);
+    interval = Math.min(interval * 2, 250);
+  }
+  throw new Error(`${name} was not ready within ${READY_TIMEOUT_MS} ms. Log ${logFile}:\n${tail(logFile)}`);
+}
+
+function httpStatus(url: string, timeoutMs = 1000): Promise<number> {
+  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then(
+    (r) => r.status,
+    () => 0,
+  );
+}
+
+/**
+ * influxd with its configuration and data under `dir`, HTTP on `port`, ready when /ping answers:
+ * the run's shared one (global-setup) and a test's own (own-influx.ts, started again on the same
+ * data). `spawned` sees the process before it is ready, so that a failed start is still stopped.
+ */
+export async function startInfluxd(bin: string, dir: string, port: number, rpcPort: number, continuousQueries: boolean, spawned: (s: Started) => void = () => undefined): Promise<Started> {
+  const conf = writeInfluxConfig(dir, port, rpcPort, continuousQueries);
+  const logFile = join(dir, 'influxd.log');
+  const s = startDetached(bin, ['run', '-config', conf], logFile);
+  spawned(s);
+  await waitReady('influxd', async () => (await httpStatus(`http://127.0.0.1:${port}/ping`)) === 204, s, logFile);
+  return s;
+}
+
 /**
  * Writes an influxd 1.x configuration keeping everything under `dir`, HTTP on `port` and the RPC
  * service on `rpcPort` (so nothing binds influxd's default 8088); returns the file's path.
  */
-export function writeInfluxConfig(dir: string, port: number, rpcPort: number, continuousQueries: boolean): string {
+function writeInfluxConfig(dir: string, port: number, rpcPort: number, continuousQueries: boolean): string {
   for (const d of ['meta', 'data', 'wal']) mkdirSync(join(dir, d), { recursive: true });
   const conf = join(dir, 'influxdb.conf');
   writeFileSync(

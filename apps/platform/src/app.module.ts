@@ -12,6 +12,7 @@ import { HealthController } from './controllers/health.controller';
 import { AuthGuard } from './middleware/auth.guard';
 import { alarmsControllers, alarmsProviders } from './modules/alarms';
 import { billingControllers, billingProviders } from './modules/billing';
+import { ownersControllers, ownersProviders } from './modules/owners';
 import { complaintsControllers, complaintsProviders } from './modules/complaints';
 import { boardControllers, boardProviders } from './modules/board';
 import { fundControllers, fundProviders } from './modules/fund';
@@ -124,6 +125,7 @@ export class AppModule {
       ...parkingProviders,
       ...billingProviders,
       ...boardProviders,
+      ...ownersProviders,
       ...statisticsProviders,
       ...supervisionProviders,
       ...complaintsProviders,
@@ -153,6 +155,7 @@ export class AppModule {
             ...parkingControllers,
             ...billingControllers,
             ...boardControllers,
+            ...ownersControllers,
             ...statisticsControllers,
             ...supervisionControllers,
             ...complaintsControllers,

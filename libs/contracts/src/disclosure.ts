@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parkingDisclosureSchema } from './billing';
 import { fundDisclosureSchema } from './fund';
+import { boardVoteSchema } from './votes';
 
 /**
  * The public disclosure board (公示栏) of a community: the sections an administrator publishes,
@@ -219,5 +220,10 @@ export const publicBoardSchema = z.object({
     cases: z.array(
       fundDisclosureSchema.shape.cases.element.pick({ id: true, title: true, category: true, contractor: true, totalFen: true, disclosedAt: true, shares: true }),
     ),
+  }),
+  /** Owners' joint decisions (业主共同决定): every closed vote with its tallies by area and headcount, newest first. */
+  ownerDecisions: z.object({
+    lastUpdated: z.string().nullable(),
+    votes: z.array(boardVoteSchema),
   }),
 });

@@ -11,4 +11,6 @@ export * from './billing';
 export * from './disclosure';
 export * from './device-import';
 export * from './statistics';
+export * from './units';
+export * from './votes';
 export * from './complaints';

@@ -156,9 +156,29 @@ export const communityDetailResponseSchema = communityResponseSchema.extend({
 });
 const unitRelationSchema = z.enum(['owner', 'tenant']);
 /** GET /api/v1/units/mine */
-export const myUnitResponseSchema = z.object({ id: z.uuid(), communityId: z.uuid(), buildingId: z.uuid(), building: z.string(), number: z.string(), floorArea: z.string(), relation: unitRelationSchema });
+export const myUnitResponseSchema = z.object({
+  id: z.uuid(),
+  communityId: z.uuid(),
+  buildingId: z.uuid(),
+  building: z.string(),
+  number: z.string(),
+  floorArea: z.string(),
+  relation: unitRelationSchema,
+  status: z.enum(['pending', 'verified', 'refused']),
+  /** Votes for the unit (one verified owner of a co-owned unit). */
+  representative: z.boolean(),
+});
 /** The occupants of a unit (after a link or unlink too). */
-export const unitOccupantResponseSchema = z.object({ userId: z.uuid(), username: z.string(), displayName: z.string().nullable(), relation: unitRelationSchema, since: z.string() });
+export const unitOccupantResponseSchema = z.object({
+  userId: z.uuid(),
+  username: z.string(),
+  displayName: z.string().nullable(),
+  relation: unitRelationSchema,
+  since: z.string(),
+  status: z.enum(['pending', 'verified', 'refused']),
+  representative: z.boolean(),
+  documentName: z.string().nullable(),
+});
 
 /** A device's live state (GET /api/v1/communities/:id/live rows, GET /api/v1/devices/:id/live). */
 export const deviceLiveResponseSchema = z.object({

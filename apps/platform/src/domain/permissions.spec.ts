@@ -36,4 +36,11 @@ describe('the permission table', () => {
     expect(permissionsOf('platform_admin').has(Permission.UserManage)).toBe(true);
     expect(permissionsOf('street_officer').has(Permission.UserManage)).toBe(false);
   });
+
+  it('lets property staff and the owners\' committee verify claims to units (issue 13 §1), not owners; only staff import an estate', () => {
+    expect(roleHas('property_staff', Permission.UnitVerify)).toBe(true);
+    expect(roleHas('owners_committee', Permission.UnitVerify)).toBe(true);
+    expect(roleHas('owner', Permission.UnitVerify)).toBe(false);
+    expect(roleHas('owners_committee', Permission.UnitManage)).toBe(false);
+  });
 });

@@ -14,8 +14,10 @@ export enum Permission {
 
   CommunityRead = 'community.read',
   CommunityCreate = 'community.create',
-  /** Link owners and tenants to their units. */
+  /** Link owners and tenants to their units, import an estate's units. */
   UnitManage = 'unit.manage',
+  /** Verify or refuse an owner's or tenant's claim to a unit, name a co-owned unit's representative. */
+  UnitVerify = 'unit.verify',
 
   /** Devices, their live state and history (every role that sees a community sees its devices). */
   DeviceRead = 'device.read',
@@ -60,6 +62,12 @@ export enum Permission {
 
   BoardPublish = 'board.publish',
 
+  /** Votes of a community and their results. */
+  VoteRead = 'vote.read',
+  /** Open a vote (业主共同决定): the owners' committee, or the property company with the committee's consent (vote.service.ts). */
+  VoteOpen = 'vote.open',
+  /** Route access to voting; who votes is decided by the units one represents (vote.service.ts), not the role. */
+  VoteCast = 'vote.cast',
   /** File complaints and repair requests, follow, reopen and rate one's own (every user; owners see only their own). */
   ComplaintFile = 'complaint.file',
   /** Every complaint of the communities in scope, not only one's own. */
@@ -80,6 +88,7 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.CommunityRead]: everyone,
   [Permission.CommunityCreate]: ['platform_admin', 'district_authority'],
   [Permission.UnitManage]: staff,
+  [Permission.UnitVerify]: ['platform_admin', 'property_staff', 'owners_committee'],
 
   [Permission.DeviceRead]: everyone,
   [Permission.DeviceManage]: staff,
@@ -116,6 +125,9 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
 
   [Permission.BoardPublish]: staff,
 
+  [Permission.VoteRead]: everyone,
+  [Permission.VoteOpen]: ['platform_admin', 'property_staff', 'owners_committee'],
+  [Permission.VoteCast]: everyone,
   [Permission.ComplaintFile]: everyone,
   [Permission.ComplaintReadAll]: ['platform_admin', 'property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
   [Permission.ComplaintHandle]: ['platform_admin', 'property_staff', 'residents_committee', 'street_officer', 'district_authority'],

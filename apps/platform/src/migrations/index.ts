@@ -8,7 +8,9 @@ import * as statistics from './0006-statistics';
 import * as disclosureBoard from './0007-disclosure-board';
 import * as accessSessions from './0008-access-sessions';
 import * as durableWorkflow from './0009-durable-workflow';
-import * as complaints from './0010-complaints';
+import * as unitVerification from './0010-unit-verification';
+import * as ownerVotes from './0011-owner-votes';
+import * as complaints from './0012-complaints';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -21,5 +23,7 @@ export const migrations: Record<string, Migration> = {
   '0007-disclosure-board': disclosureBoard,
   '0008-access-sessions': accessSessions,
   '0009-durable-workflow': durableWorkflow,
-  '0010-complaints': complaints,
+  '0010-unit-verification': unitVerification,
+  '0011-owner-votes': ownerVotes,
+  '0012-complaints': complaints,
 };

@@ -85,13 +85,27 @@ export class CommunityRepository {
     return this.db.selectFrom('units').selectAll().where('id', '=', unitId).executeTakeFirst();
   }
 
-  /** Links a user to a unit as owner or tenant (again: updates the relation). */
+  /**
+   * Links a user to a unit as owner or tenant, verified by the staff member who links (again:
+   * updates the relation). An owner of a unit without a representative becomes it.
+   */
   async addOccupant(unitId: string, userId: string, relation: 'owner' | 'tenant', by: string | null): Promise<void> {
-    await this.db
-      .insertInto('unit_occupants')
-      .values({ unit_id: unitId, user_id: userId, relation, created_by: by })
-      .onConflict((oc) => oc.columns(['unit_id', 'user_id']).doUpdateSet({ relation }))
-      .execute();
+    await this.db.transaction().execute(async (tx) => {
+      const decided = { relation, status: 'verified' as const, decided_by: by, decided_at: new Date() };
+      await tx
+        .insertInto('unit_occupants')
+        .values({ unit_id: unitId, user_id: userId, created_by: by, ...decided })
+        .onConflict((oc) => oc.columns(['unit_id', 'user_id']).doUpdateSet({ ...decided, representative: sql<boolean>`unit_occupants.representative AND ${relation} = 'owner'` }))
+        .execute();
+      if (relation !== 'owner') return;
+      await tx
+        .updateTable('unit_occupants')
+        .set({ representative: true })
+        .where('unit_id', '=', unitId)
+        .where('user_id', '=', userId)
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('unit_occupants as r').select('r.user_id').where('r.unit_id', '=', unitId).where('r.representative', '=', true))))
+        .execute();
+    });
   }
 
   async removeOccupant(unitId: string, userId: string): Promise<boolean> {
@@ -103,7 +117,7 @@ export class CommunityRepository {
     return this.db
       .selectFrom('unit_occupants as o')
       .innerJoin('users as u', 'u.id', 'o.user_id')
-      .select(['o.user_id', 'o.relation', 'o.created_at', 'u.username', 'u.display_name'])
+      .select(['o.user_id', 'o.relation', 'o.created_at', 'o.status', 'o.representative', 'o.document_name', 'u.username', 'u.display_name'])
       .where('o.unit_id', '=', unitId)
       .orderBy('u.username')
       .execute();
@@ -115,7 +129,7 @@ export class CommunityRepository {
       .selectFrom('unit_occupants as o')
       .innerJoin('units as un', 'un.id', 'o.unit_id')
       .innerJoin('buildings as b', 'b.id', 'un.building_id')
-      .select(['un.id', 'un.community_id', 'un.number', 'un.floor_area', 'b.id as building_id', 'b.name as building_name', 'o.relation'])
+      .select(['un.id', 'un.community_id', 'un.number', 'un.floor_area', 'b.id as building_id', 'b.name as building_name', 'o.relation', 'o.status', 'o.representative'])
       .where('o.user_id', '=', userId)
       .orderBy('b.name')
       .orderBy('un.number')

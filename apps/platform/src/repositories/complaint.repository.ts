@@ -18,7 +18,7 @@ export interface ComplaintFilter {
   limit: number;
 }
 
-/** Complaints and repair requests, their timeline, photos, settings and the filers' notices (migration 0010). */
+/** Complaints and repair requests, their timeline, photos, settings and the filers' notices (migration 0012). */
 @Injectable()
 export class ComplaintRepository {
   constructor(private readonly database: DatabaseRepository) {}

@@ -2,7 +2,7 @@ import type { ColumnType, Generated } from 'kysely';
 
 type Json<T> = ColumnType<T, string, string>;
 
-/** Row types of migration 0010-complaints. */
+/** Row types of migration 0012-complaints. */
 export interface ComplaintTables {
   complaint_settings: {
     community_id: string;

@@ -4,6 +4,7 @@ import type { BillingTables } from './billing.schema';
 import type { AlarmTables } from './alarm.schema';
 import type { FundTables } from './fund.schema';
 import type { BoardTables } from './board.schema';
+import type { VoteTables } from './vote.schema';
 import type { ComplaintTables } from './complaint.schema';
 
 /** migrations/0009-durable-workflow: a deadline kept in PostgreSQL, one per BullMQ job id. */
@@ -99,6 +100,15 @@ export interface UnitOccupantTable {
   relation: Generated<'owner' | 'tenant'>;
   created_by: string | null;
   created_at: Generated<Date>;
+  /** migrations/0010-unit-verification. */
+  status: Generated<'pending' | 'verified' | 'refused'>;
+  representative: Generated<boolean>;
+  document_sha256: string | null;
+  document_name: string | null;
+  document_type: string | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+  decision_note: string | null;
 }
 
 export interface UserCommunityTable {
@@ -171,6 +181,8 @@ export interface Database {
   journal_lines: BillingTables['journal_lines'];
   property_companies: PropertyCompanyTable;
   board_items: BoardTables['board_items'];
+  owner_votes: VoteTables['owner_votes'];
+  owner_vote_ballots: VoteTables['owner_vote_ballots'];
   complaint_settings: ComplaintTables['complaint_settings'];
   complaints: ComplaintTables['complaints'];
   complaint_events: ComplaintTables['complaint_events'];

@@ -8,7 +8,7 @@ import { z } from 'zod';
  */
 
 /** Queues, one BullMQ queue each; urgent work (alarms) never waits behind slow work. */
-export const queueNames = ['alarms', 'notifications', 'fund', 'parking', 'complaints'] as const;
+export const queueNames = ['alarms', 'notifications', 'fund', 'parking', 'owners', 'complaints'] as const;
 export type QueueName = (typeof queueNames)[number];
 
 export interface JobDefinition<T> {
@@ -64,6 +64,10 @@ export const overstayJob = job('parking.booking.overstay', 'parking', bookingJob
 /** Prices one closed session; its job id is the session's, so a duplicate close event adds nothing while the first waits. */
 export const billSessionJob = job('billing.bill-session', 'parking', z.object({ sessionId: z.uuid() }));
 
+// ---- owners' votes (vote.service.ts)
+/** A vote's period ends: tally and publish. Durable, so a vote closes even after Redis lost the job. */
+export const voteCloseJob = durableJob('owners.vote.close', 'owners', z.object({ voteId: z.uuid() }));
+
 /** Job ids: a job scheduled twice is added once, and can be cancelled by its id. */
 export const jobIds = {
   escalate: (alarmId: string, tier: number) => `esc-${alarmId}-${tier}`,
@@ -75,6 +79,8 @@ export const jobIds = {
   noShow: (bookingId: string) => `noshow-${bookingId}`,
   overstay: (bookingId: string) => `overstay-${bookingId}`,
   billSession: (sessionId: string) => `bill-${sessionId}`,
+  /** `suffix` tells a re-armed close (the job ran before the period ended) from the first one. */
+  voteClose: (voteId: string, suffix = '') => `vote-close-${voteId}${suffix}`,
 };
 
 export const jobCatalogue: ReadonlyArray<JobDefinition<unknown>> = [
@@ -87,4 +93,5 @@ export const jobCatalogue: ReadonlyArray<JobDefinition<unknown>> = [
   noShowJob,
   overstayJob,
   billSessionJob,
+  voteCloseJob,
 ] as ReadonlyArray<JobDefinition<unknown>>;

@@ -39,6 +39,13 @@ export class UserRepository {
     return row && this.withCommunities(row);
   }
 
+  /** Ids of the named users that exist, by username. */
+  async idsByUsername(usernames: string[]): Promise<Map<string, string>> {
+    if (usernames.length === 0) return new Map();
+    const rows = await this.db.selectFrom('users').select(['id', 'username']).where('username', 'in', usernames).execute();
+    return new Map(rows.map((r) => [r.username, r.id]));
+  }
+
   async findById(id: string): Promise<UserRow | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
     return row && this.withCommunities(row);

@@ -12,6 +12,7 @@ import type { AuthUser } from './auth-user';
 import { BillingService } from './billing.service';
 import { FundService } from './fund.service';
 import { ParkingGateService } from './parking-gate.service';
+import { VoteService } from './vote.service';
 
 /** Who may publish on a community's disclosure board (within their scope). */
 
@@ -36,6 +37,7 @@ export class BoardService {
     private readonly fund: FundService,
     private readonly parking: ParkingRepository,
     private readonly gates: ParkingGateService,
+    private readonly votes: VoteService,
   ) {}
 
   async publish(user: AuthUser, communityId: string, dto: PublishBoardItemRequest): Promise<BoardItem> {
@@ -71,7 +73,13 @@ export class BoardService {
     if (!community) throw new NotFoundException(`community ${communityId} not found`);
     const now = this.clock.now();
     const generatedAt = new Date(now).toISOString();
-    const [latest, parking, fund, slots] = await Promise.all([this.repo.latest(communityId), this.billing.disclosure(communityId), this.fund.disclosure(communityId), this.parking.slotsOf({ communityId })]);
+    const [latest, parking, fund, slots, decisions] = await Promise.all([
+      this.repo.latest(communityId),
+      this.billing.disclosure(communityId),
+      this.fund.disclosure(communityId),
+      this.parking.slotsOf({ communityId }),
+      this.votes.published(communityId),
+    ]);
 
     const sections: Record<string, { version: number; lastUpdated: string; content: unknown } | null> = {};
     for (const s of boardSections) sections[s] = null;
@@ -112,6 +120,10 @@ export class BoardService {
         lastUpdated: fundUpdated.length ? fundUpdated[fundUpdated.length - 1] : null,
         totalFen: fund.cases.reduce((sum, c) => sum + c.totalFen, 0),
         cases: fund.cases.map((c) => ({ id: c.id, title: c.title, category: c.category, contractor: c.contractor, totalFen: c.totalFen, disclosedAt: c.disclosedAt, shares: c.shares })),
+      },
+      ownerDecisions: {
+        lastUpdated: decisions.map((d) => d.closedAt).filter((d): d is string => !!d).sort().pop() ?? null,
+        votes: decisions,
       },
     };
   }

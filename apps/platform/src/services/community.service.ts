@@ -49,7 +49,7 @@ export class CommunityService {
   }
 
   async myUnits(user: AuthUser) {
-    return (await this.communities.unitsOf(user.id)).map((u) => ({ id: u.id, communityId: u.community_id, buildingId: u.building_id, building: u.building_name, number: u.number, floorArea: u.floor_area, relation: u.relation }));
+    return (await this.communities.unitsOf(user.id)).map((u) => ({ id: u.id, communityId: u.community_id, buildingId: u.building_id, building: u.building_name, number: u.number, floorArea: u.floor_area, relation: u.relation, status: u.status, representative: u.representative }));
   }
 
   private async unitFor(user: AuthUser, unitId: string) {
@@ -60,7 +60,7 @@ export class CommunityService {
 
   async occupants(user: AuthUser, unitId: string) {
     await this.unitFor(user, unitId);
-    return (await this.communities.occupants(unitId)).map((o) => ({ userId: o.user_id, username: o.username, displayName: o.display_name, relation: o.relation, since: o.created_at.toISOString() }));
+    return (await this.communities.occupants(unitId)).map((o) => ({ userId: o.user_id, username: o.username, displayName: o.display_name, relation: o.relation, since: o.created_at.toISOString(), status: o.status, representative: o.representative, documentName: o.document_name }));
   }
 
   /** Only a user who belongs to the unit's community (an owner-type role, in scope) can hold it. */

@@ -81,7 +81,8 @@ export class ParkingVehicleService {
 
   /** An owner registers for a unit they hold in the community. */
   private async ownUnit(user: AuthUser, communityId: string, unitId: string | undefined): Promise<string> {
-    const units = (await this.communities.unitsOf(user.id)).filter((u) => u.community_id === communityId);
+    // A claim still awaiting verification (or refused) holds no unit yet.
+    const units = (await this.communities.unitsOf(user.id)).filter((u) => u.community_id === communityId && u.status === 'verified');
     if (unitId) {
       if (!units.some((u) => u.id === unitId)) throw new ForbiddenException(`you are not linked to unit ${unitId}: ask property staff to link you to your unit`);
       return unitId;

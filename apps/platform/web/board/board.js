@@ -1,7 +1,8 @@
 // Public disclosure board (公示栏) of a community: published sections (manager and contacts,
 // service items and fees, elevator maintenance and inspections, common income and its use,
 // public utility cost sharing, notices) and live sections (parking fees with the tariff's filing
-// number, slot usage, parking common income, maintenance-fund cases with per-owner shares), each
+// number, slot usage, parking common income, maintenance-fund cases with per-owner shares, owners'
+// votes with their tallies by area and headcount), each
 // with its own "last updated". No login. ?community=<id>[&lang=en]
 import './strings.js';
 import { t } from '../shared/i18n.js';
@@ -181,6 +182,30 @@ function fundCases(f) {
   ];
 }
 
+/** Owners' joint decisions: each closed vote with its rule, outcome and tallies by area and headcount. */
+function ownerDecisions(d) {
+  if (!d.votes.length) return el('p', { class: 'bd-empty' }, t('board.od.none'));
+  return d.votes.map((v) => {
+    const r = v.result;
+    const outcome = !r.participationMet ? t('board.od.noQuorum') : r.adopted === null ? t('board.od.rejected') : t('board.od.adopted', { option: r.adoptedOption });
+    return el(
+      'div',
+      { class: 'bd-case', 'data-vote': v.id },
+      el('h3', { class: 'bd-sub' }, v.question),
+      dl([
+        ['board.od.period', `${stamp(v.opensAt)} – ${stamp(v.closesAt)}`],
+        ['board.od.rule', r.ruleSource],
+        ['board.od.outcome', outcome],
+      ]),
+      table(
+        ['board.od.option', '#board.od.area', '#board.od.heads'],
+        [...r.perOption.map((o) => [o.option, o.area, String(o.headcount)]), [t('board.od.participating'), r.participating.area, String(r.participating.headcount)]],
+        [t('board.od.total'), r.total.area, String(r.total.headcount)],
+      ),
+    );
+  });
+}
+
 function maintenance(c) {
   const sum = c.records.reduce((a, r) => a + BigInt(r.costFen ?? 0), 0n);
   return [
@@ -225,6 +250,7 @@ function render() {
     ['common_income_use', data.sections.common_income_use?.lastUpdated ?? data.commonIncome.lastUpdated, commonIncome(data.commonIncome, data.sections.common_income_use), { wide: true, live: true, version: data.sections.common_income_use?.version }],
     ['utility_cost_sharing', ...pub('utility_cost_sharing', utilitySharing, { wide: true })],
     ['fund_cases', data.fundCases.lastUpdated, fundCases(data.fundCases), { wide: true, live: true }],
+    ['owner_decisions', data.ownerDecisions.lastUpdated, ownerDecisions(data.ownerDecisions), { wide: true, live: true }],
     ['elevator_maintenance_records', ...pub('elevator_maintenance_records', maintenance, { wide: true })],
     ['elevator_inspection_records', ...pub('elevator_inspection_records', inspections, { wide: true })],
     ['notices', ...pub('notices', notices, { wide: true })],

@@ -1,6 +1,7 @@
 // The shell of the public pages (disclosure board, fund disclosure, parking disclosure): no login,
 // ?community=<id>[&lang=en], a print button, language buttons, and a render on every language change.
-import { applyStatic, getLang, has, onLangChange, setLang, t } from './i18n.js';
+import { applyStatic, has, onLangChange, setLang, t } from './i18n.js';
+import { watchLanguage } from './shell.js';
 
 export const params = new URLSearchParams(location.search);
 export const communityId = params.get('community');
@@ -9,15 +10,14 @@ export const communityId = params.get('community');
 export function startPublicPage({ printButtonId, render }) {
   if (params.get('lang')) setLang(params.get('lang'));
   document.getElementById(printButtonId).addEventListener('click', () => window.print());
-  for (const b of document.querySelectorAll('.lang__btn')) b.addEventListener('click', () => setLang(b.dataset.lang));
+  watchLanguage();
   onLangChange(render);
   render();
 }
 
-/** Translates the page's static text and marks the language in use; the first step of every render. */
+/** Translates the page's static text; the first step of every render. */
 export function showLanguage() {
   applyStatic(document);
-  for (const b of document.querySelectorAll('.lang__btn')) b.setAttribute('aria-pressed', String(b.dataset.lang === getLang()));
 }
 
 /** An element with attributes (absent when null) and children (text is never parsed as HTML). */

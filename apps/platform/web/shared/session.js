@@ -8,7 +8,8 @@
 // refresh token works once. Signing out in one tab signs out all of them.
 import { api, ApiError, configureAuth } from './api.js';
 import { esc } from './escape.js';
-import { applyStatic, getLang, onLangChange, setLang, t } from './i18n.js';
+import { applyStatic, t } from './i18n.js';
+import { langSwitch, watchLanguage } from './shell.js';
 
 const KEY = 'spp.session';
 /** Renew this long before the access token expires (at most a third of its lifetime). */
@@ -181,12 +182,7 @@ function loginMarkup(subtitleKey) {
       <input id="login-password" name="password" type="password" autocomplete="current-password" required /></label>
     <p id="login-error" class="login__error" role="alert" aria-live="assertive" hidden></p>
     <button id="login-submit" class="btn btn--primary" type="submit" data-i18n="login.submit">${esc(t('login.submit'))}</button>
-    <div class="login__foot">
-      <div class="lang" role="group" data-i18n-attr="aria-label:lang.switch">
-        <button type="button" class="lang__btn" data-lang="zh">中文</button>
-        <button type="button" class="lang__btn" data-lang="en">EN</button>
-      </div>
-    </div>
+    <div class="login__foot">${langSwitch()}</div>
   </form>`;
 }
 
@@ -241,14 +237,6 @@ async function enter() {
   await hooks.onLogin();
 }
 
-function markLang() {
-  for (const b of document.querySelectorAll('.lang__btn')) {
-    const active = b.dataset.lang === getLang();
-    b.classList.toggle('is-active', active);
-    b.setAttribute('aria-pressed', String(active));
-  }
-}
-
 /**
  * Starts the page: renders the login form into #login-view (its data-subtitle names the page),
  * wires the language buttons and #logout, then either resumes the stored session (onLogin) or
@@ -259,8 +247,7 @@ export function startSession({ onLogin, onLogout = () => {} }) {
   const view = $('login-view');
   view.innerHTML = loginMarkup(view.dataset.subtitle || 'login.subtitle');
   $('login-form').addEventListener('submit', submitLogin);
-  for (const b of document.querySelectorAll('.lang__btn')) b.addEventListener('click', () => setLang(b.dataset.lang));
-  onLangChange(markLang);
+  watchLanguage();
   const logoutButton = $('logout');
   if (logoutButton) logoutButton.addEventListener('click', () => void logout());
   configureAuth({
@@ -291,7 +278,6 @@ export function startSession({ onLogin, onLogout = () => {} }) {
     /* ignore */
   }
   applyStatic(document);
-  markLang();
   const stored = read();
   if (stored && stored.refreshToken) {
     current = stored;
