@@ -209,7 +209,7 @@ describe('complaints (e2e)', () => {
     await page.click('#detail [data-do="rate"][data-n="5"]');
     await page.waitForSelector('#detail [data-field="satisfaction"]');
     expect(await text('#detail [data-field="state"]')).toBe('已评价');
-    await page.click('.cp-top .lang__btn[data-lang="en"]');
+    await page.click('.topbar .lang__btn[data-lang="en"]');
     await page.waitForFunction(() => (globalThis as unknown as BrowserGlobals).document.querySelector('#detail [data-field="state"]')?.textContent === 'Rated');
     await fits();
     expect((await tp.api('GET', `/api/v1/complaints/${mine[0].id}`, undefined, tokens.neighbour)).body.satisfaction).toBe(5);

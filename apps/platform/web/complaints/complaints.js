@@ -164,6 +164,7 @@ onLangChange(() => {
 
 startSession({
   onLogin: async () => {
+    api.me().then((me) => ($('user-name').textContent = me.displayName || me.username || '')).catch(() => undefined);
     communities = await api.communities();
     show('list');
     await load().catch(fail);
