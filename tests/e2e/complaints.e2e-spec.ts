@@ -1,5 +1,5 @@
 /**
- * Complaints (接诉即办) end to end on the in-process platform, Redis and BullMQ: an owner files a
+ * Complaints (接诉即办) end to end on the in-process platform (PGlite and PostgreSQL), Redis and BullMQ: an owner files a
  * repair request with a photo; nobody answers; on a fake clock each deadline passes and the
  * 'complaints' queue's durable timer takes it to the residents' committee, the street and the
  * district; the property company resolves it and the owner rates it. The owner is told of every
@@ -13,6 +13,7 @@ import { AlarmRepository } from '../../apps/platform/src/repositories/alarm.repo
 import { AuditRepository } from '../../apps/platform/src/repositories/audit.repository';
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
 import { collectCspViolations } from '../support/browser';
+import { freshPostgresDatabase, type FreshPostgres } from '../support/databases';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { testServices } from '../support/test-services';
 import { waitFor } from '../support/wait';
@@ -24,14 +25,16 @@ interface BrowserGlobals {
   document: { querySelector(selector: string): { textContent: string | null } | null; documentElement: { scrollWidth: number } };
 }
 
-describe('complaints (e2e)', () => {
+describe.each(['PGlite', 'PostgreSQL'] as const)('complaints (e2e, %s)', (database) => {
   let tp: TestPlatform;
+  let postgres: FreshPostgres | undefined;
   let now = Date.parse('2026-03-02T09:00:00+08:00');
   const communities: Record<string, string> = {};
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
-    tp = await startTestPlatform();
+    postgres = database === 'PostgreSQL' ? await freshPostgresDatabase() : undefined;
+    tp = await startTestPlatform(postgres ? { env: { DATABASE_URL: postgres.url } } : {});
     jest.spyOn(tp.platform.app.get(ClockRepository), 'now').mockImplementation(() => now);
     for (const [key, name, street] of [
       ['a', '接诉花园', '东街街道'],
@@ -62,6 +65,7 @@ describe('complaints (e2e)', () => {
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
     await tp?.close();
+    await postgres?.drop();
   }, 60_000);
 
   it('escalates an unanswered repair request to the street and the district on a fake clock, then it is resolved and rated', async () => {
@@ -165,7 +169,8 @@ describe('complaints (e2e)', () => {
     expect(linked.body.alarmId).toBe(own);
   });
 
-  it('an owner files from the phone page, follows it and rates the result; the page fits 375 px and switches to English', async () => {
+  // The page once, on the default database.
+  if (database === 'PGlite') it('an owner files from the phone page, follows it and rates the result; the page fits 375 px and switches to English', async () => {
     browser = await chromium.launch({
       executablePath: testServices().chromiumPath || '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
