@@ -10,6 +10,9 @@ export const platformMain = join(repoRoot, 'dist', 'apps', 'platform', 'src', 'm
 export const simMain = join(repoRoot, 'dist', 'device-sim', 'src', 'main.js');
 export const resultsDir = join(repoRoot, 'bench', 'results');
 
+/** Where bench/cpu-profile.preload.ts writes the platform's CPU profile. */
+export const cpuProfilePath = (pid: number) => join(tmpdir(), `spp-platform-${pid}.cpuprofile`);
+
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const server = createServer();
@@ -57,9 +60,15 @@ export interface BenchPlatform {
 /**
  * Starts the built platform as its own process (embedded broker, PGlite) on free ports, with an
  * InfluxDB database, a Redis database and prefix, and a DATA_DIR of its own; resolves once
- * /health answers. `extraEnv` adds or replaces variables (e.g. an external broker).
+ * /health answers. `extraEnv` adds or replaces variables (e.g. an external broker); `nodeArgs`
+ * go to node before the entry point (e.g. the CPU-profile preload).
  */
-export async function startBenchPlatform(name: string, stores: { redisUrl: string; influxUrl: string }, extraEnv: Record<string, string> = {}): Promise<BenchPlatform> {
+export async function startBenchPlatform(
+  name: string,
+  stores: { redisUrl: string; influxUrl: string },
+  extraEnv: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<BenchPlatform> {
   const [httpPort, mqttPort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), `spp-${name}-`));
   const influxDb = `${name.replace(/\W/g, '_')}_${Date.now()}`;
@@ -79,7 +88,7 @@ export async function startBenchPlatform(name: string, stores: { redisUrl: strin
     ...extraEnv,
   };
   console.error(`[${name}] starting the platform (HTTP ${httpPort}, MQTT ${mqttPort}, InfluxDB database ${influxDb})`);
-  const child = spawn(process.execPath, [platformMain], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, platformMain], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const kill = () => child.exitCode === null && child.kill('SIGTERM');
   process.on('exit', kill);
   const platform: BenchPlatform = {

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# `npm run bench [-- --rate 45000 --duration 30 --devices 100]`: builds, makes sure Redis and
-# InfluxDB answer (starting them under DATA_DIR like the quick start), then runs the ingestion
-# benchmark. Results: bench/results/ingest-latest.json and .md.
+# `npm run bench [-- --duration 30 --devices 100 --window 10 --cpu-prof]`: builds, makes sure Redis
+# and InfluxDB answer (starting them under DATA_DIR like the quick start), then runs the ingestion
+# benchmark (Mosquitto ceiling, the platform at full load and at half the target rate, the ratio).
+# Results: bench/results/ingest-latest.json and .md.
+# Quick tries: BENCH_INGEST_SECONDS=10 shortens each ingestion round, BENCH_CPU_PROF=1 profiles the
+# platform's full-load round (bench/results/ingest-profile-latest.md), BENCH_ONLY=ingest skips the
+# other benchmarks.
 # The fleet benchmark (bench/fleet.bench.ts: bulk import, connections held per step, restart
 # storm) runs last with BENCH_FLEET_DEVICES devices (default 10000 while device secrets are scrypt-hashed; 50000 is the target; 0 skips it). It takes long
 # while device secrets are scrypt-hashed: minutes per 10,000 devices on 2 cores.
@@ -15,7 +19,10 @@ bash scripts/install-system-deps.sh --for run
 bash scripts/services.sh ensure-run-services
 npm run -s build
 influx_base="${INFLUX_URL%/*}"
-node dist/bench/ingest.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base" "$@"
+ingest_args=(--duration "${BENCH_INGEST_SECONDS:-30}")
+[[ "${BENCH_CPU_PROF:-0}" == 1 ]] && ingest_args+=(--cpu-prof)
+node dist/bench/ingest.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base" "${ingest_args[@]}" "$@"
+[[ "${BENCH_ONLY:-}" == ingest ]] && exit 0
 node dist/bench/alarm-latency.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base"
 node dist/bench/gate-latency.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base"
 node dist/bench/dashboards.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base"

@@ -150,6 +150,8 @@ interface Lane {
   make: (ts: number, seq: number) => string;
   inflight: number;
   seq: number;
+  /** The last reading's `ts`: a device stamps each reading with a millisecond of its own. */
+  lastTs: number;
   corkTick: number;
   times: Float64Array;
   onAck: (err?: Error | null, packet?: { messageId?: number }) => void;
@@ -183,6 +185,7 @@ export async function runLoad(opts: LoadOptions): Promise<void> {
       make: payloadTemplate(device, i),
       inflight: 0,
       seq: i * 7,
+      lastTs: 0,
       corkTick: -1,
       times: new Float64Array(RING),
       onAck: (err, packet) => {
@@ -263,7 +266,10 @@ export async function runLoad(opts: LoadOptions): Promise<void> {
         client.stream.cork();
         corked[corkedCount++] = client.stream;
       }
-      const payload = lane.make(ts, lane.seq++);
+      // Identical readings of one device in one millisecond are one point in InfluxDB (idempotent
+      // replays rely on that); a burst of a window's worth would otherwise look like loss.
+      lane.lastTs = Math.max(ts, lane.lastTs + 1);
+      const payload = lane.make(lane.lastTs, lane.seq++);
       if (qos === 1) {
         lane.inflight++;
         client.publish(lane.topic, payload, pubOpts, lane.onAck);

@@ -191,7 +191,7 @@ export class EmbeddedBrokerRepository {
     });
     pipeline(stream, checked, () => undefined);
     // aedes reads the checked bytes and writes its answers straight to the connection.
-    const guarded = Duplex.from({ readable: checked, writable: stream });
+    const guarded = Duplex.from({ readable: checked, writable: coalesceWrites(stream) });
     guarded.on('close', () => stream.destroy());
     this.sources.set(guarded, source);
     handle(guarded);
@@ -253,4 +253,23 @@ export class EmbeddedBrokerRepository {
     if (this.clusterPersistence) await new Promise<void>((resolve) => this.clusterPersistence!.destroy(() => resolve()));
     await Promise.all([closeServer(this.tcpServer), closeServer(this.wsHttpServer)]);
   }
+}
+
+/**
+ * Makes the writes of one tick leave the socket as one writev. aedes writes every packet in
+ * pieces (mqtt-packet corks its target, but the Duplex wrapper above has no writev and hands the
+ * pieces on one by one), and a WAL group commit releases hundreds of PUBACKs at once: uncorked,
+ * each piece was a system call of its own, the broker's largest cost under load.
+ */
+function coalesceWrites(stream: Duplex): Duplex {
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  const uncork = () => stream.uncork();
+  stream.write = ((...args: unknown[]) => {
+    if (stream.writableCorked === 0) {
+      stream.cork();
+      process.nextTick(uncork);
+    }
+    return write(...args);
+  }) as typeof stream.write;
+  return stream;
 }

@@ -3,7 +3,7 @@ import { InfluxDB, type IPoint } from 'influx';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { MetricsRepository } from './metrics.repository';
-import { historySelects, influxSchemas, rollupPolicies, rollupSelects } from './influx.schema';
+import { historySelects, influxSchemas, lineProtocol, rollupPolicies, rollupSelects } from './influx.schema';
 
 export type Measurement = 'elevator' | 'fire' | 'gate';
 
@@ -26,6 +26,9 @@ export class InfluxRepository {
   private readonly logger = new Logger(InfluxRepository.name);
   private readonly client: InfluxDB;
   private readonly database: string;
+  /** The /write endpoint and its Authorization header: batches are posted as line protocol built here. */
+  private readonly writeUrl: string;
+  private readonly writeHeaders: Record<string, string>;
   private unreachableSince?: number;
 
   constructor(
@@ -43,6 +46,16 @@ export class InfluxRepository {
       database: this.database,
       schema: influxSchemas.map((s) => ({ ...s, database: this.database })),
     });
+    const write = new URL('write', url);
+    write.username = '';
+    write.password = '';
+    write.search = new URLSearchParams({ db: this.database, precision: 'n' }).toString();
+    this.writeUrl = write.toString();
+    this.writeHeaders = { 'content-type': 'text/plain; charset=utf-8' };
+    if (url.username) {
+      const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      this.writeHeaders.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+    }
   }
 
   /** Creates the database, the raw retention policy, the rollup policies and their continuous queries. */
@@ -92,7 +105,8 @@ export class InfluxRepository {
   async writeBatch(batch: IPoint[]): Promise<void> {
     const started = process.hrtime.bigint();
     try {
-      await this.client.writePoints(batch, { precision: 'n', database: this.database });
+      const res = await fetch(this.writeUrl, { method: 'POST', headers: this.writeHeaders, body: lineProtocol(batch), signal: AbortSignal.timeout(WRITE_TIMEOUT_MS) });
+      if (!res.ok) throw new InfluxWriteError(res.status, await res.text());
       this.metrics.influxWriteSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.metrics.influxPointsWritten.inc(batch.length);
       if (this.unreachableSince !== undefined) {
@@ -151,9 +165,19 @@ export class InfluxRepository {
   }
 }
 
+const WRITE_TIMEOUT_MS = 30_000;
+
+class InfluxWriteError extends Error {
+  constructor(
+    readonly status: number,
+    body: string,
+  ) {
+    super(`InfluxDB answered ${status}: ${body.slice(0, 500)}`);
+  }
+}
+
 function isPermanentWriteError(error: unknown): boolean {
-  const status = (error as { res?: { statusCode?: number } }).res?.statusCode;
-  return status === 400;
+  return error instanceof InfluxWriteError && error.status === 400;
 }
 
 function quoteString(value: string): string {

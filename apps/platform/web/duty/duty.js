@@ -7,6 +7,7 @@ import './strings.js';
 import { has, onLangChange, t } from '../shared/i18n.js';
 import { api, request } from '../shared/api.js';
 import { esc } from '../shared/escape.js';
+import { noticeLine } from '../shared/notice.js';
 import { closeSocket, openSocket, startSession } from '../shared/session.js';
 import { beep } from '../dashboard/alarms.js';
 
@@ -26,14 +27,7 @@ const typeLabel = (type) => (has(`alarm.type.${type}`) ? t(`alarm.type.${type}`)
 const when = (ts) => new Date(ts).toLocaleString(undefined, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const enc = encodeURIComponent;
 
-let noticeTimer = 0;
-function notify(text, tone = 'ok') {
-  clearTimeout(noticeTimer);
-  ui.notice.textContent = text;
-  ui.notice.className = `dd-notice dd-notice--${tone}`;
-  ui.notice.hidden = !text;
-  noticeTimer = setTimeout(() => (ui.notice.hidden = true), 6000);
-}
+const notify = noticeLine(ui.notice, 'dd-notice');
 
 function ring(a) {
   if (a.severity !== 1) return;

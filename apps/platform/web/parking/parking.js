@@ -3,6 +3,7 @@
 import './strings.js';
 import { onLangChange } from '../shared/i18n.js';
 import { api, request } from '../shared/api.js';
+import { noticeLine } from '../shared/notice.js';
 import { startSession } from '../shared/session.js';
 import { SlotsPanel } from './slots.js';
 import { BookingsPanel } from './bookings.js';
@@ -19,14 +20,7 @@ const ui = {
 const codes = new Map();
 const slotCode = (id) => codes.get(id) || '';
 
-let noticeTimer = 0;
-function notify(text, tone = 'ok') {
-  clearTimeout(noticeTimer);
-  ui.notice.textContent = text;
-  ui.notice.className = `pk-notice pk-notice--${tone}`;
-  ui.notice.hidden = !text;
-  if (tone === 'ok') noticeTimer = setTimeout(() => (ui.notice.hidden = true), 6000);
-}
+const notify = noticeLine(ui.notice, 'pk-notice');
 
 const slots = new SlotsPanel($('tab-slots'), { notify, onChange: () => refreshSlots() });
 const bookings = new BookingsPanel($('tab-bookings'), { notify, slotCode, onChange: () => refreshSlots() });

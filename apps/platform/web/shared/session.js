@@ -234,6 +234,9 @@ async function submitLogin(event) {
 async function enter() {
   $('login-view').hidden = true;
   $('app-view').hidden = false;
+  // The top bar's account name until the page knows the display name (pages that fetch it overwrite it).
+  const name = $('user-name');
+  if (name && current) name.textContent = current.username;
   await hooks.onLogin();
 }
 

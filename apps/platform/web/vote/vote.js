@@ -5,17 +5,14 @@ import './strings.js';
 import { onLangChange, t } from '../shared/i18n.js';
 import { request } from '../shared/api.js';
 import { esc } from '../shared/escape.js';
+import { noticeLine } from '../shared/notice.js';
 import { startSession } from '../shared/session.js';
 
 const $ = (id) => document.getElementById(id);
 let units = [];
 let votes = [];
 
-function notify(text, tone = 'ok') {
-  $('notice').textContent = text;
-  $('notice').className = `vt-notice vt-notice--${tone}`;
-  $('notice').hidden = !text;
-}
+const notify = noticeLine($('notice'), 'vt-notice');
 
 const when = (iso) => new Date(iso).toLocaleString(document.documentElement.lang || 'zh-CN', { dateStyle: 'short', timeStyle: 'short' });
 
