@@ -5,6 +5,7 @@ import './strings.js';
 import { onLangChange, t } from '../shared/i18n.js';
 import { api, ApiError, request } from '../shared/api.js';
 import { esc } from '../shared/escape.js';
+import { noticeLine } from '../shared/notice.js';
 import { accessToken, startSession } from '../shared/session.js';
 
 const $ = (id) => document.getElementById(id);
@@ -18,14 +19,7 @@ let communities = [];
 /** The item shown in the detail view, or null. */
 let open = null;
 
-let noticeTimer = 0;
-function notify(text, tone = 'ok') {
-  clearTimeout(noticeTimer);
-  ui.notice.textContent = text;
-  ui.notice.className = `cp-notice cp-notice--${tone}`;
-  ui.notice.hidden = !text;
-  noticeTimer = setTimeout(() => (ui.notice.hidden = true), 6000);
-}
+const notify = noticeLine(ui.notice, 'cp-notice');
 const fail = (err) => notify(err instanceof ApiError ? err.message : String(err), 'alarm');
 
 function show(view) {
