@@ -17,6 +17,7 @@ const PAGES: Record<string, string[]> = {
   parking: ['parking/strings.js'],
   supervision: ['supervision/strings.js'],
   duty: ['duty/strings.js', 'shared/device-strings.js'],
+  complaints: ['complaints/strings.js'],
   board: ['board/strings.js'],
   disclosure: ['disclosure/strings.js'],
   'parking-disclosure': ['parking-disclosure/strings.js'],

@@ -13,3 +13,4 @@ export * from './device-import';
 export * from './statistics';
 export * from './units';
 export * from './votes';
+export * from './complaints';
