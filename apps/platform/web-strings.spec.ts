@@ -22,6 +22,7 @@ const PAGES: Record<string, string[]> = {
   disclosure: ['disclosure/strings.js'],
   'parking-disclosure': ['parking-disclosure/strings.js'],
   vote: ['vote/strings.js'],
+  fund: ['fund/strings.js', 'shared/device-strings.js'],
 };
 
 async function load(file: string): Promise<Strings> {
