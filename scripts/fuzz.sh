@@ -5,18 +5,13 @@
 # scales all three (the MQTT payload count; the others in proportion), FUZZ_SEED replays a run.
 # Writes bench/results/fuzz-latest.md: sent, stored, dead-lettered, crashes, 5xx, out-of-scope
 # and any failing seed. `npm test` runs each suite briefly. Extra arguments go to jest.
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-[[ -d node_modules ]] || npm ci --no-audit --no-fund
-bash scripts/install-system-deps.sh --for test
+source "$(dirname "${BASH_SOURCE[0]}")/lib/long-run.sh"
 
-mkdir -p .tmp bench/results
 report="$ROOT/.tmp/fuzz-results.jsonl"
 : >"$report"
 rc=0
 started=$(date +%s)
-FUZZ_SCALE=long FUZZ_REPORT="$report" node --experimental-vm-modules node_modules/jest/bin/jest.js \
+FUZZ_SCALE=long FUZZ_REPORT="$report" "${JEST[@]}" \
   --selectProjects integration --runInBand --testTimeout 21600000 tests/fuzz "$@" || rc=$?
 
 node - "$report" "$rc" "$(( $(date +%s) - started ))" "${FUZZ_RUNS:-1000000}" <<'JS' >bench/results/fuzz-latest.md

@@ -17,10 +17,12 @@ const PAGES: Record<string, string[]> = {
   parking: ['parking/strings.js'],
   supervision: ['supervision/strings.js'],
   duty: ['duty/strings.js', 'shared/device-strings.js'],
+  complaints: ['complaints/strings.js'],
   board: ['board/strings.js'],
   disclosure: ['disclosure/strings.js'],
   'parking-disclosure': ['parking-disclosure/strings.js'],
   vote: ['vote/strings.js'],
+  fund: ['fund/strings.js', 'shared/device-strings.js'],
 };
 
 async function load(file: string): Promise<Strings> {

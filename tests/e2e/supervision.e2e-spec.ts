@@ -129,6 +129,7 @@ describe('supervision views (street / district officers)', () => {
       alarms: { total: 0, bySeverity: { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 } },
       devices: { total: 1, online: 0, offline: 1 },
       fundCases: { open: 0, nextDeadline: null },
+      complaints: { open: 0, overdue: 0 },
     });
   });
 
@@ -160,6 +161,7 @@ describe('supervision views (street / district officers)', () => {
     await publishJson(clientA1, `v1/devices/${liftA1.id}/events`, { type: 'trapped_not_level', active: true });
     await waitForText(`${row(c.a1)} [data-field="alarms"]`, '1');
     expect(await page.getAttribute(`${row(c.a1)} [data-sev="1"]`, 'data-n')).toBe('1');
+    expect(await page.textContent(`${row(c.a1)} [data-field="complaints-overdue"]`)).toBe('0');
     expect((await districtSaw).devices).toEqual({ total: 1, online: 1, offline: 0 });
 
     // positive control for the other street: its own community's change arrives (after A1's, which it must not see)

@@ -13,6 +13,7 @@ import { AuthGuard } from './middleware/auth.guard';
 import { alarmsControllers, alarmsProviders } from './modules/alarms';
 import { billingControllers, billingProviders } from './modules/billing';
 import { ownersControllers, ownersProviders } from './modules/owners';
+import { complaintsControllers, complaintsProviders } from './modules/complaints';
 import { boardControllers, boardProviders } from './modules/board';
 import { fundControllers, fundProviders } from './modules/fund';
 import { parkingControllers, parkingProviders } from './modules/parking';
@@ -129,6 +130,7 @@ export class AppModule {
       ...statisticsProviders,
       ...maintenanceProviders,
       ...supervisionProviders,
+      ...complaintsProviders,
       // Present in every process: without the api role it has no clients of its own, and its
       // broadcasts reach the api processes through the Redis adapter.
       WebsocketRepository,
@@ -159,6 +161,7 @@ export class AppModule {
             ...statisticsControllers,
             ...maintenanceControllers,
             ...supervisionControllers,
+            ...complaintsControllers,
           ]
         : [HealthController],
       providers,

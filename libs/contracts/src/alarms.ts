@@ -42,6 +42,7 @@ export const supervisionCountsSchema = z.object({
   }),
   devices: z.object({ total: z.number().int(), online: z.number().int(), offline: z.number().int() }),
   fundCases: z.object({ open: z.number().int(), nextDeadline: z.string().nullable() }).describe('open emergency repair cases and the nearest pending review/payment deadline (ISO)'),
+  complaints: z.object({ open: z.number().int(), overdue: z.number().int() }).describe('open complaints and repair requests, and those past their deadline (接诉即办)'),
 });
 export type SupervisionCounts = z.infer<typeof supervisionCountsSchema>;
 /** GET /api/v1/supervision/overview (one per community) and /communities/:id. */

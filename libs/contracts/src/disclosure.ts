@@ -233,6 +233,20 @@ export const publicBoardSchema = z.object({
     cases: z.array(
       fundDisclosureSchema.shape.cases.element.pick({ id: true, title: true, category: true, contractor: true, totalFen: true, disclosedAt: true, shares: true }),
     ),
+    /** Cases in their public notice period (公示期), shown for the whole period, before any disclosure. */
+    inNotice: z.array(
+      z.object({
+        id: z.uuid(),
+        title: z.string(),
+        category: z.string(),
+        repairPlan: z.string().nullable(),
+        contractor: z.string().nullable(),
+        budgetFen: z.number().int().nullable(),
+        chargedBuildings: z.array(z.string()).describe('names of the buildings charged; empty when the whole estate is'),
+        noticeFrom: z.string(),
+        noticeEndsAt: z.string(),
+      }),
+    ),
   }),
   /** Owners' joint decisions (业主共同决定): every closed vote with its tallies by area and headcount, newest first. */
   ownerDecisions: z.object({

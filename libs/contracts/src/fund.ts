@@ -118,11 +118,20 @@ export const fundCaseSummarySchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   disclosedAt: z.string().nullable(),
+  /** The deadline of the step the case waits on (notice end, review, payment), counted in working days on the server's holiday calendar. */
+  deadline: z
+    .object({
+      kind: z.enum(['notice', 'review', 'payment']),
+      at: z.string(),
+      workingDaysLeft: z.number().int().nullable().describe('working days after today up to the deadline; 0 on its last day, null once passed'),
+    })
+    .nullable(),
+  /** What the caller's role could do next (role and state only; the notice period and amounts are checked on the action). */
+  availableActions: z.array(z.string()),
 });
 
-/** A case with what the caller may do next, its timeline, evidence, payments and per-unit shares. */
+/** A case with its timeline, evidence, payments and per-unit shares. */
 export const fundCaseDetailSchema = fundCaseSummarySchema.extend({
-  availableActions: z.array(z.string()),
   timeline: z.array(
     z.object({
       at: z.string(),

@@ -13,4 +13,5 @@ export * from './device-import';
 export * from './statistics';
 export * from './units';
 export * from './votes';
+export * from './complaints';
 export * from './maintenance';

@@ -98,9 +98,16 @@ describe('parseConfig', () => {
     expect(config.brokerAuth).toMatchObject({ mode: 'emqx-http', hookHost: '0.0.0.0', hookPort: 0, api: { url: 'http://emqx:18083', key: 'key', secret: 'secret' } });
   });
 
-  it('reads the webhook allow-list and holds alarm reminders to at least 60 s apart', () => {
-    const config = parseConfig({ DATA_DIR: dataDir(), WEBHOOK_ALLOWED_HOSTS: 'relay.internal, 10.0.0.5', ALARM_REMINDERS_PER_ALARM: '5' });
-    expect(config.notifications).toEqual({ webhookAllowedHosts: ['relay.internal', '10.0.0.5'], reminderMinIntervalS: 60, remindersPerAlarm: 5 });
+  it('reads the webhook allow-list and per-endpoint bounds, and holds alarm reminders to at least 60 s apart', () => {
+    const config = parseConfig({ DATA_DIR: dataDir(), WEBHOOK_ALLOWED_HOSTS: 'relay.internal, 10.0.0.5', ALARM_REMINDERS_PER_ALARM: '5', WEBHOOK_TIMEOUT_MS: '2500' });
+    expect(config.notifications).toEqual({
+      webhookAllowedHosts: ['relay.internal', '10.0.0.5'],
+      reminderMinIntervalS: 60,
+      remindersPerAlarm: 5,
+      webhookConcurrency: 2,
+      webhookQueue: 100,
+      webhookTimeoutMs: 2500,
+    });
     expect(() => parseConfig({ DATA_DIR: dataDir(), ALARM_REMINDER_MIN_INTERVAL_S: '30' })).toThrow(/ALARM_REMINDER_MIN_INTERVAL_S: must be at least 60/);
   });
 

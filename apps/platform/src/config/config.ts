@@ -187,6 +187,10 @@ const envSchema = z
     PARKING_EMERGENCY_PLATES: z.string().default(''),
     /** Web security (issue 8): webhook hosts exempt from the private-address guard (comma list), reminder bounds. */
     WEBHOOK_ALLOWED_HOSTS: z.string().default(''),
+    /** Issue 9: per webhook endpoint, calls in flight, deliveries waiting (beyond: dropped, counted), and the whole call's time-out. */
+    WEBHOOK_ENDPOINT_CONCURRENCY: positiveInt(2),
+    WEBHOOK_ENDPOINT_QUEUE: positiveInt(100),
+    WEBHOOK_TIMEOUT_MS: positiveInt(5000),
     ALARM_REMINDER_MIN_INTERVAL_S: positiveInt(60).refine((n) => n >= 60, { message: 'must be at least 60 (seconds)' }),
     ALARM_REMINDERS_PER_ALARM: positiveInt(24),
     /** TEST ONLY: kill the process (SIGKILL) at this point, to prove recovery after a crash there. Refused in production. */
@@ -313,7 +317,15 @@ export interface PlatformConfig {
     residentPlatesPerUnit: number;
   };
   /** Alarm notifications: hosts a webhook may reach despite the address guard; reminders at least this far apart, at most this many per alarm. */
-  notifications: { webhookAllowedHosts: string[]; reminderMinIntervalS: number; remindersPerAlarm: number };
+  notifications: {
+    webhookAllowedHosts: string[];
+    reminderMinIntervalS: number;
+    remindersPerAlarm: number;
+    /** Per endpoint: calls in flight, deliveries waiting for one, and a call's time-out. */
+    webhookConcurrency: number;
+    webhookQueue: number;
+    webhookTimeoutMs: number;
+  };
   /** TEST ONLY (FAULT_INJECT): the point where the process kills itself. */
   faultInject?: FaultPoint;
 }
@@ -403,6 +415,9 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       webhookAllowedHosts: e.WEBHOOK_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean),
       reminderMinIntervalS: e.ALARM_REMINDER_MIN_INTERVAL_S,
       remindersPerAlarm: e.ALARM_REMINDERS_PER_ALARM,
+      webhookConcurrency: e.WEBHOOK_ENDPOINT_CONCURRENCY,
+      webhookQueue: e.WEBHOOK_ENDPOINT_QUEUE,
+      webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     },
     faultInject: e.FAULT_INJECT,
   };

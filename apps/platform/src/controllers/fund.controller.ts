@@ -73,7 +73,8 @@ export class FundController {
   @ZodResponse({ status: 201, type: FundEvidenceUploadDto })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } })
-  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: maxEvidenceBytes, files: 1 } }))
+  // Browsers send a Chinese file name as raw UTF-8 (no filename*): multer would read it as latin1.
+  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: maxEvidenceBytes, files: 1 }, defParamCharset: 'utf8' }))
   upload(@Auth() user: AuthUser, @Param() { id }: UuidParamDto, @UploadedFile() file: UploadedEvidence | undefined) {
     return this.fund.addUpload(user, id, file);
   }

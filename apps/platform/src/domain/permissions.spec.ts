@@ -23,6 +23,14 @@ describe('the permission table', () => {
     expect(can(owner, Permission.BillingRead, Permission.OwnBillRead)).toBe(true);
   });
 
+  it('lets owners file and follow complaints but not read others’ or handle them, and keeps the property company off its own deadlines', () => {
+    const owner = { role: 'owner' as const };
+    expect(can(owner, Permission.ComplaintFile)).toBe(true);
+    expect(can(owner, Permission.ComplaintReadAll)).toBe(false);
+    expect(can(owner, Permission.ComplaintHandle)).toBe(false);
+    expect(can({ role: 'property_staff' }, Permission.ComplaintSettingsManage)).toBe(false);
+  });
+
   it('names a permission for every socket event, each one of the room permissions', () => {
     for (const { permission } of Object.values(socketEventPermission)) expect(socketPermissions).toContain(permission);
     expect(permissionsOf('platform_admin').has(Permission.UserManage)).toBe(true);

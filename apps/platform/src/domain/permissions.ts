@@ -68,6 +68,13 @@ export enum Permission {
   VoteOpen = 'vote.open',
   /** Route access to voting; who votes is decided by the units one represents (vote.service.ts), not the role. */
   VoteCast = 'vote.cast',
+  /** File complaints and repair requests, follow, reopen and rate one's own (every user; owners see only their own). */
+  ComplaintFile = 'complaint.file',
+  /** Every complaint of the communities in scope, not only one's own. */
+  ComplaintReadAll = 'complaint.read-all',
+  /** Respond, resolve, keep on the street's ledger; which level may act is the rule of domain/complaints.ts. */
+  ComplaintHandle = 'complaint.handle',
+  ComplaintSettingsManage = 'complaint.settings.manage',
 
   /** Maintenance plans, visits and inspection certificates of elevators and fire equipment (issue 12 §4). */
   MaintenanceRead = 'maintenance.read',
@@ -128,6 +135,11 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.VoteRead]: everyone,
   [Permission.VoteOpen]: ['platform_admin', 'property_staff', 'owners_committee'],
   [Permission.VoteCast]: everyone,
+  [Permission.ComplaintFile]: everyone,
+  [Permission.ComplaintReadAll]: ['platform_admin', 'property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
+  [Permission.ComplaintHandle]: ['platform_admin', 'property_staff', 'residents_committee', 'street_officer', 'district_authority'],
+  // Not the property company: it would set its own deadlines.
+  [Permission.ComplaintSettingsManage]: ['platform_admin', 'district_authority'],
 
   [Permission.MaintenanceRead]: alarmViewers,
   [Permission.MaintenancePlanManage]: staff,

@@ -1,6 +1,7 @@
 /**
  * Supervision counts: folds the per-kind query results (active alarms by severity, devices with
- * their live online flag, open repair cases with their nearest deadline) into one record per
+ * their live online flag, open repair cases with their nearest deadline, open and overdue
+ * complaints) into one record per
  * community. Pure: no I/O.
  */
 import type { SupervisionCounts } from '@app/contracts';
@@ -20,15 +21,22 @@ export interface FundCountRow {
   nextDeadline: Date | null;
 }
 
+export interface ComplaintCountRow {
+  communityId: string;
+  open: number;
+  overdue: number;
+}
+
 export function emptyCounts(): SupervisionCounts {
   return {
     alarms: { total: 0, bySeverity: { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 } },
     devices: { total: 0, online: 0, offline: 0 },
     fundCases: { open: 0, nextDeadline: null },
+    complaints: { open: 0, overdue: 0 },
   };
 }
 
-export function foldCounts(communityIds: readonly string[], alarms: readonly AlarmCountRow[], devices: readonly DeviceOnlineRow[], fund: readonly FundCountRow[]): Map<string, SupervisionCounts> {
+export function foldCounts(communityIds: readonly string[], alarms: readonly AlarmCountRow[], devices: readonly DeviceOnlineRow[], fund: readonly FundCountRow[], complaints: readonly ComplaintCountRow[]): Map<string, SupervisionCounts> {
   const out = new Map<string, SupervisionCounts>();
   for (const id of communityIds) out.set(id, emptyCounts());
   for (const a of alarms) {
@@ -53,6 +61,12 @@ export function foldCounts(communityIds: readonly string[], alarms: readonly Ala
       const iso = f.nextDeadline.toISOString();
       if (c.fundCases.nextDeadline === null || iso < c.fundCases.nextDeadline) c.fundCases.nextDeadline = iso;
     }
+  }
+  for (const k of complaints) {
+    const c = out.get(k.communityId);
+    if (!c) continue;
+    c.complaints.open += k.open;
+    c.complaints.overdue += k.overdue;
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { localDate, startOfLocalDay } from './business-time';
-import { addDays, emptyCalendar, isIsoDate, isWorkingDay, weekday, workingDayDeadline, type HolidayCalendar } from './working-days';
+import { addDays, emptyCalendar, isIsoDate, isWorkingDay, weekday, workingDayDeadline, workingDaysLeft, type HolidayCalendar } from './working-days';
 
 const TZ = 'Asia/Shanghai';
 /** An instant given as Shanghai wall time. */
@@ -74,5 +74,15 @@ describe('working days', () => {
   it('refuses a negative or fractional count', () => {
     expect(() => workingDayDeadline(0, -1, TZ, emptyCalendar)).toThrow('non-negative');
     expect(() => workingDayDeadline(0, 1.5, TZ, emptyCalendar)).toThrow('non-negative');
+  });
+
+  it('counts the working days left before a deadline, across a holiday, 0 on the last day, null after (domain-rules §3.4)', () => {
+    // 5 working days from Fri 26 Sep 2025: Sun 28 (调休), Mon 29, Tue 30, Thu 9, Fri 10 Oct; ends 11 Oct 00:00.
+    const deadline = workingDayDeadline(sh('2025-09-26T10:00:00'), 5, TZ, cal2025);
+    expect(deadline).toBe(sh('2025-10-11T00:00:00'));
+    expect(workingDaysLeft(sh('2025-09-26T10:00:00'), deadline, TZ, cal2025)).toBe(5);
+    expect(workingDaysLeft(sh('2025-10-01T09:00:00'), deadline, TZ, cal2025)).toBe(2); // the holiday week does not count
+    expect(workingDaysLeft(sh('2025-10-10T23:59:00'), deadline, TZ, cal2025)).toBe(0);
+    expect(workingDaysLeft(deadline, deadline, TZ, cal2025)).toBeNull();
   });
 });

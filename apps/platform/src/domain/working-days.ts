@@ -67,3 +67,20 @@ export function workingDayDeadline(from: number, days: number, timeZone: string,
   }
   return startOfLocalDay(addDays(date, 1), timeZone);
 }
+
+/**
+ * The working days left before a deadline from `workingDayDeadline` (domain-rules §3.4: notice,
+ * review and payment periods count working days): the working days after today up to the
+ * deadline's last day, so 0 on the last day itself. Null once the deadline has passed.
+ */
+export function workingDaysLeft(now: number, deadline: number, timeZone: string, calendar: HolidayCalendar): number | null {
+  if (now >= deadline) return null;
+  const lastDay = localDate(deadline - 1, timeZone);
+  let date = localDate(now, timeZone);
+  let left = 0;
+  while (date < lastDay) {
+    date = addDays(date, 1);
+    if (isWorkingDay(date, calendar)) left++;
+  }
+  return left;
+}

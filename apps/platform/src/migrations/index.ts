@@ -10,7 +10,8 @@ import * as accessSessions from './0008-access-sessions';
 import * as durableWorkflow from './0009-durable-workflow';
 import * as unitVerification from './0010-unit-verification';
 import * as ownerVotes from './0011-owner-votes';
-import * as maintenancePlans from './0012-maintenance-plans';
+import * as complaints from './0012-complaints';
+import * as maintenancePlans from './0013-maintenance-plans';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -25,5 +26,6 @@ export const migrations: Record<string, Migration> = {
   '0009-durable-workflow': durableWorkflow,
   '0010-unit-verification': unitVerification,
   '0011-owner-votes': ownerVotes,
-  '0012-maintenance-plans': maintenancePlans,
+  '0012-complaints': complaints,
+  '0013-maintenance-plans': maintenancePlans,
 };

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import type { Transaction } from 'kysely';
 import { DatabaseRepository } from './database.repository';
+import type { Database } from './database.schema';
 
 export interface AuditEntry {
   actorId: string | null;
@@ -14,8 +16,9 @@ export interface AuditEntry {
 export class AuditRepository {
   constructor(private readonly database: DatabaseRepository) {}
 
-  async record(entry: AuditEntry): Promise<void> {
-    await this.database.db
+  /** `db`: a transaction, to record a step together with the write it audits. */
+  async record(entry: AuditEntry, db: Transaction<Database> | DatabaseRepository['db'] = this.database.db): Promise<void> {
+    await db
       .insertInto('audit_log')
       .values({
         actor_id: entry.actorId,

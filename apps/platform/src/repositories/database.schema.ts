@@ -5,6 +5,7 @@ import type { AlarmTables } from './alarm.schema';
 import type { FundTables } from './fund.schema';
 import type { BoardTables } from './board.schema';
 import type { VoteTables } from './vote.schema';
+import type { ComplaintTables } from './complaint.schema';
 import type { MaintenanceTables } from './maintenance.schema';
 
 /** migrations/0009-durable-workflow: a deadline kept in PostgreSQL, one per BullMQ job id. */
@@ -183,6 +184,11 @@ export interface Database {
   board_items: BoardTables['board_items'];
   owner_votes: VoteTables['owner_votes'];
   owner_vote_ballots: VoteTables['owner_vote_ballots'];
+  complaint_settings: ComplaintTables['complaint_settings'];
+  complaints: ComplaintTables['complaints'];
+  complaint_events: ComplaintTables['complaint_events'];
+  complaint_photos: ComplaintTables['complaint_photos'];
+  complaint_inbox: ComplaintTables['complaint_inbox'];
   maintenance_plans: MaintenanceTables['maintenance_plans'];
   maintenance_visits: MaintenanceTables['maintenance_visits'];
   maintenance_visit_photos: MaintenanceTables['maintenance_visit_photos'];

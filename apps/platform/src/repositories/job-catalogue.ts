@@ -8,7 +8,7 @@ import { z } from 'zod';
  */
 
 /** Queues, one BullMQ queue each; urgent work (alarms) never waits behind slow work. */
-export const queueNames = ['alarms', 'notifications', 'fund', 'parking', 'owners'] as const;
+export const queueNames = ['alarms', 'notifications', 'fund', 'parking', 'owners', 'complaints'] as const;
 export type QueueName = (typeof queueNames)[number];
 
 export interface JobDefinition<T> {
@@ -38,7 +38,8 @@ export const reminderJob = durableJob('alarm.remind', 'alarms', z.object({ alarm
 export const webhookJob = job(
   'alarm.webhook',
   'notifications',
-  z.object({ webhookId: z.uuid(), alarmId: z.uuid(), kind: z.enum(['notify', 'escalation', 'reminder']), tier: z.number().int(), tierName: z.string() }),
+  // attempt: the delivery's try (its retries are jobs of their own, see alarm-dispatch.service.ts); the job's own attempts cover reading the alarm.
+  z.object({ webhookId: z.uuid(), alarmId: z.uuid(), kind: z.enum(['notify', 'escalation', 'reminder']), tier: z.number().int(), tierName: z.string(), attempt: z.number().int().min(1).optional() }),
   { attempts: 6, backoff: { type: 'exponential', delay: 500 } },
 );
 
@@ -47,6 +48,14 @@ export const fundDeadlineJob = durableJob(
   'fund.deadline',
   'fund',
   z.object({ caseId: z.uuid(), kind: z.enum(['review', 'payment']), phase: z.enum(['remind', 'due']), deadline: z.number() }),
+);
+
+// ---- complaints (complaint.service.ts)
+/** The deadline of an item at a level; a stale one (item moved on, new deadline) does nothing. */
+export const complaintDeadlineJob = durableJob(
+  'complaint.deadline',
+  'complaints',
+  z.object({ complaintId: z.uuid(), level: z.enum(['property', 'residents_committee', 'street', 'district']), deadline: z.number() }),
 );
 
 // ---- parking and billing (parking-booking.service.ts, billing.service.ts)
@@ -67,6 +76,7 @@ export const jobIds = {
   reminder: (alarmId: string, n: number) => `rem-${alarmId}-${n}`,
   /** `suffix` tells a re-armed timer (e.g. waiting for a working day) from the first one. */
   fundDeadline: (d: z.infer<typeof fundDeadlineJob.schema>, suffix = '') => `fund-${d.caseId}-${d.kind}-${d.phase}-${d.deadline}${suffix}`,
+  complaintDeadline: (d: z.infer<typeof complaintDeadlineJob.schema>, suffix = '') => `complaint-${d.complaintId}-${d.level}-${d.deadline}${suffix}`,
   noShow: (bookingId: string) => `noshow-${bookingId}`,
   overstay: (bookingId: string) => `overstay-${bookingId}`,
   billSession: (sessionId: string) => `bill-${sessionId}`,
@@ -80,6 +90,7 @@ export const jobCatalogue: ReadonlyArray<JobDefinition<unknown>> = [
   reminderJob,
   webhookJob,
   fundDeadlineJob,
+  complaintDeadlineJob,
   noShowJob,
   overstayJob,
   billSessionJob,

@@ -21,7 +21,7 @@ const certificateColumns = [
   'recorded_at',
 ] as const;
 
-/** Maintenance plans, recorded visits and inspection certificates (migration 0012). Visits and certificates are never changed. */
+/** Maintenance plans, recorded visits and inspection certificates (migration 0013). Visits and certificates are never changed. */
 @Injectable()
 export class MaintenanceRepository {
   constructor(private readonly database: DatabaseRepository) {}

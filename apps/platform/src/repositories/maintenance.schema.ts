@@ -1,6 +1,6 @@
 import type { ColumnType } from 'kysely';
 
-/** Row types of migration 0012-maintenance-plans. */
+/** Row types of migration 0013-maintenance-plans. */
 export interface MaintenanceTables {
   maintenance_plans: {
     device_id: string;

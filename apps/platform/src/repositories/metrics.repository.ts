@@ -145,6 +145,25 @@ export class MetricsRepository {
     registers: [this.registry],
   });
 
+  readonly webhookDropped = new Counter({
+    name: 'spp_webhook_dropped_total',
+    help: 'Webhook deliveries given up, by webhook and reason (queue_full: the endpoint already had WEBHOOK_ENDPOINT_QUEUE waiting; retries_exhausted; retry_not_queued: Redis refused the retry job)',
+    labelNames: ['webhook', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookTimeouts = new Counter({
+    name: 'spp_webhook_timeouts_total',
+    help: 'Webhook calls that did not finish within WEBHOOK_TIMEOUT_MS, by webhook',
+    labelNames: ['webhook'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookQueued = new Gauge({
+    name: 'spp_webhook_queued',
+    help: 'Webhook deliveries waiting for a free call to their endpoint, by webhook',
+    labelNames: ['webhook'] as const,
+    registers: [this.registry],
+  });
+
   readonly loginAttempts = new Counter({
     name: 'spp_auth_login_attempts_total',
     help: 'Password logins, by outcome (success, failure, throttled: refused while backing off, overloaded: the hashing queue was full)',

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
-import type { AlarmCountRow, DeviceOnlineRow, FundCountRow } from '../domain/supervision';
+import type { AlarmCountRow, ComplaintCountRow, DeviceOnlineRow, FundCountRow } from '../domain/supervision';
 import { DatabaseRepository } from './database.repository';
 import { RedisRepository } from './redis.repository';
 
@@ -51,6 +51,19 @@ export class SupervisionRepository {
       .groupBy('community_id')
       .execute();
     return rows.map((r) => ({ communityId: r.community_id, open: Number(r.n), nextDeadline: r.next === null ? null : new Date(r.next) }));
+  }
+
+  /** Open complaints per community, and how many of them are past their deadline at `now`. */
+  async openComplaints(communityIds: string[], now: Date): Promise<ComplaintCountRow[]> {
+    if (communityIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('complaints')
+      .select(['community_id', sql<number>`count(*)::int`.as('n'), sql<number>`count(*) FILTER (WHERE deadline <= ${now})::int`.as('overdue')])
+      .where('community_id', 'in', communityIds)
+      .where('state', '=', 'open')
+      .groupBy('community_id')
+      .execute();
+    return rows.map((r) => ({ communityId: r.community_id, open: Number(r.n), overdue: Number(r.overdue) }));
   }
 
   /** Communities whose repair cases changed after `since` (by updated_at), and the newest updated_at seen. */

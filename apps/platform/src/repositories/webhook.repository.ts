@@ -23,6 +23,9 @@ export class WebhookRefusedError extends Error {
   }
 }
 
+/** A webhook call that did not finish within its time-out. */
+export class WebhookTimeoutError extends Error {}
+
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /**
@@ -53,8 +56,12 @@ export class WebhookRepository {
     }
   }
 
-  /** POSTs and throws unless the receiver answers 2xx (the caller's job retries with back-off); WebhookRefusedError when refused. */
-  async post(delivery: WebhookDelivery, timeoutMs = 5000): Promise<number> {
+  /**
+   * POSTs and throws unless the receiver answers 2xx within `timeoutMs` for the whole call
+   * (WebhookTimeoutError past it: a receiver that accepts and never answers, or answers a byte at
+   * a time, holds nothing longer); WebhookRefusedError when refused.
+   */
+  async post(delivery: WebhookDelivery, timeoutMs: number): Promise<number> {
     const url = new URL(delivery.url);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new WebhookRefusedError('scheme', url.protocol);
     const guarded = !isAllowListed(url.hostname, this.allowedHosts);
@@ -66,18 +73,18 @@ export class WebhookRepository {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(delivery.body), ...delivery.headers },
       lookup: guarded ? (hostname, opts, callback) => this.guardedLookup(hostname, opts, callback as LookupCallback) : undefined,
-      timeout: timeoutMs,
     };
+    let timer: NodeJS.Timeout | undefined;
     const status = await new Promise<number>((resolve, reject) => {
       const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, (res) => {
         res.resume(); // the answer's body is not needed
         res.on('end', () => resolve(res.statusCode ?? 0));
         res.on('error', reject);
       });
-      req.on('timeout', () => req.destroy(new Error(`webhook ${url.host} did not answer within ${timeoutMs} ms`)));
+      timer = setTimeout(() => req.destroy(new WebhookTimeoutError(`webhook ${url.host} did not answer within ${timeoutMs} ms`)), timeoutMs);
       req.on('error', reject);
       req.end(delivery.body);
-    });
+    }).finally(() => clearTimeout(timer));
     if (status >= 300 && status < 400) throw new WebhookRefusedError('redirect', `${url.host} answered ${status}; redirects are not followed`);
     if (status < 200 || status >= 300) throw new Error(`webhook ${url.host} answered ${status}`);
     return status;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import {
@@ -46,7 +46,7 @@ const RULE_STATE_ADOPTED = 'alarm-rule-state-adopted';
  * when no further reading arrives. Raising and clearing happen off the hot path (AlarmService).
  */
 @Injectable()
-export class AlarmDetectionService implements OnModuleInit, BeforeApplicationShutdown {
+export class AlarmDetectionService implements OnModuleInit {
   private readonly logger = new Logger(AlarmDetectionService.name);
   private readonly entries = new Map<string, Entry>();
   /** Stored state of devices not seen yet since start. */
@@ -56,6 +56,9 @@ export class AlarmDetectionService implements OnModuleInit, BeforeApplicationShu
   private sweepTimer?: NodeJS.Timeout;
   private flushTimer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
+  /** Set by finish(): its last flush writes every held device, so releases write nothing more. */
+  private finishing = false;
+  private readonly releasing = new Set<Promise<void>>();
   private readonly scratchReading: { kind: 'reading'; reading: Record<string, unknown>; ts: number } = { kind: 'reading', reading: {}, ts: 0 };
 
   /** Tells this process's own notices from the others'. */
@@ -114,10 +117,16 @@ export class AlarmDetectionService implements OnModuleInit, BeforeApplicationShu
     if (this.stored.size > 0) this.logger.log(`rule state of ${all ? Object.keys(all).length : 0} devices reloaded`);
   }
 
-  /** Before Redis and the database close: the last changes of rule state are written. */
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * At shutdown, called by BrokerService once MQTT has stopped (no reading can change rule state
+   * any more) and before Redis and the database close: the releases under way and the last
+   * changes of rule state are written.
+   */
+  async finish(): Promise<void> {
+    this.finishing = true;
     clearInterval(this.sweepTimer);
     clearInterval(this.flushTimer);
+    await Promise.allSettled([...this.releasing]);
     await this.alarms.flushPending().catch(() => undefined);
     await this.flush();
     await this.flush();
@@ -142,10 +151,12 @@ export class AlarmDetectionService implements OnModuleInit, BeforeApplicationShu
   /** MQTT_CLUSTER: the device left this process; its rule state is written now for the next one. */
   releaseDevice(deviceId: string): void {
     const entry = this.entries.get(deviceId);
-    if (!entry) return;
-    this.redis
+    if (!entry || this.finishing) return;
+    const write = this.redis
       .writeRuleState(deviceId, serializeState(entry.set, entry.state))
-      .catch((error: Error) => this.logger.warn(`rule state of ${deviceId} not written: ${error.message}`));
+      .catch((error: Error) => this.logger.warn(`rule state of ${deviceId} not written: ${error.message}`))
+      .finally(() => this.releasing.delete(write));
+    this.releasing.add(write);
   }
 
   private forget(deviceId: string): void {

@@ -15,13 +15,17 @@ import { arrivalJob, escalateJob, jobIds, reminderJob, webhookJob } from '../rep
 import { JobRepository } from '../repositories/job.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository } from '../repositories/redis.repository';
-import { WebhookRefusedError, WebhookRepository } from '../repositories/webhook.repository';
+import { WebhookRefusedError, WebhookRepository, WebhookTimeoutError } from '../repositories/webhook.repository';
 import { AccessService } from './access.service';
 import { AlarmSettingsService } from './alarm-settings.service';
+import { WebhookLanes } from './webhook-lanes';
 
 
 const HOUR_MS = 3_600_000;
 const MAX_TIERS = 10;
+/** A webhook delivery is tried this often, 0.5 s, 1 s, 2 s, … apart. */
+const WEBHOOK_ATTEMPTS = 6;
+const WEBHOOK_BACKOFF_MS = 500;
 
 export interface AlarmLifecycle {
   raise(r: { communityId: string; deviceId: string; type: string; severity: number; source: 'platform'; ts: number; detail: Record<string, unknown> }): Promise<unknown>;
@@ -37,12 +41,16 @@ export interface AlarmLifecycle {
  * Acknowledgement and clear cancel the pending jobs (and every handler re-checks the alarm).
  * Notifications: the per-user inbox and signed webhooks (queue 'notifications', retried with
  * back-off), filtered by user preferences and capped per device and hour (severity 1 never is).
+ * Each webhook endpoint has a lane of its own (WebhookLanes): a few calls in flight, a bounded
+ * queue, a time-out per call, so an endpoint that never answers delays no other endpoint.
  */
 @Injectable()
 export class AlarmDispatchService {
   private readonly logger = new Logger(AlarmDispatchService.name);
   private lifecycle?: AlarmLifecycle;
   private readonly reminderBounds: ReminderBounds;
+  private readonly lanes: WebhookLanes;
+  private readonly webhookTimeoutMs: number;
 
   constructor(
     private readonly jobs: JobRepository,
@@ -58,6 +66,8 @@ export class AlarmDispatchService {
     @InjectConfig() config: PlatformConfig,
   ) {
     this.reminderBounds = { minIntervalS: config.notifications.reminderMinIntervalS, perAlarm: config.notifications.remindersPerAlarm };
+    this.lanes = new WebhookLanes(config.notifications.webhookConcurrency, config.notifications.webhookQueue);
+    this.webhookTimeoutMs = config.notifications.webhookTimeoutMs;
     jobs.handle(escalateJob, ({ alarmId, tier, atStart }) => this.escalate(alarmId, tier, atStart ?? false));
     jobs.handle(arrivalJob, ({ alarmId }) => this.arrivalDue(alarmId));
     jobs.handle(reminderJob, ({ alarmId, n }) => this.remind(alarmId, n));
@@ -198,6 +208,12 @@ export class AlarmDispatchService {
     return (await this.redis.countInNotifyWindow(alarm.device_id, `${now}:${alarm.id}:${Math.random()}`, now, HOUR_MS)) <= cap;
   }
 
+  /**
+   * Hands the delivery to its endpoint's lane: with a call free it runs now (this job stays open
+   * until it is done); otherwise it waits in the lane and this job ends, or, the lane full, it is
+   * dropped and counted. A failed try is retried as a delayed job of its own, so no worker waits
+   * out the back-off either.
+   */
   private async deliverWebhook(data: z.infer<typeof webhookJob.schema>): Promise<void> {
     const hook = await this.alarms.webhook(data.webhookId);
     const alarm = await this.alarms.findById(data.alarmId);
@@ -217,16 +233,39 @@ export class AlarmDispatchService {
       assigneeId: alarm.assignee_id,
       ts: alarm.last_at.getTime(),
     };
-    const delivery = signedDelivery(hook.format, hook.url, hook.secret, { kind: data.kind, tier: data.tier, tierName: data.tierName, alarm: event, deviceName: device?.name }, this.clock.now());
+    const message = { kind: data.kind, tier: data.tier, tierName: data.tierName, alarm: event, deviceName: device?.name };
+    const outcome = await this.lanes.submit(hook.id, async () => {
+      this.metrics.webhookQueued.set({ webhook: hook.id }, this.lanes.queued(hook.id));
+      // Signed when sent: a delivery that waited in its lane still carries a fresh timestamp.
+      await this.post(hook.id, signedDelivery(hook.format, hook.url, hook.secret, message, this.clock.now()), data);
+    });
+    if (outcome === 'dropped') {
+      this.metrics.webhookDropped.inc({ webhook: hook.id, reason: 'queue_full' });
+      this.metrics.alarmNotifications.inc({ channel: 'webhook', outcome: 'failed' });
+    }
+    this.metrics.webhookQueued.set({ webhook: hook.id }, this.lanes.queued(hook.id));
+  }
+
+  /** One try; never throws (a lane's queued delivery has no one to throw to). */
+  private async post(webhookId: string, delivery: ReturnType<typeof signedDelivery>, data: z.infer<typeof webhookJob.schema>): Promise<void> {
+    const attempt = data.attempt ?? 1;
     try {
-      await this.webhooks.post(delivery);
+      await this.webhooks.post(delivery, this.webhookTimeoutMs);
       this.metrics.alarmNotifications.inc({ channel: 'webhook', outcome: 'sent' });
+      return;
     } catch (error) {
       this.metrics.alarmNotifications.inc({ channel: 'webhook', outcome: 'failed' });
-      this.logger.warn(`webhook ${hook.id} for alarm ${alarm.id}: ${(error as Error).message}`);
+      this.logger.warn(`webhook ${webhookId} for alarm ${data.alarmId} (try ${attempt}): ${(error as Error).message}`);
+      if (error instanceof WebhookTimeoutError) this.metrics.webhookTimeouts.inc({ webhook: webhookId });
       // A refused address stays refused: counted, not retried.
       if (error instanceof WebhookRefusedError) return void this.metrics.webhookRefused.inc({ stage: 'delivery', reason: error.reason });
-      throw error;
     }
+    if (attempt >= WEBHOOK_ATTEMPTS) return void this.metrics.webhookDropped.inc({ webhook: webhookId, reason: 'retries_exhausted' });
+    await this.jobs
+      .add(webhookJob, { ...data, attempt: attempt + 1 }, { delay: WEBHOOK_BACKOFF_MS * 2 ** (attempt - 1) })
+      .catch((error: Error) => {
+        this.metrics.webhookDropped.inc({ webhook: webhookId, reason: 'retry_not_queued' });
+        this.logger.warn(`webhook ${webhookId} for alarm ${data.alarmId}: retry not queued (${error.message})`);
+      });
   }
 }

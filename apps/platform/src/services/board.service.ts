@@ -78,10 +78,11 @@ export class BoardService {
     if (!community) throw new NotFoundException(`community ${communityId} not found`);
     const now = this.clock.now();
     const generatedAt = new Date(now).toISOString();
-    const [latest, parking, fund, slots, decisions, records] = await Promise.all([
+    const [latest, parking, fund, inNotice, slots, decisions, records] = await Promise.all([
       this.repo.latest(communityId),
       this.billing.disclosure(communityId),
       this.fund.disclosure(communityId),
+      this.fund.inNotice(communityId),
       this.parking.slotsOf({ communityId }),
       this.votes.published(communityId),
       this.maintenance.boardSections(communityId),
@@ -96,7 +97,7 @@ export class BoardService {
 
     const occupancy = this.gates.occupancy(communityId);
     const live = slots.filter((s) => !s.withdrawn_from || new Date(s.withdrawn_from).getTime() > now);
-    const fundUpdated = fund.cases.map((c) => c.disclosedAt).filter((d): d is string => !!d).sort();
+    const fundUpdated = [...fund.cases.map((c) => c.disclosedAt).filter((d): d is string => !!d), ...inNotice.map((c) => c.noticeFrom)].sort();
     return {
       community: { id: community.id, name: community.name, district: community.district, street: community.street, address: community.address },
       generatedAt,
@@ -129,6 +130,7 @@ export class BoardService {
         lastUpdated: fundUpdated.length ? fundUpdated[fundUpdated.length - 1] : null,
         totalFen: fund.cases.reduce((sum, c) => sum + c.totalFen, 0),
         cases: fund.cases.map((c) => ({ id: c.id, title: c.title, category: c.category, contractor: c.contractor, totalFen: c.totalFen, disclosedAt: c.disclosedAt, shares: c.shares })),
+        inNotice,
       },
       ownerDecisions: {
         lastUpdated: decisions.map((d) => d.closedAt).filter((d): d is string => !!d).sort().pop() ?? null,

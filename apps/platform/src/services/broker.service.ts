@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { deviceTopic, parseDeviceTopic, type DeviceCommand } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
@@ -19,7 +19,7 @@ import { IngestService } from './ingest.service';
  * external broker, feeding the ingestion path, and the one way to send devices commands.
  */
 @Injectable()
-export class BrokerService implements OnApplicationShutdown {
+export class BrokerService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(BrokerService.name);
   private mode?: 'embedded' | 'external';
 
@@ -108,10 +108,17 @@ export class BrokerService implements OnApplicationShutdown {
     );
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before any store closes (Nest calls every beforeApplicationShutdown before the first
+   * onApplicationShutdown, where Redis and PostgreSQL close): MQTT stops, the devices are released,
+   * and their last live state, dead letters and rule state are written while the stores are open.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.mode === 'embedded') await this.embedded.stop();
     if (this.mode === 'embedded' && this.config.mqtt.cluster === 'redis') await this.clusterConnections.stop().catch(() => undefined);
     if (this.mode === 'external') await this.external.stop();
     this.logger.log('MQTT stopped');
+    await this.ingest.brokerStopped();
+    await this.detection.finish();
   }
 }

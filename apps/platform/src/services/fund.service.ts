@@ -21,7 +21,7 @@ import {
 import { checkEvidenceUpload } from '../domain/fund-evidence';
 import { categoryOfAlarm, defaultFundProfileId, fundCityProfiles, fundProfile, isFundProfileId } from '../domain/fund-profiles';
 import { localDate } from '../domain/business-time';
-import { isIsoDate, type HolidayCalendar } from '../domain/working-days';
+import { isIsoDate, workingDaysLeft, type HolidayCalendar } from '../domain/working-days';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CommunityRepository } from '../repositories/community.repository';
@@ -213,7 +213,10 @@ export class FundService {
       ids = await this.access.visibleCommunityIds(user);
     }
     const rows = await this.fund.listCases(ids, { state: query.state });
-    return rows.map((r) => this.summary(r));
+    const now = this.clock.now();
+    const calendar = await this.calendarAround(now);
+    const settings = new Map(await Promise.all([...new Set(rows.map((r) => r.community_id))].map(async (c) => [c, await this.fund.settings(c)] as const)));
+    return rows.map((r) => this.summary(r, user, now, calendar, settings.get(r.community_id) ?? null));
   }
 
   async get(user: AuthUser, id: string) {
@@ -226,8 +229,25 @@ export class FundService {
     return row!;
   }
 
-  private summary(row: FundCaseRow) {
+  /** The deadline of the step a case waits on, with the working days left on the holiday calendar. */
+  private deadlineOf(row: FundCaseRow, now: number, calendar: HolidayCalendar) {
+    const pending = row.state === 'notice' ? (['notice', row.notice_ends_at] as const) : row.state === 'confirmed' ? (['review', row.review_deadline] as const) : row.state === 'approved' ? (['payment', row.payment_deadline] as const) : null;
+    if (!pending || !pending[1]) return null;
+    const [kind, at] = pending;
+    return { kind, at: at.toISOString(), workingDaysLeft: workingDaysLeft(now, at.getTime(), this.config.timeZone, calendar) };
+  }
+
+  private summary(row: FundCaseRow, user: AuthUser, now: number, calendar: HolidayCalendar, settings: { has_property_company: boolean; has_owners_committee: boolean } | null) {
     const s = snapshotOf(row);
+    const ctx = {
+      actor: { kind: 'user', role: user.role } as FundActor,
+      now,
+      profile: fundProfile(row.profile),
+      calendar,
+      timeZone: this.config.timeZone,
+      hasPropertyCompany: settings?.has_property_company ?? true,
+      hasOwnersCommittee: settings?.has_owners_committee ?? false,
+    };
     return {
       id: row.id,
       communityId: row.community_id,
@@ -255,6 +275,8 @@ export class FundService {
       createdAt: row.created_at.toISOString(),
       updatedAt: row.updated_at.toISOString(),
       disclosedAt: iso(row.disclosed_at),
+      deadline: this.deadlineOf(row, now, calendar),
+      availableActions: availableActions(row.state as FundCaseState, ctx),
     };
   }
 
@@ -265,10 +287,9 @@ export class FundService {
       this.fund.payments(row.id),
       this.fund.settings(row.community_id),
     ]);
-    const ctx = { ...(await this.context({ kind: 'user', role: user.role }, row)), hasPropertyCompany: settings?.has_property_company ?? true, hasOwnersCommittee: settings?.has_owners_committee ?? false };
+    const now = this.clock.now();
     return {
-      ...this.summary(row),
-      availableActions: availableActions(row.state as FundCaseState, ctx),
+      ...this.summary(row, user, now, await this.calendarAround(now), settings ?? null),
       timeline: events.map((e) => ({
         at: e.at.toISOString(),
         action: e.action,
@@ -565,6 +586,32 @@ export class FundService {
         };
       }),
     };
+  }
+
+  /** Cases of a community in their public notice period now (公示期), for the 公示栏: plan, budget, contractor, buildings charged. */
+  async inNotice(communityId: string) {
+    const now = this.clock.now();
+    const rows = (await this.fund.listCases([communityId])).filter(
+      (r) => r.notice_ends_at !== null && r.notice_ends_at.getTime() > now && !closedFundCaseStates.includes(r.state as FundCaseState),
+    );
+    const [events, buildings] = await Promise.all([this.fund.events(rows.map((r) => r.id)), this.fund.unitsInScope(communityId, {})]);
+    const buildingName = new Map(buildings.map((u) => [u.buildingId, u.buildingName]));
+    return rows.map((r) => {
+      const scope = r.charge_scope as ChargeScope | null;
+      const charged = scope?.level === 'building' ? scope.buildingIds : scope?.level === 'units' ? [...new Set(buildings.filter((u) => scope.unitIds.includes(u.unitId)).map((u) => u.buildingId))] : [];
+      const published = events.filter((e) => e.case_id === r.id && e.action === 'publish_notice').pop();
+      return {
+        id: r.id,
+        title: r.title,
+        category: r.category,
+        repairPlan: r.repair_plan,
+        contractor: r.contractor,
+        budgetFen: fen(big(r.budget_fen)),
+        chargedBuildings: charged.map((id) => buildingName.get(id) ?? id).sort(),
+        noticeFrom: (published?.at ?? r.updated_at).toISOString(),
+        noticeEndsAt: r.notice_ends_at!.toISOString(),
+      };
+    });
   }
 
   private announce(row: FundCaseRow, action: string): void {

@@ -64,9 +64,15 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
     this.deadLetterTimer = setInterval(() => void this.flushDeadLetters(), DEAD_LETTER_FLUSH_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** At shutdown, once MQTT has stopped and before Redis and PostgreSQL close: what the last messages left in memory is written. */
+  async brokerStopped(): Promise<void> {
     clearInterval(this.deadLetterTimer);
     await this.flushDeadLetters();
+    await this.liveState.finish();
+  }
+
+  /** The write-ahead log ships to InfluxDB and closes (neither is Redis nor PostgreSQL). */
+  async onApplicationShutdown(): Promise<void> {
     if (!this.walOpen) return;
     await this.shipper.drain(SHUTDOWN_SHIP_MS);
     await this.shipper.stop();

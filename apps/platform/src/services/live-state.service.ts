@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { DeviceKind, DeviceStateEvent } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
@@ -32,7 +32,7 @@ interface Merged {
  * Redis returns is pushed to dashboards, at most once per device per LIVE_UPDATE_INTERVAL_MS.
  */
 @Injectable()
-export class LiveStateService implements OnModuleInit, OnApplicationShutdown {
+export class LiveStateService implements OnModuleInit {
   private readonly logger = new Logger(LiveStateService.name);
   private pending = new Map<string, Pending>();
   private readonly toPush = new Map<string, Merged>();
@@ -52,7 +52,8 @@ export class LiveStateService implements OnModuleInit, OnApplicationShutdown {
     this.socketTimer = setInterval(() => this.pushToBrowsers(), this.config.ingest.liveUpdateIntervalMs);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** At shutdown, once no message can arrive any more (IngestService.brokerStopped) and before Redis closes: the last changes are written. */
+  async finish(): Promise<void> {
     clearInterval(this.redisTimer);
     clearInterval(this.socketTimer);
     await this.flush();

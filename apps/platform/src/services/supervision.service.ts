@@ -79,12 +79,13 @@ export class SupervisionService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async countsOf(ids: string[]): Promise<Map<string, SupervisionCounts>> {
-    const [alarms, devices, fund] = await Promise.all([
+    const [alarms, devices, fund, complaints] = await Promise.all([
       this.repository.activeAlarmCounts(ids),
       this.repository.devicesOnline(ids),
       this.repository.openFundCases(ids, closedFundCaseStates),
+      this.repository.openComplaints(ids, new Date(this.clock.now())),
     ]);
-    return foldCounts(ids, alarms, devices, fund);
+    return foldCounts(ids, alarms, devices, fund, complaints);
   }
 
   /** Recounts the communities marked since the last flush and announces them. */

@@ -159,9 +159,27 @@ function utilitySharing(c) {
   return [el('p', {}, c.period), table(['board.us.item', '#board.us.total', 'board.us.basis', 'board.us.perUnit'], c.items.map((x) => [x.item, money(x.totalFen), x.basis, x.perUnit])), c.note ? el('p', {}, c.note) : null];
 }
 
+/** A case in its public notice period (公示期): shown for the whole period, before any disclosure. */
+function noticeCase(c) {
+  return el(
+    'div',
+    { class: 'bd-case', 'data-notice': c.id },
+    el('h3', { class: 'bd-sub' }, t('board.fc.inNotice', { title: c.title })),
+    dl([
+      ['board.fc.plan', c.repairPlan ?? ''],
+      ['board.fc.contractor', c.contractor ?? ''],
+      ['board.fc.budget', c.budgetFen === null ? '' : money(c.budgetFen)],
+      ['board.fc.charged', c.chargedBuildings.length ? c.chargedBuildings.join('、') : t('board.fc.estate')],
+      ['board.fc.noticePeriod', `${stamp(c.noticeFrom)} – ${stamp(c.noticeEndsAt)}`],
+    ]),
+  );
+}
+
 function fundCases(f) {
-  if (!f.cases.length) return el('p', { class: 'bd-empty' }, t('board.fc.none'));
+  const notices = f.inNotice.map(noticeCase);
+  if (!f.cases.length) return [...notices, el('p', { class: 'bd-empty' }, t('board.fc.none'))];
   return [
+    ...notices,
     dl([['board.fc.total', money(f.totalFen)]]),
     ...f.cases.map((c) =>
       el(

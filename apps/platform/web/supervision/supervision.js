@@ -22,6 +22,7 @@ function sortValue(r, key) {
     case 'offline': return r.devices.offline;
     case 'fund': return r.fundCases.open;
     case 'deadline': return r.fundCases.nextDeadline ? -Date.parse(r.fundCases.nextDeadline) : -Infinity;
+    case 'complaints': return r.complaints.overdue * 1e6 + r.complaints.open;
   }
   return 0;
 }
@@ -44,6 +45,7 @@ function rowHtml(r) {
     <td><span class="sup-num ${r.devices.offline > 0 ? 'sup-num--bad' : ''}" data-field="offline">${r.devices.offline}</span><span class="sup-area"> / ${r.devices.total}</span></td>
     <td><span class="sup-num ${r.fundCases.open > 0 ? 'sup-num--bad' : ''}" data-field="fund">${r.fundCases.open}</span></td>
     <td><span class="${soon ? 'sup-deadline--soon' : ''}" data-field="deadline">${esc(fmtDeadline(r.fundCases.nextDeadline))}</span></td>
+    <td><span class="sup-num" data-field="complaints">${r.complaints.open}</span><span class="sup-area"> / </span><span class="sup-num ${r.complaints.overdue > 0 ? 'sup-num--bad' : ''}" data-field="complaints-overdue">${r.complaints.overdue}</span></td>
   </tr>`;
 }
 
@@ -99,7 +101,7 @@ function connect() {
   socket.on('supervision.community', (e) => {
     const row = state.rows.get(e.communityId);
     if (!row) return;
-    Object.assign(row, { alarms: e.alarms, devices: e.devices, fundCases: e.fundCases });
+    Object.assign(row, { alarms: e.alarms, devices: e.devices, fundCases: e.fundCases, complaints: e.complaints });
     render(e.communityId);
   });
 }

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+/** Complaints and repair requests (接诉即办): REST bodies. */
+
+export const complaintCategories = ['repair_urgent', 'repair', 'environment', 'security', 'parking', 'fees', 'service', 'other'] as const;
+export const complaintCategorySchema = z.enum(complaintCategories);
+export type ComplaintCategory = z.infer<typeof complaintCategorySchema>;
+
+/** Who holds an item: the property company first, then the supervising levels in order. */
+export const complaintLevels = ['property', 'residents_committee', 'street', 'district'] as const;
+export const complaintLevelSchema = z.enum(complaintLevels);
+export type ComplaintLevel = z.infer<typeof complaintLevelSchema>;
+
+export const complaintStates = ['open', 'resolved', 'closed'] as const;
+export const complaintStateSchema = z.enum(complaintStates);
+export type ComplaintState = z.infer<typeof complaintStateSchema>;
+
+export const createComplaintRequestSchema = z.object({
+  communityId: z.uuid(),
+  kind: z.enum(['complaint', 'repair']),
+  category: complaintCategorySchema,
+  text: z.string().trim().min(1).max(4000),
+  location: z.string().trim().min(1).max(200).describe('where in the estate, e.g. "3栋2单元 电梯厅"'),
+  contact: z.string().trim().max(64).optional().describe('a phone number or other contact, shown only to those handling it'),
+  alarmId: z.uuid().optional().describe('an alarm of the same community this is about'),
+});
+export type CreateComplaintRequest = z.infer<typeof createComplaintRequestSchema>;
+
+export const complaintActionRequestSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('respond'), note: z.string().trim().min(1).max(2000) }),
+  z.object({ action: z.literal('resolve'), note: z.string().trim().min(1).max(2000) }),
+  z.object({ action: z.literal('ledger'), note: z.string().trim().min(1).max(2000).describe('挂账督办: the street keeps the item on its ledger') }),
+  z.object({ action: z.literal('reopen'), note: z.string().trim().min(1).max(2000) }),
+  z.object({ action: z.literal('rate'), satisfaction: z.number().int().min(1).max(5), note: z.string().trim().max(2000).optional() }),
+]);
+export type ComplaintActionRequest = z.infer<typeof complaintActionRequestSchema>;
+
+export const complaintListQuerySchema = z.object({
+  communityId: z.uuid().optional(),
+  state: complaintStateSchema.optional(),
+  overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const complaintSummarySchema = z.object({
+  id: z.uuid(),
+  communityId: z.uuid(),
+  kind: z.enum(['complaint', 'repair']),
+  category: complaintCategorySchema,
+  text: z.string(),
+  location: z.string(),
+  state: complaintStateSchema,
+  level: complaintLevelSchema,
+  onLedger: z.boolean(),
+  deadline: z.string(),
+  overdue: z.boolean(),
+  filedAt: z.string(),
+  respondedAt: z.string().nullable(),
+  resolvedAt: z.string().nullable(),
+  satisfaction: z.number().int().nullable(),
+  alarmId: z.uuid().nullable(),
+});
+
+export const complaintDetailSchema = complaintSummarySchema.extend({
+  filedBy: z.uuid(),
+  contact: z.string().nullable().describe('null unless the caller filed it or handles it'),
+  photos: z.array(z.object({ id: z.uuid(), contentType: z.string(), sizeBytes: z.number().int(), createdAt: z.string() })),
+  timeline: z.array(z.object({ at: z.string(), action: z.string(), actorRole: z.string(), level: complaintLevelSchema, note: z.string().nullable() })),
+});
+
+export const complaintPhotoSchema = z.object({ id: z.uuid(), contentType: z.string(), sizeBytes: z.number().int(), sha256: z.string(), createdAt: z.string() });
+
+/** Deadlines of a community in hours; categories or levels left out keep the platform's defaults. */
+export const complaintSettingsRequestSchema = z.object({
+  resolveHours: z.partialRecord(complaintCategorySchema, z.number().int().min(1).max(2160)).default({}),
+  levelHours: z.partialRecord(complaintLevelSchema.exclude(['property']), z.number().int().min(1).max(2160)).default({}),
+  ledgerHours: z.number().int().min(1).max(8760).optional(),
+});
+export type ComplaintSettingsRequest = z.infer<typeof complaintSettingsRequestSchema>;
+
+export const complaintSettingsSchema = z.object({
+  communityId: z.uuid(),
+  resolveHours: z.record(complaintCategorySchema, z.number().int()),
+  levelHours: z.record(complaintLevelSchema.exclude(['property']), z.number().int()),
+  ledgerHours: z.number().int(),
+});
+
+export const complaintStatisticsSchema = z.object({
+  communityId: z.uuid(),
+  name: z.string(),
+  propertyCompanyId: z.uuid().nullable().describe('the company serving the community: group rows by it for figures per company'),
+  count: z.number().int(),
+  open: z.number().int(),
+  overdue: z.number().int(),
+  reopened: z.number().int(),
+  repeat: z.number().int().describe('items filed again by the same person in the same category within 30 days'),
+  avgResponseMinutes: z.number().nullable(),
+  avgResolutionMinutes: z.number().nullable(),
+  rated: z.number().int(),
+  avgSatisfaction: z.number().nullable(),
+  byLevel: z.record(complaintLevelSchema, z.number().int()).describe('open items by the level holding them'),
+});
+
+export const complaintInboxItemSchema = z.object({
+  id: z.string(),
+  complaintId: z.uuid(),
+  action: z.string(),
+  level: complaintLevelSchema,
+  createdAt: z.string(),
+  readAt: z.string().nullable(),
+});
