@@ -1,5 +1,6 @@
 /**
- * Maintenance plans (issue 12 §4) against an in-process platform on a fake clock: an elevator's
+ * Maintenance plans (issue 12 §4) against an in-process platform on a fake clock, on PGlite and on
+ * PostgreSQL (migration 0013 on both): an elevator's
  * TSG T5002 plan starts, no visit is recorded, the clock moves past the half-monthly due date and
  * the maintenance sweep (a leased singleton duty, run every 200 ms here) raises maintenance_overdue
  * once, however many sweeps follow; the maintenance company records a visit and the alarm clears;
@@ -10,14 +11,16 @@
  */
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
 import { MaintenanceService } from '../../apps/platform/src/services/maintenance.service';
+import { freshPostgresDatabase, type FreshPostgres } from '../support/databases';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
 
 const DAY = 86_400_000;
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
 
-describe('maintenance plans and overdue alarms', () => {
+describe.each(['pglite', 'postgres'] as const)('maintenance plans and overdue alarms (%s)', (engine) => {
   let tp: TestPlatform;
+  let pg: FreshPostgres | undefined;
   let now = Date.parse('2026-03-01T02:00:00Z');
   let communityId: string;
   let otherId: string;
@@ -31,7 +34,8 @@ describe('maintenance plans and overdue alarms', () => {
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
-    tp = await startTestPlatform({ env: { MAINTENANCE_SWEEP_MS: '200' } });
+    pg = engine === 'postgres' ? await freshPostgresDatabase() : undefined;
+    tp = await startTestPlatform({ env: { MAINTENANCE_SWEEP_MS: '200', ...(pg ? { DATABASE_URL: pg.url } : {}) } });
     jest.spyOn(tp.platform.app.get(ClockRepository), 'now').mockImplementation(() => now);
     sweeps = jest.spyOn(tp.platform.app.get(MaintenanceService), 'sweep');
     communityId = (await tp.createCommunity({ name: '电梯小区' })).id;
@@ -54,6 +58,7 @@ describe('maintenance plans and overdue alarms', () => {
 
   afterAll(async () => {
     await tp?.close();
+    await pg?.drop();
   });
 
   const overdueAlarms = async (state?: 'active' | 'cleared') => {
