@@ -7,8 +7,8 @@
 # platform's full-load round (bench/results/ingest-profile-latest.md), BENCH_ONLY=ingest skips the
 # other benchmarks.
 # The fleet benchmark (bench/fleet.bench.ts: bulk import, connections held per step, restart
-# storm) runs last with BENCH_FLEET_DEVICES devices (default 10000 while device secrets are scrypt-hashed; 50000 is the issue's target; 0 skips it). It takes long
-# while device secrets are scrypt-hashed: minutes per 10,000 devices on 2 cores.
+# storm) runs last with BENCH_FLEET_DEVICES devices (default 10000; 50000 is the issue's target,
+# beyond a machine whose hard open-file limit is lower; 0 skips it).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
