@@ -1,7 +1,8 @@
 /**
  * The public disclosure board (公示栏) in headless Chromium against an in-process platform: the
- * administrator publishes the manager's contacts and an elevator inspection record from
- * /board/admin.html; the public page (no login) shows them with their "last updated" dates next
+ * administrator publishes the manager's contacts and a notice from /board/admin.html; the elevator
+ * inspection section is filled from the recorded certificate (api/v1/maintenance, not typed in);
+ * the public page (no login) shows them with their "last updated" dates next
  * to the live sections (parking fees with the tariff's filing number, slot usage); a second
  * publication shows as version 2 while the history keeps version 1 and the audit log has every
  * publication; refusals: another community's property staff (404), an owner (403), content that
@@ -32,6 +33,7 @@ const managerContacts = (company: string) => ({
 const inspection = {
   records: [{ elevator: '1 栋 1 号梯', registrationCode: '31105301002018000001', agency: '昭通市特种设备检验所', inspectedOn: '2026-03-01', result: 'pass', certificateNo: 'DT-2026-0042', nextDueOn: '2027-03-01' }],
 };
+const notice = { items: [{ title: '电梯年检通知', body: '1 栋 1 号梯 3 月 1 日年检，暂停使用半天。', date: '2026-02-25' }] };
 
 const expectError = (res: { status: number; body: any }, status: number) => {
   expect(res.status).toBe(status);
@@ -100,6 +102,12 @@ describe('disclosure board (browser)', () => {
     expect(tariff.status).toBe(201);
     expect((await tp.api('POST', 'parking/slots', { communityId, code: 'V-01', location: '地面访客区', ownership: 'common' })).status).toBe(201);
     expect((await tp.api('POST', 'parking/slots', { communityId, code: 'V-02', location: '地面访客区', ownership: 'common' })).status).toBe(201);
+    // The elevator inspection section comes from the recorded certificate.
+    const elevator = await tp.provisionDevice(communityId, 'elevator', { name: '1 栋 1 号梯' });
+    const plan = { company: '云岭电梯工程有限公司', companyPhone: '13900000000', startedAt: new Date().toISOString() };
+    expect((await tp.api('PUT', `maintenance/devices/${elevator.id}/plan`, plan)).status).toBe(200);
+    const { agency, inspectedOn, result, certificateNo, nextDueOn } = inspection.records[0];
+    expect((await tp.api('POST', `maintenance/devices/${elevator.id}/certificates`, { agency, inspectedOn, result, certificateNo, expiresOn: nextDueOn })).status).toBe(201);
 
     browser = await chromium.launch({
       executablePath: testServices().chromiumPath || '/usr/bin/chromium',
@@ -141,14 +149,14 @@ describe('disclosure board (browser)', () => {
     await waitForText(admin, '#result', '第 1 版');
     await waitForText(admin, '#history', '1');
 
-    await admin.selectOption('#section', 'elevator_inspection_records');
-    await admin.waitForFunction(() => ((globalThis as unknown as BrowserGlobals).document.querySelector('#content')?.value ?? '').includes('inspectedOn'));
-    await admin.fill('#content', JSON.stringify(inspection));
+    await admin.selectOption('#section', 'notices');
+    await admin.waitForFunction(() => ((globalThis as unknown as BrowserGlobals).document.querySelector('#content')?.value ?? '').includes('title'));
+    await admin.fill('#content', JSON.stringify(notice));
     await admin.click('#publish');
-    await waitForText(admin, '#result', '电梯定期检验记录');
-    await waitForText(admin, '#audit', '电梯定期检验记录');
+    await waitForText(admin, '#result', '通知公告');
+    await waitForText(admin, '#audit', '通知公告');
     // Invalid content is refused and shown.
-    await admin.fill('#content', JSON.stringify({ records: [{ ...inspection.records[0], nextDueOn: '2025-01-01' }] }));
+    await admin.fill('#content', JSON.stringify({ items: [] }));
     await admin.click('#publish');
     await waitForText(admin, '#result', '发布失败');
     await snapshot(admin, 'admin');
@@ -156,7 +164,8 @@ describe('disclosure board (browser)', () => {
     // The public page, without login.
     const board = (await tp.api('GET', `/api/v1/public/communities/${communityId}/board`, undefined, null)).body;
     expect(board.sections.manager_contacts).toMatchObject({ version: 1, content: { company: '翠湖物业服务有限公司' } });
-    expect(board.sections.elevator_inspection_records).toMatchObject({ version: 1, content: inspection });
+    const { registrationCode: _notRecorded, ...recorded } = inspection.records[0];
+    expect(board.sections.elevator_inspection_records).toMatchObject({ version: 1, source: 'records', content: { records: [recorded] } });
     const page = await newPage();
     await page.goto(`${tp.httpUrl}/board/?community=${communityId}`);
     const mc = '[data-section="manager_contacts"]';
@@ -173,7 +182,8 @@ describe('disclosure board (browser)', () => {
     await waitForText(page, '[data-section="parking_fees"]', '昭价备〔2026〕007号');
     await waitForText(page, '[data-section="parking_fees"] .bd-updated__at', stamp(board.parkingFees.lastUpdated, board.timeZone));
     await waitForText(page, '[data-section="slot_usage"]', '车位总数');
-    await waitForText(page, '[data-section="notices"] .bd-updated__at', '尚未公示');
+    await waitForText(page, '[data-section="notices"]', '电梯年检通知');
+    await waitForText(page, '[data-section="utility_cost_sharing"] .bd-updated__at', '尚未公示');
     await snapshot(page, 'public-v1');
 
     // English switch.
@@ -203,7 +213,7 @@ describe('disclosure board (browser)', () => {
     expect(audit.status).toBe(200);
     expect(audit.body.map((a: { detail: { section: string; version: number; username: string } }) => [a.detail.section, a.detail.version, a.detail.username])).toEqual([
       ['manager_contacts', 1, 'admin'],
-      ['elevator_inspection_records', 1, 'admin'],
+      ['notices', 1, 'admin'],
       ['manager_contacts', 2, 'staff-here'],
     ]);
     for (const a of audit.body) expect(new Date(a.at).getTime()).toBeGreaterThan(Date.now() - 120_000);
@@ -219,6 +229,8 @@ describe('disclosure board (browser)', () => {
     expectError(await tp.api('POST', path, { section: 'manager_contacts', content: inspection }), 400);
     expectError(await tp.api('POST', path, { section: 'no_such_section', content: {} }), 400);
     expectError(await tp.api('POST', path, { section: 'elevator_inspection_records', content: { records: [{ ...inspection.records[0], nextDueOn: '2026-02-01' }] } }), 400);
+    // Filled from the maintenance records: valid content is refused too.
+    expectError(await tp.api('POST', path, { section: 'elevator_inspection_records', content: inspection }), 400);
     expectError(await tp.api('GET', '/api/v1/public/communities/00000000-0000-4000-8000-000000000000/board', undefined, null), 404);
     const board = (await tp.api('GET', `/api/v1/public/communities/${communityId}/board`, undefined, null)).body;
     expect(JSON.stringify(board)).not.toContain('不该出现的公司');

@@ -17,6 +17,7 @@ import { complaintsControllers, complaintsProviders } from './modules/complaints
 import { boardControllers, boardProviders } from './modules/board';
 import { fundControllers, fundProviders } from './modules/fund';
 import { parkingControllers, parkingProviders } from './modules/parking';
+import { maintenanceControllers, maintenanceProviders } from './modules/maintenance';
 import { statisticsControllers, statisticsProviders } from './modules/statistics';
 import { supervisionControllers, supervisionProviders } from './modules/supervision';
 import { ErrorFilter } from './middleware/error.filter';
@@ -127,6 +128,7 @@ export class AppModule {
       ...boardProviders,
       ...ownersProviders,
       ...statisticsProviders,
+      ...maintenanceProviders,
       ...supervisionProviders,
       ...complaintsProviders,
       // Present in every process: without the api role it has no clients of its own, and its
@@ -157,6 +159,7 @@ export class AppModule {
             ...boardControllers,
             ...ownersControllers,
             ...statisticsControllers,
+            ...maintenanceControllers,
             ...supervisionControllers,
             ...complaintsControllers,
           ]

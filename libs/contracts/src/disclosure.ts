@@ -88,6 +88,8 @@ export const elevatorMaintenanceRecordsSchema = z.object({
         /** 电梯维护保养支出 */
         costFen: fen.default(0),
         signedBy: optionalText(40),
+        /** The maintenance company of this elevator, when the board fills the section from the records. */
+        company: optionalText(120),
       }),
     )
     .min(1)
@@ -189,8 +191,19 @@ export const publicBoardSchema = z.object({
   generatedAt: z.string(),
   timeZone: z.string(),
   sections: z
-    .record(z.string(), z.object({ version: z.number().int(), lastUpdated: z.string(), content: z.unknown() }).nullable())
-    .describe('every published section (boardSections), null when never published'),
+    .record(
+      z.string(),
+      z
+        .object({
+          version: z.number().int(),
+          lastUpdated: z.string(),
+          content: z.unknown(),
+          /** published: typed in on the admin page; records: filled from the maintenance records (the elevator sections; version = number of records). */
+          source: z.enum(['published', 'records']).optional(),
+        })
+        .nullable(),
+    )
+    .describe('every section (boardSections), null when never published (or, for the elevator sections, nothing recorded yet)'),
   parkingFees: z.object({
     lastUpdated: z.string().nullable(),
     currentTariff: parkingDisclosureSchema.shape.currentTariff,

@@ -14,3 +14,4 @@ export * from './statistics';
 export * from './units';
 export * from './votes';
 export * from './complaints';
+export * from './maintenance';

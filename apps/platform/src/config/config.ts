@@ -170,6 +170,8 @@ const envSchema = z
     DEAD_LETTER_CAP: positiveInt(10_000),
     /** Minimum interval between two live updates of one device pushed to browsers. */
     LIVE_UPDATE_INTERVAL_MS: positiveInt(250),
+    /** How often the maintenance sweep (one process of the cluster) checks due visits and certificates; due dates are days apart. */
+    MAINTENANCE_SWEEP_MS: positiveInt(60_000),
     LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
     /** Parking: cancelling a booking is free until this many minutes before its start. */
     PARKING_CANCEL_FREE_MINUTES: z.string().regex(/^\d+$/).default('60').transform(Number),
@@ -303,6 +305,7 @@ export interface PlatformConfig {
   };
   ingest: { deadLetterCap: number; liveUpdateIntervalMs: number; backfillMaxReadings: number };
   ingestWal: { maxBytes: number; commitMs: number };
+  maintenance: { sweepMs: number };
   parking: {
     cancelFreeMinutes: number;
     withdrawRule: 'keep' | 'cancel';
@@ -397,6 +400,7 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
     },
     ingest: { deadLetterCap: e.DEAD_LETTER_CAP, liveUpdateIntervalMs: e.LIVE_UPDATE_INTERVAL_MS, backfillMaxReadings: e.BACKFILL_MAX_READINGS },
     ingestWal: { maxBytes: e.INGEST_WAL_MAX_BYTES, commitMs: e.INGEST_WAL_COMMIT_MS },
+    maintenance: { sweepMs: e.MAINTENANCE_SWEEP_MS },
     parking: {
       cancelFreeMinutes: e.PARKING_CANCEL_FREE_MINUTES,
       withdrawRule: e.PARKING_WITHDRAW_RULE,

@@ -32,5 +32,10 @@ export const AlarmType = {
   TankLevelLow: 'tank_level_low',
   Offline: 'offline',
   ArrivalOverdue: 'arrival_overdue',
+  /** A planned maintenance visit or inspection is past its due date (domain/maintenance-schedule.ts). */
+  MaintenanceOverdue: 'maintenance_overdue',
+  /** The periodic inspection certificate expires within 30 days, or has expired. */
+  CertificateExpiring: 'certificate_expiring',
+  CertificateExpired: 'certificate_expired',
 } as const;
 export type AlarmTypeName = (typeof AlarmType)[keyof typeof AlarmType];

@@ -128,7 +128,7 @@ export type FundCategory = (typeof fundCategories)[number];
  * - power_failure (9): mains lost, outside the elevator;
  * - stopped_outside_door_zone (6): a symptom of a power cut or a rescue stop as often as of a fault;
  * - landing_button_stuck (14): does not endanger anyone;
- * - offline, arrival_overdue: the platform's own, no state of the equipment.
+ * - offline, arrival_overdue, maintenance_overdue, certificate_*: the platform's own, no state of the equipment.
  */
 const elevatorAlarmTypes: ReadonlySet<string> = new Set<AlarmTypeName>([
   AlarmType.TopOvertravel,

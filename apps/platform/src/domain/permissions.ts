@@ -75,6 +75,13 @@ export enum Permission {
   /** Respond, resolve, keep on the street's ledger; which level may act is the rule of domain/complaints.ts. */
   ComplaintHandle = 'complaint.handle',
   ComplaintSettingsManage = 'complaint.settings.manage',
+
+  /** Maintenance plans, visits and inspection certificates of elevators and fire equipment (issue 12 §4). */
+  MaintenanceRead = 'maintenance.read',
+  /** Set a device's plan (its maintenance company and start): the property company as the use-unit (使用单位). */
+  MaintenancePlanManage = 'maintenance.plan.manage',
+  /** Record a visit or an inspection certificate: the maintenance company (and staff on its behalf). */
+  MaintenanceRecord = 'maintenance.record',
 }
 
 const everyone: readonly Role[] = allRoles;
@@ -133,6 +140,10 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.ComplaintHandle]: ['platform_admin', 'property_staff', 'residents_committee', 'street_officer', 'district_authority'],
   // Not the property company: it would set its own deadlines.
   [Permission.ComplaintSettingsManage]: ['platform_admin', 'district_authority'],
+
+  [Permission.MaintenanceRead]: alarmViewers,
+  [Permission.MaintenancePlanManage]: staff,
+  [Permission.MaintenanceRecord]: ['platform_admin', 'maintenance_staff'],
 };
 
 const granted = new Map<Role, ReadonlySet<Permission>>(

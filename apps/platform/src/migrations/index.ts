@@ -11,6 +11,7 @@ import * as durableWorkflow from './0009-durable-workflow';
 import * as unitVerification from './0010-unit-verification';
 import * as ownerVotes from './0011-owner-votes';
 import * as complaints from './0012-complaints';
+import * as maintenancePlans from './0013-maintenance-plans';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010-unit-verification': unitVerification,
   '0011-owner-votes': ownerVotes,
   '0012-complaints': complaints,
+  '0013-maintenance-plans': maintenancePlans,
 };

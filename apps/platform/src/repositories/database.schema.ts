@@ -6,6 +6,7 @@ import type { FundTables } from './fund.schema';
 import type { BoardTables } from './board.schema';
 import type { VoteTables } from './vote.schema';
 import type { ComplaintTables } from './complaint.schema';
+import type { MaintenanceTables } from './maintenance.schema';
 
 /** migrations/0009-durable-workflow: a deadline kept in PostgreSQL, one per BullMQ job id. */
 export interface WorkflowStepTable {
@@ -188,6 +189,10 @@ export interface Database {
   complaint_events: ComplaintTables['complaint_events'];
   complaint_photos: ComplaintTables['complaint_photos'];
   complaint_inbox: ComplaintTables['complaint_inbox'];
+  maintenance_plans: MaintenanceTables['maintenance_plans'];
+  maintenance_visits: MaintenanceTables['maintenance_visits'];
+  maintenance_visit_photos: MaintenanceTables['maintenance_visit_photos'];
+  inspection_certificates: MaintenanceTables['inspection_certificates'];
   workflow_steps: WorkflowStepTable;
   outbox: OutboxTable;
 }

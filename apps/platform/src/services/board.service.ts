@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { boardSections, type BoardItem, type BoardSection, type PublishBoardItemRequest } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
@@ -11,12 +11,15 @@ import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 import { BillingService } from './billing.service';
 import { FundService } from './fund.service';
+import { MaintenanceService } from './maintenance.service';
 import { ParkingGateService } from './parking-gate.service';
 import { VoteService } from './vote.service';
 
 /** Who may publish on a community's disclosure board (within their scope). */
 
 const AUDIT_SUBJECT = 'community';
+/** Sections the board fills from the maintenance company's records (issue 12 §4), never typed in. */
+const recordSections: ReadonlySet<BoardSection> = new Set(['elevator_maintenance_records', 'elevator_inspection_records']);
 const AUDIT_ACTION = 'board.item.published';
 
 /**
@@ -38,10 +41,12 @@ export class BoardService {
     private readonly parking: ParkingRepository,
     private readonly gates: ParkingGateService,
     private readonly votes: VoteService,
+    private readonly maintenance: MaintenanceService,
   ) {}
 
   async publish(user: AuthUser, communityId: string, dto: PublishBoardItemRequest): Promise<BoardItem> {
     await this.access.requireInScope(user, communityId);
+    if (recordSections.has(dto.section)) throw new BadRequestException(`${dto.section} is filled from the maintenance records (api/v1/maintenance), not published`);
     const row = await this.repo.publish({ community_id: communityId, section: dto.section, content: dto.content, published_by: user.id, published_at: new Date(this.clock.now()) });
     await this.audit.record({
       actorId: user.id,
@@ -73,18 +78,22 @@ export class BoardService {
     if (!community) throw new NotFoundException(`community ${communityId} not found`);
     const now = this.clock.now();
     const generatedAt = new Date(now).toISOString();
-    const [latest, parking, fund, inNotice, slots, decisions] = await Promise.all([
+    const [latest, parking, fund, inNotice, slots, decisions, records] = await Promise.all([
       this.repo.latest(communityId),
       this.billing.disclosure(communityId),
       this.fund.disclosure(communityId),
       this.fund.inNotice(communityId),
       this.parking.slotsOf({ communityId }),
       this.votes.published(communityId),
+      this.maintenance.boardSections(communityId),
     ]);
 
-    const sections: Record<string, { version: number; lastUpdated: string; content: unknown } | null> = {};
+    const sections: Record<string, { version: number; lastUpdated: string; content: unknown; source?: 'published' | 'records' } | null> = {};
     for (const s of boardSections) sections[s] = null;
-    for (const row of latest) sections[row.section] = { version: row.version, lastUpdated: toIso(row.published_at), content: row.content };
+    for (const row of latest) {
+      if (!recordSections.has(row.section as BoardSection)) sections[row.section] = { version: row.version, lastUpdated: toIso(row.published_at), content: row.content, source: 'published' };
+    }
+    Object.assign(sections, records);
 
     const occupancy = this.gates.occupancy(communityId);
     const live = slots.filter((s) => !s.withdrawn_from || new Date(s.withdrawn_from).getTime() > now);

@@ -6,7 +6,8 @@ import { api, ApiError, request } from '../shared/api.js';
 import { getLang, onLangChange, t } from '../shared/i18n.js';
 import { startSession } from '../shared/session.js';
 
-const sections = ['manager_contacts', 'service_items_fees', 'elevator_maintenance_records', 'elevator_inspection_records', 'common_income_use', 'utility_cost_sharing', 'notices'];
+// The elevator maintenance and inspection sections are filled from the maintenance records, not published here.
+const sections = ['manager_contacts', 'service_items_fees', 'common_income_use', 'utility_cost_sharing', 'notices'];
 
 const today = () => new Date().toISOString().slice(0, 10);
 const nextYear = () => {
@@ -39,14 +40,6 @@ const templates = {
     services: [{ name: '公共区域清洁', standard: '每日清扫两次，垃圾日产日清' }],
     fees: [{ name: '物业服务费（住宅）', priceFen: 150, unit: '元/㎡·月', basis: '物业服务合同' }],
     extraServices: [{ name: '家政保洁', priceFen: 5000, unit: '元/小时' }],
-  }),
-  elevator_maintenance_records: () => ({
-    maintainer: '某某电梯工程有限公司',
-    maintainerPhone: '13900000000',
-    records: [{ elevator: '1 栋 1 号梯', date: today(), kind: 'half_monthly', content: '半月维保：门系统、制动器检查', costFen: 30000, signedBy: '王五' }],
-  }),
-  elevator_inspection_records: () => ({
-    records: [{ elevator: '1 栋 1 号梯', registrationCode: '31105301002018000001', agency: '某某特种设备检验研究院', inspectedOn: today(), result: 'pass', certificateNo: 'DT-0001', nextDueOn: nextYear() }],
   }),
   common_income_use: () => ({
     period: '本季度',
