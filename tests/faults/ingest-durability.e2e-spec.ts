@@ -9,15 +9,19 @@
  *    backlog drained in order.
  *  - disk full under the write-ahead log: the platform runs in a private mount namespace
  *    (`unshare -rm`) with a small tmpfs on DATA_DIR/ingest-wal; the test fills it (through
- *    /proc/<pid>/root), publishers are held back and /health reports it; space is freed, and
+ *    /proc/<pid>/root), publishers are held back, /health reports it and administrators' sockets
+ *    (only theirs) get a `platform.alert`; space is freed, they hear of the recovery, and
  *    everything acknowledged is stored.
  * Needs `npm run build` (the platform runs from dist/).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { io, type Socket } from 'socket.io-client';
+import { platformAlertSchema, type PlatformAlert } from '@app/contracts';
 import { byScale, faultScale, recordFault } from '../support/fault-report';
 import { OwnInflux } from '../support/own-influx';
 import { freePort } from '../support/processes';
+import { ADMIN } from '../support/platform';
 import { PlatformProcess, provisionFleet, type Fleet } from '../support/platform-process';
 import { Qos1Load } from '../support/qos1-load';
 import { waitFor } from '../support/wait';
@@ -172,6 +176,25 @@ describe('fault: disk full under the write-ahead log', () => {
   let platform: PlatformProcess;
   let load: Qos1Load | undefined;
   let walDir: string;
+  const sockets: Socket[] = [];
+
+  const login = async (username: string, password: string): Promise<string> => {
+    const res = await fetch(`${platform.httpUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { accessToken: string }).accessToken;
+  };
+  /** A socket.io client of the platform process that records the platform alerts it gets. */
+  const alertsOf = async (token: string): Promise<PlatformAlert[]> => {
+    const socket = io(platform.httpUrl, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    sockets.push(socket);
+    const alerts: PlatformAlert[] = [];
+    socket.on('platform.alert', (alert: unknown) => alerts.push(platformAlertSchema.parse(alert)));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    return alerts;
+  };
 
   beforeAll(async () => {
     fleet = await provisionFleet(devices, { idPrefix: `diskfull-${Date.now().toString(36)}` });
@@ -185,12 +208,25 @@ describe('fault: disk full under the write-ahead log', () => {
   });
 
   afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
     await load?.close();
     await platform?.stop();
     await fleet?.remove();
   });
 
   it('holds publishers back and alarms while the disk is full, stores everything once space returns', async () => {
+    // An administrator and, in the fleet's community, property staff: only the former hears of the platform's disk.
+    const adminToken = await login(ADMIN.username, ADMIN.password);
+    const staff = { username: `diskfull.staff.${Date.now().toString(36)}`, password: 'staff-pass-123' };
+    const created = await fetch(`${platform.httpUrl}/api/v1/users`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${adminToken}` },
+      body: JSON.stringify({ ...staff, role: 'property_staff', scope: { level: 'community', communityIds: [fleet.devices[0].communityId] } }),
+    });
+    expect(created.status).toBe(201);
+    const adminAlerts = await alertsOf(adminToken);
+    const staffAlerts = await alertsOf(await login(staff.username, staff.password));
+
     load = new Qos1Load(platform.mqttUrl, fleet.devices, rate);
     await load.connected();
     load.start();
@@ -208,6 +244,8 @@ describe('fault: disk full under the write-ahead log', () => {
     const health = await platform.health();
     expect(health.status).toBe(503);
     expect(health.body.checks.ingestWal).toMatchObject({ status: 'error', error: expect.stringContaining('ENOSPC') });
+    await waitFor(() => adminAlerts.length > 0, { timeoutMs: 30_000, message: 'the administrator alerted' });
+    expect(adminAlerts).toEqual([{ kind: 'ingest_wal_unwritable', error: expect.stringContaining('ENOSPC'), at: expect.any(Number) }]);
     // Held back: no acknowledgement while the disk stays full.
     const ackedWhenFull = load.acknowledged;
     const fullSince = Date.now();
@@ -219,6 +257,10 @@ describe('fault: disk full under the write-ahead log', () => {
     const freedAt = Date.now();
     await waitFor(async () => (await platform.health()).body.checks.ingestWal.status === 'ok', { timeoutMs: 30_000, message: 'the log writable again' });
     await waitFor(() => load!.acknowledged > ackedWhenFull, { timeoutMs: 30_000, message: 'acknowledgements again' });
+    await waitFor(() => adminAlerts.length > 1, { timeoutMs: 30_000, message: 'the administrator told of the recovery' });
+    // Once each: the failed retries while the disk stayed full alert nobody again.
+    expect(adminAlerts.map((a) => a.kind)).toEqual(['ingest_wal_unwritable', 'ingest_wal_recovered']);
+    expect(staffAlerts).toEqual([]);
     const recoverySeconds = (Date.now() - freedAt) / 1000;
     await load.stop();
     const result = await load.compare(fleet.influx, 120_000);

@@ -60,6 +60,7 @@ import { HealthService } from './services/health.service';
 import { IngestShipperService } from './services/ingest-shipper.service';
 import { IngestService } from './services/ingest.service';
 import { LiveStateService } from './services/live-state.service';
+import { PlatformAlertService } from './services/platform-alert.service';
 import { PresenceService } from './services/presence.service';
 import { SingletonDutyService } from './services/singleton-duty.service';
 import { TelemetryService } from './services/telemetry.service';
@@ -105,6 +106,7 @@ const services = [
   EmqxHookService,
   HealthService,
   IngestService,
+  PlatformAlertService,
   IngestShipperService,
   LiveStateService,
   PresenceService,

@@ -30,10 +30,25 @@ export interface DeviceStatesEvent {
   ts: number;
 }
 
+/**
+ * An alert about the platform itself, to administrators only (whatever community they watch):
+ * the ingestion write-ahead log cannot be written (disk full, I/O error; publishers are held back)
+ * and, later, that it is writable again.
+ */
+export const platformAlertSchema = z.object({
+  kind: z.enum(['ingest_wal_unwritable', 'ingest_wal_recovered']),
+  /** The error that made it unwritable, e.g. "ENOSPC: no space left on device". */
+  error: z.string().optional(),
+  /** When it happened, ms since the epoch. */
+  at: z.number(),
+});
+export type PlatformAlert = z.infer<typeof platformAlertSchema>;
+
 export interface ServerToClientEvents extends AlarmsServerEvents, FundServerEvents, ParkingServerEvents, BillingServerEvents {
   'device.state': (event: DeviceStateEvent) => void;
   'device.states': (event: DeviceStatesEvent) => void;
   'device.status': (event: DeviceStatusEvent) => void;
+  'platform.alert': (event: PlatformAlert) => void;
 }
 
 /** Client → server: narrow the live feed to one community the user may see. */

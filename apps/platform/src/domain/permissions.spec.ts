@@ -37,6 +37,11 @@ describe('the permission table', () => {
     expect(permissionsOf('street_officer').has(Permission.UserManage)).toBe(false);
   });
 
+  it('sends platform alerts (issue 9: the ingestion log cannot be written) to administrators only', () => {
+    const holders = roles.filter((role) => roleHas(role, socketEventPermission['platform.alert'].permission));
+    expect(holders).toEqual(['platform_admin']);
+  });
+
   it('lets property staff and the owners\' committee verify claims to units (issue 13 §1), not owners; only staff import an estate', () => {
     expect(roleHas('property_staff', Permission.UnitVerify)).toBe(true);
     expect(roleHas('owners_committee', Permission.UnitVerify)).toBe(true);

@@ -11,6 +11,8 @@ export enum Permission {
   /** Own account: who am I, own password, own notification preferences and inbox, own units. */
   Self = 'self',
   UserManage = 'user.manage',
+  /** Alerts about the platform itself (e.g. the ingestion log cannot be written), not about a community. */
+  PlatformAlertRead = 'platform.alert.read',
 
   CommunityRead = 'community.read',
   CommunityCreate = 'community.create',
@@ -91,6 +93,7 @@ const alarmViewers: readonly Role[] = ['platform_admin', 'property_staff', 'main
 export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.Self]: everyone,
   [Permission.UserManage]: ['platform_admin'],
+  [Permission.PlatformAlertRead]: ['platform_admin'],
 
   [Permission.CommunityRead]: everyone,
   [Permission.CommunityCreate]: ['platform_admin', 'district_authority'],
@@ -183,6 +186,7 @@ export const socketEventPermission: { readonly [E in keyof ServerToClientEvents]
   'parking.booking.cancelled': { permission: Permission.ParkingBookingManage, userFields: ['userId'] },
   'billing.bill.created': { permission: Permission.BillingRead, userFields: ['slotOwnerId', 'guestId'] },
   'supervision.community': { permission: Permission.SupervisionRead },
+  'platform.alert': { permission: Permission.PlatformAlertRead },
 };
 
 /** The permissions that decide socket.io rooms (one room per community and permission). */

@@ -81,6 +81,7 @@ export class IngestWalRepository {
   private writeError?: string;
   private closed = false;
   private readonly committedListeners: Array<() => void> = [];
+  private readonly writableListeners: Array<(error: string | undefined) => void> = [];
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
@@ -247,16 +248,19 @@ export class IngestWalRepository {
       if (this.writeError) {
         this.logger.log(`ingest WAL writable again (${this.writeError})`);
         this.writeError = undefined;
+        for (const listener of this.writableListeners) listener(undefined);
       }
       for (const g of group) g.resolve();
       for (const listener of this.committedListeners) listener();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
       this.metrics.walWriteFailures.inc({ code });
-      if (!this.writeError) {
-        this.logger.error(`ingest WAL cannot be written (${(error as Error).message}): publishers are held back until it can`);
-      }
+      const first = !this.writeError;
       this.writeError = `${code}: ${(error as Error).message}`;
+      if (first) {
+        this.logger.error(`ingest WAL cannot be written (${(error as Error).message}): publishers are held back until it can`);
+        for (const listener of this.writableListeners) listener(this.writeError);
+      }
       this.pending = group.concat(this.pending);
       this.pendingBytes = this.pending.reduce((n, g) => n + g.frame.length, 0);
       this.retryAfterFailure = true;
@@ -291,6 +295,11 @@ export class IngestWalRepository {
   /** Calls `listener` after every group commit (the shipper's wake-up). */
   onCommitted(listener: () => void): void {
     this.committedListeners.push(listener);
+  }
+
+  /** Calls `listener` when the log becomes unwritable (with the error) and when it is writable again (undefined); not on every retry. */
+  onWritableChange(listener: (error: string | undefined) => void): void {
+    this.writableListeners.push(listener);
   }
 
   /** Reads durable records from `from` on, up to about `maxPoints` points. */

@@ -24,6 +24,8 @@ const batchRoom = (communityId: string) => `community:${communityId}:batch`;
 const permissionRoom = (communityId: string, permission: Permission) => `community:${communityId}:p:${permission}`;
 /** Every socket of a user: their own notices, and the way to close their sessions everywhere. */
 const userRoom = (userId: string) => `user:${userId}`;
+/** Holders of a permission whatever their communities: alerts about the platform itself. */
+const platformRoom = (permission: Permission) => `platform:p:${permission}`;
 const BATCHED = 'batched';
 
 export interface SocketSession {
@@ -117,7 +119,11 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
     const session = socket.data.session as SocketSession | undefined;
     if (!session) return void socket.disconnect(true);
     socket.data.batch = (socket.handshake.auth as { batch?: unknown } | undefined)?.batch === true;
-    await socket.join([userRoom(session.userId), ...session.communityIds.flatMap((id) => this.roomsFor(socket, session, id))]);
+    await socket.join([
+      userRoom(session.userId),
+      ...session.permissions.map(platformRoom),
+      ...session.communityIds.flatMap((id) => this.roomsFor(socket, session, id)),
+    ]);
     if (socket.data.batch) await socket.join(BATCHED);
     this.expireAt(socket, session.expiresAt);
     this.metrics.socketClients.inc();
@@ -195,6 +201,12 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
       if (typeof userId === 'string') rooms.push(userRoom(userId));
     }
     this.server.to(rooms).emit(event, ...args);
+  }
+
+  /** An event about the platform itself, to the holders of its permission in any community. */
+  emitToPlatform<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    if (this.closed || !this.server) return;
+    this.server.to(platformRoom(socketEventPermission[event].permission)).emit(event, ...args);
   }
 
   /**

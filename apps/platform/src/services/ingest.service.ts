@@ -57,6 +57,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     // The processes that ingest: the `ingest` role, and the `broker` role with the embedded broker.
     if (hasRole(this.config, 'ingest') || (!this.config.mqtt.externalUrl && hasRole(this.config, 'broker'))) {
+      this.wal.onWritableChange((error) => this.events.emit('ingest.wal.writable', { writable: !error, ...(error ? { error } : {}), ts: this.clock.now() }));
       await this.wal.open();
       this.walOpen = true;
       this.shipper.start();

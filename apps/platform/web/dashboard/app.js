@@ -151,6 +151,11 @@ function startLive(communityId) {
     onConnState: (state, detail) => setConn(state, detail),
     onUnknownDevice: () => requestResync(),
     onResync: () => requestResync(true),
+    onPlatformAlert: (alert) => {
+      // The ingestion log cannot be written (disk full): devices are held back until it can; gone when it recovers.
+      if (alert.kind === 'ingest_wal_unwritable') showNotice(t('platform.walUnwritable', { error: alert.error || '' }), 'alarm', 'platform');
+      else if (alert.kind === 'ingest_wal_recovered') hideNotice('platform');
+    },
   });
   page.connection = conn;
   conn.start();

@@ -99,14 +99,16 @@ export class LiveStore {
  *  onConnState(state, detail)  state: 'connecting' | 'live' | 'reconnecting' | 'down' | 'error'
  *  onUnknownDevice(id)         an event for a device not in the store (added after load)
  *  onResync()                  after a reconnect: reload the snapshot to catch up on missed events
+ *  onPlatformAlert(alert)      an alert about the platform itself (only administrators get these)
  */
 export class LiveConnection {
-  constructor({ communityId, store, onConnState, onUnknownDevice, onResync }) {
+  constructor({ communityId, store, onConnState, onUnknownDevice, onResync, onPlatformAlert }) {
     this.communityId = communityId;
     this.store = store;
     this.onConnState = onConnState || (() => {});
     this.onUnknownDevice = onUnknownDevice || (() => {});
     this.onResync = onResync || (() => {});
+    this.onPlatformAlert = onPlatformAlert || (() => {});
     this.socket = null;
     this.everConnected = false;
   }
@@ -153,6 +155,10 @@ export class LiveConnection {
     socket.on('device.status', (ev) => {
       if (!ev || ev.communityId !== this.communityId) return;
       if (!this.store.applyStatus(ev)) this.onUnknownDevice(ev.deviceId);
+    });
+
+    socket.on('platform.alert', (alert) => {
+      if (alert) this.onPlatformAlert(alert);
     });
   }
 
