@@ -26,6 +26,8 @@ const permissionRoom = (communityId: string, permission: Permission) => `communi
 const userRoom = (userId: string) => `user:${userId}`;
 /** Holders of a permission whatever their communities: alerts about the platform itself. */
 const platformRoom = (permission: Permission) => `platform:p:${permission}`;
+/** The permissions of events about the platform rather than a community: only their holders join those rooms. */
+const PLATFORM_EVENT_PERMISSIONS = new Set<Permission>([socketEventPermission['platform.alert'].permission]);
 const BATCHED = 'batched';
 
 export interface SocketSession {
@@ -121,7 +123,7 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
     socket.data.batch = (socket.handshake.auth as { batch?: unknown } | undefined)?.batch === true;
     await socket.join([
       userRoom(session.userId),
-      ...session.permissions.map(platformRoom),
+      ...session.permissions.filter((p) => PLATFORM_EVENT_PERMISSIONS.has(p)).map(platformRoom),
       ...session.communityIds.flatMap((id) => this.roomsFor(socket, session, id)),
     ]);
     if (socket.data.batch) await socket.join(BATCHED);
