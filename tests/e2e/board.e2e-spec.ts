@@ -9,10 +9,9 @@
  * does not match the section (400), no login (401); printing (print media) hides the controls.
  * SPP_E2E_SCREENSHOTS=/some/dir keeps screenshots.
  */
-import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN, startTestPlatform, type TestPlatform } from '../support/platform';
-import { collectCspViolations } from '../support/browser';
+import { collectCspViolations, screenshots, waitForText } from '../support/browser';
 import { testServices } from '../support/test-services';
 
 const UI_TIMEOUT = 15_000;
@@ -58,23 +57,7 @@ describe('disclosure board (browser)', () => {
     return page;
   }
 
-  async function snapshot(page: Page, name: string): Promise<void> {
-    const dir = process.env.SPP_E2E_SCREENSHOTS;
-    if (dir) await page.screenshot({ path: join(dir, `board-e2e-${name}.png`), fullPage: true });
-  }
-
-  async function waitForText(page: Page, selector: string, text: string): Promise<void> {
-    try {
-      await page.waitForFunction(
-        ([sel, want]) => ((globalThis as unknown as BrowserGlobals).document.querySelector(sel)?.textContent ?? '').includes(want),
-        [selector, text] as const,
-        { timeout: UI_TIMEOUT },
-      );
-    } catch (e) {
-      const actual = await page.evaluate((sel) => (globalThis as unknown as BrowserGlobals).document.querySelector(sel)?.textContent?.trim() ?? '<missing>', selector);
-      throw new Error(`"${selector}" should contain "${text}" but reads "${actual}": ${(e as Error).message}`);
-    }
-  }
+  const snapshot = screenshots('board-e2e');
 
   /** "YYYY-MM-DD HH:mm" in the board's time zone, as the page writes it. */
   const stamp = (iso: string, timeZone: string) =>

@@ -11,12 +11,11 @@
  * community sees none of it (page, board of their own community, REST).
  * SPP_E2E_SCREENSHOTS=/some/dir keeps screenshots of each step.
  */
-import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { deviceTopic } from '@app/contracts';
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
-import { collectCspViolations } from '../support/browser';
+import { collectCspViolations, screenshots, waitForText } from '../support/browser';
 import { ADMIN, publishJson, startTestPlatform, type TestPlatform } from '../support/platform';
 import { testServices } from '../support/test-services';
 import { waitFor } from '../support/wait';
@@ -63,23 +62,7 @@ describe('green-channel desk (browser, phone)', () => {
     return page;
   }
 
-  async function snapshot(page: Page, name: string): Promise<void> {
-    const dir = process.env.SPP_E2E_SCREENSHOTS;
-    if (dir) await page.screenshot({ path: join(dir, `fund-desk-${name}.png`), fullPage: true });
-  }
-
-  async function waitForText(page: Page, selector: string, text: string): Promise<void> {
-    try {
-      await page.waitForFunction(
-        ([sel, want]) => ((globalThis as unknown as BrowserGlobals).document.querySelector(sel)?.textContent ?? '').includes(want),
-        [selector, text] as const,
-        { timeout: UI_TIMEOUT },
-      );
-    } catch (e) {
-      const actual = await page.evaluate((sel) => (globalThis as unknown as BrowserGlobals).document.querySelector(sel)?.textContent?.trim() ?? '<missing>', selector);
-      throw new Error(`"${selector}" should contain "${text}" but reads "${actual}": ${(e as Error).message}`);
-    }
-  }
+  const snapshot = screenshots('fund-desk');
 
   const noOverflow = async (page: Page) => expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
 

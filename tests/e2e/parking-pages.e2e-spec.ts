@@ -6,18 +6,13 @@
  * plate shows up as pending whose "open" button sends `open` on the gate's command topic.
  * SPP_E2E_SCREENSHOTS=/some/dir keeps screenshots of each step.
  */
-import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN, publishJson, startTestPlatform, type TestPlatform } from '../support/platform';
-import { collectCspViolations } from '../support/browser';
+import { collectCspViolations, screenshots, waitForText } from '../support/browser';
 import { testServices } from '../support/test-services';
 
 const UI_TIMEOUT = 15_000;
-
-interface BrowserGlobals {
-  document: { querySelector(selector: string): { textContent: string | null } | null };
-}
 
 interface GateCommand {
   id: string;
@@ -61,23 +56,7 @@ describe('parking pages (browser)', () => {
     return page;
   }
 
-  async function snapshot(page: Page, name: string): Promise<void> {
-    const dir = process.env.SPP_E2E_SCREENSHOTS;
-    if (dir) await page.screenshot({ path: join(dir, `parking-e2e-${name}.png`), fullPage: true });
-  }
-
-  async function waitForText(page: Page, selector: string, text: string): Promise<void> {
-    try {
-      await page.waitForFunction(
-        ([sel, want]) => ((globalThis as unknown as BrowserGlobals).document.querySelector(sel)?.textContent ?? '').includes(want),
-        [selector, text] as const,
-        { timeout: UI_TIMEOUT },
-      );
-    } catch (e) {
-      const actual = await page.evaluate((sel) => (globalThis as unknown as BrowserGlobals).document.querySelector(sel)?.textContent?.trim() ?? '<missing>', selector);
-      throw new Error(`"${selector}" should contain "${text}" but reads "${actual}": ${(e as Error).message}`);
-    }
-  }
+  const snapshot = screenshots('parking-e2e');
 
   async function login(page: Page, path: string, username: string, password: string): Promise<void> {
     await page.goto(`${tp.httpUrl}${path}`);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 
 /**
@@ -9,4 +10,33 @@ export function collectCspViolations(page: Page, sink: string[]): void {
   page.on('console', (message) => {
     if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) sink.push(`CSP: ${message.text()}`);
   });
+}
+
+interface PageDocument {
+  document: { querySelector(selector: string): { textContent: string | null } | null };
+}
+
+/** How long a browser test waits for a page to show something (generous: the suite runs on busy machines). */
+export const PAGE_WAIT_MS = 15_000;
+
+/** Waits until the element's text contains `text`; on time-out the error says what it reads instead. */
+export async function waitForText(page: Page, selector: string, text: string, timeout = PAGE_WAIT_MS): Promise<void> {
+  try {
+    await page.waitForFunction(
+      ([sel, want]) => ((globalThis as unknown as PageDocument).document.querySelector(sel)?.textContent ?? '').includes(want),
+      [selector, text] as const,
+      { timeout },
+    );
+  } catch (e) {
+    const actual = await page.evaluate((sel) => (globalThis as unknown as PageDocument).document.querySelector(sel)?.textContent?.trim() ?? '<missing>', selector);
+    throw new Error(`"${selector}" should contain "${text}" but reads "${actual}": ${(e as Error).message}`);
+  }
+}
+
+/** Full-page screenshots named `<prefix>-<name>.png` in SPP_E2E_SCREENSHOTS, when that is set (for looking at a run). */
+export function screenshots(prefix: string): (page: Page, name: string) => Promise<void> {
+  return async (page, name) => {
+    const dir = process.env.SPP_E2E_SCREENSHOTS;
+    if (dir) await page.screenshot({ path: join(dir, `${prefix}-${name}.png`), fullPage: true });
+  };
 }
