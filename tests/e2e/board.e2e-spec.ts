@@ -9,10 +9,9 @@
  * does not match the section (400), no login (401); printing (print media) hides the controls.
  * SPP_E2E_SCREENSHOTS=/some/dir keeps screenshots.
  */
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN, startTestPlatform, type TestPlatform } from '../support/platform';
-import { collectCspViolations, screenshots, waitForText } from '../support/browser';
-import { testServices } from '../support/test-services';
+import { collectCspViolations, screenshots, waitForText, launchChromium } from '../support/browser';
 
 const UI_TIMEOUT = 15_000;
 
@@ -92,10 +91,7 @@ describe('disclosure board (browser)', () => {
     const { agency, inspectedOn, result, certificateNo, nextDueOn } = inspection.records[0];
     expect((await tp.api('POST', `maintenance/devices/${elevator.id}/certificates`, { agency, inspectedOn, result, certificateNo, expiresOn: nextDueOn })).status).toBe(201);
 
-    browser = await chromium.launch({
-      executablePath: testServices().chromiumPath || '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {

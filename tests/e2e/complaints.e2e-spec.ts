@@ -8,11 +8,11 @@
  * headless Chromium at 375×812) files an item and rates the result.
  */
 import { Queue } from 'bullmq';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { AlarmRepository } from '../../apps/platform/src/repositories/alarm.repository';
 import { AuditRepository } from '../../apps/platform/src/repositories/audit.repository';
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
-import { collectCspViolations } from '../support/browser';
+import { collectCspViolations, launchChromium } from '../support/browser';
 import { freshPostgresDatabase, type FreshPostgres } from '../support/databases';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { testServices } from '../support/test-services';
@@ -171,10 +171,7 @@ describe.each(['PGlite', 'PostgreSQL'] as const)('complaints (e2e, %s)', (databa
 
   // The page once, on the default database.
   if (database === 'PGlite') it('an owner files from the phone page, follows it and rates the result; the page fits 375 px and switches to English', async () => {
-    browser = await chromium.launch({
-      executablePath: testServices().chromiumPath || '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', isMobile: true, hasTouch: true });
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);

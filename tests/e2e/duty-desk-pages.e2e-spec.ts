@@ -7,11 +7,10 @@
  * SPP_E2E_SCREENSHOTS=/some/dir keeps screenshots of each step.
  */
 import type { MqttClient } from 'mqtt';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { deviceTopic } from '@app/contracts';
-import { collectCspViolations, screenshots, waitForText } from '../support/browser';
+import { collectCspViolations, screenshots, waitForText, launchChromium } from '../support/browser';
 import { publishJson, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../support/platform';
-import { testServices } from '../support/test-services';
 import { waitFor } from '../support/wait';
 
 const UI_TIMEOUT = 15_000;
@@ -79,10 +78,7 @@ describe('duty desk (browser, phone)', () => {
       lift[w] = await tp.provisionDevice(community[w], 'elevator');
       client[w] = await tp.connectDevice(lift[w]);
     }
-    browser = await chromium.launch({
-      executablePath: testServices().chromiumPath || '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {

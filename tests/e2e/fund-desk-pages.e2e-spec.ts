@@ -12,12 +12,11 @@
  * SPP_E2E_SCREENSHOTS=/some/dir keeps screenshots of each step.
  */
 import type { MqttClient } from 'mqtt';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { deviceTopic } from '@app/contracts';
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
-import { collectCspViolations, screenshots, waitForText } from '../support/browser';
+import { collectCspViolations, screenshots, waitForText, launchChromium } from '../support/browser';
 import { ADMIN, publishJson, startTestPlatform, type TestPlatform } from '../support/platform';
-import { testServices } from '../support/test-services';
 import { waitFor } from '../support/wait';
 
 const UI_TIMEOUT = 15_000;
@@ -120,10 +119,7 @@ describe('green-channel desk (browser, phone)', () => {
     const device = await tp.provisionDevice(communityId, 'fire', { subtype: 'controller', buildingId: buildingA, name: 'A栋 消防主机' });
     controllerId = device.id;
     controller = await tp.connectDevice(device);
-    browser = await chromium.launch({
-      executablePath: testServices().chromiumPath || '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {

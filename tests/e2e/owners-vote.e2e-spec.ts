@@ -8,8 +8,8 @@
  * On PGlite one owner votes on the phone page (375 px, Chinese, then the English switch).
  */
 import { Queue } from 'bullmq';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { collectCspViolations } from '../support/browser';
+import type { Browser, Page } from 'playwright-core';
+import { collectCspViolations, launchChromium } from '../support/browser';
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
 import { freshPostgresDatabase, type FreshPostgres } from '../support/databases';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
@@ -74,10 +74,7 @@ describe.each(['pglite', 'postgres'] as const)("owners' vote (%s)", (engine) => 
   /** A 375 px phone page in Chinese; page errors and CSP violations go to `errors`. */
   async function phonePage(): Promise<Page> {
     if (!browser) {
-      const launched = await chromium.launch({
-        executablePath: testServices().chromiumPath || '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
+      const launched = await launchChromium();
       tp.defer(() => launched.close());
       browser = launched;
     }

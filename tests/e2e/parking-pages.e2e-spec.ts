@@ -7,10 +7,9 @@
  * SPP_E2E_SCREENSHOTS=/some/dir keeps screenshots of each step.
  */
 import type { MqttClient } from 'mqtt';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN, publishJson, startTestPlatform, type TestPlatform } from '../support/platform';
-import { collectCspViolations, screenshots, waitForText } from '../support/browser';
-import { testServices } from '../support/test-services';
+import { collectCspViolations, screenshots, waitForText, launchChromium } from '../support/browser';
 
 const UI_TIMEOUT = 15_000;
 
@@ -88,10 +87,7 @@ describe('parking pages (browser)', () => {
       if (i >= 0) commandWaiters.splice(i, 1)[0].resolve(c);
     });
 
-    browser = await chromium.launch({
-      executablePath: testServices().chromiumPath || '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {

@@ -11,10 +11,9 @@
  */
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN, elevatorReading, publishJson, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../support/platform';
-import { collectCspViolations } from '../support/browser';
-import { testServices } from '../support/test-services';
+import { collectCspViolations, launchChromium } from '../support/browser';
 import { waitFor } from '../support/wait';
 
 const UI_TIMEOUT = 15_000;
@@ -146,10 +145,7 @@ describe('roles and scopes in the browser', () => {
     });
     expect(board.status).toBe(201);
 
-    browser = await chromium.launch({
-      executablePath: testServices().chromiumPath || '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

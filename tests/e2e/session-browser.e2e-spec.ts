@@ -4,9 +4,9 @@
  * connections (no connection is closed for expiry) and keeps showing live data and loading over
  * REST; a user disabled by the administrator sees their open dashboard go back to the login form.
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { publishJson, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../support/platform';
-import { testServices } from '../support/test-services';
 import { waitFor } from '../support/wait';
 
 const UI_TIMEOUT = 20_000;
@@ -39,10 +39,7 @@ describe('the page session (browser)', () => {
       expect(res.status).toBe(201);
       userIds[username] = res.body.id;
     }
-    browser = await chromium.launch({
-      executablePath: testServices().chromiumPath || '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close().catch(() => undefined);

@@ -5,11 +5,10 @@
  * of another street or district get 404 / an empty list over REST and no socket event about it.
  */
 import type { MqttClient } from 'mqtt';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
 import { publishJson, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../support/platform';
-import { collectCspViolations } from '../support/browser';
-import { testServices } from '../support/test-services';
+import { collectCspViolations, launchChromium } from '../support/browser';
 import { nextEvent } from '../support/wait';
 
 const UI_TIMEOUT = 15_000;
@@ -94,11 +93,7 @@ describe('supervision views (street / district officers)', () => {
     clientB = await tp.connectDevice(liftB);
     await clientA1.publishAsync(`v1/devices/${liftA1.id}/status`, 'online', { qos: 1, retain: true });
 
-    const services = testServices();
-    browser = await chromium.launch({
-      executablePath: services.chromiumPath || '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
     page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);

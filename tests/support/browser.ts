@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { testServices } from './test-services';
 
 /**
  * Adds the page's Content-Security-Policy violations (Chromium reports each as a console error,
@@ -39,4 +40,12 @@ export function screenshots(prefix: string): (page: Page, name: string) => Promi
     const dir = process.env.SPP_E2E_SCREENSHOTS;
     if (dir) await page.screenshot({ path: join(dir, `${prefix}-${name}.png`), fullPage: true });
   };
+}
+
+/** Headless Chromium from Debian (or CHROMIUM_PATH, found by the global set-up), without its background traffic. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: testServices().chromiumPath || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
 }
