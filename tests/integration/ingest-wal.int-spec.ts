@@ -17,8 +17,8 @@ const point = (i: number): IPoint => ({ measurement: 'fire', tags: { device_id: 
 
 describe('ingestion write-ahead log', () => {
   let dataDir: string;
-  const open = async (maxBytes = 1024 * 1024 * 1024) => {
-    const wal = new IngestWalRepository({ dataDir, ingestWal: { maxBytes, commitMs: 5 } } as PlatformConfig, new MetricsRepository());
+  const open = async (maxBytes = 1024 * 1024 * 1024, commitMs = 5) => {
+    const wal = new IngestWalRepository({ dataDir, ingestWal: { maxBytes, commitMs } } as PlatformConfig, new MetricsRepository());
     await wal.open();
     return wal;
   };
@@ -99,5 +99,26 @@ describe('ingestion write-ahead log', () => {
     await again.append([point(1)]);
     await again.close();
     expect(readdirSync(join(dataDir, 'ingest-wal'))).not.toContain('owner.pid');
+  });
+
+  it('counts a group being written against the bound: an append during its fdatasync is held back', async () => {
+    const probe = await open();
+    await probe.append([point(0)]);
+    const frameBytes = probe.backlog().bytes;
+    await probe.close();
+    rmSync(join(dataDir, 'ingest-wal'), { recursive: true, force: true });
+
+    // Commits back to back (the default): the group starts on the next turn of the event loop, then waits for its write and fdatasync.
+    const wal = await open(frameBytes + Math.floor(frameBytes / 2), 0);
+    const first = wal.append([point(1)]);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = wal.append([point(2)]);
+    expect(wal.backlog().full).toBe(true);
+    await first;
+    expect(wal.backlog().bytes).toBeLessThanOrEqual(frameBytes + Math.floor(frameBytes / 2));
+    const batch = await wal.read(wal.start(), 1000);
+    await wal.release(batch!.next, batch!.points.length);
+    await second;
+    await wal.close();
   });
 });

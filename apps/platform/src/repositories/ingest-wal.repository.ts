@@ -73,6 +73,8 @@ export class IngestWalRepository {
   private oldestUnshippedAt?: number;
   private pending: Array<{ frame: Buffer; points: number; resolve: () => void }> = [];
   private pendingBytes = 0;
+  /** Bytes of the group being written: in neither the segments nor `pending` until its commit ends. */
+  private committingBytes = 0;
   /** Appends waiting for room in the log, oldest first: their publishers are held back. */
   private blocked: Array<{ frame: Buffer; points: number; resolve: () => void }> = [];
   private commitTimer?: { cancel: () => void };
@@ -180,7 +182,7 @@ export class IngestWalRepository {
   append(points: IPoint[], bestEffort: true): boolean;
   append(points: IPoint[], bestEffort = false): Promise<void> | boolean {
     const frame = encode(points);
-    const hasRoom = this.blocked.length === 0 && this.backlog().bytes + this.pendingBytes + frame.length <= this.config.ingestWal.maxBytes;
+    const hasRoom = this.blocked.length === 0 && this.fits(frame);
     if (bestEffort) {
       if (!hasRoom || this.writeError) return false;
       this.enqueue(frame, points.length, () => undefined);
@@ -230,6 +232,7 @@ export class IngestWalRepository {
       let segment = this.segments.at(-1)!;
       if (segment.size > 0 && segment.size >= SEGMENT_BYTES) segment = await this.rotate();
       const buffer = Buffer.concat(group.map((g) => g.frame));
+      this.committingBytes = buffer.length;
       try {
         const { bytesWritten } = await this.active!.write(buffer, 0, buffer.length, segment.size);
         // A full disk may take part of a write without an error: that is a failed write too.
@@ -241,6 +244,7 @@ export class IngestWalRepository {
         throw error;
       }
       segment.size += buffer.length;
+      this.committingBytes = 0;
       const points = group.reduce((n, g) => n + g.points, 0);
       segment.points += points;
       this.oldestUnshippedAt ??= Date.now();
@@ -261,6 +265,7 @@ export class IngestWalRepository {
         this.logger.error(`ingest WAL cannot be written (${(error as Error).message}): publishers are held back until it can`);
         for (const listener of this.writableListeners) listener(this.writeError);
       }
+      this.committingBytes = 0;
       this.pending = group.concat(this.pending);
       this.pendingBytes = this.pending.reduce((n, g) => n + g.frame.length, 0);
       this.retryAfterFailure = true;
@@ -364,11 +369,16 @@ export class IngestWalRepository {
   private admitBlocked(): void {
     while (this.blocked.length > 0) {
       const next = this.blocked[0];
-      if (this.backlog().bytes + this.pendingBytes + next.frame.length > this.config.ingestWal.maxBytes) break;
+      if (!this.fits(next.frame)) break;
       this.blocked.shift();
       this.enqueue(next.frame, next.points, next.resolve);
     }
     this.metrics.walHeldBack.set(this.blocked.length);
+  }
+
+  /** Whether the log stays within INGEST_WAL_MAX_BYTES with `frame` added to everything written, being written and waiting. */
+  private fits(frame: Buffer): boolean {
+    return this.backlog().bytes + this.committingBytes + this.pendingBytes + frame.length <= this.config.ingestWal.maxBytes;
   }
 
   private backlogPoints(): number {
