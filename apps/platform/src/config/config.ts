@@ -191,6 +191,8 @@ const envSchema = z
     WEBHOOK_ENDPOINT_CONCURRENCY: positiveInt(2),
     WEBHOOK_ENDPOINT_QUEUE: positiveInt(100),
     WEBHOOK_TIMEOUT_MS: positiveInt(5000),
+    /** Webhook calls in flight across all endpoints (the notification workers of each worker process). */
+    WEBHOOK_WORKERS: positiveInt(32),
     ALARM_REMINDER_MIN_INTERVAL_S: positiveInt(60).refine((n) => n >= 60, { message: 'must be at least 60 (seconds)' }),
     ALARM_REMINDERS_PER_ALARM: positiveInt(24),
     /** TEST ONLY: kill the process (SIGKILL) at this point, to prove recovery after a crash there. Refused in production. */
@@ -325,6 +327,7 @@ export interface PlatformConfig {
     webhookConcurrency: number;
     webhookQueue: number;
     webhookTimeoutMs: number;
+    webhookWorkers: number;
   };
   /** TEST ONLY (FAULT_INJECT): the point where the process kills itself. */
   faultInject?: FaultPoint;
@@ -418,6 +421,7 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       webhookConcurrency: e.WEBHOOK_ENDPOINT_CONCURRENCY,
       webhookQueue: e.WEBHOOK_ENDPOINT_QUEUE,
       webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      webhookWorkers: e.WEBHOOK_WORKERS,
     },
     faultInject: e.FAULT_INJECT,
   };

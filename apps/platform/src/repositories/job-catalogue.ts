@@ -39,7 +39,16 @@ export const webhookJob = job(
   'alarm.webhook',
   'notifications',
   // attempt: the delivery's try (its retries are jobs of their own, see alarm-dispatch.service.ts); the job's own attempts cover reading the alarm.
-  z.object({ webhookId: z.uuid(), alarmId: z.uuid(), kind: z.enum(['notify', 'escalation', 'reminder']), tier: z.number().int(), tierName: z.string(), attempt: z.number().int().min(1).optional() }),
+  // deferrals: how often it was put back to wait for a free call to its endpoint (WebhookLanes).
+  z.object({
+    webhookId: z.uuid(),
+    alarmId: z.uuid(),
+    kind: z.enum(['notify', 'escalation', 'reminder']),
+    tier: z.number().int(),
+    tierName: z.string(),
+    attempt: z.number().int().min(1).optional(),
+    deferrals: z.number().int().min(1).optional(),
+  }),
   { attempts: 6, backoff: { type: 'exponential', delay: 500 } },
 );
 

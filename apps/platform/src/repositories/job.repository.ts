@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { type Job, type JobsOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, type JobsOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
@@ -14,7 +14,17 @@ for (const definition of jobCatalogue) {
   definitions.set(definition.name, definition);
 }
 
-type Handler<T> = (data: T, job: Job) => Promise<void>;
+/**
+ * What a handler returns to put its job back for later instead of finishing it: the same job
+ * waits in Redis (a delayed job, not an attempt), with `data` as its new data. Used where a
+ * process must not hold work in memory (a crash would lose it) nor hold a worker while it waits.
+ */
+export interface Deferral<T> {
+  deferMs: number;
+  data: T;
+}
+
+type Handler<T> = (data: T, job: Job) => Promise<void | Deferral<T>>;
 
 /** How often worker processes compare the pending deadlines in PostgreSQL with the jobs in Redis. */
 const STEP_SWEEP_INTERVAL_MS = 60_000;
@@ -165,15 +175,22 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
     this.startStepSweeps();
     for (const queueName of queueNames) {
       if (![...definitions.values()].some((d) => d.queue === queueName)) continue;
-      const worker = new Worker(queueName, (job) => this.run(job), {
+      const worker = new Worker(queueName, (job, token) => this.run(job, token), {
         connection: this.connection(),
         prefix: this.redis.keys.bullPrefix(),
-        concurrency: queueName === 'alarms' ? 20 : 5,
+        concurrency: this.concurrency(queueName),
       });
       worker.on('failed', (job, error) => this.logger.warn(`job ${job?.name} (${job?.id}) failed: ${error.message}`));
       worker.on('error', (error) => this.logger.warn(`worker ${queueName}: ${error.message}`));
       this.workers.push(worker);
     }
+  }
+
+  /** Webhook calls mostly wait on other servers: enough of them that a few slow endpoints cannot take every worker. */
+  private concurrency(queueName: QueueName): number {
+    if (queueName === 'alarms') return 20;
+    if (queueName === 'notifications') return this.config.notifications.webhookWorkers;
+    return 5;
   }
 
   /** At start, every minute, and each time Redis comes back (it may have come back empty). */
@@ -191,13 +208,20 @@ export class JobRepository implements OnApplicationBootstrap, OnApplicationShutd
     });
   }
 
-  private async run(job: Job): Promise<void> {
+  private async run(job: Job, token: string | undefined): Promise<void> {
     const definition = definitions.get(job.name);
     const handler = this.handlers.get(job.name);
     if (!definition || !handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
     const parsed = definition.schema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`job ${job.name} has invalid data: ${parsed.error.message}`);
-    if (!definition.durable || !job.id) return handler(parsed.data, job);
+    if (!definition.durable || !job.id) {
+      const deferral = await handler(parsed.data, job);
+      if (!deferral) return;
+      // BullMQ's documented way to delay the running job: move it, then tell the worker so.
+      await job.updateData(definition.schema.parse(deferral.data));
+      await job.moveToDelayed(Date.now() + deferral.deferMs, token);
+      throw new DelayedError();
+    }
     // A durable step runs once: a job re-created by the sweep, or left over after a cancel, finds it finished.
     const step = await this.steps.find(job.id);
     if (step?.done_at) return;

@@ -12,13 +12,13 @@ import { ClockRepository } from '../repositories/clock.repository';
 import { CommunityRepository } from '../repositories/community.repository';
 import { DeviceRepository } from '../repositories/device.repository';
 import { arrivalJob, escalateJob, jobIds, reminderJob, webhookJob } from '../repositories/job-catalogue';
-import { JobRepository } from '../repositories/job.repository';
+import { type Deferral, JobRepository } from '../repositories/job.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { WebhookRefusedError, WebhookRepository, WebhookTimeoutError } from '../repositories/webhook.repository';
 import { AccessService } from './access.service';
 import { AlarmSettingsService } from './alarm-settings.service';
-import { WebhookLanes } from './webhook-lanes';
+import { deferDelayMs, WebhookLanes } from './webhook-lanes';
 
 
 const HOUR_MS = 3_600_000;
@@ -42,7 +42,8 @@ export interface AlarmLifecycle {
  * Notifications: the per-user inbox and signed webhooks (queue 'notifications', retried with
  * back-off), filtered by user preferences and capped per device and hour (severity 1 never is).
  * Each webhook endpoint has a lane of its own (WebhookLanes): a few calls in flight, a bounded
- * queue, a time-out per call, so an endpoint that never answers delays no other endpoint.
+ * queue of deliveries waiting in Redis, a time-out per call, so an endpoint that never answers
+ * delays no other endpoint and a crash loses no waiting delivery.
  */
 @Injectable()
 export class AlarmDispatchService {
@@ -210,11 +211,12 @@ export class AlarmDispatchService {
 
   /**
    * Hands the delivery to its endpoint's lane: with a call free it runs now (this job stays open
-   * until it is done); otherwise it waits in the lane and this job ends, or, the lane full, it is
-   * dropped and counted. A failed try is retried as a delayed job of its own, so no worker waits
-   * out the back-off either.
+   * until it is done); with every call of the endpoint taken, this job goes back to Redis to ask
+   * again a little later (nothing waits in memory, so a crash loses no delivery, and no worker
+   * waits on the slow endpoint); with the endpoint's queue full, it is dropped and counted. A
+   * failed try is retried as a delayed job of its own, so no worker waits out the back-off either.
    */
-  private async deliverWebhook(data: z.infer<typeof webhookJob.schema>): Promise<void> {
+  private async deliverWebhook(data: z.infer<typeof webhookJob.schema>): Promise<Deferral<z.infer<typeof webhookJob.schema>> | undefined> {
     const hook = await this.alarms.webhook(data.webhookId);
     const alarm = await this.alarms.findById(data.alarmId);
     if (!hook || !alarm) return;
@@ -234,16 +236,23 @@ export class AlarmDispatchService {
       ts: alarm.last_at.getTime(),
     };
     const message = { kind: data.kind, tier: data.tier, tierName: data.tierName, alarm: event, deviceName: device?.name };
-    const outcome = await this.lanes.submit(hook.id, async () => {
-      this.metrics.webhookQueued.set({ webhook: hook.id }, this.lanes.queued(hook.id));
-      // Signed when sent: a delivery that waited in its lane still carries a fresh timestamp.
-      await this.post(hook.id, signedDelivery(hook.format, hook.url, hook.secret, message, this.clock.now()), data);
-    });
+    const outcome = await this.lanes.submit(
+      hook.id,
+      async () => {
+        this.metrics.webhookQueued.set({ webhook: hook.id }, this.lanes.queued(hook.id));
+        // Signed when sent: a delivery that waited for its lane still carries a fresh timestamp.
+        await this.post(hook.id, signedDelivery(hook.format, hook.url, hook.secret, message, this.clock.now()), data);
+      },
+      data.deferrals !== undefined,
+    );
+    this.metrics.webhookQueued.set({ webhook: hook.id }, this.lanes.queued(hook.id));
     if (outcome === 'dropped') {
       this.metrics.webhookDropped.inc({ webhook: hook.id, reason: 'queue_full' });
       this.metrics.alarmNotifications.inc({ channel: 'webhook', outcome: 'failed' });
     }
-    this.metrics.webhookQueued.set({ webhook: hook.id }, this.lanes.queued(hook.id));
+    if (outcome !== 'deferred') return;
+    const deferrals = (data.deferrals ?? 0) + 1;
+    return { deferMs: deferDelayMs(deferrals, Math.random()), data: { ...data, deferrals } };
   }
 
   /** One try; never throws (a lane's queued delivery has no one to throw to). */
