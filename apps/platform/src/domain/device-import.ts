@@ -1,6 +1,6 @@
-import { parseString } from '@fast-csv/parse';
 import { writeToString } from '@fast-csv/format';
 import { neutraliseCsvCell } from './csv';
+import { issuesReason, type RawImportRow, readImportCsv, wrongCellCount } from './csv-import';
 import {
   deviceImportColumns,
   deviceImportRowSchema,
@@ -9,49 +9,19 @@ import {
   type DeviceImportResult,
 } from '@app/contracts';
 
-/** A row of an import file before validation, with its 1-based data-row number. */
-export interface RawImportRow {
-  row: number;
-  fields: unknown;
-}
-
 /** A row that passed validation: what `provision` would get for one device. */
 export interface ValidImportRow {
   row: number;
   input: CreateDeviceRequest;
 }
 
-/** Thrown for a file that cannot be read as an import at all (no row could be numbered). */
-export class ImportFileError extends Error {}
-
 /**
  * Reads a CSV import: a header naming columns of `deviceImportColumns` (in any order; `name`,
- * `kind` and, unless given for the whole import, `communityId` are needed), then one device a
- * line. Blank lines are skipped; a line with the wrong number of cells is kept as a row that
- * fails validation, so that it is reported with its number rather than silently dropped.
+ * `kind` and, unless given for the whole import, `communityId` are needed, which validation
+ * reports per row), then one device a line.
  */
 export function parseDeviceCsv(text: string): Promise<RawImportRow[]> {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // Excel writes a BOM
-  return new Promise((resolve, reject) => {
-    const rows: RawImportRow[] = [];
-    let n = 0;
-    let headerError: string | undefined;
-    parseString(body, {
-      headers: (headers) => {
-        const names = headers.map((h) => (h ?? '').trim());
-        const unknown = names.filter((h) => !(deviceImportColumns as readonly string[]).includes(h));
-        if (unknown.length > 0) headerError = `unknown column(s) ${unknown.map((u) => JSON.stringify(u)).join(', ')}; expected ${deviceImportColumns.join(',')}`;
-        return names;
-      },
-      ignoreEmpty: true,
-      trim: true,
-      strictColumnHandling: true,
-    })
-      .on('data', (fields: Record<string, string>) => rows.push({ row: ++n, fields }))
-      .on('data-invalid', (cells: unknown) => rows.push({ row: ++n, fields: { __cells: Array.isArray(cells) ? cells.length : 0 } }))
-      .on('error', (error: Error) => reject(new ImportFileError(`not a readable CSV file: ${error.message}`)))
-      .on('end', () => (headerError ? reject(new ImportFileError(headerError)) : resolve(rows)));
-  });
+  return readImportCsv(text, deviceImportColumns);
 }
 
 /** Numbers the devices of a JSON import (an array of objects like a provisioning request). */
@@ -68,7 +38,7 @@ export function validateImportRows(rows: readonly RawImportRow[], defaultCommuni
   const rejected: DeviceImportRejection[] = [];
   const firstRowOfId = new Map<string, number>();
   for (const { row, fields } of rows) {
-    const cells = (fields as { __cells?: number } | null)?.__cells;
+    const cells = wrongCellCount(fields);
     if (cells !== undefined) {
       rejected.push({ row, reason: `expected ${deviceImportColumns.length} cells or fewer matching the header, got ${cells}` });
       continue;
@@ -80,7 +50,7 @@ export function validateImportRows(rows: readonly RawImportRow[], defaultCommuni
     const parsed = deviceImportRowSchema.safeParse(withCommunity);
     const id = typeof (fields as { id?: unknown } | null)?.id === 'string' ? ((fields as { id: string }).id || undefined) : undefined;
     if (!parsed.success) {
-      rejected.push({ row, ...(id ? { id } : {}), reason: parsed.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ') });
+      rejected.push({ row, ...(id ? { id } : {}), reason: issuesReason(parsed.error) });
       continue;
     }
     const input = parsed.data;

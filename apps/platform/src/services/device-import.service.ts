@@ -1,14 +1,7 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { DEVICE_IMPORT_MAX_ROWS, deviceImportRequestSchema, type DeviceImportRejection, type DeviceImportResult } from '@app/contracts';
-import {
-  ImportFileError,
-  inBatches,
-  numberRows,
-  parseDeviceCsv,
-  validateImportRows,
-  type RawImportRow,
-  type ValidImportRow,
-} from '../domain/device-import';
+import { ImportFileError, type RawImportRow } from '../domain/csv-import';
+import { inBatches, numberRows, parseDeviceCsv, validateImportRows, type ValidImportRow } from '../domain/device-import';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CommunityRepository } from '../repositories/community.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';

@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, HttpException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { UNIT_IMPORT_MAX_ROWS, type OccupantStatus, type UnitClaim, type UnitClaimDecisionRequest, type UnitImportResult } from '@app/contracts';
-import { ImportFileError } from '../domain/device-import';
+import { ImportFileError } from '../domain/csv-import';
 import { checkEvidenceUpload } from '../domain/fund-evidence';
 import { Permission } from '../domain/permissions';
 import { parseUnitCsv, unitKey, validateUnitRows } from '../domain/unit-import';
