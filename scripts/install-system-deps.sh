@@ -3,7 +3,7 @@
 # that are missing. Idempotent: a second run installs nothing and does not touch apt.
 #
 #   scripts/install-system-deps.sh --for run    # influxdb redis-server (what `npm run demo` needs)
-#   scripts/install-system-deps.sh --for test   # + postgresql mosquitto chromium fonts-noto-cjk
+#   scripts/install-system-deps.sh --for test   # + postgresql mosquitto haproxy chromium fonts-noto-cjk
 #   scripts/install-system-deps.sh influxdb redis-server   # explicit package names
 #   scripts/install-system-deps.sh --check --for test      # only report, exit 1 if something is missing
 #
@@ -22,7 +22,7 @@ usage() {
 }
 
 RUN_PKGS=(influxdb redis-server)
-TEST_PKGS=(influxdb redis-server postgresql mosquitto chromium fonts-noto-cjk)
+TEST_PKGS=(influxdb redis-server postgresql mosquitto haproxy chromium fonts-noto-cjk)
 
 wanted=()
 check_only=0
@@ -72,6 +72,7 @@ binary_present() {
     influxdb) command -v influxd >/dev/null 2>&1 || [[ -x /usr/bin/influxd ]] ;;
     redis-server) command -v redis-server >/dev/null 2>&1 ;;
     mosquitto) command -v mosquitto >/dev/null 2>&1 || [[ -x /usr/sbin/mosquitto ]] ;;
+    haproxy) [[ -x /usr/sbin/haproxy ]] ;;
     postgresql) compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null 2>&1 ;;
     chromium) command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]] ;;
     *) return 1 ;;
