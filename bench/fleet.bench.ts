@@ -4,7 +4,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { fleetDeviceType } from '../device-sim/src/fleet/mix';
-import { freePort, latencySummary, machineInfo, platformMain, repoRoot, resultsDir, simMain, waitFor } from './support';
+import { freePort, latencySummary, machineInfo, processUsage, platformMain, repoRoot, resultsDir, simMain, waitFor } from './support';
 
 /**
  * A property company's scale on one platform process (issue 10, part 1), measured:
@@ -43,12 +43,6 @@ function log(message: string): void {
   console.error(`[fleet-bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 }
 
-/** CPU seconds (user+system, all threads) and resident memory of a process, from /proc. */
-function processUsage(pid: number): { cpuSeconds: number; rssBytes: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100, rssBytes: Number(fields[21]) * 4096 };
-}
 
 function openFiles(pid: number): number {
   try {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { profileMarkdown, summariseProfile } from './profile-summary';
-import { cpuProfilePath, freePort, machineInfo, resultsDir, simMain, startBenchPlatform, waitFor } from './support';
+import { cpuProfilePath, freePort, machineInfo, processUsage, resultsDir, simMain, startBenchPlatform, waitFor } from './support';
 
 /**
  * Ingestion benchmark, one run, one independent load generator (the simulator's load mode: N
@@ -47,14 +47,6 @@ const TARGET = { ratio: 0.8, cpuUsPerMsg: 20, halfRateP99Ms: 50, idleRssMiB: 300
 const MiB = 2 ** 20;
 
 
-/** CPU seconds (user+system) and resident memory of a process, from /proc. */
-function processUsage(pid: number): { cpuSeconds: number; rssBytes: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  const rssPages = Number(fields[21]);
-  return { cpuSeconds: ticks / 100, rssBytes: rssPages * 4096 };
-}
 
 
 function runSim(args: string[]): Promise<string> {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,6 +40,13 @@ export function latencySummary(ms: number[]): { samples: number; p50: number; p9
   const s = [...ms].sort((a, b) => a - b);
   const at = (p: number) => (s.length === 0 ? NaN : Number(s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))].toFixed(2)));
   return { samples: s.length, p50: at(50), p99: at(99), max: at(100) };
+}
+
+/** CPU seconds (user+system, all threads) and resident memory of a process, from /proc. */
+export function processUsage(pid: number): { cpuSeconds: number; rssBytes: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100, rssBytes: Number(fields[21]) * 4096 };
 }
 
 export function machineInfo() {

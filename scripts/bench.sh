@@ -9,6 +9,9 @@
 # The fleet benchmark (bench/fleet.bench.ts: bulk import, connections held per step, restart
 # storm) runs last with BENCH_FLEET_DEVICES devices (default 10000; 50000 is the issue's target,
 # beyond a machine whose hard open-file limit is lower; 0 skips it).
+# The cluster benchmark (bench/cluster.bench.ts: 1, 2 and 3 processes behind HAProxy) needs a
+# PostgreSQL server at BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres);
+# without one it is skipped with a message. BENCH_CLUSTER=0 skips it too.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -31,5 +34,14 @@ if [[ "${BENCH_FLEET_DEVICES:-10000}" != 0 ]]; then
   # so raise the soft limit to the hard one (raising the hard limit needs root's CAP_SYS_RESOURCE).
   ulimit -n "$(ulimit -Hn)"
   node dist/bench/fleet.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base" --devices "${BENCH_FLEET_DEVICES:-10000}" ${BENCH_FLEET_ARGS:-}
+fi
+if [[ "${BENCH_CLUSTER:-1}" != 0 ]]; then
+  bench_db="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+  if node -e 'const { Client } = require("pg"); const c = new Client({ connectionString: process.argv[1] }); c.connect().then(() => c.end()).catch(() => process.exit(1))' "$bench_db"; then
+    bash scripts/install-system-deps.sh haproxy
+    node dist/bench/cluster.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base" --database-url "$bench_db"
+  else
+    echo "[bench] cluster benchmark skipped: no PostgreSQL answers at $bench_db (set BENCH_DATABASE_URL)" >&2
+  fi
 fi
 node dist/bench/broker-registry.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base"
