@@ -236,6 +236,47 @@ describe('fund green channel (e2e, PostgreSQL)', () => {
     expect(JSON.stringify(pub.body)).not.toContain('actorId');
   }, 120_000);
 
+  it('lets an owner the case concerns propose the plan and put it on notice (001_187fc5f9dc35b825.txt 三(三)4(2) 相关业主); other owners may not', async () => {
+    // Two owners, verified by the property company on their deeds: one in A栋 (the failed lift's building), one in B栋.
+    const detail = (await tp.api('GET', `communities/${communityId}`)).body;
+    const unitOf = (building: string, number: string) => detail.buildings.find((b: { name: string }) => b.name === building).units.find((u: { number: string }) => u.number === number).id as string;
+    const owners: Record<'a' | 'b', { token: string; id: string }> = { a: { token: '', id: '' }, b: { token: '', id: '' } };
+    for (const [key, building] of [['a', 'A栋'], ['b', 'B栋']] as const) {
+      const user = await tp.api('POST', 'users', { username: `fund-owner-${key}`, password: 'user-pass-123', role: 'owner', scope: { level: 'community', communityIds: [communityId] } });
+      expect(user.status).toBe(201);
+      owners[key] = { id: user.body.id, token: await tp.login(`fund-owner-${key}`, 'user-pass-123') };
+      const form = new FormData();
+      form.append('file', new Blob([Buffer.from('%PDF-1.4\n% 房屋所有权证 (test)\n')], { type: 'application/pdf' }), 'deed.pdf');
+      form.append('relation', 'owner');
+      const unitId = unitOf(building, '101');
+      expect((await fetch(`${tp.httpUrl}/api/v1/units/${unitId}/claims`, { method: 'POST', body: form, headers: { Authorization: `Bearer ${owners[key].token}` } })).status).toBe(201);
+      expect((await tp.api('POST', `units/${unitId}/occupants/${owners[key].id}/decision`, { decision: 'verify' }, tokens.property)).status).toBe(200);
+    }
+    // A second lift of A栋 fails: a new draft case.
+    const lift = await tp.provisionDevice(communityId, 'elevator', { buildingId: buildingA, name: 'A栋 2号梯' });
+    const opened = await tp.platform.app.get(FundService).openFromAlarm({ alarmId: 'alarm-e2e-owner', deviceId: lift.id, communityId, type: 'safety_circuit_open', severity: 3, state: 'raised', ts: now });
+    const caseId = await waitFor(async () => {
+      const cases = (await tp.api('GET', `fund/cases?communityId=${communityId}&state=draft`)).body as Array<{ id: string; deviceId: string }>;
+      return cases.find((c) => c.deviceId === lift.id)?.id;
+    }, { message: `the draft case of ${lift.id} (${JSON.stringify(opened ?? null)})` });
+
+    // Each owner sees the case; only the A栋 owner is offered (and allowed) to propose.
+    expect((await tp.api('GET', `fund/cases/${caseId}`, undefined, owners.a.token)).body.availableActions).toEqual(['propose', 'withdraw']);
+    expect((await tp.api('GET', `fund/cases/${caseId}`, undefined, owners.b.token)).body.availableActions).toEqual([]);
+    const plan = { action: 'propose', repairPlan: '更换安全回路继电器', contractor: '福州电梯维修有限公司', budgetFen: 300_000, chargeScope: { level: 'building', buildingIds: [buildingA] } };
+    expect((await act(caseId, 'owner', plan)).status).toBe(403); // holds no unit
+    expect((await tp.api('POST', `fund/cases/${caseId}/transitions`, plan, owners.b.token)).status).toBe(403);
+    const proposed = await tp.api('POST', `fund/cases/${caseId}/transitions`, plan, owners.a.token);
+    expect(proposed.status).toBe(200);
+    expect(proposed.body).toMatchObject({ state: 'proposed', budgetFen: 300_000 });
+    const notice = await tp.api('POST', `fund/cases/${caseId}/transitions`, { action: 'publish_notice' }, owners.a.token);
+    expect(notice.body.state).toBe('notice');
+    expect(notice.body.timeline.at(-1)).toMatchObject({ action: 'publish_notice', actorRole: 'owner', actorId: owners.a.id });
+    // On notice the owner may still withdraw the plan; confirming is the residents' committee's or the street's.
+    expect(notice.body.availableActions).toEqual(['withdraw']);
+    expect((await tp.api('POST', `fund/cases/${caseId}/transitions`, { action: 'confirm' }, owners.a.token)).status).toBe(403);
+  }, 120_000);
+
   it('the disclosure page shows the shares summing to the total, in Chinese and English', async () => {
     const services = testServices();
     browser = await chromium.launch({ executablePath: services.chromiumPath || '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });

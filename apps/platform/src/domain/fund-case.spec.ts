@@ -4,6 +4,7 @@ import {
   decideDeadline,
   deadlineTimers,
   firstPaymentLimit,
+  isAffectedOwner,
   transition,
   type FundCaseCommand,
   type FundCaseSnapshot,
@@ -279,5 +280,40 @@ describe('fund case state machine', () => {
       expect(decideDeadline(walkTo('approved'), { kind: 'review', phase: 'due' }, d, fujian).kind).toBe('none');
       expect(decideDeadline({ ...walkTo('approved'), paymentDeadline: d }, { kind: 'payment', phase: 'due' }, d, fujian)).toEqual({ kind: 'escalate' });
     });
+  });
+});
+
+describe('owners the case concerns may propose (001_187fc5f9dc35b825.txt 三(三)4(2): 由业主委员会、相关业主、物业服务企业提出应急处置方案)', () => {
+  const plan: FundCaseCommand = { action: 'propose', repairPlan: '更换曳引机', contractor: '某电梯公司', budgetFen: 5_000_000n, chargeScope: { level: 'building', buildingIds: ['b1'] } };
+
+  it('an owner of a unit in the building of the failed lift proposes, puts the plan on notice, and may withdraw', () => {
+    const owner = ctx('owner', MON, 'national', { affectedOwner: true });
+    const proposed = transition(draft, plan, owner);
+    expect(proposed.ok).toBe(true);
+    const notice = transition((proposed as { snapshot: FundCaseSnapshot }).snapshot, { action: 'publish_notice' }, owner);
+    expect(notice).toMatchObject({ ok: true, to: 'notice' });
+    expect(availableActions('notice', owner)).toEqual(['withdraw']);
+  });
+
+  it('an owner the case does not concern may do nothing', () => {
+    expect(transition(draft, plan, ctx('owner'))).toMatchObject({ ok: false, error: 'forbidden' });
+    expect(availableActions('draft', ctx('owner'))).toEqual([]);
+  });
+
+  it('acceptance and disclosure stay with the organisers, even for a concerned owner', () => {
+    const owner = ctx('owner', MON, 'national', { affectedOwner: true });
+    expect(availableActions('in_repair', owner)).toEqual([]);
+    expect(availableActions('accepted', owner)).toEqual([]);
+  });
+
+  it('concerned: a unit in the charge scope once a plan names it, else in the building of the equipment, else anywhere in the estate', () => {
+    const holdings = [{ unitId: 'u1', buildingId: 'b1' }];
+    expect(isAffectedOwner(holdings, { buildingId: 'b1', chargeScope: null })).toBe(true);
+    expect(isAffectedOwner(holdings, { buildingId: 'b2', chargeScope: null })).toBe(false);
+    expect(isAffectedOwner(holdings, { buildingId: null, chargeScope: null })).toBe(true);
+    expect(isAffectedOwner([], { buildingId: null, chargeScope: null })).toBe(false);
+    expect(isAffectedOwner(holdings, { buildingId: 'b2', chargeScope: { level: 'building', buildingIds: ['b1'] } })).toBe(true);
+    expect(isAffectedOwner(holdings, { buildingId: 'b1', chargeScope: { level: 'units', unitIds: ['u2'] } })).toBe(false);
+    expect(isAffectedOwner(holdings, { buildingId: 'b2', chargeScope: { level: 'estate' } })).toBe(true);
   });
 });

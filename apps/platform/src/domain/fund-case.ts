@@ -64,6 +64,8 @@ export interface FundTransitionContext {
   /** The community has a property company / an owners' committee (else the residents' committee proposes). */
   hasPropertyCompany: boolean;
   hasOwnersCommittee: boolean;
+  /** The actor is an owner the case concerns (isAffectedOwner). */
+  affectedOwner?: boolean;
 }
 
 export type FundTransitionResult =
@@ -77,6 +79,37 @@ export function organiserRoles(ctx: Pick<FundTransitionContext, 'hasPropertyComp
   return roles;
 }
 
+/**
+ * Who may propose a plan, put it on notice and withdraw it: the organisers and, when the actor is
+ * an owner the case concerns (isAffectedOwner), that owner — "由业主委员会、相关业主、物业服务企业提出
+ * 应急处置方案" (001_187fc5f9dc35b825.txt 三(三)4(2)). Acceptance and disclosure stay with the organisers.
+ */
+export function proposerRoles(ctx: Pick<FundTransitionContext, 'hasPropertyCompany' | 'hasOwnersCommittee' | 'affectedOwner'>): Role[] {
+  return ctx.affectedOwner ? [...organiserRoles(ctx), 'owner'] : organiserRoles(ctx);
+}
+
+/** A unit an owner holds, verified (unit_occupants), with its building. */
+export interface OwnerHolding {
+  unitId: string;
+  buildingId: string;
+}
+
+/**
+ * Does a case concern an owner? Once a plan names the charge scope: the owner holds a unit in it.
+ * Before: a unit in the building of the failed equipment, or anywhere in the estate when the case
+ * names no building (holdings are the owner's units in the case's community).
+ */
+export function isAffectedOwner(holdings: readonly OwnerHolding[], c: { buildingId: string | null; chargeScope: ChargeScope | null }): boolean {
+  const scope = c.chargeScope;
+  if (scope) {
+    if (scope.level === 'estate') return holdings.length > 0;
+    if (scope.level === 'building') return holdings.some((h) => scope.buildingIds.includes(h.buildingId));
+    return holdings.some((h) => scope.unitIds.includes(h.unitId));
+  }
+  if (c.buildingId) return holdings.some((h) => h.buildingId === c.buildingId);
+  return holdings.length > 0;
+}
+
 const confirmerRoles: Role[] = ['residents_committee', 'street_officer'];
 const authorityRoles: Role[] = ['district_authority'];
 
@@ -85,6 +118,7 @@ function allowedRoles(action: FundCaseAction, ctx: FundTransitionContext): Role[
     case 'propose':
     case 'publish_notice':
     case 'withdraw':
+      return proposerRoles(ctx);
     case 'accept':
     case 'disclose':
       return organiserRoles(ctx);

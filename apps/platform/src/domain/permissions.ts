@@ -111,7 +111,8 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
 
   [Permission.FundRead]: everyone,
   [Permission.FundReport]: ['platform_admin', 'property_staff', 'maintenance_staff', 'owner', 'owners_committee', 'residents_committee', 'street_officer'],
-  [Permission.FundTransition]: ['property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
+  // Owners: only the ones a case concerns, and only to propose, put on notice or withdraw (domain/fund-case.ts proposerRoles).
+  [Permission.FundTransition]: ['property_staff', 'owner', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
   [Permission.FundEvidenceAdd]: ['platform_admin', 'property_staff', 'maintenance_staff', 'owner', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
   [Permission.FundSettingsManage]: ['platform_admin', 'district_authority'],
   [Permission.FundCalendarManage]: ['platform_admin'],

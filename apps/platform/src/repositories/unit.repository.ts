@@ -113,6 +113,20 @@ export class UnitRepository {
       .execute();
   }
 
+  /** The units a user holds as a verified owner in the given communities, with their buildings. */
+  async verifiedOwnerHoldings(userId: string, communityIds: readonly string[]): Promise<Array<{ unitId: string; buildingId: string; communityId: string }>> {
+    if (communityIds.length === 0) return [];
+    return this.db
+      .selectFrom('unit_occupants as o')
+      .innerJoin('units as un', 'un.id', 'o.unit_id')
+      .select(['o.unit_id as unitId', 'un.building_id as buildingId', 'un.community_id as communityId'])
+      .where('o.user_id', '=', userId)
+      .where('o.relation', '=', 'owner')
+      .where('o.status', '=', 'verified')
+      .where('un.community_id', 'in', communityIds)
+      .execute();
+  }
+
   /** The units of a community a user represents (a verified owner named as its representative). */
   async representedBy(communityId: string, userId: string): Promise<string[]> {
     const rows = await this.db

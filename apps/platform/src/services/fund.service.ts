@@ -10,6 +10,7 @@ import {
   closedFundCaseStates,
   decideDeadline,
   deadlineTimers,
+  isAffectedOwner,
   transition,
   type ChargeScope,
   type DeadlineTimer,
@@ -17,6 +18,7 @@ import {
   type FundCaseCommand,
   type FundCaseSnapshot,
   type FundCaseState,
+  type OwnerHolding,
 } from '../domain/fund-case';
 import { checkEvidenceUpload } from '../domain/fund-evidence';
 import { categoryOfAlarm, defaultFundProfileId, fundCityProfiles, fundProfile, isFundProfileId } from '../domain/fund-profiles';
@@ -34,6 +36,7 @@ import { fundDeadlineJob, jobIds } from '../repositories/job-catalogue';
 import { JobRepository } from '../repositories/job.repository';
 import { OutboxRepository } from '../repositories/outbox.repository';
 import { RedisRepository } from '../repositories/redis.repository';
+import { UnitRepository } from '../repositories/unit.repository';
 import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
@@ -78,6 +81,7 @@ export class FundService {
     private readonly redis: RedisRepository,
     private readonly jobs: JobRepository,
     private readonly websocket: WebsocketRepository,
+    private readonly units: UnitRepository,
     outbox: OutboxRepository,
   ) {
     // Written with the alarm in one transaction (alarm service), relayed after it; openFromAlarm is idempotent on the alarm id.
@@ -215,8 +219,10 @@ export class FundService {
     const rows = await this.fund.listCases(ids, { state: query.state });
     const now = this.clock.now();
     const calendar = await this.calendarAround(now);
-    const settings = new Map(await Promise.all([...new Set(rows.map((r) => r.community_id))].map(async (c) => [c, await this.fund.settings(c)] as const)));
-    return rows.map((r) => this.summary(r, user, now, calendar, settings.get(r.community_id) ?? null));
+    const communityIds = [...new Set(rows.map((r) => r.community_id))];
+    const settings = new Map(await Promise.all(communityIds.map(async (c) => [c, await this.fund.settings(c)] as const)));
+    const holdings = await this.ownerHoldings(user, communityIds);
+    return rows.map((r) => this.summary(r, user, now, calendar, settings.get(r.community_id) ?? null, holdings));
   }
 
   async get(user: AuthUser, id: string) {
@@ -237,7 +243,24 @@ export class FundService {
     return { kind, at: at.toISOString(), workingDaysLeft: workingDaysLeft(now, at.getTime(), this.config.timeZone, calendar) };
   }
 
-  private summary(row: FundCaseRow, user: AuthUser, now: number, calendar: HolidayCalendar, settings: { has_property_company: boolean; has_owners_committee: boolean } | null) {
+  /** An owner's verified units in these communities (others hold none that count: see isAffectedOwner). */
+  private async ownerHoldings(user: AuthUser, communityIds: string[]): Promise<Array<OwnerHolding & { communityId: string }>> {
+    return user.role === 'owner' ? this.units.verifiedOwnerHoldings(user.id, communityIds) : [];
+  }
+
+  private affects(holdings: ReadonlyArray<OwnerHolding & { communityId: string }>, row: FundCaseRow): boolean {
+    const mine = holdings.filter((h) => h.communityId === row.community_id);
+    return isAffectedOwner(mine, { buildingId: row.building_id, chargeScope: row.charge_scope as ChargeScope | null });
+  }
+
+  private summary(
+    row: FundCaseRow,
+    user: AuthUser,
+    now: number,
+    calendar: HolidayCalendar,
+    settings: { has_property_company: boolean; has_owners_committee: boolean } | null,
+    holdings: ReadonlyArray<OwnerHolding & { communityId: string }>,
+  ) {
     const s = snapshotOf(row);
     const ctx = {
       actor: { kind: 'user', role: user.role } as FundActor,
@@ -247,6 +270,7 @@ export class FundService {
       timeZone: this.config.timeZone,
       hasPropertyCompany: settings?.has_property_company ?? true,
       hasOwnersCommittee: settings?.has_owners_committee ?? false,
+      affectedOwner: this.affects(holdings, row),
     };
     return {
       id: row.id,
@@ -289,7 +313,7 @@ export class FundService {
     ]);
     const now = this.clock.now();
     return {
-      ...this.summary(row, user, now, await this.calendarAround(now), settings ?? null),
+      ...this.summary(row, user, now, await this.calendarAround(now), settings ?? null, await this.ownerHoldings(user, [row.community_id])),
       timeline: events.map((e) => ({
         at: e.at.toISOString(),
         action: e.action,
@@ -340,7 +364,8 @@ export class FundService {
 
   async transition(user: AuthUser, id: string, dto: FundTransitionRequest) {
     const row = await this.requireCase(user, id);
-    const updated = await this.apply(row.id, toCommand(dto), { kind: 'user', role: user.role }, user.id, dto);
+    const affectedOwner = this.affects(await this.ownerHoldings(user, [row.community_id]), row);
+    const updated = await this.apply(row.id, toCommand(dto), { kind: 'user', role: user.role }, user.id, dto, affectedOwner);
     return this.view(user, updated);
   }
 
@@ -350,7 +375,7 @@ export class FundService {
   }
 
   /** Applies one command under a row lock, records the timeline, the audit log, payments and shares; then timers and the socket event. */
-  private async apply(caseId: string, command: FundCaseCommand, actor: FundActor, actorId: string | null, request: Record<string, unknown>): Promise<FundCaseRow> {
+  private async apply(caseId: string, command: FundCaseCommand, actor: FundActor, actorId: string | null, request: Record<string, unknown>, affectedOwner = false): Promise<FundCaseRow> {
     // Everything read before the transaction: embedded PGlite has one connection, held by it.
     const before = await this.fund.findCase(caseId);
     if (!before) throw new NotFoundException(`fund case ${caseId} not found`);
@@ -363,6 +388,7 @@ export class FundService {
         ...base,
         hasPropertyCompany: settings?.has_property_company ?? true,
         hasOwnersCommittee: settings?.has_owners_committee ?? false,
+        affectedOwner,
       };
       const result = transition(snapshotOf(current), command, ctx);
       if (!result.ok) {
