@@ -113,10 +113,11 @@ describe('maintenance on the duty desk (browser, phone)', () => {
     const stored = await fetch(`${tp.httpUrl}/api/v1/alarms/${alarm.alarmId}/photos/${photoId}/file`, { headers: { Authorization: `Bearer ${tp.token}` } });
     expect(stored.status).toBe(200);
     expect(Buffer.from(await stored.arrayBuffer()).equals(PNG)).toBe(true);
-    await page.click('[data-do="back"]');
-
-    // The maintenance tab: the elevator's plan with its overdue half-monthly visit.
-    await page.click('.dd-tab[data-tab="maint"]');
+    // The alarm leads to the elevator's maintenance form; back from it, the list of plans.
+    await waitForText(page, '#detail', '记录维保或检验合格证后自动解除');
+    await page.click('[data-do="maint"]');
+    await page.waitForSelector(`#maint-detail article[data-device-id="${lift.id}"]`);
+    await page.click('#maint-detail [data-do="back"]');
     const plan = `#plans [data-device-id="${lift.id}"]`;
     await waitForText(page, plan, '3 栋 2 号梯');
     await waitForText(page, `${plan} [data-field="overdue"]`, '半月维保逾期');

@@ -35,6 +35,8 @@ const enc = encodeURIComponent;
 const notify = noticeLine(ui.notice, 'dd-notice');
 const maintenance = createMaintenance({ notify: (text, tone) => notify(text, tone), me: () => me || {}, communities: () => communities });
 const deviceLabel = (id) => deviceNames.get(id) || id;
+/** Alarms the maintenance records clear (a visit, a certificate): the desk leads to the device's maintenance form. */
+const MAINTENANCE_TYPES = new Set(['maintenance_overdue', 'certificate_expiring', 'certificate_expired', 'certificate_missing']);
 const ACCEPT = 'image/jpeg,image/png,image/webp,application/pdf';
 
 let namesLoading = null;
@@ -179,7 +181,10 @@ function actions(a, people) {
         ? `<div class="dd-row"><label class="field"><span>${esc(t('duty.act.cause'))}</span>
             <select id="cause" class="select"><option value="">${esc(t('duty.act.causeChoose'))}</option>${a.clearCauses.map((c) => `<option value="${esc(c)}">${esc(t(`duty.cause.${c}`))}</option>`).join('')}</select></label>
             <button type="button" class="btn btn--danger" data-do="clear">${esc(t('duty.act.clear'))}</button></div>`
-        : `<p class="dd-muted">${esc(t('duty.act.deviceClears'))}</p>`
+        : MAINTENANCE_TYPES.has(a.type)
+          ? `<p class="dd-muted">${esc(t('duty.act.maintClears'))}</p>
+            <button type="button" class="btn dd-wide" data-do="maint" data-device-id="${esc(a.deviceId)}">${esc(t('duty.act.toMaint'))}</button>`
+          : `<p class="dd-muted">${esc(t('duty.act.deviceClears'))}</p>`
     }
   </div>`;
 }
@@ -234,7 +239,11 @@ ui.detail.addEventListener('click', (e) => {
   const button = e.target.closest('[data-do]');
   if (!button) return;
   if (button.dataset.do === 'back') closeDetail();
-  else void act(button.dataset.do, button);
+  else if (button.dataset.do === 'maint') {
+    const deviceId = button.dataset.deviceId;
+    closeDetail();
+    showTab('maint', deviceId);
+  } else void act(button.dataset.do, button);
 });
 ui.sound.addEventListener('click', () => {
   sound = !sound;
@@ -242,7 +251,7 @@ ui.sound.addEventListener('click', () => {
   renderSound();
 });
 
-function showTab(next) {
+function showTab(next, deviceId) {
   tab = next;
   for (const b of ui.tabs) {
     const active = b.dataset.tab === next;
@@ -252,7 +261,7 @@ function showTab(next) {
   if (next === 'maint') {
     ui.list.hidden = true;
     ui.detail.hidden = true;
-    void maintenance.show();
+    void maintenance.show(deviceId);
   } else {
     maintenance.hide();
     ui.list.hidden = !!open;

@@ -288,11 +288,16 @@ export function createMaintenance({ notify, me, communities }) {
 
   return {
     load,
-    /** Shows the tab (list, or the device open before). */
-    show() {
+    /** Shows the tab: the list, the device open before, or the given device's plan. */
+    async show(deviceId) {
       ui.view.hidden = !!open;
       ui.detail.hidden = !open;
-      return load().catch(fail);
+      try {
+        await load();
+        if (deviceId && plans.some((p) => p.deviceId === deviceId)) await showDetail(deviceId);
+      } catch (err) {
+        fail(err);
+      }
     },
     hide() {
       ui.view.hidden = true;
