@@ -8,6 +8,10 @@
  * visit and certificate, not typed-in content (publishing them is refused); another community's
  * property staff and maintenance company see none of it (404), an owner may not record (403).
  * A visit's photo goes through the fund's checked upload (a fake PNG is refused, 415).
+ * Fire equipment (GB 25201): a monthly inspection overdue raises maintenance_overdue and recording
+ * it clears it. An elevator with no certificate on record raises certificate_missing 30 days after
+ * its registration (no fund case), cleared when the maintenance company enters the certificate,
+ * whose scan goes through the same checked upload.
  */
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
 import { MaintenanceService } from '../../apps/platform/src/services/maintenance.service';
@@ -158,4 +162,71 @@ describe.each(['pglite', 'postgres'] as const)('maintenance plans and overdue al
     expect(read.status).toBe(200);
     expect(read.body.map((v: { worker: string }) => v.worker)).not.toContain('别人');
   }, 60_000);
+
+  it('fire equipment: an overdue monthly inspection raises maintenance_overdue and recording it clears it; an elevator without a certificate raises certificate_missing after its grace period', async () => {
+    now = Date.now(); // the devices below are registered now (database time)
+    const fire = (await tp.provisionDevice(communityId, 'fire', { name: 'B1 消防泵房' })).id;
+    const lift = (await tp.provisionDevice(communityId, 'elevator', { name: '2 栋 1 号梯' })).id;
+    for (const id of [fire, lift]) {
+      const plan = await tp.api('PUT', `maintenance/devices/${id}/plan`, { company: '昆明消防维保有限公司', companyPhone: '0871-65550119', startedAt: new Date(now).toISOString() }, tokens.staff);
+      expect(plan.status).toBe(200);
+    }
+    const active = async (type: string, deviceId: string) =>
+      ((await tp.api('GET', `alarms?communityId=${communityId}&type=${type}&state=active`, undefined, tokens.staff)).body as Array<{ alarmId: string; deviceId: string; detail: Record<string, unknown> }>).find((a) => a.deviceId === deviceId);
+
+    // Within the month and the grace period: nothing.
+    now += 20 * DAY;
+    await moreSweeps(2);
+    expect(await active('maintenance_overdue', fire)).toBeUndefined();
+    expect(await active('certificate_missing', lift)).toBeUndefined();
+
+    // Past the monthly inspection (31 days) and the grace period (30 days).
+    now += 12 * DAY;
+    const overdue = await waitFor(() => active('maintenance_overdue', fire), { timeoutMs: 15_000, message: 'fire maintenance_overdue raised' });
+    expect(overdue.detail).toMatchObject({ kinds: ['monthly_inspection'] });
+    const missing = await waitFor(() => active('certificate_missing', lift), { timeoutMs: 15_000, message: 'certificate_missing raised' });
+    const plans = (await tp.api('GET', `maintenance/plans?communityId=${communityId}`, undefined, tokens.maint)).body as Array<{ deviceId: string; regime: string; due: Array<{ kind: string; overdue: boolean; items: string[] }>; certificate: { status: string } }>;
+    const firePlan = plans.find((p) => p.deviceId === fire)!;
+    expect(firePlan.regime).toBe('gb_25201');
+    expect(firePlan.due).toMatchObject([{ kind: 'monthly_inspection', overdue: true }, { kind: 'annual_test', overdue: false }]);
+    expect(plans.find((p) => p.deviceId === lift)!.certificate.status).toBe('missing');
+
+    // The maintenance company records the monthly inspection, items from the plan's list: cleared.
+    const inspection = await tp.api('POST', `maintenance/devices/${fire}/visits`, { kind: 'monthly_inspection', visitedAt: new Date(now - 3_600_000).toISOString(), worker: '李工', items: firePlan.due[0].items.slice(0, 3) }, tokens.maint);
+    expect(inspection.status).toBe(201);
+    expect((await tp.api('GET', `alarms/${overdue.alarmId}`, undefined, tokens.staff)).body.state).toBe('cleared');
+    await moreSweeps(2);
+    expect(await active('maintenance_overdue', fire)).toBeUndefined();
+
+    // The maintenance company enters the certificate (with its scan): certificate_missing clears.
+    const cert = await tp.api('POST', `maintenance/devices/${lift}/certificates`, { agency: '昆明市特种设备检验所', certificateNo: 'DT-2027-0001', result: 'pass', inspectedOn: new Date(now - DAY).toISOString().slice(0, 10), expiresOn: new Date(now + 364 * DAY).toISOString().slice(0, 10) }, tokens.maint);
+    expect(cert.status).toBe(201);
+    expect(cert.body.scans).toEqual([]);
+    expect((await tp.api('GET', `alarms/${missing.alarmId}`, undefined, tokens.staff)).body.state).toBe('cleared');
+    // A certificate_missing alarm is paperwork, not a repair: no fund case names it.
+    const cases = await tp.api('GET', `fund/cases?communityId=${communityId}`, undefined, tokens.staff);
+    expect(cases.status).toBe(200);
+    expect((cases.body as Array<{ alarmId: string | null }>).map((c) => c.alarmId)).not.toContain(missing.alarmId);
+
+    const scanUrl = `${tp.httpUrl}/api/v1/maintenance/devices/${lift}/certificates/${cert.body.id}/scans`;
+    const upload = (token: string, content: Buffer) => {
+      const form = new FormData();
+      form.append('file', new Blob([content], { type: 'image/png' }), 'certificate.png');
+      return fetch(scanUrl, { method: 'POST', body: form, headers: { Authorization: `Bearer ${token}` } });
+    };
+    const scanned = await upload(tokens.maint, PNG);
+    expect(scanned.status).toBe(201);
+    const withScan = (await scanned.json()) as { scans: Array<{ id: string; fileName: string }> };
+    expect(withScan.scans).toMatchObject([{ fileName: 'certificate.png' }]);
+    expect((await upload(tokens.maint, Buffer.from('MZ not a png'))).status).toBe(415);
+    expect((await upload(tokens['maint-other'], PNG)).status).toBe(404);
+    expect((await upload(tokens.owner, PNG)).status).toBe(403);
+    const file = (token: string) => fetch(`${scanUrl}/${withScan.scans[0].id}/file`, { headers: { Authorization: `Bearer ${token}` } });
+    const read = await file(tokens.street);
+    expect(read.status).toBe(200);
+    expect(Buffer.from(await read.arrayBuffer()).equals(PNG)).toBe(true);
+    expect((await file(tokens['maint-other'])).status).toBe(404);
+    const listed = await tp.api('GET', `maintenance/devices/${lift}/certificates`, undefined, tokens.street);
+    expect(listed.body[0].scans).toHaveLength(1);
+  }, 120_000);
 });

@@ -8,7 +8,7 @@
  */
 import type { Socket } from 'socket.io-client';
 import { roles, type Role } from '../../libs/contracts/src';
-import { permissionTable, type Permission } from '../../apps/platform/src/domain/permissions';
+import { Permission, permissionTable } from '../../apps/platform/src/domain/permissions';
 import { declaredRoutes } from '../../apps/platform/src/middleware/auth.guard';
 import { DatabaseRepository } from '../../apps/platform/src/repositories/database.repository';
 import { EventBusRepository } from '../../apps/platform/src/repositories/event-bus.repository';
@@ -201,6 +201,50 @@ describe('the permission table over every route', () => {
     expect(foreign.status).toBe(400);
     expect(foreign.body.message).toContain(ids['chain.foreign']);
     expect((await tp.api('PUT', `alarm-escalation/${a.id}/emergency_call`, chain([ids['walk.maintenance_staff']]), tokens.property_staff)).status).toBe(200);
+  });
+
+  it('answers 404 on the duty desk’s photo and scan routes for another community’s alarm, device and certificate', async () => {
+    const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    const multipart = async (path: string, token: string) => {
+      const form = new FormData();
+      form.append('file', new Blob([PNG], { type: 'image/png' }), 'p.png');
+      form.append('text', 'x');
+      const res = await fetch(`${tp.httpUrl}/api/v1/${path}`, { method: 'POST', body: form, headers: { Authorization: `Bearer ${token}` } });
+      return { status: res.status, body: await res.text() };
+    };
+    // In B: an elevator with an overdue plan (so an alarm), a certificate with a scan, an alarm photo.
+    const lift = await tp.provisionDevice(b.id, 'elevator');
+    expect((await tp.api('PUT', `maintenance/devices/${lift.id}/plan`, { company: 'B 维保', companyPhone: '010-1234567', startedAt: new Date(Date.now() - 20 * 86_400_000).toISOString() })).status).toBe(200);
+    const alarm = await waitFor(async () => ((await tp.api('GET', `alarms?communityId=${b.id}&type=maintenance_overdue`)).body as Array<{ alarmId: string }>)[0], { message: 'B alarm' });
+    const cert = await tp.api('POST', `maintenance/devices/${lift.id}/certificates`, { agency: 'B 检验所', result: 'pass', inspectedOn: '2026-01-01', expiresOn: '2027-01-01' });
+    expect(cert.status).toBe(201);
+    expect((await multipart(`maintenance/devices/${lift.id}/certificates/${cert.body.id}/scans`, tp.token)).status).toBe(201);
+    const scanId = (await tp.api('GET', `maintenance/devices/${lift.id}/certificates`)).body[0].scans[0].id as string;
+    expect((await multipart(`alarms/${alarm.alarmId}/photos`, tp.token)).status).toBe(201);
+    const history = (await tp.api('GET', `alarms/${alarm.alarmId}`)).body.history as Array<{ detail: { photoId?: string } }>;
+    const photoId = history.find((h) => h.detail.photoId)!.detail.photoId!;
+
+    const checks: Array<[Permission, string, (token: string) => Promise<{ status: number; body: unknown }>]> = [
+      [Permission.AlarmHandle, 'POST alarms/:id/photos', (token) => multipart(`alarms/${alarm.alarmId}/photos`, token)],
+      [Permission.AlarmRead, 'GET alarms/:id/photos/:photoId/file', (token) => tp.api('GET', `alarms/${alarm.alarmId}/photos/${photoId}/file`, undefined, token)],
+      [Permission.MaintenanceCertificateRecord, 'POST certificates', (token) => tp.api('POST', `maintenance/devices/${lift.id}/certificates`, { agency: 'x', result: 'pass', inspectedOn: '2026-01-01', expiresOn: '2027-01-01' }, token)],
+      [Permission.MaintenanceCertificateRecord, 'POST certificates/:certificateId/scans', (token) => multipart(`maintenance/devices/${lift.id}/certificates/${cert.body.id}/scans`, token)],
+      [Permission.MaintenanceRead, 'GET certificates/:certificateId/scans/:scanId/file', (token) => tp.api('GET', `maintenance/devices/${lift.id}/certificates/${cert.body.id}/scans/${scanId}/file`, undefined, token)],
+      [Permission.MaintenanceRead, 'GET plans (items per kind)', (token) => tp.api('GET', `maintenance/plans?communityId=${b.id}`, undefined, token)],
+    ];
+    const wrong: string[] = [];
+    for (const [permission, name, run] of checks) {
+      const roles404 = roles.filter((r) => r !== 'platform_admin' && permissionTable[permission].includes(r));
+      expect(roles404.length).toBeGreaterThan(0);
+      for (const role of roles404) {
+        const res = await run(tokens[role]);
+        if (res.status !== 404) wrong.push(`${role} ${name} → ${res.status} ${JSON.stringify(res.body).slice(0, 120)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    // Nothing was added in B by A's roles.
+    expect((await tp.api('GET', `maintenance/devices/${lift.id}/certificates`)).body).toHaveLength(1);
+    expect((await tp.api('GET', `maintenance/devices/${lift.id}/certificates`)).body[0].scans).toHaveLength(1);
   });
 
   it('answers a taken device id alike whether the id is used in the caller’s community or another one', async () => {

@@ -70,6 +70,8 @@ export const alarmListQuerySchema = z.object({
 export type AlarmListQuery = z.infer<typeof alarmListQuerySchema>;
 
 export const alarmCommentRequestSchema = z.object({ text: z.string().min(1).max(2000) });
+/** POST /api/v1/alarms/:id/photos (multipart: "file" and an optional "text"): a comment with a photo; its history entry names the photo (detail.photoId, detail.fileName). */
+export const alarmPhotoCommentRequestSchema = z.object({ text: z.string().trim().max(2000).optional() });
 export const alarmAckRequestSchema = z.object({ comment: z.string().max(2000).optional() });
 /** Why an alarm was cleared by hand; which ones fit a type is the alarm's `clearCauses`. */
 export const alarmClearCauses = ['power_cut', 'external_other', 'human', 'door_system', 'equipment_other', 'repaired', 'false_alarm', 'other'] as const;

@@ -77,6 +77,8 @@ export const inspectionCertificateSchema = z.object({
   result: z.enum(['pass', 'pass_after_rectification', 'fail']),
   inspectedOn: z.string(),
   expiresOn: z.string(),
+  /** Added after the certificate with POST …/certificates/:certificateId/scans (multipart "file": JPEG, PNG, WebP or PDF). */
+  scans: z.array(z.object({ id: z.uuid(), fileName: z.string(), contentType: z.string(), sizeBytes: z.number().int(), createdAt: z.string() })),
   recordedAt: z.string(),
 });
 
@@ -89,6 +91,14 @@ export const maintenancePlanSchema = z.object({
   company: z.string(),
   companyPhone: z.string(),
   startedAt: z.string(),
-  due: z.array(z.object({ kind: maintenanceVisitKindSchema, lastAt: z.string().nullable(), dueAt: z.string(), overdue: z.boolean() })),
+  due: z.array(
+    z.object({
+      kind: maintenanceVisitKindSchema,
+      lastAt: z.string().nullable(),
+      dueAt: z.string(),
+      overdue: z.boolean(),
+      items: z.array(z.string()).describe("the plan's item list for this kind of visit (TSG T5002 Annex A, GB 25201), for the visit form"),
+    }),
+  ),
   certificate: z.object({ status: z.enum(['valid', 'expiring', 'expired', 'missing']), expiresOn: z.string().nullable() }),
 });

@@ -1,11 +1,15 @@
-import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Param, Post, Put, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { ZodResponse } from 'nestjs-zod';
+import { maxEvidenceBytes } from '../domain/fund-evidence';
 import { Permission } from '../domain/permissions';
 import { Allow, Auth } from '../middleware/auth.guard';
 import { AlarmSettingsService } from '../services/alarm-settings.service';
 import { AlarmService } from '../services/alarm.service';
 import type { AuthUser } from '../services/auth-user';
+import type { UploadedFileLike } from '../services/uploads';
 import {
   AlarmAckDto,
   AlarmClearDto,
@@ -21,6 +25,8 @@ import {
   WebhookDto,
   AlarmAssignDto,
   AlarmCommentDto,
+  AlarmPhotoCommentDto,
+  AlarmPhotoParamDto,
   AlarmIdParamDto,
   AlarmListQueryDto,
   AlarmRuleOverridesDto,
@@ -85,6 +91,26 @@ export class AlarmController {
   comment(@Auth() user: AuthUser, @Param() { id }: AlarmIdParamDto, @Body() dto: AlarmCommentDto) {
     return this.alarms.comment(user, id, dto.text);
   }
+
+  @Allow(Permission.AlarmHandle)
+  @Post('alarms/:id/photos')
+  @ZodResponse({ status: 201, type: AlarmDetailDto })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' }, text: { type: 'string', maxLength: 2000 } } } })
+  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: maxEvidenceBytes, files: 1 } }))
+  commentWithPhoto(@Auth() user: AuthUser, @Param() { id }: AlarmIdParamDto, @Body() dto: AlarmPhotoCommentDto, @UploadedFile() file: UploadedFileLike | undefined) {
+    return this.alarms.commentWithPhoto(user, id, dto.text, file);
+  }
+
+  @Allow(Permission.AlarmRead)
+  @Get('alarms/:id/photos/:photoId/file')
+  @ApiOkResponse({ description: 'the stored photo, with its content type', schema: { type: 'string', format: 'binary' } })
+  @ApiProduces('application/octet-stream')
+  async photo(@Auth() user: AuthUser, @Param() { id, photoId }: AlarmPhotoParamDto, @Res() res: Response) {
+    const file = await this.alarms.readPhoto(user, id, photoId);
+    res.type(file.contentType).setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.fileName)}`).send(file.content);
+  }
+
 
   @Allow(Permission.AlarmHandle)
   @Post('alarms/:id/clear')

@@ -14,6 +14,7 @@ import {
   alarmPeopleResponseSchema,
   alarmAssignRequestSchema,
   alarmCommentRequestSchema,
+  alarmPhotoCommentRequestSchema,
   alarmListQuerySchema,
   alarmRuleOverridesSchema,
   createWebhookRequestSchema,
@@ -28,6 +29,8 @@ export class AlarmClearDto extends createZodDto(alarmClearRequestSchema) {}
 export class AlarmPeopleDto extends createZodDto(alarmPeopleResponseSchema) {}
 export class AlarmAssignDto extends createZodDto(alarmAssignRequestSchema) {}
 export class AlarmCommentDto extends createZodDto(alarmCommentRequestSchema) {}
+export class AlarmPhotoCommentDto extends createZodDto(alarmPhotoCommentRequestSchema) {}
+export class AlarmPhotoParamDto extends createZodDto(z.object({ id: z.uuid(), photoId: z.uuid() })) {}
 export class AlarmRuleOverridesDto extends createZodDto(alarmRuleOverridesSchema) {}
 export class EscalationChainDto extends createZodDto(escalationChainSchema) {}
 export class NotificationPrefsDto extends createZodDto(notificationPrefsSchema) {}

@@ -7,8 +7,11 @@ import { maxEvidenceBytes } from '../domain/fund-evidence';
 import { Permission } from '../domain/permissions';
 import { Allow, Auth } from '../middleware/auth.guard';
 import type { AuthUser } from '../services/auth-user';
+import type { UploadedFileLike } from '../services/uploads';
 import { MaintenanceService } from '../services/maintenance.service';
 import {
+  CertificateParamDto,
+  CertificateScanParamDto,
   InspectionCertificateDto,
   InspectionCertificateRequestDto,
   MaintenanceCommunityQueryDto,
@@ -20,12 +23,6 @@ import {
   VisitParamDto,
   VisitPhotoParamDto,
 } from './maintenance.dtos';
-
-interface UploadedPhoto {
-  originalname: string;
-  mimetype: string;
-  buffer: Buffer;
-}
 
 /** Maintenance plans, visits and inspection certificates of elevators (TSG T5002) and fire equipment (GB 25201); every route checks the device's community is in scope. */
 @ApiTags('maintenance')
@@ -68,7 +65,7 @@ export class MaintenanceController {
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } })
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: maxEvidenceBytes, files: 1 } }))
-  addPhoto(@Auth() user: AuthUser, @Param() { id, visitId }: VisitParamDto, @UploadedFile() file: UploadedPhoto | undefined) {
+  addPhoto(@Auth() user: AuthUser, @Param() { id, visitId }: VisitParamDto, @UploadedFile() file: UploadedFileLike | undefined) {
     return this.maintenance.addPhoto(user, id, visitId, file);
   }
 
@@ -81,8 +78,8 @@ export class MaintenanceController {
     res.type(file.contentType).setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.fileName)}`).send(file.content);
   }
 
-  /** The use-unit (使用单位, the property company) keeps the inspection certificate. */
-  @Allow(Permission.MaintenancePlanManage)
+  /** The use-unit (使用单位, the property company) keeps the inspection certificate; the maintenance company may enter it from the duty desk. */
+  @Allow(Permission.MaintenanceCertificateRecord)
   @Post('devices/:id/certificates')
   @ZodResponse({ status: 201, type: InspectionCertificateDto })
   recordCertificate(@Auth() user: AuthUser, @Param() { id }: MaintenanceDeviceParamDto, @Body() dto: InspectionCertificateRequestDto) {
@@ -94,5 +91,24 @@ export class MaintenanceController {
   @ZodResponse({ status: 200, type: [InspectionCertificateDto] })
   certificates(@Auth() user: AuthUser, @Param() { id }: MaintenanceDeviceParamDto) {
     return this.maintenance.certificates(user, id);
+  }
+
+  @Allow(Permission.MaintenanceCertificateRecord)
+  @Post('devices/:id/certificates/:certificateId/scans')
+  @ZodResponse({ status: 201, type: InspectionCertificateDto })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } })
+  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: maxEvidenceBytes, files: 1 } }))
+  addScan(@Auth() user: AuthUser, @Param() { id, certificateId }: CertificateParamDto, @UploadedFile() file: UploadedFileLike | undefined) {
+    return this.maintenance.addScan(user, id, certificateId, file);
+  }
+
+  @Allow(Permission.MaintenanceRead)
+  @Get('devices/:id/certificates/:certificateId/scans/:scanId/file')
+  @ApiOkResponse({ description: 'the stored scan, with its content type', schema: { type: 'string', format: 'binary' } })
+  @ApiProduces('application/octet-stream')
+  async scan(@Auth() user: AuthUser, @Param() { id, certificateId, scanId }: CertificateScanParamDto, @Res() res: Response) {
+    const file = await this.maintenance.readScan(user, id, certificateId, scanId);
+    res.type(file.contentType).setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.fileName)}`).send(file.content);
   }
 }

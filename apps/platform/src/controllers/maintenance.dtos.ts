@@ -4,6 +4,8 @@ import { deviceIdSchema, inspectionCertificateRequestSchema, inspectionCertifica
 
 export class MaintenanceDeviceParamDto extends createZodDto(z.object({ id: deviceIdSchema })) {}
 export class VisitParamDto extends createZodDto(z.object({ id: deviceIdSchema, visitId: z.uuid() })) {}
+export class CertificateParamDto extends createZodDto(z.object({ id: deviceIdSchema, certificateId: z.uuid() })) {}
+export class CertificateScanParamDto extends createZodDto(z.object({ id: deviceIdSchema, certificateId: z.uuid(), scanId: z.uuid() })) {}
 export class VisitPhotoParamDto extends createZodDto(z.object({ id: deviceIdSchema, visitId: z.uuid(), photoId: z.uuid() })) {}
 export class MaintenanceCommunityQueryDto extends createZodDto(z.object({ communityId: z.uuid() })) {}
 export class MaintenancePlanRequestDto extends createZodDto(maintenancePlanRequestSchema) {}

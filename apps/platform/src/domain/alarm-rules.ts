@@ -285,7 +285,7 @@ const countParam: Record<string, ThresholdName> = { 'infer.moving_with_door_open
 
 export const ruleById = new Map(ALARM_RULES.map((r) => [r.id, r]));
 /** Raised by the platform itself: the dispatch (arrival) and the maintenance sweep (services/maintenance.service.ts). */
-export const platformAlarmTypes: readonly AlarmTypeName[] = [AlarmType.ArrivalOverdue, AlarmType.MaintenanceOverdue, AlarmType.CertificateExpiring, AlarmType.CertificateExpired];
+export const platformAlarmTypes: readonly AlarmTypeName[] = [AlarmType.ArrivalOverdue, AlarmType.MaintenanceOverdue, AlarmType.CertificateExpiring, AlarmType.CertificateExpired, AlarmType.CertificateMissing];
 /** Alarm types that rules can raise, plus those the platform raises itself. */
 export const alarmTypes: string[] = [...new Set([...ALARM_RULES.map((r) => r.type), ...platformAlarmTypes])];
 export const INFERRED_TYPES: ReadonlySet<string> = new Set<AlarmTypeName>(ALARM_RULES.filter((r) => r.inferred).map((r) => r.type).concat(AlarmType.ArrivalOverdue));

@@ -37,5 +37,7 @@ export const AlarmType = {
   /** The periodic inspection certificate expires within 30 days, or has expired. */
   CertificateExpiring: 'certificate_expiring',
   CertificateExpired: 'certificate_expired',
+  /** An elevator has no inspection certificate on record a grace period after its registration (domain/maintenance-schedule.ts certificateMissing). */
+  CertificateMissing: 'certificate_missing',
 } as const;
 export type AlarmTypeName = (typeof AlarmType)[keyof typeof AlarmType];

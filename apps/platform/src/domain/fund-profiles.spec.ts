@@ -20,6 +20,11 @@ describe('alarm types that open a maintenance-fund case', () => {
     expect(lowPressureSubtypes.sort()).toEqual(['hydrant_pressure', 'sprinkler_pressure']);
   });
 
+  it('the platform’s own maintenance alarms are no equipment failure and open no case (a missing certificate is paperwork, not a repair)', () => {
+    for (const type of [AlarmType.MaintenanceOverdue, AlarmType.CertificateExpiring, AlarmType.CertificateExpired, AlarmType.CertificateMissing]) expect(categoryOfAlarm(type)).toBeNull();
+    expect(alarmTypes).toContain(AlarmType.CertificateMissing);
+  });
+
   it('a fire alarm, supervisory, disabled, linkage and over-pressure are not failures of the facility', () => {
     for (const type of ['fire', 'fire_supervisory', 'fire_disabled', 'fire_linkage_started', 'pressure_high']) expect(categoryOfAlarm(type)).toBeNull();
   });

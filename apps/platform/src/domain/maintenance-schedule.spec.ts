@@ -1,4 +1,4 @@
-import { certificateStatus, dueItems, satisfiedBy } from './maintenance-schedule';
+import { CERTIFICATE_MISSING_GRACE_DAYS, certificateMissing, certificateStatus, dueItems, satisfiedBy, visitItems, visitKinds } from './maintenance-schedule';
 
 const at = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
 const DAY = 86_400_000;
@@ -54,5 +54,39 @@ describe('maintenance due dates (TSG T5002-2017 elevators, GB 25201-2010 fire eq
     expect(certificateStatus(expires, expires - 1)).toBe('expiring');
     expect(certificateStatus(expires, expires)).toBe('expired');
     expect(certificateStatus(null, expires)).toBe('missing');
+  });
+});
+
+describe('a missing inspection certificate (特种设备安全法 Art. 32–33: use-registration within 30 days of putting into use)', () => {
+  const DAY = 86_400_000;
+  const registered = Date.parse('2026-03-01T00:00:00Z');
+
+  it('is not missing during the 30-day grace period after registration', () => {
+    expect(CERTIFICATE_MISSING_GRACE_DAYS).toBe(30);
+    expect(certificateMissing(registered, false, registered)).toBe(false);
+    expect(certificateMissing(registered, false, registered + 30 * DAY - 1)).toBe(false);
+  });
+
+  it('is missing from the end of the grace period while no certificate is on record', () => {
+    expect(certificateMissing(registered, false, registered + 30 * DAY)).toBe(true);
+    expect(certificateMissing(registered, false, registered + 400 * DAY)).toBe(true);
+  });
+
+  it('is never missing once a certificate is on record, however old (expiry has its own alarms)', () => {
+    expect(certificateMissing(registered, true, registered + 400 * DAY)).toBe(false);
+  });
+
+  it('takes another grace period when given one', () => {
+    expect(certificateMissing(registered, false, registered + 10 * DAY, 7)).toBe(true);
+    expect(certificateMissing(registered, false, registered + 6 * DAY, 7)).toBe(false);
+  });
+});
+
+describe('the item list of each kind of visit', () => {
+  it('lists items for every kind, none twice within a kind', () => {
+    for (const kind of visitKinds) {
+      expect(visitItems[kind].length).toBeGreaterThan(0);
+      expect(new Set(visitItems[kind]).size).toBe(visitItems[kind].length);
+    }
   });
 });

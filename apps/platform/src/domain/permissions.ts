@@ -82,8 +82,10 @@ export enum Permission {
   MaintenanceRead = 'maintenance.read',
   /** Set a device's plan (its maintenance company and start): the property company as the use-unit (使用单位). */
   MaintenancePlanManage = 'maintenance.plan.manage',
-  /** Record a visit or an inspection certificate: the maintenance company (and staff on its behalf). */
+  /** Record a visit and its photos: the maintenance company. */
   MaintenanceRecord = 'maintenance.record',
+  /** Record an inspection certificate and its scan: the use-unit (property company) that keeps it, or the maintenance company from the duty desk. */
+  MaintenanceCertificateRecord = 'maintenance.certificate.record',
 }
 
 const everyone: readonly Role[] = allRoles;
@@ -148,6 +150,7 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.MaintenanceRead]: alarmViewers,
   [Permission.MaintenancePlanManage]: staff,
   [Permission.MaintenanceRecord]: ['platform_admin', 'maintenance_staff'],
+  [Permission.MaintenanceCertificateRecord]: ['platform_admin', 'property_staff', 'maintenance_staff'],
 };
 
 const granted = new Map<Role, ReadonlySet<Permission>>(

@@ -84,7 +84,7 @@ export interface ServiceFigures {
 }
 
 /** Alarm types that are not faults of the equipment (presence and process alarms). */
-export const NON_FAULT_TYPES: ReadonlySet<string> = new Set(['offline', 'arrival_overdue', 'emergency_call', 'maintenance_overdue', 'certificate_expiring', 'certificate_expired']);
+export const NON_FAULT_TYPES: ReadonlySet<string> = new Set(['offline', 'arrival_overdue', 'emergency_call', 'maintenance_overdue', 'certificate_expiring', 'certificate_expired', 'certificate_missing']);
 
 const round = (n: number, digits = 4) => Math.round(n * 10 ** digits) / 10 ** digits;
 const hours = (ms: number) => round(ms / 3_600_000, 4);

@@ -14,7 +14,8 @@ const directives = {
   'script-src': ["'self'"],
   'script-src-attr': ["'none'"],
   'style-src': ["'self'"],
-  'img-src': ["'self'", 'data:'],
+  // blob: photos and scans behind the API are fetched with the token and shown from object URLs (web/shared/api.js fileUrl).
+  'img-src': ["'self'", 'data:', 'blob:'],
   'font-src': ["'self'", 'data:'],
   'connect-src': ["'self'"],
   'object-src': ["'none'"],

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { sql, type Selectable, type Transaction, type Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { AlarmTables } from './alarm.schema';
 import { DatabaseRepository } from './database.repository';
 import type { Database } from './database.schema';
@@ -8,6 +8,7 @@ export type AlarmRow = Selectable<AlarmTables['alarms']>;
 export type AlarmEventRow = Selectable<AlarmTables['alarm_events']>;
 export type InboxRow = Selectable<AlarmTables['alarm_inbox']>;
 export type WebhookRow = Selectable<AlarmTables['alarm_webhooks']>;
+export type AlarmPhotoRow = Selectable<AlarmTables['alarm_photos']>;
 
 export interface AlarmFilter {
   communityIds: string[];
@@ -152,6 +153,14 @@ export class AlarmRepository {
 
   async addEvent(alarmId: string, at: Date, actorId: string | null, action: string, detail: Record<string, unknown> = {}): Promise<void> {
     await this.db.insertInto('alarm_events').values({ alarm_id: alarmId, at, actor_id: actorId, action, detail: JSON.stringify(detail) }).execute();
+  }
+
+  addPhoto(values: Insertable<AlarmTables['alarm_photos']>): Promise<AlarmPhotoRow> {
+    return this.db.insertInto('alarm_photos').values(values).returningAll().executeTakeFirstOrThrow();
+  }
+
+  findPhoto(alarmId: string, photoId: string): Promise<AlarmPhotoRow | undefined> {
+    return this.db.selectFrom('alarm_photos').selectAll().where('alarm_id', '=', alarmId).where('id', '=', photoId).executeTakeFirst();
   }
 
   async events(alarmId: string): Promise<AlarmEventRow[]> {

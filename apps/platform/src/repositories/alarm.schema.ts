@@ -73,4 +73,15 @@ export interface AlarmTables {
     created_by: string | null;
     created_at: Generated<Date>;
   };
+  /** Photos of an alarm's comments (migration 0015); the file is in the uploads store by sha256. */
+  alarm_photos: {
+    id: Generated<string>;
+    alarm_id: string;
+    file_name: string;
+    content_type: string;
+    size_bytes: number;
+    sha256: string;
+    created_by: string | null;
+    created_at: Date;
+  };
 }

@@ -158,6 +158,7 @@ export interface Database {
   alarm_inbox: AlarmTables['alarm_inbox'];
   alarm_notification_prefs: AlarmTables['alarm_notification_prefs'];
   alarm_webhooks: AlarmTables['alarm_webhooks'];
+  alarm_photos: AlarmTables['alarm_photos'];
   fund_community_settings: FundTables['fund_community_settings'];
   fund_calendar_days: FundTables['fund_calendar_days'];
   fund_cases: FundTables['fund_cases'];
@@ -193,6 +194,7 @@ export interface Database {
   maintenance_visits: MaintenanceTables['maintenance_visits'];
   maintenance_visit_photos: MaintenanceTables['maintenance_visit_photos'];
   inspection_certificates: MaintenanceTables['inspection_certificates'];
+  inspection_certificate_scans: MaintenanceTables['inspection_certificate_scans'];
   workflow_steps: WorkflowStepTable;
   outbox: OutboxTable;
 }

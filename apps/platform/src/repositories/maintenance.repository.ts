@@ -7,6 +7,7 @@ export type MaintenancePlanRow = Selectable<MaintenanceTables['maintenance_plans
 export type MaintenanceVisitRow = Selectable<MaintenanceTables['maintenance_visits']>;
 export type MaintenanceVisitPhotoRow = Selectable<MaintenanceTables['maintenance_visit_photos']>;
 export type InspectionCertificateRow = Selectable<MaintenanceTables['inspection_certificates']>;
+export type CertificateScanRow = Selectable<MaintenanceTables['inspection_certificate_scans']>;
 
 const certificateColumns = [
   'id',
@@ -21,7 +22,7 @@ const certificateColumns = [
   'recorded_at',
 ] as const;
 
-/** Maintenance plans, recorded visits and inspection certificates (migration 0013). Visits and certificates are never changed. */
+/** Maintenance plans, recorded visits and inspection certificates (migrations 0013, 0015). Visits and certificates are never changed; photos and scans are added to them. */
 @Injectable()
 export class MaintenanceRepository {
   constructor(private readonly database: DatabaseRepository) {}
@@ -84,5 +85,19 @@ export class MaintenanceRepository {
     if (filter.communityId) q = q.where('community_id', '=', filter.communityId);
     if (filter.deviceId) q = q.where('device_id', '=', filter.deviceId);
     return q.orderBy('inspected_on', 'desc').orderBy('recorded_at', 'desc').execute();
+  }
+
+  findCertificate(id: string): Promise<InspectionCertificateRow | undefined> {
+    return this.database.db.selectFrom('inspection_certificates').select(certificateColumns).where('id', '=', id).executeTakeFirst();
+  }
+
+  addScan(values: Insertable<MaintenanceTables['inspection_certificate_scans']>): Promise<CertificateScanRow> {
+    return this.database.db.insertInto('inspection_certificate_scans').values(values).returningAll().executeTakeFirstOrThrow();
+  }
+
+  /** Scans of the given certificates, oldest first. */
+  scans(certificateIds: string[]): Promise<CertificateScanRow[]> {
+    if (certificateIds.length === 0) return Promise.resolve([]);
+    return this.database.db.selectFrom('inspection_certificate_scans').selectAll().where('certificate_id', 'in', certificateIds).orderBy('created_at').execute();
   }
 }

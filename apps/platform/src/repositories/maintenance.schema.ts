@@ -1,6 +1,6 @@
 import type { ColumnType } from 'kysely';
 
-/** Row types of migration 0013-maintenance-plans. */
+/** Row types of migrations 0013-maintenance-plans and 0015-maintenance-screens. */
 export interface MaintenanceTables {
   maintenance_plans: {
     device_id: string;
@@ -48,5 +48,15 @@ export interface MaintenanceTables {
     expires_on: ColumnType<string, string, string>;
     recorded_by: string | null;
     recorded_at: Date;
+  };
+  inspection_certificate_scans: {
+    id: ColumnType<string, string | undefined, never>;
+    certificate_id: string;
+    file_name: string;
+    content_type: string;
+    size_bytes: number;
+    sha256: string;
+    created_by: string | null;
+    created_at: Date;
   };
 }

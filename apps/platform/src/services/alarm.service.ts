@@ -10,6 +10,7 @@ import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { type AlarmNotice, EventBusRepository } from '../repositories/event-bus.repository';
 import { FaultRepository } from '../repositories/fault.repository';
+import { FundFileRepository } from '../repositories/fund.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { OutboxRepository } from '../repositories/outbox.repository';
 import { UserRepository } from '../repositories/user.repository';
@@ -17,6 +18,7 @@ import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import { AlarmDispatchService } from './alarm-dispatch.service';
 import type { AuthUser } from './auth-user';
+import { storeCheckedUpload, type UploadedFileLike } from './uploads';
 
 export interface RaiseRequest {
   communityId: string;
@@ -51,6 +53,7 @@ export class AlarmService {
     private readonly outbox: OutboxRepository,
     private readonly faults: FaultRepository,
     private readonly users: UserRepository,
+    private readonly files: FundFileRepository,
   ) {}
 
   private inOrder<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -225,6 +228,24 @@ export class AlarmService {
     await this.alarms.addEvent(id, new Date(this.clock.now()), user.id, 'commented', { text });
     await this.audit.record({ actorId: user.id, action: 'alarm.commented', subjectType: 'alarm', subjectId: id });
     return this.get(user, id);
+  }
+
+  /** A comment with a photo from the site, checked and stored like the fund's evidence; the history entry names the photo. */
+  async commentWithPhoto(user: AuthUser, id: string, text: string | undefined, file: UploadedFileLike | undefined) {
+    await this.load(user, id);
+    const stored = await storeCheckedUpload(this.files, file);
+    const now = new Date(this.clock.now());
+    const photo = await this.alarms.addPhoto({ alarm_id: id, file_name: stored.fileName, content_type: stored.contentType, size_bytes: stored.sizeBytes, sha256: stored.sha256, created_by: user.id, created_at: now });
+    await this.alarms.addEvent(id, now, user.id, 'commented', { text: text || '', photoId: photo.id, fileName: photo.file_name, contentType: photo.content_type });
+    await this.audit.record({ actorId: user.id, action: 'alarm.commented', subjectType: 'alarm', subjectId: id, detail: { photoId: photo.id, sha256: stored.sha256 } });
+    return this.get(user, id);
+  }
+
+  async readPhoto(user: AuthUser, id: string, photoId: string): Promise<{ contentType: string; content: Buffer; fileName: string }> {
+    await this.load(user, id);
+    const photo = await this.alarms.findPhoto(id, photoId);
+    if (!photo) throw new NotFoundException(`photo ${photoId} not found`);
+    return { contentType: photo.content_type, content: await this.files.read(photo.sha256), fileName: photo.file_name };
   }
 
   /**

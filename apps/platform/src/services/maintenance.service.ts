@@ -1,10 +1,9 @@
-import { BadRequestException, HttpException, Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
 import type { InspectionCertificateRequest, MaintenancePlanRequest, MaintenanceVisitKind, MaintenanceVisitRequest } from '@app/contracts';
 import { hasRole, type PlatformConfig } from '../config/config';
 import { InjectConfig } from '../config/config.provider';
 import { AlarmType } from '../domain/alarm-types';
-import { checkEvidenceUpload } from '../domain/fund-evidence';
-import { certificateStatus, dueItems, kindsOf, type CertificateStatus, type PlanRegime, type VisitKind } from '../domain/maintenance-schedule';
+import { certificateMissing, certificateStatus, dueItems, kindsOf, visitItems, type CertificateStatus, type PlanRegime, type VisitKind } from '../domain/maintenance-schedule';
 import { localDate, startOfLocalDay } from '../domain/business-time';
 import { addDays } from '../domain/working-days';
 import { AlarmRepository } from '../repositories/alarm.repository';
@@ -12,11 +11,12 @@ import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { DeviceRepository, type DeviceRow } from '../repositories/device.repository';
 import { FundFileRepository } from '../repositories/fund.repository';
-import { MaintenanceRepository, type InspectionCertificateRow, type MaintenancePlanRow, type MaintenanceVisitPhotoRow, type MaintenanceVisitRow } from '../repositories/maintenance.repository';
+import { MaintenanceRepository, type CertificateScanRow, type InspectionCertificateRow, type MaintenancePlanRow, type MaintenanceVisitPhotoRow, type MaintenanceVisitRow } from '../repositories/maintenance.repository';
 import { AccessService } from './access.service';
 import { AlarmService } from './alarm.service';
 import type { AuthUser } from './auth-user';
 import { SingletonDutyService } from './singleton-duty.service';
+import { storeCheckedUpload, type UploadedFileLike } from './uploads';
 
 /** The board shows at most this many records per section (the section schema's limit), newest first. */
 const BOARD_MAX_RECORDS = 500;
@@ -112,17 +112,14 @@ export class MaintenanceService implements OnModuleInit {
   }
 
   /** A photo of a visit, checked and stored like the fund's evidence uploads (allow-listed types, checked against the file's first bytes). */
-  async addPhoto(user: AuthUser, deviceId: string, visitId: string, file: { originalname: string; mimetype: string; buffer: Buffer } | undefined) {
+  async addPhoto(user: AuthUser, deviceId: string, visitId: string, file: UploadedFileLike | undefined) {
     const visit = await this.visitInScope(user, deviceId, visitId);
-    if (!file) throw new BadRequestException('a multipart field "file" is required');
-    const check = checkEvidenceUpload(file.mimetype, file.buffer);
-    if (!check.ok) throw new HttpException({ statusCode: check.status, error: check.status === 413 ? 'Payload Too Large' : check.status === 415 ? 'Unsupported Media Type' : 'Bad Request', message: check.message }, check.status);
-    const stored = await this.files.store(file.buffer);
+    const stored = await storeCheckedUpload(this.files, file);
     const photo = await this.repo.addPhoto({
       visit_id: visit.id,
-      file_name: file.originalname.slice(0, 255),
-      content_type: check.contentType,
-      size_bytes: stored.size,
+      file_name: stored.fileName,
+      content_type: stored.contentType,
+      size_bytes: stored.sizeBytes,
       sha256: stored.sha256,
       created_by: user.id,
       created_at: new Date(this.clock.now()),
@@ -160,12 +157,45 @@ export class MaintenanceService implements OnModuleInit {
     });
     await this.audit.record({ actorId: user.id, action: 'maintenance.certificate.recorded', subjectType: 'device', subjectId: plan.device_id, detail: { certificateId: row.id, expiresOn: dto.expiresOn } });
     await this.check(plan, user.id);
-    return mapCertificate(row);
+    return mapCertificate(row, []);
   }
 
   async certificates(user: AuthUser, deviceId: string) {
     await this.planInScope(user, deviceId);
-    return (await this.repo.certificates({ deviceId })).map(mapCertificate);
+    const certificates = await this.repo.certificates({ deviceId });
+    const scans = await this.repo.scans(certificates.map((c) => c.id));
+    return certificates.map((c) => mapCertificate(c, scans.filter((s) => s.certificate_id === c.id)));
+  }
+
+  /** The scan of a certificate (证书扫描件), checked and stored like a visit's photo. */
+  async addScan(user: AuthUser, deviceId: string, certificateId: string, file: UploadedFileLike | undefined) {
+    const certificate = await this.certificateInScope(user, deviceId, certificateId);
+    const stored = await storeCheckedUpload(this.files, file);
+    const scan = await this.repo.addScan({
+      certificate_id: certificate.id,
+      file_name: stored.fileName,
+      content_type: stored.contentType,
+      size_bytes: stored.sizeBytes,
+      sha256: stored.sha256,
+      created_by: user.id,
+      created_at: new Date(this.clock.now()),
+    });
+    await this.audit.record({ actorId: user.id, action: 'maintenance.certificate.scan_added', subjectType: 'device', subjectId: certificate.device_id, detail: { certificateId: certificate.id, scanId: scan.id, sha256: stored.sha256 } });
+    return mapCertificate(certificate, await this.repo.scans([certificate.id]));
+  }
+
+  async readScan(user: AuthUser, deviceId: string, certificateId: string, scanId: string): Promise<{ contentType: string; content: Buffer; fileName: string }> {
+    const certificate = await this.certificateInScope(user, deviceId, certificateId);
+    const scan = (await this.repo.scans([certificate.id])).find((s) => s.id === scanId);
+    if (!scan) throw new NotFoundException(`scan ${scanId} not found`);
+    return { contentType: scan.content_type, content: await this.files.read(scan.sha256), fileName: scan.file_name };
+  }
+
+  private async certificateInScope(user: AuthUser, deviceId: string, certificateId: string): Promise<InspectionCertificateRow> {
+    await this.planInScope(user, deviceId);
+    const certificate = await this.repo.findCertificate(certificateId);
+    if (!certificate || certificate.device_id !== deviceId) throw new NotFoundException(`certificate ${certificateId} not found`);
+    return certificate;
   }
 
   /**
@@ -234,6 +264,10 @@ export class MaintenanceService implements OnModuleInit {
     const expiresOn = certificates[0]?.expires_on ?? null;
     await this.hold(plan, AlarmType.CertificateExpiring, status === 'expiring', { expiresOn }, actorId, 'certificate renewed');
     await this.hold(plan, AlarmType.CertificateExpired, status === 'expired', { expiresOn }, actorId, 'certificate renewed');
+    // An elevator must have a certificate on record once its grace period after registration has run out (fire equipment has its yearly test instead).
+    const registeredAt = plan.regime === 'tsg_t5002' ? (await this.devices.findById(plan.device_id))?.created_at.getTime() : undefined;
+    const missing = registeredAt !== undefined && certificateMissing(registeredAt, certificates.length > 0, now);
+    await this.hold(plan, AlarmType.CertificateMissing, missing, { registeredAt: registeredAt === undefined ? null : new Date(registeredAt).toISOString() }, actorId, 'certificate recorded');
   }
 
   /** One open alarm while the condition holds: raised once (not repeated every sweep), cleared when it ends. */
@@ -267,6 +301,7 @@ export class MaintenanceService implements OnModuleInit {
         lastAt: i.lastAt === null ? null : new Date(i.lastAt).toISOString(),
         dueAt: new Date(i.dueAt).toISOString(),
         overdue: i.overdue,
+        items: [...visitItems[i.kind]],
       })),
       certificate: { status: this.certificateStatusOf(certificates[0], now), expiresOn: certificates[0]?.expires_on ?? null },
     };
@@ -305,7 +340,7 @@ function mapVisit(v: MaintenanceVisitRow, photos: MaintenanceVisitPhotoRow[]) {
   };
 }
 
-function mapCertificate(c: InspectionCertificateRow) {
+function mapCertificate(c: InspectionCertificateRow, scans: CertificateScanRow[]) {
   return {
     id: c.id,
     deviceId: c.device_id,
@@ -315,6 +350,7 @@ function mapCertificate(c: InspectionCertificateRow) {
     result: c.result,
     inspectedOn: c.inspected_on,
     expiresOn: c.expires_on,
+    scans: scans.map((s) => ({ id: s.id, fileName: s.file_name, contentType: s.content_type, sizeBytes: s.size_bytes, createdAt: s.created_at.toISOString() })),
     recordedAt: c.recorded_at.toISOString(),
   };
 }

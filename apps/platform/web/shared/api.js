@@ -1,6 +1,7 @@
 // Small fetch wrapper for the REST API (/api/v1). The session (session.js) supplies the access
 // token and, on a 401, renews it once and the request is retried; if that fails the session ends.
-// Errors are thrown as ApiError { status, message, body }.
+// Errors are thrown as ApiError { status, message, body }. A FormData body goes as multipart (file
+// uploads: photos, scans); fileUrl() reads a stored file with the token into an object URL.
 
 const BASE = '/api/v1';
 
@@ -33,12 +34,13 @@ function messageOf(body, fallback) {
 
 export async function request(method, path, { body, auth: withAuth = true, signal, retried = false } = {}) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const multipart = typeof FormData !== 'undefined' && body instanceof FormData;
+  if (body !== undefined && !multipart) headers['Content-Type'] = 'application/json';
   const token = withAuth ? auth.token() : null;
   if (token) headers.Authorization = `Bearer ${token}`;
   let res;
   try {
-    res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    res = await fetch(BASE + path, { method, headers, body: body === undefined || multipart ? body : JSON.stringify(body), signal });
   } catch (err) {
     if (err && err.name === 'AbortError') throw err;
     throw new ApiError(0, 'network', null);
@@ -59,6 +61,20 @@ export async function request(method, path, { body, auth: withAuth = true, signa
     throw new ApiError(res.status, messageOf(data, `${res.status} ${res.statusText}`), data);
   }
   return data;
+}
+
+/** A stored file (photo, scan) behind the API, fetched with the token, as an object URL for <img>/<a>; revoke it when done. */
+export async function fileUrl(path, { retried = false } = {}) {
+  const token = auth.token();
+  let res;
+  try {
+    res = await fetch(BASE + path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  } catch {
+    throw new ApiError(0, 'network', null);
+  }
+  if (res.status === 401 && !retried && (await auth.onUnauthorized())) return fileUrl(path, { retried: true });
+  if (!res.ok) throw new ApiError(res.status, `${res.status} ${res.statusText}`, null);
+  return URL.createObjectURL(await res.blob());
 }
 
 export const api = {

@@ -100,6 +100,10 @@ export const strings = {
     'alarm.type.tank_level_low': '水箱水位低',
     'alarm.type.offline': '设备离线',
     'alarm.type.arrival_overdue': '救援超时未到达',
+    'alarm.type.maintenance_overdue': '维保逾期',
+    'alarm.type.certificate_expiring': '检验合格证即将到期',
+    'alarm.type.certificate_expired': '检验合格证已过期',
+    'alarm.type.certificate_missing': '无检验合格证记录',
   },
   en: {
     'kind.elevator': 'Elevators',
@@ -198,6 +202,10 @@ export const strings = {
     'alarm.type.tank_level_low': 'Tank level low',
     'alarm.type.offline': 'Device offline',
     'alarm.type.arrival_overdue': 'Rescue arrival overdue',
+    'alarm.type.maintenance_overdue': 'Maintenance overdue',
+    'alarm.type.certificate_expiring': 'Inspection certificate expiring',
+    'alarm.type.certificate_expired': 'Inspection certificate expired',
+    'alarm.type.certificate_missing': 'No inspection certificate on record',
   },
 };
 
