@@ -214,4 +214,44 @@ describe.each(['PGlite', 'PostgreSQL'] as const)('credit grade and red/black lis
     expect(problems).toEqual([]);
     await page.close();
   }, 60_000);
+
+  it('lets a street officer record a spot check and the district run the grading on the desk page', async () => {
+    browser ??= await launchChromium();
+    const problems: string[] = [];
+    const login = async (username: string) => {
+      const context = await browser!.newContext({ viewport: PHONE });
+      const page = await context.newPage();
+      page.on('pageerror', (e) => problems.push(String(e)));
+      collectCspViolations(page, problems);
+      await page.goto(`${tp.httpUrl}/credit/desk.html`);
+      await page.fill('#login-username', username);
+      await page.fill('#login-password', 'user-pass-123');
+      await page.click('#login-submit');
+      await page.waitForSelector('#app-view:not([hidden])');
+      await page.selectOption('#year', '2026');
+      return page;
+    };
+    const street = await login('credit-street');
+    await waitForText(street, '#grades', '优质物业有限公司');
+    expect(await street.isHidden('#run')).toBe(true);
+    await street.selectOption('#f-community', communities.good);
+    await street.selectOption('#f-kind', 'spot_check');
+    await street.fill('#f-date', '2026-06-01');
+    await street.fill('#f-score', '99.5');
+    await street.fill('#f-note', '绿化养护到位');
+    await street.click('#assess-form button[type="submit"]');
+    await waitForText(street, '#notice', '已保存');
+    await waitForText(street, '#assessments', '绿化养护到位');
+    expect(await street.evaluate(() => (globalThis as unknown as BrowserGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+
+    const district = await login('credit-district');
+    await waitForText(district, '#grades', '欠佳物业有限公司');
+    await district.click('#run');
+    await waitForText(district, '#notice', '已完成 2026 年度评价');
+    await waitForText(district, '#grades', '黑名单');
+    await waitForText(district, '#grades', '约谈');
+    expect(problems).toEqual([]);
+    await street.context().close();
+    await district.context().close();
+  }, 90_000);
 });

@@ -28,7 +28,8 @@ function entryCard(e, kind) {
 }
 
 function renderList(section, kind, entries, extra) {
-  section.replaceChildren(el('h2', {}, t(kind === 'red' ? 'cr.red' : 'cr.black')), extra, entries.length === 0 ? el('p', { class: 'cr-empty' }, t('cr.none')) : entries.map((e) => entryCard(e, kind)));
+  const body = entries.length === 0 ? [el('p', { class: 'cr-empty' }, t('cr.none'))] : entries.map((e) => entryCard(e, kind));
+  section.replaceChildren(...[el('h2', {}, t(kind === 'red' ? 'cr.red' : 'cr.black')), extra, ...body].filter(Boolean));
 }
 
 function render() {
