@@ -13,7 +13,7 @@ export const creditYearSchema = z.coerce.number().int().min(2000).max(2100);
 export const creditAssessmentRequestSchema = z.object({
   communityId: z.uuid(),
   kind: creditAssessmentKindSchema,
-  assessedOn: z.iso.date().describe('the day of the check or opinion, YYYY-MM-DD; its year is the grading year'),
+  assessedOn: z.iso.date().refine((d) => d >= '2000-01-01', { message: 'assessedOn must be in 2000 or later' }).describe('the day of the check or opinion, YYYY-MM-DD; its year is the grading year'),
   score: z.number().min(0).max(100),
   note: z.string().trim().max(2000).optional(),
 });
