@@ -32,7 +32,7 @@ export const creditAssessmentSchema = z.object({
   recordedAt: z.string(),
 });
 
-export const creditAssessmentQuerySchema = z.object({ year: creditYearSchema, communityId: z.uuid().optional() });
+export const creditAssessmentQuerySchema = z.object({ year: creditYearSchema.optional().describe('default: the current year'), communityId: z.uuid().optional() });
 
 export const creditRedListRuleSchema = z.object({
   minScore: z.number().min(0).max(100).describe('lowest score on the red list'),

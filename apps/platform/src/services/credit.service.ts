@@ -64,9 +64,10 @@ export class CreditService {
     return assessmentView(row);
   }
 
-  async assessments(user: AuthUser, query: { year: number; communityId?: string }) {
+  async assessments(user: AuthUser, query: { year?: number; communityId?: string }) {
     const ids = query.communityId ? [(await this.access.requireInScope(user, query.communityId)).id] : await this.access.visibleCommunityIds(user);
-    return (await this.repo.assessments(ids, query.year)).map(assessmentView);
+    const year = query.year ?? Number(localDate(this.clock.now(), this.config.timeZone).slice(0, 4));
+    return (await this.repo.assessments(ids, year)).map(assessmentView);
   }
 
   // ---------------------------------------------------------------- weight sets
