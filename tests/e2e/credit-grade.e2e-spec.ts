@@ -194,6 +194,17 @@ describe.each(['PGlite', 'PostgreSQL'] as const)('credit grade and red/black lis
     expect((await tp.api('GET', `/api/v1/credit/grades/2026/companies/${companies.good}`, undefined, tokens.goodstaff)).status).toBe(200);
     expect((await tp.api('GET', `/api/v1/credit/grades/2026/companies/${companies.bad}`, undefined, tokens.goodstaff)).status).toBe(404);
     expect((await assess('goodstaff', 'good', 'spot_check', '2026-05-01', 100)).status).toBe(403);
+
+    // A company serving both streets: each officer sees its grade, naming only their own communities.
+    const both = await tp.api('POST', '/api/v1/communities', { name: '西街二期', district: '鼓楼区', street: '西街街道' });
+    expect((await tp.api('POST', `/api/v1/property-companies/${companies.good}/communities`, { communityIds: [both.body.id] })).status).toBe(201);
+    expect((await tp.api('POST', '/api/v1/credit/grades/2026/run', {}, tokens.district)).status).toBe(201);
+    const west = await tp.api('GET', `/api/v1/credit/grades/2026/companies/${companies.good}`, undefined, tokens.otherstreet);
+    expect(west.status).toBe(200);
+    expect(west.body.communityIds).toEqual([both.body.id]);
+    const east = await tp.api('GET', `/api/v1/credit/grades/2026/companies/${companies.good}`, undefined, tokens.street);
+    expect(east.body.communityIds).toEqual([communities.good]);
+    expect((await tp.api('GET', `/api/v1/credit/grades/2026/companies/${companies.good}`, undefined, tokens.district)).body.communityIds.sort()).toEqual([communities.good, both.body.id].sort());
   });
 
   it('shows the published lists on a phone (375 px) with each score’s breakdown, in Chinese and English', async () => {

@@ -73,7 +73,7 @@ export const creditGradeSchema = z.object({
   score: z.number().nullable().describe('null: no component had data, not graded'),
   weightVersion: z.number().int(),
   breakdown: z.array(creditBreakdownLineSchema),
-  communityIds: z.array(z.uuid()),
+  communityIds: z.array(z.uuid()).describe('the communities it was graded on that lie in the caller’s scope (the grade stands on all the company’s communities)'),
   belowThreshold: z.boolean().describe('below 90 (004 五(三))'),
   blackListed: z.boolean().describe('below 90 this year and the year before (004 五(三))'),
   actions: z.array(z.object({ kind: z.enum(['interview', 'risk_notice']), score: z.number(), recordedAt: z.string() })),

@@ -100,7 +100,8 @@ export class CreditService {
     const setRow = await this.repo.latestWeightSet();
     if (!setRow) throw new ConflictException('no weight set');
     const set = toWeightSet(setRow);
-    const companyIds = await this.repo.companiesServing(await this.access.visibleCommunityIds(user));
+    const visible = await this.access.visibleCommunityIds(user);
+    const companyIds = await this.repo.companiesServing(visible);
     const communitiesByCompany = await this.repo.communitiesOf(companyIds);
     const inputs = await this.sources.inputs(communitiesByCompany, year);
     for (const companyId of companyIds) {
@@ -127,16 +128,18 @@ export class CreditService {
       }
     }
     await this.audit.record({ actorId: user.id, action: 'credit.graded', subjectType: 'credit_year', subjectId: String(year), detail: { weightVersion: set.version, companies: companyIds.length } });
-    return { year, weightVersion: set.version, grades: await this.gradeViews(year, companyIds) };
+    return { year, weightVersion: set.version, grades: await this.gradeViews(year, companyIds, visible) };
   }
 
   async grades(user: AuthUser, year: number) {
-    return this.gradeViews(year, await this.visibleCompanies(user));
+    const visible = await this.access.visibleCommunityIds(user);
+    return this.gradeViews(year, await this.repo.companiesServing(visible), visible);
   }
 
   async grade(user: AuthUser, year: number, companyId: string) {
-    const visible = await this.visibleCompanies(user);
-    const [view] = visible.includes(companyId) ? await this.gradeViews(year, [companyId]) : [];
+    const visible = await this.access.visibleCommunityIds(user);
+    const companies = await this.repo.companiesServing(visible);
+    const [view] = companies.includes(companyId) ? await this.gradeViews(year, [companyId], visible) : [];
     if (!view) throw new NotFoundException(`grade of company ${companyId} for ${year} not found`);
     return view;
   }
@@ -174,11 +177,9 @@ export class CreditService {
 
   // ---------------------------------------------------------------- views
 
-  private async visibleCompanies(user: AuthUser): Promise<string[]> {
-    return this.repo.companiesServing(await this.access.visibleCommunityIds(user));
-  }
-
-  private async gradeViews(year: number, companyIds: string[]): Promise<CreditGrade[]> {
+  /** The grades of the companies; `visibleCommunityIds`: the caller's, so that a grade names no community outside their scope. */
+  private async gradeViews(year: number, companyIds: string[], visibleCommunityIds: string[]): Promise<CreditGrade[]> {
+    const visible = new Set(visibleCommunityIds);
     const [rows, previous, actions, companies] = await Promise.all([this.repo.grades(year, companyIds), this.repo.grades(year - 1, companyIds), this.repo.actions(year, companyIds), this.repo.companies(companyIds)]);
     const byId = new Map(companies.map((c) => [c.id, c]));
     const previousScores = new Map(previous.map((p) => [p.company_id, p.score]));
@@ -194,7 +195,7 @@ export class CreditService {
           score: r.score,
           weightVersion: r.weight_version,
           breakdown: r.breakdown as BreakdownLine[],
-          communityIds: r.community_ids,
+          communityIds: r.community_ids.filter((id) => visible.has(id)),
           belowThreshold: belowThreshold(r.score),
           blackListed: blackListed(history, year),
           actions: actions.filter((a) => a.company_id === r.company_id).map((a) => ({ kind: a.kind, score: a.score, recordedAt: a.recorded_at.toISOString() })),
