@@ -144,7 +144,11 @@ export class CreditService {
     return view;
   }
 
-  /** The published red and black lists of a year (public, like the 公示栏), each entry with its breakdown. */
+  /**
+   * The published red and black lists of a year (public, like the 公示栏), each entry with its
+   * breakdown. The red-list rule is that of the newest weight set the year's grades used (two
+   * districts may have graded with different versions; each entry shows its own).
+   */
   async lists(year: number): Promise<CreditLists> {
     const [rows, previous] = await Promise.all([this.repo.grades(year), this.repo.grades(year - 1)]);
     const companies = new Map((await this.repo.companies(rows.map((r) => r.company_id))).map((c) => [c.id, c]));
