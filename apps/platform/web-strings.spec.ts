@@ -23,6 +23,7 @@ const PAGES: Record<string, string[]> = {
   'parking-disclosure': ['parking-disclosure/strings.js'],
   vote: ['vote/strings.js'],
   fund: ['fund/strings.js', 'shared/device-strings.js'],
+  credit: ['credit/strings.js'],
 };
 
 async function load(file: string): Promise<Strings> {

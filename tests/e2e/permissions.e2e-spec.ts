@@ -7,7 +7,7 @@
  * filled with users of another community, resident plates without limit.
  */
 import type { Socket } from 'socket.io-client';
-import { roles, type Role } from '../../libs/contracts/src';
+import { isValidCreditCode, roles, type Role } from '../../libs/contracts/src';
 import { Permission, permissionTable } from '../../apps/platform/src/domain/permissions';
 import { declaredRoutes } from '../../apps/platform/src/middleware/auth.guard';
 import { DatabaseRepository } from '../../apps/platform/src/repositories/database.repository';
@@ -91,7 +91,7 @@ describe('the permission table over every route', () => {
   }, 300_000);
 
   it('answers 404 for another community to every role that may use the route', async () => {
-    const byQuery = ['/api/v1/devices', '/api/v1/alarms', '/api/v1/alarm-webhooks', '/api/v1/fund/cases', '/api/v1/parking/slots', '/api/v1/parking/availability', '/api/v1/parking/blocked-plates', '/api/v1/parking/vehicles', '/api/v1/parking/sessions', '/api/v1/parking/occupancy', '/api/v1/votes', '/api/v1/complaints', '/api/v1/complaints/statistics', '/api/v1/maintenance/plans'];
+    const byQuery = ['/api/v1/devices', '/api/v1/alarms', '/api/v1/alarm-webhooks', '/api/v1/fund/cases', '/api/v1/parking/slots', '/api/v1/parking/availability', '/api/v1/parking/blocked-plates', '/api/v1/parking/vehicles', '/api/v1/parking/sessions', '/api/v1/parking/occupancy', '/api/v1/votes', '/api/v1/complaints', '/api/v1/complaints/statistics', '/api/v1/maintenance/plans', '/api/v1/credit/assessments'];
     const query = `communityId=${b.id}&month=2026-01&from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z`;
     const scoped = routes.filter((r) => !r.public && r.method === 'GET' && (/communities\/:id|:communityId/.test(r.path) || byQuery.includes(r.path)));
     expect(scoped.length).toBeGreaterThan(20);
@@ -257,6 +257,22 @@ describe('the permission table over every route', () => {
     expect(here.status).toBe(409);
     expect(elsewhere.body.message.replace('gate-of-b', 'X')).toBe(here.body.message.replace('gate-of-a', 'X'));
     expect(elsewhere.body.message).not.toMatch(/community|朝阳|B/);
+  });
+
+  it('keeps credit grades to the area: spot checks and grades of another street’s company answer 404 (issue 13 §5)', async () => {
+    const code = [...'0123456789ABCDEFGHJKLMNPQRTUWXY'].map((c) => `91110105MA01CR${'0'.repeat(3)}${c}`).find(isValidCreditCode)!;
+    const company = await tp.api('POST', 'property-companies', { name: '朝阳物业', creditCode: code });
+    expect(company.status).toBe(201);
+    expect((await tp.api('POST', `property-companies/${company.body.id}/communities`, { communityIds: [b.id] })).status).toBe(201);
+    expect((await tp.api('POST', 'credit/grades/2025/run', {})).status).toBe(201);
+    for (const role of ['street_officer', 'district_authority'] as const) {
+      expect((await tp.api('POST', 'credit/assessments', { communityId: b.id, kind: 'spot_check', assessedOn: '2025-06-01', score: 80 }, tokens[role])).status).toBe(404);
+    }
+    for (const role of ['street_officer', 'district_authority', 'property_staff'] as const) {
+      expect((await tp.api('GET', `credit/grades/2025/companies/${company.body.id}`, undefined, tokens[role])).status).toBe(404);
+      expect((await tp.api('GET', 'credit/grades/2025', undefined, tokens[role])).body).toEqual([]);
+    }
+    expect((await tp.api('GET', `credit/grades/2025/companies/${company.body.id}`)).status).toBe(200);
   });
 
   it('binds resident plates to a unit with a quota; a plate over it waits for staff and does not open the gate', async () => {

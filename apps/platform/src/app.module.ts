@@ -14,6 +14,7 @@ import { alarmsControllers, alarmsProviders } from './modules/alarms';
 import { billingControllers, billingProviders } from './modules/billing';
 import { ownersControllers, ownersProviders } from './modules/owners';
 import { complaintsControllers, complaintsProviders } from './modules/complaints';
+import { creditControllers, creditProviders } from './modules/credit';
 import { boardControllers, boardProviders } from './modules/board';
 import { fundControllers, fundProviders } from './modules/fund';
 import { parkingControllers, parkingProviders } from './modules/parking';
@@ -133,6 +134,7 @@ export class AppModule {
       ...maintenanceProviders,
       ...supervisionProviders,
       ...complaintsProviders,
+      ...creditProviders,
       // Present in every process: without the api role it has no clients of its own, and its
       // broadcasts reach the api processes through the Redis adapter.
       WebsocketRepository,
@@ -164,6 +166,7 @@ export class AppModule {
             ...maintenanceControllers,
             ...supervisionControllers,
             ...complaintsControllers,
+            ...creditControllers,
           ]
         : [HealthController],
       providers,

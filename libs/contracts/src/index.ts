@@ -14,4 +14,5 @@ export * from './statistics';
 export * from './units';
 export * from './votes';
 export * from './complaints';
+export * from './credit';
 export * from './maintenance';

@@ -86,6 +86,15 @@ export enum Permission {
   MaintenanceRecord = 'maintenance.record',
   /** Record an inspection certificate and its scan: the use-unit (property company) that keeps it, or the maintenance company from the duty desk. */
   MaintenanceCertificateRecord = 'maintenance.certificate.record',
+
+  /** Credit grades (信用评价) of the companies serving communities in scope (a property company: its own), their assessments and weight sets. */
+  CreditRead = 'credit.read',
+  /** Record a 双随机 spot check, a street opinion or a survey result for a community (004 四(二): the street takes part). */
+  CreditAssess = 'credit.assess',
+  /** Publish a new weight set version (the grading authority, 004 五(三): 县(市、区)物业行政主管部门). */
+  CreditConfigure = 'credit.configure',
+  /** Run a year's grading; below 90 records the interview and the risk notice (004 五(三)). */
+  CreditGrade = 'credit.grade',
 }
 
 const everyone: readonly Role[] = allRoles;
@@ -151,6 +160,12 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.MaintenancePlanManage]: staff,
   [Permission.MaintenanceRecord]: ['platform_admin', 'maintenance_staff'],
   [Permission.MaintenanceCertificateRecord]: ['platform_admin', 'property_staff', 'maintenance_staff'],
+
+  [Permission.CreditRead]: ['platform_admin', 'property_staff', 'street_officer', 'district_authority'],
+  [Permission.CreditAssess]: ['platform_admin', 'street_officer', 'district_authority'],
+  // Not the street, not the company: the district authority grades (004 五(三)).
+  [Permission.CreditConfigure]: ['platform_admin', 'district_authority'],
+  [Permission.CreditGrade]: ['platform_admin', 'district_authority'],
 };
 
 const granted = new Map<Role, ReadonlySet<Permission>>(

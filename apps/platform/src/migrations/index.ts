@@ -13,6 +13,7 @@ import * as ownerVotes from './0011-owner-votes';
 import * as complaints from './0012-complaints';
 import * as maintenancePlans from './0013-maintenance-plans';
 import * as maintenanceScreens from './0015-maintenance-screens';
+import * as creditGrade from './0016-credit-grade';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012-complaints': complaints,
   '0013-maintenance-plans': maintenancePlans,
   '0015-maintenance-screens': maintenanceScreens,
+  '0016-credit-grade': creditGrade,
 };

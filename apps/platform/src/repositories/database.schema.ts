@@ -7,6 +7,7 @@ import type { BoardTables } from './board.schema';
 import type { VoteTables } from './vote.schema';
 import type { ComplaintTables } from './complaint.schema';
 import type { MaintenanceTables } from './maintenance.schema';
+import type { CreditTables } from './credit.schema';
 
 /** migrations/0009-durable-workflow: a deadline kept in PostgreSQL, one per BullMQ job id. */
 export interface WorkflowStepTable {
@@ -195,6 +196,10 @@ export interface Database {
   maintenance_visit_photos: MaintenanceTables['maintenance_visit_photos'];
   inspection_certificates: MaintenanceTables['inspection_certificates'];
   inspection_certificate_scans: MaintenanceTables['inspection_certificate_scans'];
+  credit_weight_sets: CreditTables['credit_weight_sets'];
+  credit_assessments: CreditTables['credit_assessments'];
+  credit_grades: CreditTables['credit_grades'];
+  credit_actions: CreditTables['credit_actions'];
   workflow_steps: WorkflowStepTable;
   outbox: OutboxTable;
 }

@@ -6,6 +6,7 @@ import type { PlatformConfig } from '../config/config';
 import { defaultChain } from '../domain/alarm-escalation';
 import {
   computeFigures,
+  normalisedScores,
   type Period,
   rankScorecards,
   SCORECARD_COLUMNS,
@@ -14,6 +15,7 @@ import {
   type ServiceFigures,
   type StatisticsInput,
   toCsv,
+  weightedScore,
 } from '../domain/service-statistics';
 import { AlarmRepository } from '../repositories/alarm.repository';
 import { AuditRepository } from '../repositories/audit.repository';
@@ -112,6 +114,16 @@ export class StatisticsService {
     weights.addRow(['period', result.from, result.to]);
     const content = Buffer.from(await workbook.xlsx.writeBuffer());
     return { contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', fileName: `scorecards_${stamp}.xlsx`, content };
+  }
+
+  /**
+   * The scorecard score (0–100, or null without figures) of a set of communities over a period, and
+   * how many alarms it stands on: the service part (合同履行) of a credit grade (domain/credit-grade.ts).
+   */
+  async scoreOf(communityIds: string[], period: Period): Promise<{ score: number | null; alarms: number }> {
+    if (communityIds.length === 0) return { score: null, alarms: 0 };
+    const figures = computeFigures(await this.input(communityIds, period), period, this.clock.now(), this.config.timeZone);
+    return { score: weightedScore(normalisedScores(figures)), alarms: figures.alarms };
   }
 
   /** The rows of several communities, with each alarm's deadlines from its community's escalation chain (or the default one). */
