@@ -107,7 +107,9 @@ describe('parseConfig', () => {
       webhookConcurrency: 2,
       webhookQueue: 100,
       webhookTimeoutMs: 2500,
+      webhookWorkers: 32,
     });
+    expect(parseConfig({ DATA_DIR: dataDir(), WEBHOOK_WORKERS: '64' }).notifications.webhookWorkers).toBe(64);
     expect(() => parseConfig({ DATA_DIR: dataDir(), ALARM_REMINDER_MIN_INTERVAL_S: '30' })).toThrow(/ALARM_REMINDER_MIN_INTERVAL_S: must be at least 60/);
   });
 
