@@ -11,6 +11,7 @@
  * community sees none of it (page, board of their own community, REST).
  * SPP_E2E_SCREENSHOTS=/some/dir keeps screenshots of each step.
  */
+import { readFileSync } from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { deviceTopic } from '@app/contracts';
@@ -65,7 +66,7 @@ describe('green-channel desk (browser, phone)', () => {
 
   const noOverflow = async (page: Page) => expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
 
-  /** Logs in on the desk as a user and opens the case from the queue "waiting for me". */
+  /** Logs in on the desk as a user, once the case is on the page (waiting for them or among the others). */
   async function deskAs(username: string, desktop = false): Promise<Page> {
     const page = await newPhonePage(desktop);
     await page.goto(`${tp.httpUrl}/fund/`);
@@ -73,7 +74,7 @@ describe('green-channel desk (browser, phone)', () => {
     await page.fill('#login-password', PASSWORD);
     await page.click('#login-submit');
     await page.waitForSelector('#app-view', { state: 'visible' });
-    await page.waitForSelector(`#queue [data-case="${caseId}"]`);
+    await page.waitForSelector(`#queue-view [data-case="${caseId}"]`);
     return page;
   }
 
@@ -155,6 +156,10 @@ describe('green-channel desk (browser, phone)', () => {
     await property.setInputFiles('#detail form[data-upload] input[type=file]', { name: '主板照片.png', mimeType: 'image/png', buffer: png });
     await property.click('#detail form[data-upload] button[type=submit]');
     await waitForText(property, '#detail [data-field="files"]', '主板照片.png');
+    // the stored file comes back as a download (fetched with the login token)
+    const [download] = await Promise.all([property.waitForEvent('download'), property.click('#detail [data-evidence]')]);
+    expect(download.suggestedFilename()).toBe('主板照片.png');
+    expect(readFileSync((await download.path())!).equals(png)).toBe(true);
     await act(property, 'publish_notice', 'notice');
     await waitForText(property, '#detail [data-field="scope"]', 'A栋');
     await noOverflow(property);
@@ -196,11 +201,13 @@ describe('green-channel desk (browser, phone)', () => {
     tp.token = await tp.login(ADMIN.username, ADMIN.password);
     expect((await board(communityId)).fundCases.inNotice).toEqual([]);
 
+    // the district office (at a desktop) has its desk open: the case is not its turn yet
+    const district = await deskAs('fd-district', true);
+    await district.waitForSelector(`#others [data-case="${caseId}"]`);
     const rc2 = await deskAs('fd-rc');
     await openCase(rc2);
     await act(rc2, 'confirm', 'confirmed');
-
-    const district = await deskAs('fd-district', true); // the district office works at a desktop
+    // live (fund.case.updated): the case moves into the district's queue without a reload
     await waitForText(district, `#queue [data-case="${caseId}"] [data-field="countdown"]`, '审核期限');
     await openCase(district);
     await act(district, 'approve', 'approved');

@@ -3,14 +3,16 @@
 // holiday calendar), and the step itself through the fund REST API: the organiser proposes the
 // plan (buildings charged, budget, contractor, evidence files) and publishes the notice; the
 // residents' committee or street confirms; the district approves, rejects or pays; acceptance
-// and disclosure. Sign-in: ../shared/session.js. Chinese first, English through shared/i18n.js.
+// and disclosure. Live: a 'fund.case.updated' event reloads the queue (and the case shown, unless
+// a form on it is being filled in). Evidence files open with the login token (shared/api.js
+// fileUrl). Sign-in: ../shared/session.js. Chinese first, English through shared/i18n.js.
 import '../shared/device-strings.js';
 import './strings.js';
 import { has, onLangChange, t } from '../shared/i18n.js';
-import { api, request } from '../shared/api.js';
+import { api, fileUrl, request } from '../shared/api.js';
 import { esc } from '../shared/escape.js';
 import { noticeLine } from '../shared/notice.js';
-import { accessToken, startSession } from '../shared/session.js';
+import { accessToken, closeSocket, openSocket, startSession } from '../shared/session.js';
 
 const $ = (id) => document.getElementById(id);
 const enc = encodeURIComponent;
@@ -19,6 +21,8 @@ const closed = ['rejected', 'disclosed', 'withdrawn'];
 
 let cases = [];
 const communities = new Map();
+let socket = null;
+let reloading = null;
 /** The case shown in the detail view, with its community's buildings, or null on the queue. */
 let open = null;
 
@@ -164,7 +168,9 @@ function renderDetail() {
     <h3 class="fd-h">${esc(t('fd.evidence'))}</h3>
     ${
       files.length
-        ? `<ul class="fd-files" data-field="files">${files.map((e) => `<li>${esc(e.fileName || e.sha256)} <span class="fd-muted">${esc(when(e.createdAt))}</span></li>`).join('')}</ul>`
+        ? `<ul class="fd-files" data-field="files">${files
+            .map((e) => `<li><a href="#" data-evidence="${esc(e.id)}" data-name="${esc(e.fileName || e.sha256)}">${esc(e.fileName || e.sha256)}</a> <span class="fd-muted">${esc(when(e.createdAt))}</span></li>`)
+            .join('')}</ul>`
         : `<p class="fd-muted">${esc(t('fd.evidence.none'))}</p>`
     }
     <h3 class="fd-h">${esc(t('fd.timeline'))}</h3>
@@ -237,7 +243,39 @@ $('detail').addEventListener('submit', async (event) => {
 
 $('detail').addEventListener('click', (event) => {
   if (event.target.closest('[data-do="back"]')) closeDetail();
+  const link = event.target.closest('[data-evidence]');
+  if (link) {
+    event.preventDefault();
+    openEvidence(link.dataset.evidence, link.dataset.name).catch((err) => notify(err.message, 'alarm'));
+  }
 });
+
+/** A stored file needs the login token, so it is fetched and handed to the browser as a download. */
+async function openEvidence(evidenceId, name) {
+  const url = await fileUrl(`/fund/cases/${enc(open.c.id)}/evidence/${enc(evidenceId)}/file`);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Another user moved a case on: the queue again, and the open case unless its forms are in use. */
+function onCaseUpdated(event) {
+  reloading ??= load()
+    .catch((err) => notify(err.message, 'alarm'))
+    .finally(() => (reloading = null));
+  const editing = $('detail').contains(document.activeElement) && document.activeElement.matches('input, textarea, select');
+  if (open && open.c.id === event.caseId && !editing) showDetail(event.caseId).catch((err) => notify(err.message, 'alarm'));
+}
+
+function connect() {
+  closeSocket(socket);
+  socket = openSocket();
+  socket.on('fund.case.updated', onCaseUpdated);
+}
 
 function openFrom(event) {
   const li = event.target.closest('[data-case]');
@@ -255,8 +293,13 @@ onLangChange(() => {
 });
 
 startSession({
-  onLogin: () => load().catch((err) => notify(t('loadError', { msg: err.message }), 'alarm')),
+  onLogin: () => {
+    connect();
+    return load().catch((err) => notify(t('loadError', { msg: err.message }), 'alarm'));
+  },
   onLogout: () => {
+    closeSocket(socket);
+    socket = null;
     cases = [];
     communities.clear();
     closeDetail();
