@@ -36,6 +36,7 @@ interface CaseSummary {
   noticeEndsAt: string | null;
   deadline: { kind: string; at: string; workingDaysLeft: number | null } | null;
   availableActions: string[];
+  title: string;
 }
 
 describe('green-channel desk (browser, phone)', () => {
@@ -113,6 +114,7 @@ describe('green-channel desk (browser, phone)', () => {
       ['fd-rc', 'residents_committee', { level: 'community', communityIds: [communityId] }],
       ['fd-district', 'district_authority', { level: 'district', district: '鼓楼区' }],
       ['fd-other', 'property_staff', { level: 'community', communityIds: [otherCommunityId] }],
+      ['fd-owner', 'owner', { level: 'community', communityIds: [communityId] }],
     ];
     for (const [username, role, scope] of users) {
       expect((await tp.api('POST', '/api/v1/users', { username, displayName: username, password: PASSWORD, role, scope })).status).toBe(201);
@@ -237,6 +239,39 @@ describe('green-channel desk (browser, phone)', () => {
     expect(after.fundCases.cases.map((c: { id: string }) => c.id)).toEqual([caseId]);
     expect(after.fundCases.cases[0].shares.reduce((sum: number, s: { shareFen: number }) => sum + s.shareFen, 0)).toBe(1_180_000);
     expect(after.fundCases.cases[0].shares.map((s: { building: string }) => s.building)).toEqual(['A栋', 'A栋']);
+  });
+
+  it('an owner reports a leak by hand from the phone; it waits for the property company, live', async () => {
+    const property = await newPhonePage();
+    await property.goto(`${tp.httpUrl}/fund/`);
+    await property.fill('#login-username', 'fd-property');
+    await property.fill('#login-password', PASSWORD);
+    await property.click('#login-submit');
+    await property.waitForSelector('#app-view', { state: 'visible' });
+
+    const owner = await newPhonePage();
+    await owner.goto(`${tp.httpUrl}/fund/`);
+    await owner.fill('#login-username', 'fd-owner');
+    await owner.fill('#login-password', PASSWORD);
+    await owner.click('#login-submit');
+    await owner.waitForSelector('#app-view', { state: 'visible' });
+    await owner.click('#report');
+    await owner.waitForSelector('#report-view', { state: 'visible' });
+    await owner.waitForSelector(`#report-form select[name="buildingId"] option[value="${buildingA}"]`, { state: 'attached' });
+    await owner.selectOption('#report-form select[name="category"]', 'roof_wall_leak');
+    await owner.selectOption('#report-form select[name="buildingId"]', buildingA);
+    await owner.fill('#report-form [name="title"]', 'A栋顶层屋面渗水');
+    await owner.fill('#report-form [name="description"]', '连续降雨，1201 室天花板滴水');
+    await noOverflow(owner);
+    await owner.click('#report-form button[type=submit]');
+    await waitForText(owner, '#detail [data-field="state"]', '待提出方案');
+    await waitForText(owner, '#detail [data-field="source"]', '人工上报');
+    await snapshot(owner, '6-owner-reported');
+
+    // without a reload, the property company's queue now holds it
+    const reported = ((await tp.api('GET', `/api/v1/fund/cases?communityId=${communityId}`)).body as CaseSummary[]).find((c) => c.title === 'A栋顶层屋面渗水');
+    expect(reported).toMatchObject({ state: 'draft', category: 'roof_wall_leak', source: 'manual', buildingId: buildingA });
+    await waitForText(property, `#queue [data-case="${reported!.id}"]`, 'A栋顶层屋面渗水');
   });
 
   it('a user of another community sees none of it (desk, their board, REST)', async () => {

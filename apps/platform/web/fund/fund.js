@@ -3,7 +3,8 @@
 // holiday calendar), and the step itself through the fund REST API: the organiser proposes the
 // plan (buildings charged, budget, contractor, evidence files) and publishes the notice; the
 // residents' committee or street confirms; the district approves, rejects or pays; acceptance
-// and disclosure. Live: a 'fund.case.updated' event reloads the queue (and the case shown, unless
+// and disclosure. A case can be reported by hand (a leak, a falling facade: no device raises
+// those). Live: a 'fund.case.updated' event reloads the queue (and the case shown, unless
 // a form on it is being filled in). Evidence files open with the login token (shared/api.js
 // fileUrl). Sign-in: ../shared/session.js. Chinese first, English through shared/i18n.js.
 import '../shared/device-strings.js';
@@ -78,14 +79,60 @@ async function showDetail(id) {
   open = { c, buildings: community.buildings };
   renderDetail();
   $('queue-view').hidden = true;
+  $('report-view').hidden = true;
   $('detail').hidden = false;
 }
 
 function closeDetail() {
   open = null;
   $('detail').hidden = true;
+  $('report-view').hidden = true;
   $('queue-view').hidden = false;
 }
+
+// ---------------------------------------------------------------- reporting a case by hand
+
+const categories = ['elevator', 'fire_facility', 'roof_wall_leak', 'facade_falling', 'secondary_water_pump', 'drainage'];
+
+async function fillBuildings(form) {
+  const id = form.elements.communityId.value;
+  const buildings = id ? (await request('GET', `/communities/${enc(id)}`)).buildings : [];
+  form.elements.buildingId.innerHTML = `<option value="">${esc(t('fd.building.none'))}</option>${buildings.map((b) => `<option value="${esc(b.id)}">${esc(b.name)}</option>`).join('')}`;
+}
+
+async function showReport() {
+  const form = $('report-form');
+  form.reset();
+  form.elements.communityId.innerHTML = [...communities.values()].map((c) => `<option value="${esc(c.id)}">${esc(c.name)}</option>`).join('');
+  form.elements.category.innerHTML = categories.map((c) => `<option value="${esc(c)}">${esc(label('fd.cat', c))}</option>`).join('');
+  await fillBuildings(form);
+  open = null;
+  $('queue-view').hidden = true;
+  $('detail').hidden = true;
+  $('report-view').hidden = false;
+}
+
+$('report').addEventListener('click', () => showReport().catch((err) => notify(err.message, 'alarm')));
+$('report-form').addEventListener('change', (event) => {
+  if (event.target.name === 'communityId') fillBuildings(event.currentTarget).catch((err) => notify(err.message, 'alarm'));
+});
+$('report-form').addEventListener('click', (event) => {
+  if (event.target.closest('[data-do="cancel-report"]')) closeDetail();
+});
+$('report-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const f = event.currentTarget.elements;
+  const body = { communityId: f.communityId.value, category: f.category.value, title: f.title.value.trim() };
+  if (f.buildingId.value) body.buildingId = f.buildingId.value;
+  if (f.description.value.trim()) body.description = f.description.value.trim();
+  try {
+    const created = await request('POST', '/fund/cases', { body });
+    notify(t('fd.report.done'));
+    await Promise.all([showDetail(created.id), load()]);
+  } catch (err) {
+    notify(err.message, 'alarm');
+  }
+});
 
 function scopeText(c) {
   const s = c.chargeScope;
