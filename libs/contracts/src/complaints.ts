@@ -63,11 +63,15 @@ export const complaintSummarySchema = z.object({
   fundCaseId: z.uuid().nullable().describe('the emergency repair (green-channel fund case) it was turned into'),
 });
 
+export const complaintAvailableActionSchema = z.enum(['respond', 'resolve', 'ledger', 'reopen', 'rate', 'link_alarm', 'fund_case']);
+export type ComplaintAvailableAction = z.infer<typeof complaintAvailableActionSchema>;
+
 export const complaintDetailSchema = complaintSummarySchema.extend({
   filedBy: z.uuid(),
   contact: z.string().nullable().describe('null unless the caller filed it or handles it'),
   photos: z.array(z.object({ id: z.uuid(), contentType: z.string(), sizeBytes: z.number().int(), createdAt: z.string() })),
   timeline: z.array(z.object({ at: z.string(), action: z.string(), actorRole: z.string(), level: complaintLevelSchema, note: z.string().nullable() })),
+  availableActions: z.array(complaintAvailableActionSchema).describe('what the caller may do now: POST …/actions with one of the first five, …/alarm for link_alarm, …/fund-case for fund_case'),
 });
 
 export const complaintPhotoSchema = z.object({ id: z.uuid(), contentType: z.string(), sizeBytes: z.number().int(), sha256: z.string(), createdAt: z.string() });

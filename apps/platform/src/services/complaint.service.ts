@@ -5,6 +5,7 @@ import {
   complaintCategories,
   complaintLevels,
   type ComplaintActionRequest,
+  type ComplaintAvailableAction,
   type ComplaintFundCaseRequest,
   type ComplaintCategory,
   type ComplaintLevel,
@@ -13,6 +14,7 @@ import {
   type CreateComplaintRequest,
 } from '@app/contracts';
 import {
+  availableComplaintActions,
   complaintStatistics,
   complaintTransition,
   decideDeadline,
@@ -409,6 +411,17 @@ export class ComplaintService {
       contact: seesContact ? r.contact : null,
       photos: photos.map((p) => ({ id: p.id, contentType: p.content_type, sizeBytes: p.size_bytes, createdAt: p.created_at.toISOString() })),
       timeline: events.map((e) => ({ at: e.at.toISOString(), action: e.action, actorRole: e.actor_role, level: e.level as ComplaintLevel, note: e.note })),
+      availableActions: this.actionsFor(user, r),
     };
+  }
+
+  /** What the caller may do with the item now: the state machine's actions, then the links its role allows. */
+  private actionsFor(user: AuthUser, r: ComplaintRow): ComplaintAvailableAction[] {
+    const live = r.state !== 'closed';
+    return [
+      ...availableComplaintActions(snapshotOf(r), { userId: user.id, role: user.role }, this.clock.now()),
+      ...(live && can(user, Permission.ComplaintHandle) ? (['link_alarm'] as const) : []),
+      ...(live && !r.fund_case_id && can(user, Permission.ComplaintFundCase) ? (['fund_case'] as const) : []),
+    ];
   }
 }
