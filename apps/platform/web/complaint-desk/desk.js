@@ -58,7 +58,7 @@ function tags(c) {
     <span class="badge" data-field="level">${esc(t(`cmp.level.${c.level}`))}</span>
     ${c.onLedger ? `<span class="badge badge--caution">${esc(t('cmp.ledger'))}</span>` : ''}
     ${isOverdue(c) ? `<span class="badge badge--alarm" data-field="overdue">${esc(t('cmp.overdue'))}</span>` : ''}
-    ${c.fundCaseId ? `<span class="badge badge--caution" data-field="fund">${esc(t('cd.fundCase'))}</span>` : ''}
+    ${c.fundCaseId ? `<span class="badge badge--caution" data-field="fund">${esc(t('cd.tag.fund'))}</span>` : ''}
   </div>`;
 }
 
@@ -167,7 +167,7 @@ function renderDetail() {
       ${c.contact ? `<div class="cd-muted">${esc(t('cd.contact', { v: '' }))}<a class="cd-tel" href="tel:${esc(c.contact)}">${esc(c.contact)}</a></div>` : ''}
       ${c.photos.length ? `<div class="cd-muted">${esc(t('cd.photos', { n: c.photos.length }))}</div>` : ''}
       ${c.alarmId ? `<div class="cd-muted" data-field="alarm">${esc(t('cd.alarm', { v: linked ? alarmName(linked) : c.alarmId }))}</div>` : ''}
-      ${c.fundCaseId ? `<div><a href="../fund/" data-field="fund-link">${esc(t('cd.fundCase.open'))}</a></div>` : ''}
+      ${c.fundCaseId ? `<div class="cd-muted">${esc(t('cd.fundCase'))} · <a href="../fund/" data-field="fund-link">${esc(t('cd.fundCase.open'))}</a></div>` : ''}
       ${c.satisfaction ? `<div data-field="satisfaction">${esc(t('cmp.rated', { n: c.satisfaction }))}</div>` : ''}
     </article>
     ${actions(c, alarms)}
