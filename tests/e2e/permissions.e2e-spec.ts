@@ -105,6 +105,27 @@ describe('the permission table over every route', () => {
     expect(wrong).toEqual([]);
   }, 120_000);
 
+  it('answers 404 for another community’s complaint on every route that acts on one, to every role that may use it', async () => {
+    const filed = await tp.api('POST', 'complaints', { communityId: b.id, kind: 'repair', category: 'repair', text: '漏水', location: '1栋' });
+    expect(filed.status).toBe(201);
+    const bodies: Record<string, unknown> = {
+      '/api/v1/complaints/:id/actions': { action: 'respond', note: 'x' },
+      '/api/v1/complaints/:id/alarm': { alarmId: NOWHERE },
+      '/api/v1/complaints/:id/fund-case': { category: 'drainage' },
+      '/api/v1/complaints/:id/photos': {},
+    };
+    const acting = routes.filter((r) => !r.public && r.method === 'POST' && r.path.startsWith('/api/v1/complaints/:id/'));
+    expect(acting.map((r) => r.path).sort()).toEqual(Object.keys(bodies).sort());
+    const wrong: string[] = [];
+    for (const route of acting) {
+      for (const role of roles.filter((r) => r !== 'platform_admin' && allowed(r, route.permissions))) {
+        const res = await tp.api('POST', route.path.replace(':id', filed.body.id), bodies[route.path], tokens[role]);
+        if (res.status !== 404) wrong.push(`${role} POST ${route.path} → ${res.status} ${JSON.stringify(res.body).slice(0, 120)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  }, 120_000);
+
   describe('socket.io events follow the table', () => {
     let lift: ProvisionedDevice;
     let gate: ProvisionedDevice;

@@ -31,7 +31,7 @@ describe('web security: headers and CSV exports', () => {
     expect(headers.get('x-powered-by')).toBeNull();
   };
 
-  it.each(['/dashboard/', '/history/', '/parking/', '/supervision/', '/duty/', '/board/', '/vote/', '/complaints/', '/fund/', '/dashboard/app.js', '/health', '/metrics', '/api/v1/communities', '/api/v1/no-such-route'])(
+  it.each(['/dashboard/', '/history/', '/parking/', '/supervision/', '/duty/', '/board/', '/vote/', '/complaints/', '/complaint-desk/', '/fund/', '/dashboard/app.js', '/health', '/metrics', '/api/v1/communities', '/api/v1/no-such-route'])(
     'sends the security headers on %s',
     async (path) => {
       const res = await fetch(`${tp.httpUrl}${path}`, { headers: { authorization: `Bearer ${tp.token}` } });

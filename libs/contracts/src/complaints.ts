@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fundCategorySchema } from './fund';
 
 /** Complaints and repair requests (接诉即办): REST bodies. */
 
@@ -59,13 +60,18 @@ export const complaintSummarySchema = z.object({
   resolvedAt: z.string().nullable(),
   satisfaction: z.number().int().nullable(),
   alarmId: z.uuid().nullable(),
+  fundCaseId: z.uuid().nullable().describe('the emergency repair (green-channel fund case) it was turned into'),
 });
+
+export const complaintAvailableActionSchema = z.enum(['respond', 'resolve', 'ledger', 'reopen', 'rate', 'link_alarm', 'fund_case']);
+export type ComplaintAvailableAction = z.infer<typeof complaintAvailableActionSchema>;
 
 export const complaintDetailSchema = complaintSummarySchema.extend({
   filedBy: z.uuid(),
   contact: z.string().nullable().describe('null unless the caller filed it or handles it'),
   photos: z.array(z.object({ id: z.uuid(), contentType: z.string(), sizeBytes: z.number().int(), createdAt: z.string() })),
   timeline: z.array(z.object({ at: z.string(), action: z.string(), actorRole: z.string(), level: complaintLevelSchema, note: z.string().nullable() })),
+  availableActions: z.array(complaintAvailableActionSchema).describe('what the caller may do now: POST …/actions with one of the first five, …/alarm for link_alarm, …/fund-case for fund_case'),
 });
 
 export const complaintPhotoSchema = z.object({ id: z.uuid(), contentType: z.string(), sizeBytes: z.number().int(), sha256: z.string(), createdAt: z.string() });
@@ -109,3 +115,42 @@ export const complaintInboxItemSchema = z.object({
   createdAt: z.string(),
   readAt: z.string().nullable(),
 });
+
+/** POST /api/v1/complaints/:id/fund-case: turn the item into an emergency repair (维修资金应急使用, green channel). */
+export const complaintFundCaseRequestSchema = z.object({
+  category: fundCategorySchema.describe('the green-channel category the repair falls under'),
+  title: z.string().trim().min(1).max(200).optional().describe('defaults to the complaint\'s location and text'),
+  buildingId: z.uuid().optional(),
+  deviceId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+});
+export type ComplaintFundCaseRequest = z.infer<typeof complaintFundCaseRequestSchema>;
+
+/** POST /api/v1/complaints/:id/alarm: link the item to an alarm of the same community. */
+export const complaintLinkAlarmRequestSchema = z.object({ alarmId: z.uuid() });
+export type ComplaintLinkAlarmRequest = z.infer<typeof complaintLinkAlarmRequestSchema>;
+
+/**
+ * Socket event: an item was filed, acted on, escalated, found overdue, linked to an alarm or
+ * turned into a fund case. To the holders of complaint.read-all in the item's community and to
+ * the person who filed it (filedBy), as the REST read allows.
+ */
+export const complaintChangedEventSchema = z.object({
+  complaintId: z.uuid(),
+  communityId: z.uuid(),
+  filedBy: z.uuid(),
+  /** filed, respond, resolve, ledger, reopen, rate, escalated, overdue, alarm_linked, fund_case_opened */
+  action: z.string(),
+  state: complaintStateSchema,
+  level: complaintLevelSchema,
+  deadline: z.string(),
+  overdue: z.boolean(),
+  alarmId: z.uuid().nullable(),
+  fundCaseId: z.uuid().nullable(),
+  ts: z.number(),
+});
+export type ComplaintChangedEvent = z.infer<typeof complaintChangedEventSchema>;
+
+/** Socket.io events of this area, merged into ServerToClientEvents (contract §5: each payload carries communityId). */
+export interface ComplaintsServerEvents {
+  'complaint.changed': (event: ComplaintChangedEvent) => void;
+}

@@ -97,8 +97,9 @@ export const fundCaseSummarySchema = z.object({
   category: z.string(),
   title: z.string(),
   description: z.string().nullable(),
-  source: z.string().describe('alarm or manual'),
+  source: z.string().describe('alarm, manual or complaint'),
   alarmId: z.string().nullable(),
+  complaintId: z.uuid().nullable().describe('the complaint this emergency repair was opened from (source complaint)'),
   alarmType: z.string().nullable(),
   deviceId: z.string().nullable(),
   buildingId: z.string().nullable(),
@@ -146,7 +147,7 @@ export const fundCaseDetailSchema = fundCaseSummarySchema.extend({
   evidence: z.array(
     z.object({
       id: z.string(),
-      kind: z.enum(['alarm', 'telemetry', 'upload']),
+      kind: z.enum(['alarm', 'telemetry', 'upload', 'complaint']).describe('complaint: the complaint the case was opened from (detail: complaintId, category, location, text)'),
       alarmId: z.string().nullable(),
       fileName: z.string().nullable(),
       contentType: z.string().nullable(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AlarmsServerEvents } from './alarms';
 import type { BillingServerEvents } from './billing';
+import type { ComplaintsServerEvents } from './complaints';
 import { deviceKindSchema } from './device';
 import type { FundServerEvents } from './fund';
 import type { ParkingServerEvents } from './parking';
@@ -44,7 +45,7 @@ export const platformAlertSchema = z.object({
 });
 export type PlatformAlert = z.infer<typeof platformAlertSchema>;
 
-export interface ServerToClientEvents extends AlarmsServerEvents, FundServerEvents, ParkingServerEvents, BillingServerEvents {
+export interface ServerToClientEvents extends AlarmsServerEvents, FundServerEvents, ParkingServerEvents, BillingServerEvents, ComplaintsServerEvents {
   'device.state': (event: DeviceStateEvent) => void;
   'device.states': (event: DeviceStatesEvent) => void;
   'device.status': (event: DeviceStatusEvent) => void;

@@ -51,6 +51,7 @@ const durationFigureSchema = z.object({
   medianS: z.number().nullable(),
   p90S: z.number().nullable(),
 });
+const minutesFigureSchema = z.object({ done: z.number().int(), meanMinutes: z.number().nullable(), medianMinutes: z.number().nullable(), p90Minutes: z.number().nullable() });
 export const serviceFiguresSchema = z.object({
   alarms: z.number().int(),
   acknowledgement: durationFigureSchema,
@@ -64,6 +65,19 @@ export const serviceFiguresSchema = z.object({
   offline: z.object({ devices: z.number().int(), offlineHours: z.number(), offlineShare: share, perDevice: z.array(z.object({ deviceId: z.string(), offlineHours: z.number() })) }),
   repairDeadlines: z.object({ due: z.number().int(), met: z.number().int(), share }),
   sharedParking: z.object({ slots: z.number().int(), publishedHours: z.number(), bookedHours: z.number(), utilisation: share }),
+  complaints: z
+    .object({
+      count: z.number().int().describe('complaints and repair requests filed in the period'),
+      open: z.number().int(),
+      overdue: z.number().int().describe('still open and past their deadline now'),
+      response: minutesFigureSchema.describe('filing → first answer (respond or resolve)'),
+      resolution: minutesFigureSchema.describe('filing → resolution'),
+      settledByCompany: z.object({ due: z.number().int(), met: z.number().int(), share }).describe('一般问题不出社区: resolved by the property company within its deadline, never escalated nor reopened, of those due'),
+      satisfaction: z.object({ rated: z.number().int(), average: z.number().nullable().describe('1–5') }),
+      repeat: z.object({ count: z.number().int(), share }).describe('filed again by the same person in the same category within 30 days'),
+      reopened: z.number().int(),
+    })
+    .describe('接诉即办 (issue 12 §3)'),
 });
 
 /** GET /api/v1/statistics/communities/:id */
@@ -74,10 +88,10 @@ export const communityStatisticsSchema = z.object({
   figures: serviceFiguresSchema,
 });
 
-export const scoreFigureSchema = z.enum(['acknowledgement', 'arrival', 'elevatorFaults', 'deviceOnline', 'repairDeadlines', 'sharedParking']);
+export const scoreFigureSchema = z.enum(['acknowledgement', 'arrival', 'elevatorFaults', 'deviceOnline', 'repairDeadlines', 'sharedParking', 'complaintsSettled', 'complaintSatisfaction']);
 const score = z.number().nullable();
 /** Each figure normalised to 0–100 (null without data). */
-const scoresSchema = z.object({ acknowledgement: score, arrival: score, elevatorFaults: score, deviceOnline: score, repairDeadlines: score, sharedParking: score });
+const scoresSchema = z.object({ acknowledgement: score, arrival: score, elevatorFaults: score, deviceOnline: score, repairDeadlines: score, sharedParking: score, complaintsSettled: score, complaintSatisfaction: score });
 
 /** GET /api/v1/statistics/companies?format=json: ranked scorecards (csv/xlsx: the same rows as a file). */
 export const companyScorecardsSchema = z.object({

@@ -12,6 +12,9 @@ import { ComplaintService } from '../services/complaint.service';
 import {
   ComplaintActionDto,
   ComplaintDetailDto,
+  ComplaintFundCaseDto,
+  ComplaintFundCaseResponseDto,
+  ComplaintLinkAlarmDto,
   ComplaintInboxItemDto,
   ComplaintInboxQueryDto,
   ComplaintListQueryDto,
@@ -88,6 +91,22 @@ export class ComplaintController {
   @ZodResponse({ status: 200, type: ComplaintDetailDto })
   act(@Auth() user: AuthUser, @Param() { id }: UuidParamDto, @Body() dto: ComplaintActionDto) {
     return this.complaints.act(user, id, dto as ComplaintActionRequest);
+  }
+
+  /** Link to an alarm of the item's own community (any other: 404). */
+  @Allow(Permission.ComplaintHandle)
+  @Post(':id/alarm')
+  @ZodResponse({ status: 200, type: ComplaintDetailDto })
+  linkAlarm(@Auth() user: AuthUser, @Param() { id }: UuidParamDto, @Body() dto: ComplaintLinkAlarmDto) {
+    return this.complaints.linkAlarm(user, id, dto.alarmId);
+  }
+
+  /** Turn into an emergency repair: a green-channel fund case (draft) with the item as its evidence. */
+  @Allow(Permission.ComplaintFundCase)
+  @Post(':id/fund-case')
+  @ZodResponse({ status: 201, type: ComplaintFundCaseResponseDto })
+  toFundCase(@Auth() user: AuthUser, @Param() { id }: UuidParamDto, @Body() dto: ComplaintFundCaseDto) {
+    return this.complaints.toFundCase(user, id, dto);
   }
 
   @Allow(Permission.ComplaintFile)

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import {
   complaintActionRequestSchema,
   complaintDetailSchema,
+  complaintFundCaseRequestSchema,
+  complaintLinkAlarmRequestSchema,
   complaintInboxItemSchema,
   complaintListQuerySchema,
   complaintPhotoSchema,
@@ -28,3 +30,6 @@ export class ComplaintPhotoDto extends createZodDto(complaintPhotoSchema) {}
 export class ComplaintSettingsResponseDto extends createZodDto(complaintSettingsSchema) {}
 export class ComplaintStatisticsDto extends createZodDto(complaintStatisticsSchema) {}
 export class ComplaintInboxItemDto extends createZodDto(complaintInboxItemSchema) {}
+export class ComplaintFundCaseDto extends createZodDto(complaintFundCaseRequestSchema) {}
+export class ComplaintLinkAlarmDto extends createZodDto(complaintLinkAlarmRequestSchema) {}
+export class ComplaintFundCaseResponseDto extends createZodDto(z.object({ complaint: complaintDetailSchema, fundCaseId: z.uuid() })) {}

@@ -1,4 +1,4 @@
-import { complaintStatistics, complaintTransition, decideDeadline, defaultLedgerHours, defaultResolveHours, levelDeadline, nextLevel, type ComplaintFact, type ComplaintSnapshot } from './complaints';
+import { availableComplaintActions, complaintStatistics, complaintTransition, decideDeadline, defaultLedgerHours, defaultResolveHours, levelDeadline, nextLevel, type ComplaintFact, type ComplaintSnapshot } from './complaints';
 
 const H = 3_600_000;
 const t0 = Date.parse('2026-03-02T09:00:00+08:00');
@@ -113,5 +113,23 @@ describe('complaint statistics (004_592cdd860f3d4a71.txt 三(二)5 智慧监督)
     );
     expect(stats.get('c1')).toEqual({ count: 4, open: 2, overdue: 1, reopened: 1, repeat: 1, avgResponseMinutes: 60, avgResolutionMinutes: 180, rated: 2, avgSatisfaction: 3 });
     expect(stats.get('c2')).toMatchObject({ count: 1, open: 0, repeat: 0, avgSatisfaction: null, avgResponseMinutes: null });
+  });
+});
+
+describe('what a complaint desk offers (availableComplaintActions: the state machine asked, not copied)', () => {
+  it('the property company may answer and resolve an open item at any level; a supervisor from its own level on; the street alone keeps it on its ledger', () => {
+    expect(availableComplaintActions(filed(), property, t0)).toEqual(['respond', 'resolve']);
+    expect(availableComplaintActions(filed(), committee, t0)).toEqual([]);
+    expect(availableComplaintActions(filed({ level: 'residents_committee' }), committee, t0)).toEqual(['respond', 'resolve']);
+    expect(availableComplaintActions(filed({ level: 'street' }), street, t0)).toEqual(['respond', 'resolve', 'ledger']);
+    expect(availableComplaintActions(filed({ level: 'street', onLedger: true }), street, t0)).toEqual(['respond', 'resolve']);
+  });
+
+  it('once resolved only the filer acts: reopen within the window, or rate', () => {
+    const resolved = filed({ state: 'resolved', resolvedAt: t0 });
+    expect(availableComplaintActions(resolved, property, t0 + H)).toEqual([]);
+    expect(availableComplaintActions(resolved, owner, t0 + H)).toEqual(['reopen', 'rate']);
+    expect(availableComplaintActions(resolved, other, t0 + H)).toEqual([]);
+    expect(availableComplaintActions(resolved, owner, t0 + 8 * 24 * H)).toEqual(['rate']);
   });
 });

@@ -130,6 +130,19 @@ export function complaintTransition(s: ComplaintSnapshot, actor: ComplaintActor,
   }
 }
 
+const probes: readonly ComplaintCommand[] = [
+  { action: 'respond', note: '-' },
+  { action: 'resolve', note: '-' },
+  { action: 'ledger', note: '-' },
+  { action: 'reopen', note: '-' },
+  { action: 'rate', satisfaction: 5 },
+];
+
+/** The actions complaintTransition would accept from this actor now: what a desk offers (the state machine's own answer, not a copy of it). */
+export function availableComplaintActions(s: ComplaintSnapshot, actor: ComplaintActor, now: number): Array<ComplaintCommand['action']> {
+  return probes.filter((command) => complaintTransition(s, actor, command, now).ok).map((c) => c.action);
+}
+
 export type DeadlineDecision = { kind: 'none' } | { kind: 'wait'; until: number } | { kind: 'escalate'; to: ComplaintLevel; deadline: number } | { kind: 'overdue' };
 
 /**

@@ -77,6 +77,8 @@ export enum Permission {
   /** Respond, resolve, keep on the street's ledger; which level may act is the rule of domain/complaints.ts. */
   ComplaintHandle = 'complaint.handle',
   ComplaintSettingsManage = 'complaint.settings.manage',
+  /** Turn a complaint into an emergency repair (a green-channel fund case): those who both handle complaints and may report fund cases. */
+  ComplaintFundCase = 'complaint.fund-case',
 
   /** Maintenance plans, visits and inspection certificates of elevators and fire equipment (issue 12 §4). */
   MaintenanceRead = 'maintenance.read',
@@ -155,6 +157,8 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.ComplaintHandle]: ['platform_admin', 'property_staff', 'residents_committee', 'street_officer', 'district_authority'],
   // Not the property company: it would set its own deadlines.
   [Permission.ComplaintSettingsManage]: ['platform_admin', 'district_authority'],
+  // Not the district: it approves the fund case, it does not open it.
+  [Permission.ComplaintFundCase]: ['platform_admin', 'property_staff', 'residents_committee', 'street_officer'],
 
   [Permission.MaintenanceRead]: alarmViewers,
   [Permission.MaintenancePlanManage]: staff,
@@ -205,6 +209,8 @@ export const socketEventPermission: { readonly [E in keyof ServerToClientEvents]
   'parking.booking.cancelled': { permission: Permission.ParkingBookingManage, userFields: ['userId'] },
   'billing.bill.created': { permission: Permission.BillingRead, userFields: ['slotOwnerId', 'guestId'] },
   'supervision.community': { permission: Permission.SupervisionRead },
+  // As the REST read: every item of the community to those who read all, one's own item to its filer.
+  'complaint.changed': { permission: Permission.ComplaintReadAll, userFields: ['filedBy'] },
   'platform.alert': { permission: Permission.PlatformAlertRead },
 };
 

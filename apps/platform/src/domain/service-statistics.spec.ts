@@ -1,5 +1,5 @@
 import { isValidCreditCode } from '@app/contracts';
-import { computeFigures, durationFigure, elapsedMs, elevatorFaults, median, offlineTime, percentile, rankScorecards, repairDeadlines, sharedParking, type StatAlarm, toCsv, weightedScore } from './service-statistics';
+import { complaintFigures, computeFigures, durationFigure, normalisedScores, SCORECARD_WEIGHTS, type StatComplaint, elapsedMs, elevatorFaults, median, offlineTime, percentile, rankScorecards, repairDeadlines, sharedParking, type StatAlarm, toCsv, weightedScore } from './service-statistics';
 
 const T0 = Date.UTC(2026, 0, 1); // 2026-01-01T00:00Z, 08:00 in Asia/Shanghai
 const MIN = 60_000;
@@ -105,9 +105,9 @@ describe('service statistics', () => {
   });
 
   it('scorecard: weighted, missing figures re-weighted, ranked with ties sharing a rank', () => {
-    expect(weightedScore({ acknowledgement: 100, arrival: 50, elevatorFaults: null, deviceOnline: null, repairDeadlines: null, sharedParking: null })).toBe(75);
-    expect(weightedScore({ acknowledgement: null, arrival: null, elevatorFaults: null, deviceOnline: null, repairDeadlines: null, sharedParking: null })).toBeNull();
-    const empty = { alarms: [], elevatorIds: [], deviceIds: [], caseDeadlines: [], sharedSlots: [], bookings: [] };
+    expect(weightedScore({ acknowledgement: 100, arrival: 50, elevatorFaults: null, deviceOnline: null, repairDeadlines: null, sharedParking: null, complaintsSettled: null, complaintSatisfaction: null })).toBe(75);
+    expect(weightedScore({ acknowledgement: null, arrival: null, elevatorFaults: null, deviceOnline: null, repairDeadlines: null, sharedParking: null, complaintsSettled: null, complaintSatisfaction: null })).toBeNull();
+    const empty = { alarms: [], elevatorIds: [], deviceIds: [], caseDeadlines: [], sharedSlots: [], bookings: [], complaints: [] };
     const good = computeFigures({ ...empty, alarms: [alarm({ acknowledgedAt: T0 + DAY + 10_000, arrivedAt: T0 + DAY + 10 * MIN })] }, period, now, 'Asia/Shanghai');
     const bad = computeFigures({ ...empty, alarms: [alarm({ acknowledgedAt: T0 + DAY + 100_000, arrivedAt: T0 + DAY + 40 * MIN })] }, period, now, 'Asia/Shanghai');
     const none = computeFigures(empty, period, now, 'Asia/Shanghai');
@@ -125,5 +125,81 @@ describe('service statistics', () => {
     expect(isValidCreditCode('91350100M000100Y44')).toBe(false);
     expect(isValidCreditCode('91350100M000100Y4')).toBe(false);
     expect(toCsv(['a', 'b'], [{ a: 'x,"y"', b: '=1+1' }, { a: null, b: 2 }])).toBe('a,b\r\n"x,""y""",\'=1+1\r\n,2\r\n');
+  });
+});
+
+describe('complaint figures (接诉即办: 001 三(一)2, 003 (四)4 一般问题不出社区, 004 三(二)2 服务投诉快速处理机制)', () => {
+  const item = (o: Partial<StatComplaint>): StatComplaint => ({
+    filedBy: 'u1', category: 'repair', filedAt: T0 + DAY, respondedAt: null, resolvedAt: null, state: 'open', level: 'property', deadline: T0 + DAY + 72 * HOUR, satisfaction: null, reopened: 0, ...o,
+  });
+
+  it('counts, response and resolution minutes, overdue, satisfaction; items outside the period are left out', () => {
+    const f = complaintFigures(
+      [
+        // answered in 30 min, resolved in 2 h by the company within its deadline, rated 5
+        item({ filedBy: 'a', respondedAt: T0 + DAY + 30 * MIN, resolvedAt: T0 + DAY + 2 * HOUR, state: 'closed', satisfaction: 5 }),
+        // answered in 90 min, resolved after it went up to the residents committee, rated 2
+        item({ filedBy: 'b', category: 'environment', respondedAt: T0 + DAY + 90 * MIN, resolvedAt: T0 + 5 * DAY, state: 'closed', level: 'residents_committee', deadline: T0 + 7 * DAY, satisfaction: 2 }),
+        // never answered, at the street, past its deadline now
+        item({ filedBy: 'c', category: 'security', level: 'street', deadline: T0 + 20 * DAY }),
+        // filed before the period: not counted
+        item({ filedBy: 'd', filedAt: T0 - DAY, respondedAt: T0 - DAY + MIN }),
+      ],
+      period,
+      now,
+    );
+    expect(f).toMatchObject({ count: 3, open: 1, overdue: 1, reopened: 0 });
+    expect(f.response).toEqual({ done: 2, meanMinutes: 60, medianMinutes: 60, p90Minutes: 90 });
+    expect(f.resolution).toEqual({ done: 2, meanMinutes: 2940, medianMinutes: 2940, p90Minutes: 5760 }); // 2 h and 4 days
+    expect(f.settledByCompany).toEqual({ due: 3, met: 1, share: 0.3333 });
+    expect(f.satisfaction).toEqual({ rated: 2, average: 3.5 });
+  });
+
+  it('an item still within the company\'s deadline is not yet due; one resolved late or reopened is not settled by the company', () => {
+    const f = complaintFigures(
+      [
+        item({ filedBy: 'a', deadline: now + HOUR }),
+        item({ filedBy: 'b', resolvedAt: T0 + 5 * DAY, state: 'resolved' }),
+        item({ filedBy: 'c', resolvedAt: T0 + DAY + HOUR, state: 'resolved', reopened: 1 }),
+      ],
+      period,
+      now,
+    );
+    expect(f.settledByCompany).toEqual({ due: 2, met: 0, share: 0 });
+    expect(f.reopened).toBe(1);
+  });
+
+  it('a repeat is the same person and category again within 30 days, even when the earlier item was filed before the period', () => {
+    const f = complaintFigures(
+      [
+        item({ filedBy: 'a', filedAt: T0 - 10 * DAY }), // before the period: only tells the next one is a repeat
+        item({ filedBy: 'a', filedAt: T0 + DAY }), // repeat (11 days later)
+        item({ filedBy: 'a', filedAt: T0 + 2 * DAY, category: 'parking' }), // other category: not a repeat
+        item({ filedBy: 'b', filedAt: T0 + 3 * DAY }), // other person
+        item({ filedBy: 'a', filedAt: T0 + 29 * DAY }), // 28 days after the second: repeat
+      ],
+      period,
+      now,
+    );
+    expect(f.count).toBe(4);
+    expect(f.repeat).toEqual({ count: 2, share: 0.5 });
+  });
+
+  it('feeds the scorecard: settled share and satisfaction as 0–100; without complaints a company scores as before (weights still sum to 1)', () => {
+    expect(SCORECARD_WEIGHTS.reduce((s, w) => s + w.weight, 0)).toBeCloseTo(1, 9);
+    const empty = { alarms: [], elevatorIds: [], deviceIds: [], caseDeadlines: [], sharedSlots: [], bookings: [], complaints: [] };
+    const alarms = [alarm({ acknowledgedAt: T0 + DAY + 10_000, arrivedAt: T0 + DAY + 40 * MIN })];
+    const without = computeFigures({ ...empty, alarms }, period, now, 'Asia/Shanghai');
+    expect(weightedScore(normalisedScores(without))).toBe(50); // ack 100, arrival 0: as with the six figures alone
+    const withComplaints = computeFigures(
+      { ...empty, alarms, complaints: [item({ resolvedAt: T0 + DAY + HOUR, respondedAt: T0 + DAY + HOUR, state: 'closed', satisfaction: 4 })] },
+      period,
+      now,
+      'Asia/Shanghai',
+    );
+    const scores = normalisedScores(withComplaints);
+    expect(scores).toMatchObject({ complaintsSettled: 100, complaintSatisfaction: 75 });
+    // (0.225 × 100 + 0.225 × 0 + 0.05 × 100 + 0.05 × 75) / 0.55
+    expect(weightedScore(scores)).toBeCloseTo((22.5 + 5 + 3.75) / 0.55, 2);
   });
 });

@@ -1,3 +1,4 @@
+import { repeatWindowDays } from './complaints';
 import { toCsv as csvTable } from './csv';
 import { availableIntervals, type Availability, type Interval, merge } from './parking-availability';
 
@@ -50,6 +51,23 @@ export interface StatBooking {
   endsAt: number;
 }
 
+/** A complaint or repair request (接诉即办), as recorded. */
+export interface StatComplaint {
+  filedBy: string;
+  category: string;
+  filedAt: number;
+  respondedAt: number | null;
+  resolvedAt: number | null;
+  state: 'open' | 'resolved' | 'closed';
+  /** The level holding it now: 'property' unless it went up (deadline passed, or reopened). */
+  level: string;
+  /** Its current deadline (at the level holding it). */
+  deadline: number;
+  /** 1–5, once the filer rated the result. */
+  satisfaction: number | null;
+  reopened: number;
+}
+
 export interface StatisticsInput {
   alarms: StatAlarm[];
   /** Ids of the elevators in service (fault rate denominator). */
@@ -60,6 +78,8 @@ export interface StatisticsInput {
   sharedSlots: StatSharedSlot[];
   /** Live or used bookings (booked, active, completed, no_show); cancelled ones excluded by the caller. */
   bookings: StatBooking[];
+  /** Items filed in the period, and those filed up to `repeatWindowDays` before it (to tell repeats). */
+  complaints: StatComplaint[];
 }
 
 export interface DurationFigure {
@@ -81,6 +101,34 @@ export interface ServiceFigures {
   offline: { devices: number; offlineHours: number; offlineShare: number | null; perDevice: Array<{ deviceId: string; offlineHours: number }> };
   repairDeadlines: { due: number; met: number; share: number | null };
   sharedParking: { slots: number; publishedHours: number; bookedHours: number; utilisation: number | null };
+  complaints: ComplaintFigures;
+}
+
+export interface MinutesFigure {
+  done: number;
+  meanMinutes: number | null;
+  medianMinutes: number | null;
+  p90Minutes: number | null;
+}
+
+/** Complaints and repair requests filed in the period (接诉即办, seeds 001 三(一)2 and 004 三(二)2). */
+export interface ComplaintFigures {
+  count: number;
+  /** Still open now, and of those past their deadline. */
+  open: number;
+  overdue: number;
+  /** Filing → first answer (respond or resolve), and filing → resolution. */
+  response: MinutesFigure;
+  resolution: MinutesFigure;
+  /**
+   * 一般问题不出社区: items due at the property company (resolved, gone up, or past its deadline)
+   * and those it resolved itself within its deadline, never escalated nor reopened.
+   */
+  settledByCompany: { due: number; met: number; share: number | null };
+  satisfaction: { rated: number; average: number | null };
+  /** Filed again by the same person in the same category within `repeatWindowDays` of an earlier item. */
+  repeat: { count: number; share: number | null };
+  reopened: number;
 }
 
 /** Alarm types that are not faults of the equipment (presence and process alarms). */
@@ -203,6 +251,57 @@ export function sharedParking(slots: StatSharedSlot[], bookings: StatBooking[], 
   return { slots: slots.length, publishedHours: hours(published), bookedHours: hours(booked), utilisation: published === 0 ? null : round(booked / published) };
 }
 
+function minutesFigure(values: number[]): MinutesFigure {
+  const minutes = values.map((v) => round(v / 60_000, 1));
+  return {
+    done: minutes.length,
+    meanMinutes: minutes.length === 0 ? null : round(minutes.reduce((a, b) => a + b, 0) / minutes.length, 1),
+    medianMinutes: median(minutes),
+    p90Minutes: percentile(minutes, 90),
+  };
+}
+
+/**
+ * Figures of the complaints filed in the period. Earlier items in the input only tell repeats: an
+ * item is a repeat when the same person filed one of the same category within `repeatWindowDays`
+ * before it (the problem came back, or was not solved; 004_592cdd860f3d4a71.txt 三(二)2).
+ */
+export function complaintFigures(items: StatComplaint[], period: Period, now: number): ComplaintFigures {
+  const sorted = [...items].sort((a, b) => a.filedAt - b.filedAt);
+  const last = new Map<string, number>();
+  const inside: StatComplaint[] = [];
+  let repeats = 0;
+  for (const c of sorted) {
+    const key = `${c.filedBy}\u0000${c.category}`;
+    const before = last.get(key);
+    last.set(key, c.filedAt);
+    if (!inPeriod(c.filedAt, period)) continue;
+    inside.push(c);
+    if (before !== undefined && c.filedAt - before <= repeatWindowDays * DAY_MS) repeats++;
+  }
+  const open = inside.filter((c) => c.state === 'open');
+  let due = 0;
+  let met = 0;
+  for (const c of inside) {
+    const settled = c.level === 'property' && c.resolvedAt !== null && c.resolvedAt <= c.deadline && c.reopened === 0;
+    if (c.level === 'property' && c.state === 'open' && now < c.deadline) continue; // still within its time
+    due++;
+    if (settled) met++;
+  }
+  const rated = inside.filter((c) => c.satisfaction !== null).map((c) => c.satisfaction!);
+  return {
+    count: inside.length,
+    open: open.length,
+    overdue: open.filter((c) => c.deadline <= now).length,
+    response: minutesFigure(inside.filter((c) => c.respondedAt !== null).map((c) => elapsedMs(c.filedAt, c.respondedAt!))),
+    resolution: minutesFigure(inside.filter((c) => c.resolvedAt !== null).map((c) => elapsedMs(c.filedAt, c.resolvedAt!))),
+    settledByCompany: { due, met, share: due === 0 ? null : round(met / due) },
+    satisfaction: { rated: rated.length, average: rated.length === 0 ? null : round(rated.reduce((a, b) => a + b, 0) / rated.length, 2) },
+    repeat: { count: repeats, share: inside.length === 0 ? null : round(repeats / inside.length) },
+    reopened: inside.filter((c) => c.reopened > 0).length,
+  };
+}
+
 export function computeFigures(input: StatisticsInput, period: Period, now: number, timeZone: string): ServiceFigures {
   return {
     alarms: input.alarms.filter((a) => inPeriod(a.raisedAt, period)).length,
@@ -212,12 +311,13 @@ export function computeFigures(input: StatisticsInput, period: Period, now: numb
     offline: offlineTime(input.alarms, input.deviceIds, period, now),
     repairDeadlines: repairDeadlines(input.caseDeadlines, period, now),
     sharedParking: sharedParking(input.sharedSlots, input.bookings, period, timeZone),
+    complaints: complaintFigures(input.complaints, period, now),
   };
 }
 
 // ---------------------------------------------------------------- scorecard
 
-export type ScoreFigure = 'acknowledgement' | 'arrival' | 'elevatorFaults' | 'deviceOnline' | 'repairDeadlines' | 'sharedParking';
+export type ScoreFigure = 'acknowledgement' | 'arrival' | 'elevatorFaults' | 'deviceOnline' | 'repairDeadlines' | 'sharedParking' | 'complaintsSettled' | 'complaintSatisfaction';
 
 export interface ScoreWeight {
   figure: ScoreFigure;
@@ -230,13 +330,16 @@ export interface ScoreWeight {
  * Scorecard weights (sum 1). A figure without data (nothing due, no elevators, no shared slots) is
  * left out and the remaining weights are scaled up to sum 1; with no figure at all the score is null.
  */
+// The complaint figures took 10 %; the six earlier ones keep their proportions (× 0.9), so a company without complaints scores as before.
 export const SCORECARD_WEIGHTS: readonly ScoreWeight[] = [
-  { figure: 'acknowledgement', weight: 0.25, normalisation: '100 × share of alarms acknowledged within the first-tier deadline' },
-  { figure: 'arrival', weight: 0.25, normalisation: '100 × share of rescues reached within the arrival deadline (30 min)' },
-  { figure: 'elevatorFaults', weight: 0.15, normalisation: '100 × max(0, 1 − faults per elevator per 30 days / 2)' },
-  { figure: 'deviceOnline', weight: 0.15, normalisation: '100 × (1 − offline device-time share)' },
-  { figure: 'repairDeadlines', weight: 0.1, normalisation: '100 × share of repair-case deadlines met' },
-  { figure: 'sharedParking', weight: 0.1, normalisation: '100 × min(1, booked hours / published hours of shared slots)' },
+  { figure: 'acknowledgement', weight: 0.225, normalisation: '100 × share of alarms acknowledged within the first-tier deadline' },
+  { figure: 'arrival', weight: 0.225, normalisation: '100 × share of rescues reached within the arrival deadline (30 min)' },
+  { figure: 'elevatorFaults', weight: 0.135, normalisation: '100 × max(0, 1 − faults per elevator per 30 days / 2)' },
+  { figure: 'deviceOnline', weight: 0.135, normalisation: '100 × (1 − offline device-time share)' },
+  { figure: 'repairDeadlines', weight: 0.09, normalisation: '100 × share of repair-case deadlines met' },
+  { figure: 'sharedParking', weight: 0.09, normalisation: '100 × min(1, booked hours / published hours of shared slots)' },
+  { figure: 'complaintsSettled', weight: 0.05, normalisation: '100 × share of complaints due at the property company that it resolved within its deadline, never escalated nor reopened' },
+  { figure: 'complaintSatisfaction', weight: 0.05, normalisation: '100 × (mean satisfaction − 1) / 4 (ratings 1–5)' },
 ];
 /** Faults per elevator per 30 days at which the fault score reaches 0. */
 export const FAULT_RATE_ZERO_SCORE = 2;
@@ -251,6 +354,8 @@ export function normalisedScores(f: ServiceFigures): Record<ScoreFigure, number 
     deviceOnline: f.offline.offlineShare === null ? null : pct(1 - f.offline.offlineShare),
     repairDeadlines: pct(f.repairDeadlines.share),
     sharedParking: pct(f.sharedParking.utilisation),
+    complaintsSettled: pct(f.complaints.settledByCompany.share),
+    complaintSatisfaction: f.complaints.satisfaction.average === null ? null : pct((f.complaints.satisfaction.average - 1) / 4),
   };
 }
 
@@ -259,7 +364,7 @@ export function weightedScore(scores: Record<ScoreFigure, number | null>, weight
   let weight = 0;
   for (const w of weights) {
     const s = scores[w.figure];
-    if (s === null) continue;
+    if (s === null || s === undefined) continue;
     sum += s * w.weight;
     weight += w.weight;
   }
@@ -294,6 +399,7 @@ export const SCORECARD_COLUMNS = [
   'ackShare', 'ackMedianS', 'ackP90S', 'arrivalShare', 'arrivalMedianS', 'arrivalP90S',
   'faultsPerElevatorPer30Days', 'offlineHours', 'offlineShare', 'repairDeadlinesDue', 'repairDeadlinesMet', 'repairDeadlinesShare',
   'sharedPublishedHours', 'sharedBookedHours', 'sharedUtilisation',
+  'complaints', 'complaintsOverdue', 'complaintResponseMedianMin', 'complaintResolutionMedianMin', 'complaintsSettledShare', 'complaintSatisfaction', 'complaintRepeats',
 ] as const;
 
 export type ScorecardRow = Record<(typeof SCORECARD_COLUMNS)[number], string | number | null>;
@@ -307,6 +413,9 @@ export function scorecardRow(c: Scorecard<{ name: string; creditCode: string; co
     faultsPerElevatorPer30Days: f.elevatorFaults.faultsPerElevatorPer30Days, offlineHours: f.offline.offlineHours, offlineShare: f.offline.offlineShare,
     repairDeadlinesDue: f.repairDeadlines.due, repairDeadlinesMet: f.repairDeadlines.met, repairDeadlinesShare: f.repairDeadlines.share,
     sharedPublishedHours: f.sharedParking.publishedHours, sharedBookedHours: f.sharedParking.bookedHours, sharedUtilisation: f.sharedParking.utilisation,
+    complaints: f.complaints.count, complaintsOverdue: f.complaints.overdue, complaintResponseMedianMin: f.complaints.response.medianMinutes,
+    complaintResolutionMedianMin: f.complaints.resolution.medianMinutes, complaintsSettledShare: f.complaints.settledByCompany.share,
+    complaintSatisfaction: f.complaints.satisfaction.average, complaintRepeats: f.complaints.repeat.count,
   };
 }
 

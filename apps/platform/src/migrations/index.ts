@@ -12,6 +12,7 @@ import * as unitVerification from './0010-unit-verification';
 import * as ownerVotes from './0011-owner-votes';
 import * as complaints from './0012-complaints';
 import * as maintenancePlans from './0013-maintenance-plans';
+import * as complaintLinks from './0014-complaint-links';
 import * as maintenanceScreens from './0015-maintenance-screens';
 import * as creditGrade from './0016-credit-grade';
 
@@ -30,6 +31,7 @@ export const migrations: Record<string, Migration> = {
   '0011-owner-votes': ownerVotes,
   '0012-complaints': complaints,
   '0013-maintenance-plans': maintenancePlans,
+  '0014-complaint-links': complaintLinks,
   '0015-maintenance-screens': maintenanceScreens,
   '0016-credit-grade': creditGrade,
 };

@@ -60,6 +60,11 @@ export class ComplaintRepository {
     return tx.updateTable('complaints').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
   }
 
+  /** Names the item's fund case, unless it has one already (then undefined). */
+  async linkFundCase(tx: Transaction<Database>, id: string, caseId: string): Promise<ComplaintRow | undefined> {
+    return tx.updateTable('complaints').set({ fund_case_id: caseId }).where('id', '=', id).where('fund_case_id', 'is', null).returningAll().executeTakeFirst();
+  }
+
   async addEvent(event: { complaintId: string; at: Date; actorId: string | null; actorRole: string; action: string; level: string; note?: string | null }, db: Db = this.db): Promise<void> {
     await db
       .insertInto('complaint_events')

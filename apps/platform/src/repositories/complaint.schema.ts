@@ -2,7 +2,7 @@ import type { ColumnType, Generated } from 'kysely';
 
 type Json<T> = ColumnType<T, string, string>;
 
-/** Row types of migration 0012-complaints. */
+/** Row types of migration 0012-complaints (and 0014's link to a fund case). */
 export interface ComplaintTables {
   complaint_settings: {
     community_id: string;
@@ -30,6 +30,8 @@ export interface ComplaintTables {
     resolved_at: Date | null;
     satisfaction: number | null;
     reopened: Generated<number>;
+    /** The emergency repair (green-channel fund case) it was turned into (migration 0014). */
+    fund_case_id: ColumnType<string | null, string | null | undefined, string | null>;
   };
   complaint_events: {
     id: Generated<string>;

@@ -4,7 +4,7 @@ import type { ColumnType, Generated } from 'kysely';
 type Fen = ColumnType<string | number | bigint, string, string>;
 type Json<T> = ColumnType<T, string, string>;
 
-/** Row types of migration 0003-fund (maintenance-fund green channel). */
+/** Row types of migration 0003-fund (maintenance-fund green channel), with 0014's link to a complaint. */
 export interface FundTables {
   fund_community_settings: {
     community_id: string;
@@ -24,7 +24,9 @@ export interface FundTables {
     category: string;
     title: string;
     description: string | null;
-    source: 'alarm' | 'manual';
+    source: 'alarm' | 'manual' | 'complaint';
+    /** The complaint the case was opened from (migration 0014), one case per complaint. */
+    complaint_id: ColumnType<string | null, string | null | undefined, string | null>;
     alarm_id: string | null;
     alarm_type: string | null;
     device_id: string | null;
@@ -62,7 +64,7 @@ export interface FundTables {
   fund_evidence: {
     id: Generated<string>;
     case_id: string;
-    kind: 'alarm' | 'telemetry' | 'upload';
+    kind: 'alarm' | 'telemetry' | 'upload' | 'complaint';
     alarm_id: string | null;
     file_name: string | null;
     content_type: string | null;

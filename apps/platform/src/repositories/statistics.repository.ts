@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
-import type { StatAlarm, StatBooking, StatCaseDeadline, StatSharedSlot } from '../domain/service-statistics';
+import { repeatWindowDays } from '../domain/complaints';
+import { DAY_MS, type StatAlarm, type StatBooking, type StatCaseDeadline, type StatComplaint, type StatSharedSlot } from '../domain/service-statistics';
 import { DatabaseRepository } from './database.repository';
 import type { PropertyCompanyTable } from './database.schema';
 import { ParkingRepository } from './parking.repository';
@@ -15,6 +16,7 @@ export interface CommunityStatRows {
   caseDeadlines: StatCaseDeadline[];
   sharedSlots: StatSharedSlot[];
   bookings: StatBooking[];
+  complaints: StatComplaint[];
 }
 
 const ms = (d: Date | string | null) => (d === null ? null : new Date(d).getTime());
@@ -98,7 +100,27 @@ export class StatisticsRepository {
       .where('starts_at', '<', to)
       .where('ends_at', '>', from)
       .execute();
+    // Items filed up to the repeat window before the period too: they tell whether one inside it is a repeat.
+    const complaints = await this.db
+      .selectFrom('complaints')
+      .select(['filed_by', 'category', 'filed_at', 'responded_at', 'resolved_at', 'state', 'level', 'deadline', 'satisfaction', 'reopened'])
+      .where('community_id', '=', communityId)
+      .where('filed_at', '>=', new Date(from.getTime() - repeatWindowDays * DAY_MS))
+      .where('filed_at', '<', to)
+      .execute();
     return {
+      complaints: complaints.map((c) => ({
+        filedBy: c.filed_by,
+        category: c.category,
+        filedAt: ms(c.filed_at)!,
+        respondedAt: ms(c.responded_at),
+        resolvedAt: ms(c.resolved_at),
+        state: c.state as StatComplaint['state'],
+        level: c.level,
+        deadline: ms(c.deadline)!,
+        satisfaction: c.satisfaction,
+        reopened: c.reopened,
+      })),
       alarms: alarms.map((a) => ({
         deviceId: a.device_id,
         deviceKind: kindOf.get(a.device_id) ?? 'gate',

@@ -3,13 +3,15 @@
  * item, what a deadline timer does, and that a resolved item's pending deadline is cancelled,
  * with every repository mocked (tests/support/new-test-service.ts).
  */
-import { NotFoundException } from '@nestjs/common';
+import { ConflictException, NotFoundException } from '@nestjs/common';
 import { newTestService } from '../../../../tests/support/new-test-service';
 import { AlarmRepository } from '../repositories/alarm.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CommunityRepository } from '../repositories/community.repository';
 import { ComplaintRepository, type ComplaintRow } from '../repositories/complaint.repository';
 import { JobRepository } from '../repositories/job.repository';
+import { WebsocketRepository } from '../repositories/websocket.repository';
+import { FundService } from './fund.service';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 import { ComplaintService } from './complaint.service';
@@ -39,6 +41,7 @@ function item(over: Partial<ComplaintRow> = {}): ComplaintRow {
     resolved_at: null,
     satisfaction: null,
     reopened: 0,
+    fund_case_id: null,
     ...over,
   };
 }
@@ -99,5 +102,39 @@ describe('ComplaintService: deadline timers', () => {
     expect(done).toMatchObject({ state: 'resolved', respondedAt: new Date(NOW).toISOString() });
     expect(mock(JobRepository).schedule).not.toHaveBeenCalled();
     expect(mock(JobRepository).cancelSteps).toHaveBeenCalledWith('complaints', [`complaint-k1-property-${NOW + H}`]);
+  });
+});
+
+describe('ComplaintService: live events and links', () => {
+  it('every step goes out as complaint.changed to the item\'s community, naming its filer', async () => {
+    const row = item({ deadline: new Date(NOW + H) });
+    const { sut, mock } = setUp(row);
+    await sut.act(user('u-staff', 'property_staff'), 'k1', { action: 'respond', note: '马上派人' });
+    expect(mock(WebsocketRepository).emitToCommunity).toHaveBeenCalledWith('c1', 'complaint.changed', expect.objectContaining({ complaintId: 'k1', communityId: 'c1', filedBy: filer.id, action: 'respond', state: 'open', overdue: false }));
+  });
+
+  it('an overdue item at the district is announced as overdue, once per timer', async () => {
+    const row = item({ level: 'district' });
+    const { sut, mock } = setUp(row);
+    await sut.onDeadline({ complaintId: 'k1', level: 'district', deadline: NOW - H });
+    expect(mock(WebsocketRepository).emitToCommunity).toHaveBeenCalledWith('c1', 'complaint.changed', expect.objectContaining({ action: 'overdue', overdue: true }));
+    expect(mock(JobRepository).schedule).not.toHaveBeenCalled();
+  });
+
+  it('links only an alarm of the item\'s own community: any other is "not found"', async () => {
+    const { sut, mock } = setUp(item());
+    mock(AlarmRepository).findById.mockResolvedValue({ id: 'a-elsewhere', community_id: 'c2' } as never);
+    await expect(sut.linkAlarm(user('u-staff', 'property_staff'), 'k1', 'a-elsewhere')).rejects.toThrow(NotFoundException);
+    expect(mock(ComplaintRepository).update).not.toHaveBeenCalled();
+    mock(AlarmRepository).findById.mockResolvedValue({ id: 'a1', community_id: 'c1' } as never);
+    await sut.linkAlarm(user('u-staff', 'property_staff'), 'k1', 'a1');
+    expect(mock(ComplaintRepository).update).toHaveBeenCalledWith(expect.anything(), 'k1', { alarm_id: 'a1' });
+    expect(mock(AlarmRepository).addEvent).toHaveBeenCalledWith('a1', expect.any(Date), 'u-staff', 'complaint_linked', { complaintId: 'k1' });
+  });
+
+  it('an item already turned into a fund case is not turned again', async () => {
+    const { sut, mock } = setUp(item({ fund_case_id: 'f1' }));
+    await expect(sut.toFundCase(user('u-staff', 'property_staff'), 'k1', { category: 'roof_wall_leak' })).rejects.toThrow(ConflictException);
+    expect(mock(FundService).openFromComplaint).not.toHaveBeenCalled();
   });
 });

@@ -1,10 +1,12 @@
-import { BadRequestException, HttpException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, HttpException, Injectable, NotFoundException } from '@nestjs/common';
 import type { Transaction } from 'kysely';
 import type { z } from 'zod';
 import {
   complaintCategories,
   complaintLevels,
   type ComplaintActionRequest,
+  type ComplaintAvailableAction,
+  type ComplaintFundCaseRequest,
   type ComplaintCategory,
   type ComplaintLevel,
   type ComplaintSettingsRequest,
@@ -12,6 +14,7 @@ import {
   type CreateComplaintRequest,
 } from '@app/contracts';
 import {
+  availableComplaintActions,
   complaintStatistics,
   complaintTransition,
   decideDeadline,
@@ -30,11 +33,14 @@ import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CommunityRepository } from '../repositories/community.repository';
 import { ComplaintRepository, type ComplaintRow } from '../repositories/complaint.repository';
+import { isUniqueViolation } from '../repositories/database.repository';
 import type { Database } from '../repositories/database.schema';
 import { FundFileRepository } from '../repositories/fund.repository';
 import { complaintDeadlineJob, jobIds } from '../repositories/job-catalogue';
 import { JobRepository } from '../repositories/job.repository';
+import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
+import { FundService } from './fund.service';
 import type { AuthUser } from './auth-user';
 
 type DeadlineData = z.infer<typeof complaintDeadlineJob.schema>;
@@ -69,6 +75,8 @@ export class ComplaintService {
     private readonly audit: AuditRepository,
     private readonly clock: ClockRepository,
     private readonly jobs: JobRepository,
+    private readonly websocket: WebsocketRepository,
+    private readonly fund: FundService,
   ) {
     jobs.handle(complaintDeadlineJob, (data) => this.onDeadline(data));
   }
@@ -91,6 +99,7 @@ export class ComplaintService {
     });
     await this.scheduleDeadline(row);
     await this.tellLevel(row, 'filed');
+    this.announce(row, 'filed');
     return this.detail(user, row);
   }
 
@@ -145,6 +154,7 @@ export class ComplaintService {
     if (before && before.state === 'open' && (row.state !== 'open' || row.deadline.getTime() !== before.deadline.getTime())) {
       await this.jobs.cancelSteps('complaints', [jobIds.complaintDeadline({ complaintId: id, level: before.level as ComplaintLevel, deadline: before.deadline.getTime() })]);
     }
+    this.announce(row, dto.action);
     return this.detail(user, row);
   }
 
@@ -167,20 +177,24 @@ export class ComplaintService {
         case 'none':
           return null;
         case 'wait':
-          return { row: current, wait: true };
+          return { row: current, wait: true, overdue: false };
         case 'overdue':
           await this.step(tx, current, new Date(now), null, 'system', 'overdue', null);
-          return null;
+          return { row: current, wait: true, overdue: true };
         case 'escalate': {
           const updated = await this.complaints.update(tx, current.id, { level: decision.to, deadline: new Date(decision.deadline) });
           await this.step(tx, updated, new Date(now), null, 'system', 'escalated', `deadline ${new Date(data.deadline).toISOString()} passed at the ${data.level} level`);
-          return { row: updated, wait: false };
+          return { row: updated, wait: false, overdue: false };
         }
       }
     });
     if (!row) return;
+    if (row.overdue) return this.announce(row.row, 'overdue');
     await this.scheduleDeadline(row.row, row.wait ? `-w${now}` : '');
-    if (!row.wait) await this.tellLevel(row.row, 'escalated');
+    if (!row.wait) {
+      await this.tellLevel(row.row, 'escalated');
+      this.announce(row.row, 'escalated');
+    }
   }
 
   /** The handlers of the level now holding the item (in scope, enabled, allowed to handle) get a notice too. */
@@ -198,6 +212,78 @@ export class ComplaintService {
     await this.complaints.addEvent({ complaintId: row.id, at, actorId, actorRole, action, level: row.level, note }, tx);
     await this.complaints.addInbox({ userId: row.filed_by, complaintId: row.id, action, level: row.level, at }, tx);
     await this.audit.record({ actorId, action: `complaint.${action}`, subjectType: 'complaint', subjectId: row.id, detail: { level: row.level, state: row.state } }, tx);
+  }
+
+  // ---------------------------------------------------------------- links: alarm, emergency repair
+
+  /**
+   * Links the item to an alarm of its own community (an alarm of any other community is "not
+   * found", as everywhere in the API); the alarm's history records the link too.
+   */
+  async linkAlarm(user: AuthUser, id: string, alarmId: string) {
+    const current = await this.requireVisible(user, id);
+    const alarm = await this.alarms.findById(alarmId);
+    if (!alarm || alarm.community_id !== current.community_id) throw new NotFoundException(`alarm ${alarmId} not found`);
+    if (current.alarm_id === alarmId) return this.detail(user, current);
+    const now = new Date(this.clock.now());
+    const row = await this.complaints.transaction(async (tx) => {
+      const updated = await this.complaints.update(tx, id, { alarm_id: alarmId });
+      await this.step(tx, updated, now, user.id, user.role, 'alarm_linked', alarmId);
+      return updated;
+    });
+    await this.alarms.addEvent(alarmId, now, user.id, 'complaint_linked', { complaintId: id });
+    this.announce(row, 'alarm_linked');
+    return this.detail(user, row);
+  }
+
+  /**
+   * Turns the item into an emergency repair (维修资金应急使用, green channel): a draft fund case
+   * opened by the fund service's own path, with the item's text and photos as evidence; the case
+   * names the item and the item its case (one case per item), both in the audit log.
+   */
+  async toFundCase(user: AuthUser, id: string, dto: ComplaintFundCaseRequest) {
+    const current = await this.requireVisible(user, id);
+    if (current.fund_case_id) throw new ConflictException(`complaint ${id} is already fund case ${current.fund_case_id}`);
+    if (current.state === 'closed') throw new ConflictException(`complaint ${id} is closed`);
+    const photos = await this.complaints.photos(id);
+    const now = new Date(this.clock.now());
+    const fundCase = await this.fund
+      .openFromComplaint(
+      user,
+      { id, communityId: current.community_id, text: current.text, location: current.location, category: current.category, photos: photos.map((p) => ({ sha256: p.sha256, contentType: p.content_type, sizeBytes: p.size_bytes })) },
+      dto,
+      async (tx, caseId) => {
+        const linked = await this.complaints.linkFundCase(tx, id, caseId);
+        if (!linked) throw new ConflictException(`complaint ${id} was turned into a fund case meanwhile`);
+        await this.step(tx, linked, now, user.id, user.role, 'fund_case_opened', caseId);
+      },
+    )
+      .catch((error: unknown) => {
+        // fund_cases.complaint_id is unique: a concurrent conversion won.
+        if (isUniqueViolation(error)) throw new ConflictException(`complaint ${id} was turned into a fund case meanwhile`);
+        throw error;
+      });
+    const row = (await this.complaints.find(id))!;
+    this.announce(row, 'fund_case_opened');
+    return { complaint: await this.detail(user, row), fundCaseId: fundCase.id };
+  }
+
+  /** Tells the community's readers of every item, and the person who filed it (socketEventPermission['complaint.changed']). */
+  private announce(row: ComplaintRow, action: string): void {
+    const now = this.clock.now();
+    this.websocket.emitToCommunity(row.community_id, 'complaint.changed', {
+      complaintId: row.id,
+      communityId: row.community_id,
+      filedBy: row.filed_by,
+      action,
+      state: row.state as ComplaintState,
+      level: row.level as ComplaintLevel,
+      deadline: row.deadline.toISOString(),
+      overdue: row.state === 'open' && row.deadline.getTime() <= now,
+      alarmId: row.alarm_id,
+      fundCaseId: row.fund_case_id,
+      ts: now,
+    });
   }
 
   // ---------------------------------------------------------------- photos
@@ -312,6 +398,7 @@ export class ComplaintService {
       resolvedAt: r.resolved_at?.toISOString() ?? null,
       satisfaction: r.satisfaction,
       alarmId: r.alarm_id,
+      fundCaseId: r.fund_case_id,
     };
   }
 
@@ -324,6 +411,17 @@ export class ComplaintService {
       contact: seesContact ? r.contact : null,
       photos: photos.map((p) => ({ id: p.id, contentType: p.content_type, sizeBytes: p.size_bytes, createdAt: p.created_at.toISOString() })),
       timeline: events.map((e) => ({ at: e.at.toISOString(), action: e.action, actorRole: e.actor_role, level: e.level as ComplaintLevel, note: e.note })),
+      availableActions: this.actionsFor(user, r),
     };
+  }
+
+  /** What the caller may do with the item now: the state machine's actions, then the links its role allows. */
+  private actionsFor(user: AuthUser, r: ComplaintRow): ComplaintAvailableAction[] {
+    const live = r.state !== 'closed';
+    return [
+      ...availableComplaintActions(snapshotOf(r), { userId: user.id, role: user.role }, this.clock.now()),
+      ...(live && can(user, Permission.ComplaintHandle) ? (['link_alarm'] as const) : []),
+      ...(live && !r.fund_case_id && can(user, Permission.ComplaintFundCase) ? (['fund_case'] as const) : []),
+    ];
   }
 }

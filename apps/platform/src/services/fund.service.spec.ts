@@ -11,6 +11,7 @@ import { ClockRepository } from '../repositories/clock.repository';
 import { FundFileRepository, FundRepository, type FundCaseRow } from '../repositories/fund.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
+import { WebsocketRepository } from '../repositories/websocket.repository';
 import { FundService } from './fund.service';
 
 const NOW = Date.parse('2026-05-04T02:00:00Z');
@@ -92,5 +93,40 @@ describe('FundService: holiday calendar (deadlines count working days)', () => {
 
     await expect(sut.setCalendar(admin, 2026, { holidays: ['2026-10-01'], workdays: ['2026-10-01'] })).rejects.toThrow(/both a holiday and a working day/);
     expect(mock(FundRepository).replaceCalendarYear).not.toHaveBeenCalled();
+  });
+});
+
+describe('FundService: an emergency repair from a complaint', () => {
+  it('opens a draft case of the complaint\'s community by the one opening path: the complaint and its photos as evidence, the link in the same transaction, audited and announced', async () => {
+    const { sut, mock } = setUp();
+    const tx = { tx: true };
+    mock(FundRepository).transaction.mockImplementation(async (fn) => fn(tx as never));
+    mock(FundRepository).insertCase.mockImplementation(async (row) => ({ ...row, id: 'f9', state: 'draft' }) as never);
+    const link = jest.fn(async () => undefined);
+
+    const row = await sut.openFromComplaint(
+      staff,
+      { id: 'k1', communityId: 'c1', text: '屋面漏水', location: '1栋 顶层', category: 'repair', photos: [{ sha256: 'cd'.repeat(32), contentType: 'image/png', sizeBytes: 12 }] },
+      { category: 'roof_wall_leak' },
+      link,
+    );
+
+    expect(row.id).toBe('f9');
+    expect(mock(FundRepository).insertCase).toHaveBeenCalledWith(expect.objectContaining({ community_id: 'c1', source: 'complaint', complaint_id: 'k1', category: 'roof_wall_leak', title: '1栋 顶层: 屋面漏水', created_by: staff.id }), tx);
+    expect(mock(FundRepository).addEvidence.mock.calls.map(([e, db]) => [e.kind, e.sha256 ?? null, db])).toEqual([
+      ['complaint', null, tx],
+      ['upload', 'cd'.repeat(32), tx],
+    ]);
+    expect(link).toHaveBeenCalledWith(tx, 'f9');
+    expect(mock(AuditRepository).record).toHaveBeenCalledWith({ actorId: staff.id, action: 'fund.case.opened', subjectType: 'fund_case', subjectId: 'f9', detail: { complaintId: 'k1', category: 'roof_wall_leak' } });
+    expect(mock(WebsocketRepository).emitToCommunity).toHaveBeenCalledWith('c1', 'fund.case.updated', expect.objectContaining({ caseId: 'f9', action: 'opened' }));
+  });
+
+  it('refuses a building of another community before opening anything', async () => {
+    const { sut, mock } = setUp();
+    mock(FundRepository).buildingIdsOf.mockResolvedValue(['b-own']);
+    const open = sut.openFromComplaint(staff, { id: 'k1', communityId: 'c1', text: 'x', location: 'y', category: 'repair', photos: [] }, { category: 'drainage', buildingId: '00000000-0000-4000-8000-000000000000' }, jest.fn());
+    await expect(open).rejects.toThrow(BadRequestException);
+    expect(mock(FundRepository).insertCase).not.toHaveBeenCalled();
   });
 });

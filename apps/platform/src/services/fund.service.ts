@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, ForbiddenException, HttpException, Injectable, NotFoundException } from '@nestjs/common';
-import type { Transaction } from 'kysely';
+import type { Insertable, Transaction } from 'kysely';
 import { z } from 'zod';
-import type { CreateFundCaseRequest, FundCommunitySettingsRequest, FundTransitionRequest, HolidayCalendarRequest } from '@app/contracts';
+import type { ComplaintFundCaseRequest, CreateFundCaseRequest, FundCommunitySettingsRequest, FundTransitionRequest, HolidayCalendarRequest } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { fenToYuan, shareCostByArea } from '../domain/cost-sharing';
@@ -31,7 +31,8 @@ import { isUniqueViolation } from '../repositories/database.repository';
 import type { Database } from '../repositories/database.schema';
 import { DeviceRepository } from '../repositories/device.repository';
 import type { AlarmNotice } from '../repositories/event-bus.repository';
-import { FundFileRepository, FundRepository, type FundCaseRow } from '../repositories/fund.repository';
+import { FundFileRepository, FundRepository, type CaseOpening, type FundCaseRow } from '../repositories/fund.repository';
+import type { FundTables } from '../repositories/fund.schema';
 import { fundDeadlineJob, jobIds } from '../repositories/job-catalogue';
 import { JobRepository } from '../repositories/job.repository';
 import { OutboxRepository } from '../repositories/outbox.repository';
@@ -101,60 +102,124 @@ export class FundService {
     if (existing) return this.linkRepeat(existing, notice);
 
     const device = await this.devices.findById(notice.deviceId);
-    const settings = await this.fund.settings(notice.communityId);
     const live = (await this.redis.readLiveStates([notice.deviceId])).get(notice.deviceId);
     const now = new Date(this.clock.now());
-    let row: FundCaseRow;
     try {
-      row = await this.fund.transaction(async (tx) => {
-        const created = await this.fund.insertCase(
+      const row = await this.openCase({
+        fields: {
+          community_id: notice.communityId,
+          category,
+          title: `${device?.name ?? notice.deviceId}: ${notice.type}`,
+          description: null,
+          source: 'alarm',
+          alarm_id: notice.alarmId,
+          alarm_type: notice.type,
+          device_id: notice.deviceId,
+          building_id: device?.building_id ?? null,
+          created_by: null,
+        },
+        evidence: [
+          { kind: 'alarm', alarm_id: notice.alarmId, detail: JSON.stringify(notice), created_by: null },
           {
-            community_id: notice.communityId,
-            category,
-            title: `${device?.name ?? notice.deviceId}: ${notice.type}`,
-            description: null,
-            source: 'alarm',
-            alarm_id: notice.alarmId,
-            alarm_type: notice.type,
-            device_id: notice.deviceId,
-            building_id: device?.building_id ?? null,
-            profile: settings?.profile ?? defaultFundProfileId,
-            created_by: null,
-            created_at: now,
-            updated_at: now,
-          },
-          tx,
-        );
-        await this.fund.addEvidence(
-          { case_id: created.id, kind: 'alarm', alarm_id: notice.alarmId, detail: JSON.stringify(notice), created_by: null, created_at: now },
-          tx,
-        );
-        await this.fund.addEvidence(
-          {
-            case_id: created.id,
             kind: 'telemetry',
             alarm_id: notice.alarmId,
             detail: JSON.stringify({ deviceId: notice.deviceId, kind: device?.kind ?? null, subtype: device?.subtype ?? null, takenAt: now.getTime(), ...(live ?? {}) }),
             created_by: null,
-            created_at: now,
           },
-          tx,
-        );
-        await this.fund.addEvent(
-          { caseId: created.id, at: now, actorId: null, actorRole: 'system', action: 'opened', fromState: null, toState: 'draft', detail: { alarmId: notice.alarmId, type: notice.type } },
-          tx,
-        );
-        return created;
+        ],
+        actor: { id: null, role: 'system' },
+        detail: { alarmId: notice.alarmId, type: notice.type },
       });
+      return row.id;
     } catch (error) {
       // Another process (or a concurrent repeat) opened it first.
       if (!isUniqueViolation(error)) throw error;
       const winner = (await this.fund.findByAlarm(notice.alarmId)) ?? (await this.fund.findOpenForDeviceAlarm(notice.deviceId, notice.type, closedFundCaseStates));
       return winner ? this.linkRepeat(winner, notice) : null;
     }
-    await this.audit.record({ actorId: null, action: 'fund.case.opened', subjectType: 'fund_case', subjectId: row.id, detail: { alarmId: notice.alarmId, type: notice.type } });
+  }
+
+  /**
+   * Turns a complaint into an emergency repair (green channel): a draft case of the complaint's
+   * community whose evidence is the complaint (text, place, category) and its photos, opened by
+   * the same path as an alarm's case. `link` runs in the case's transaction so the complaint
+   * names its case exactly when the case exists. The caller checked the complaint is in scope.
+   */
+  async openFromComplaint(
+    user: AuthUser,
+    complaint: { id: string; communityId: string; text: string; location: string; category: string; photos: Array<{ sha256: string; contentType: string; sizeBytes: number }> },
+    dto: ComplaintFundCaseRequest,
+    link: (tx: Transaction<Database>, caseId: string) => Promise<void>,
+  ): Promise<FundCaseRow> {
+    const buildingId = await this.checkPlace(complaint.communityId, dto.deviceId, dto.buildingId);
+    const title = dto.title ?? `${complaint.location}: ${complaint.text}`.slice(0, 200);
+    return this.openCase({
+      fields: {
+        community_id: complaint.communityId,
+        category: dto.category,
+        title,
+        description: complaint.text,
+        source: 'complaint',
+        complaint_id: complaint.id,
+        alarm_id: null,
+        alarm_type: null,
+        device_id: dto.deviceId ?? null,
+        building_id: buildingId,
+        created_by: user.id,
+      },
+      evidence: [
+        { kind: 'complaint', alarm_id: null, detail: JSON.stringify({ complaintId: complaint.id, category: complaint.category, location: complaint.location, text: complaint.text }), created_by: user.id },
+        ...complaint.photos.map((p, i) => ({
+          kind: 'upload' as const,
+          alarm_id: null,
+          file_name: `complaint-photo-${i + 1}`,
+          content_type: p.contentType,
+          size_bytes: p.sizeBytes,
+          sha256: p.sha256,
+          detail: JSON.stringify({ complaintId: complaint.id }),
+          created_by: user.id,
+        })),
+      ],
+      actor: { id: user.id, role: user.role },
+      detail: { complaintId: complaint.id, category: dto.category },
+      afterInsert: link,
+    });
+  }
+
+  /** The one way a case is opened from something that happened (an alarm, a complaint): draft, evidence, timeline, audit, socket. */
+  private async openCase(spec: {
+    fields: Omit<CaseOpening, 'profile' | 'created_at' | 'updated_at'>;
+    evidence: Array<Omit<Insertable<FundTables['fund_evidence']>, 'case_id' | 'created_at'>>;
+    actor: { id: string | null; role: string };
+    detail: Record<string, unknown>;
+    afterInsert?: (tx: Transaction<Database>, caseId: string) => Promise<void>;
+  }): Promise<FundCaseRow> {
+    const settings = await this.fund.settings(spec.fields.community_id);
+    const now = new Date(this.clock.now());
+    const row = await this.fund.transaction(async (tx) => {
+      const created = await this.fund.insertCase({ ...spec.fields, profile: settings?.profile ?? defaultFundProfileId, created_at: now, updated_at: now }, tx);
+      for (const evidence of spec.evidence) await this.fund.addEvidence({ ...evidence, case_id: created.id, created_at: now }, tx);
+      await this.fund.addEvent({ caseId: created.id, at: now, actorId: spec.actor.id, actorRole: spec.actor.role, action: 'opened', fromState: null, toState: 'draft', detail: spec.detail }, tx);
+      await spec.afterInsert?.(tx, created.id);
+      return created;
+    });
+    await this.audit.record({ actorId: spec.actor.id, action: 'fund.case.opened', subjectType: 'fund_case', subjectId: row.id, detail: spec.detail });
     this.announce(row, 'opened');
-    return row.id;
+    return row;
+  }
+
+  /** A device or building named for a case must be of its community; the device's building is the default. */
+  private async checkPlace(communityId: string, deviceId: string | undefined, building: string | undefined): Promise<string | null> {
+    let buildingId = building ?? null;
+    if (deviceId) {
+      const device = await this.devices.findById(deviceId);
+      if (!device || device.community_id !== communityId) throw new BadRequestException(`device ${deviceId} is not in this community`);
+      buildingId ??= device.building_id;
+    }
+    if (buildingId && !(await this.fund.buildingIdsOf(communityId)).includes(buildingId)) {
+      throw new BadRequestException(`building ${buildingId} is not in this community`);
+    }
+    return buildingId;
   }
 
   private async linkRepeat(row: FundCaseRow, notice: AlarmNotice): Promise<string> {
@@ -168,15 +233,7 @@ export class FundService {
 
   async createManual(user: AuthUser, dto: CreateFundCaseRequest) {
     await this.access.requireInScope(user, dto.communityId);
-    let buildingId = dto.buildingId ?? null;
-    if (dto.deviceId) {
-      const device = await this.devices.findById(dto.deviceId);
-      if (!device || device.community_id !== dto.communityId) throw new BadRequestException(`device ${dto.deviceId} is not in this community`);
-      buildingId ??= device.building_id;
-    }
-    if (buildingId && !(await this.fund.buildingIdsOf(dto.communityId)).includes(buildingId)) {
-      throw new BadRequestException(`building ${buildingId} is not in this community`);
-    }
+    const buildingId = await this.checkPlace(dto.communityId, dto.deviceId, dto.buildingId);
     const settings = await this.fund.settings(dto.communityId);
     const now = new Date(this.clock.now());
     const row = await this.fund.transaction(async (tx) => {
@@ -280,6 +337,7 @@ export class FundService {
       description: row.description,
       source: row.source,
       alarmId: row.alarm_id,
+      complaintId: row.complaint_id,
       alarmType: row.alarm_type,
       deviceId: row.device_id,
       buildingId: row.building_id,

@@ -128,7 +128,7 @@ export class StatisticsService {
 
   /** The rows of several communities, with each alarm's deadlines from its community's escalation chain (or the default one). */
   private async input(communityIds: string[], period: Period): Promise<StatisticsInput> {
-    const input: StatisticsInput = { alarms: [], elevatorIds: [], deviceIds: [], caseDeadlines: [], sharedSlots: [], bookings: [] };
+    const input: StatisticsInput = { alarms: [], elevatorIds: [], deviceIds: [], caseDeadlines: [], sharedSlots: [], bookings: [], complaints: [] };
     for (const id of communityIds) {
       const rows = await this.repo.rows(id, new Date(period.from), new Date(period.to));
       const chains = new Map<string, EscalationChain>();
@@ -147,6 +147,7 @@ export class StatisticsService {
       input.caseDeadlines.push(...rows.caseDeadlines);
       input.sharedSlots.push(...rows.sharedSlots);
       input.bookings.push(...rows.bookings);
+      input.complaints.push(...rows.complaints);
     }
     return input;
   }

@@ -56,6 +56,8 @@ export const strings = {
     'cmp.h.rate': '评价',
     'cmp.h.escalated': '超时未办，已上报',
     'cmp.h.overdue': '区级仍超期',
+    'cmp.h.alarm_linked': '已关联告警',
+    'cmp.h.fund_case_opened': '已转应急维修（维修资金绿色通道）',
   },
   en: {
     'cmp.title': 'Smart property · Complaints and repairs',
@@ -111,6 +113,8 @@ export const strings = {
     'cmp.h.rate': 'Rated',
     'cmp.h.escalated': 'Not resolved in time: passed up',
     'cmp.h.overdue': 'Still overdue at the district',
+    'cmp.h.alarm_linked': 'Linked to an alarm',
+    'cmp.h.fund_case_opened': 'Turned into an emergency repair (maintenance fund)',
   },
 };
 
