@@ -9,11 +9,9 @@
  * does not match the section (400), no login (401); printing (print media) hides the controls.
  * SPP_E2E_SCREENSHOTS=/some/dir keeps screenshots.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN, startTestPlatform, type TestPlatform } from '../support/platform';
-import { collectCspViolations, screenshots, waitForText, launchChromium } from '../support/browser';
+import { browserPages, screenshots, waitForText } from '../support/browser';
 
-const UI_TIMEOUT = 15_000;
 
 interface BrowserGlobals {
   document: { querySelector(selector: string): { textContent: string | null; value?: string } | null };
@@ -40,21 +38,11 @@ const expectError = (res: { status: number; body: any }, status: number) => {
 
 describe('disclosure board (browser)', () => {
   let tp: TestPlatform;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  const browser = browserPages();
   let communityId: string;
   let otherCommunityId: string;
 
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    collectCspViolations(page, pageErrors);
-    return page;
-  }
+  const newPage = () => browser.open({ viewport: { width: 1280, height: 900 } });
 
   const snapshot = screenshots('board-e2e');
 
@@ -91,18 +79,12 @@ describe('disclosure board (browser)', () => {
     const { agency, inspectedOn, result, certificateNo, nextDueOn } = inspection.records[0];
     expect((await tp.api('POST', `maintenance/devices/${elevator.id}/certificates`, { agency, inspectedOn, result, certificateNo, expiresOn: nextDueOn })).status).toBe(201);
 
-    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
     await tp?.close();
   }, 60_000);
 
-  afterEach(() => {
-    expect(pageErrors).toEqual([]);
-  });
 
   it('an admin publishes from the form, the public page shows it with dates, a second publication is a new audited version', async () => {
     // Before anything is published the public board already shows the live sections.

@@ -7,14 +7,12 @@
  * SPP_E2E_SCREENSHOTS=/some/dir keeps screenshots of each step.
  */
 import type { MqttClient } from 'mqtt';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { deviceTopic } from '@app/contracts';
-import { collectCspViolations, screenshots, waitForText, launchChromium } from '../support/browser';
+import { browserPages, expectFitsPhone, screenshots, waitForText } from '../support/browser';
 import { publishJson, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
 
-const UI_TIMEOUT = 15_000;
-const PHONE = { width: 375, height: 812 };
 
 interface BrowserGlobals {
   document: { querySelector(selector: string): { textContent: string | null } | null; documentElement: { scrollWidth: number } };
@@ -23,29 +21,21 @@ interface BrowserGlobals {
 
 describe('duty desk (browser, phone)', () => {
   let tp: TestPlatform;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  const browser = browserPages();
   const community = {} as Record<'a' | 'b', string>;
   const users = {} as Record<string, string>;
   const lift = {} as Record<'a' | 'b', ProvisionedDevice>;
   const client = {} as Record<'a' | 'b', MqttClient>;
 
-  async function newPhonePage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', isMobile: true, hasTouch: true });
-    contexts.push(context);
-    // records what the page asks the phone to vibrate
-    await context.addInitScript(() => {
-      const g = globalThis as unknown as BrowserGlobals & { navigator: { vibrate?: (p: unknown) => boolean } };
-      g.vibrations = [];
-      Object.defineProperty(g.navigator, 'vibrate', { value: (p: unknown) => g.vibrations.push(p) > 0, configurable: true });
+  /** A phone page that records what it asks the phone to vibrate. */
+  const newPhonePage = () =>
+    browser.open({
+      initScript: () => {
+        const g = globalThis as unknown as BrowserGlobals & { navigator: { vibrate?: (p: unknown) => boolean } };
+        g.vibrations = [];
+        Object.defineProperty(g.navigator, 'vibrate', { value: (p: unknown) => g.vibrations.push(p) > 0, configurable: true });
+      },
     });
-    const page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    collectCspViolations(page, pageErrors);
-    return page;
-  }
 
   const snapshot = screenshots('duty-e2e');
 
@@ -59,7 +49,6 @@ describe('duty desk (browser, phone)', () => {
   }
 
   const trapped = (which: 'a' | 'b') => publishJson(client[which], deviceTopic(lift[which].id, 'events'), { type: 'trapped_not_level', active: true });
-  const noOverflow = async (page: Page) => expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
 
   beforeAll(async () => {
     tp = await startTestPlatform();
@@ -78,18 +67,12 @@ describe('duty desk (browser, phone)', () => {
       lift[w] = await tp.provisionDevice(community[w], 'elevator');
       client[w] = await tp.connectDevice(lift[w]);
     }
-    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
     await tp?.close();
   }, 60_000);
 
-  afterEach(() => {
-    expect(pageErrors).toEqual([]);
-  });
 
   let alarmId: string;
 
@@ -105,7 +88,7 @@ describe('duty desk (browser, phone)', () => {
     await waitForText(page, '#inbox [data-alarm-id]', '非平层困人');
     await waitForText(page, '#inbox [data-field="tier"]', '第 1 级');
     await page.waitForFunction(() => (globalThis as unknown as BrowserGlobals).vibrations.length > 0);
-    await noOverflow(page);
+    await expectFitsPhone(page);
     await snapshot(page, '1-inbox');
 
     await card.click();
@@ -132,7 +115,7 @@ describe('duty desk (browser, phone)', () => {
     await page.fill('#comment', '乘客情绪稳定，正在盘车');
     await page.click('[data-do="comment"]');
     await waitForText(page, '#detail .dd-history', '乘客情绪稳定，正在盘车');
-    await noOverflow(page);
+    await expectFitsPhone(page);
     await snapshot(page, '2-detail');
 
     // a release cause is required by the page, and only the trapped-passenger ones are offered

@@ -13,21 +13,15 @@
  */
 import { readFileSync } from 'node:fs';
 import type { MqttClient } from 'mqtt';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { deviceTopic } from '@app/contracts';
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
-import { collectCspViolations, screenshots, waitForText, launchChromium } from '../support/browser';
+import { browserPages, expectFitsPhone, screenshots, waitForText } from '../support/browser';
 import { ADMIN, publishJson, startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
 
-const UI_TIMEOUT = 15_000;
-const PHONE = { width: 375, height: 812 };
 const DESKTOP = { width: 1280, height: 900 };
 const PASSWORD = 'user-pass-123';
-
-interface BrowserGlobals {
-  document: { querySelector(selector: string): { textContent: string | null } | null; documentElement: { scrollWidth: number } };
-}
 
 interface CaseSummary {
   id: string;
@@ -41,9 +35,7 @@ interface CaseSummary {
 
 describe('green-channel desk (browser, phone)', () => {
   let tp: TestPlatform;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  const browser = browserPages();
   let communityId: string;
   let otherCommunityId: string;
   let buildingA: string;
@@ -53,19 +45,10 @@ describe('green-channel desk (browser, phone)', () => {
   /** The platform's clock runs with the real one, moved forward past the notice period when the test says so. */
   let offsetMs = 0;
 
-  async function newPhonePage(desktop = false): Promise<Page> {
-    const context = await browser.newContext(desktop ? { viewport: DESKTOP, locale: 'zh-CN' } : { viewport: PHONE, locale: 'zh-CN', isMobile: true, hasTouch: true });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    collectCspViolations(page, pageErrors);
-    return page;
-  }
+  const newPhonePage = (desktop = false) => browser.open(desktop ? { viewport: DESKTOP } : {});
 
   const snapshot = screenshots('fund-desk');
 
-  const noOverflow = async (page: Page) => expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
 
   /** Logs in on the desk as a user, once the case is on the page (waiting for them or among the others). */
   async function deskAs(username: string, desktop = false): Promise<Page> {
@@ -122,18 +105,12 @@ describe('green-channel desk (browser, phone)', () => {
     const device = await tp.provisionDevice(communityId, 'fire', { subtype: 'controller', buildingId: buildingA, name: 'A栋 消防主机' });
     controllerId = device.id;
     controller = await tp.connectDevice(device);
-    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
     await tp?.close();
   }, 60_000);
 
-  afterEach(() => {
-    expect(pageErrors).toEqual([]);
-  });
 
   it('a fire_fault case is walked to disclosure through the desk by each role, the notice on the board for its notice period', async () => {
     await publishJson(controller, deviceTopic(controllerId, 'events'), { type: 'fault', active: true });
@@ -147,7 +124,7 @@ describe('green-channel desk (browser, phone)', () => {
     // the property company: the case waits for its plan
     const property = await deskAs('fd-property');
     await waitForText(property, `#queue [data-case="${caseId}"] [data-field="state"]`, '待提出方案');
-    await noOverflow(property);
+    await expectFitsPhone(property);
     await openCase(property);
     await property.fill('#detail [name="repairPlan"]', '更换消防主机主板及备用电源');
     await property.fill('#detail [name="contractor"]', '闽消安装工程有限公司');
@@ -164,7 +141,7 @@ describe('green-channel desk (browser, phone)', () => {
     expect(readFileSync((await download.path())!).equals(png)).toBe(true);
     await act(property, 'publish_notice', 'notice');
     await waitForText(property, '#detail [data-field="scope"]', 'A栋');
-    await noOverflow(property);
+    await expectFitsPhone(property);
     await snapshot(property, '1-notice-published');
     // now it waits for the residents' committee, not for the property company
     await property.click('#detail [data-do="back"]');
@@ -198,7 +175,7 @@ describe('green-channel desk (browser, phone)', () => {
     await snapshot(rc, '3-confirm-too-early');
 
     // an hour after the notice period: no longer on the board as a notice; sessions of the earlier clock have run out
-    for (const c of contexts.splice(0)) await c.close();
+    await browser.closeAll();
     offsetMs = Date.parse(inNotice.noticeEndsAt!) - Date.now() + 3600_000;
     tp.token = await tp.login(ADMIN.username, ADMIN.password);
     expect((await board(communityId)).fundCases.inNotice).toEqual([]);
@@ -230,7 +207,7 @@ describe('green-channel desk (browser, phone)', () => {
     const property3 = await deskAs('fd-property');
     await openCase(property3);
     await act(property3, 'disclose', 'disclosed');
-    await noOverflow(property3);
+    await expectFitsPhone(property3);
     await snapshot(property3, '5-disclosed');
 
     const done = await caseAs();
@@ -262,7 +239,7 @@ describe('green-channel desk (browser, phone)', () => {
     await owner.selectOption('#report-form select[name="buildingId"]', buildingA);
     await owner.fill('#report-form [name="title"]', 'A栋顶层屋面渗水');
     await owner.fill('#report-form [name="description"]', '连续降雨，1201 室天花板滴水');
-    await noOverflow(owner);
+    await expectFitsPhone(owner);
     await owner.click('#report-form button[type=submit]');
     await waitForText(owner, '#detail [data-field="state"]', '待提出方案');
     await waitForText(owner, '#detail [data-field="source"]', '人工上报');
@@ -282,7 +259,7 @@ describe('green-channel desk (browser, phone)', () => {
     await page.click('#login-submit');
     await page.waitForSelector('#empty', { state: 'visible' });
     expect(await page.$(`[data-case="${caseId}"]`)).toBeNull();
-    await noOverflow(page);
+    await expectFitsPhone(page);
     await snapshot(page, '6-other-community');
 
     const token = await tp.login('fd-other', PASSWORD);

@@ -7,12 +7,11 @@
  * maintenance and inspection sections show the records. The maintenance company of another
  * community sees none of it. SPP_E2E_SCREENSHOTS=/some/dir keeps screenshots of each step.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { collectCspViolations, launchChromium, screenshots, waitForText } from '../support/browser';
+import type { Page } from 'playwright-core';
+import { browserPages, expectFitsPhone, screenshots, waitForText } from '../support/browser';
 import { startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
 
-const PHONE = { width: 375, height: 812 };
 const DAY = 86_400_000;
 /** A real 1×1 PNG, so the thumbnail decodes. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
@@ -23,22 +22,10 @@ interface BrowserGlobals {
 
 describe('maintenance on the duty desk (browser, phone)', () => {
   let tp: TestPlatform;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  const browser = browserPages();
   const community = {} as Record<'a' | 'b', string>;
   let lift: ProvisionedDevice;
   const snapshot = screenshots('maintenance-desk-e2e');
-
-  async function newPhonePage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', isMobile: true, hasTouch: true });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    collectCspViolations(page, pageErrors);
-    return page;
-  }
 
   async function login(page: Page, username: string): Promise<void> {
     await page.goto(`${tp.httpUrl}/duty/`);
@@ -49,7 +36,6 @@ describe('maintenance on the duty desk (browser, phone)', () => {
     await page.waitForSelector('#conn[data-state="live"]');
   }
 
-  const noOverflow = async (page: Page) => expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
   /** Thumbnails shown from object URLs (fetched with the token). */
   const thumbsLoaded = (page: Page, selector: string) =>
     page.waitForFunction((sel) => Array.from((globalThis as unknown as BrowserGlobals).document.querySelectorAll(sel)).some((img) => (img.getAttribute('src') ?? '').startsWith('blob:')), selector);
@@ -70,32 +56,26 @@ describe('maintenance on the duty desk (browser, phone)', () => {
     const staff = await tp.login('mt-staff-a', 'user-pass-123');
     const plan = await tp.api('PUT', `/api/v1/maintenance/devices/${lift.id}/plan`, { company: '云岭电梯工程有限公司', companyPhone: '0871-66668888', startedAt: new Date(Date.now() - 20 * DAY).toISOString() }, staff);
     expect(plan.status).toBe(200);
-    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
     await tp?.close();
   }, 60_000);
 
-  afterEach(() => {
-    expect(pageErrors).toEqual([]);
-  });
 
   it('an overdue visit shows on the desk; the worker records it with a photo from the phone, the alarm clears and the board shows the visit', async () => {
     const alarm = await waitFor(
       async () => ((await tp.api('GET', `/api/v1/alarms?communityId=${community.a}&type=maintenance_overdue&state=active`)).body as Array<{ alarmId: string; deviceId: string }>).find((a) => a.deviceId === lift.id),
       { timeoutMs: 15_000, message: 'maintenance_overdue raised' },
     );
-    const page = await newPhonePage();
+    const page = await browser.open();
     await login(page, 'mt-maint-a');
 
     // The inbox names the alarm and the elevator (not only its id).
     const card = `#inbox [data-alarm-id="${alarm.alarmId}"]`;
     await waitForText(page, card, '维保逾期');
     await waitForText(page, `${card} [data-field="device"]`, '3 栋 2 号梯');
-    await noOverflow(page);
+    await expectFitsPhone(page);
     await snapshot(page, '1-inbox');
 
     // A comment with a photo from the site.
@@ -106,7 +86,7 @@ describe('maintenance on the duty desk (browser, phone)', () => {
     await page.click('[data-do="comment"]');
     await waitForText(page, '#detail .dd-history', '已到现场，准备保养');
     await thumbsLoaded(page, '#detail .dd-history img');
-    await noOverflow(page);
+    await expectFitsPhone(page);
     await snapshot(page, '2-comment-photo');
     const history = (await tp.api('GET', `/api/v1/alarms/${alarm.alarmId}`)).body.history as Array<{ action: string; detail: { photoId?: string } }>;
     const photoId = history.find((h) => h.action === 'commented' && h.detail.photoId)?.detail.photoId;
@@ -122,7 +102,7 @@ describe('maintenance on the duty desk (browser, phone)', () => {
     await waitForText(page, plan, '3 栋 2 号梯');
     await waitForText(page, `${plan} [data-field="overdue"]`, '半月维保逾期');
     await waitForText(page, `${plan} [data-field="cert"]`, '无合格证记录');
-    await noOverflow(page);
+    await expectFitsPhone(page);
     await snapshot(page, '3-plans');
 
     await page.click(plan);
@@ -136,7 +116,7 @@ describe('maintenance on the duty desk (browser, phone)', () => {
     await waitForText(page, '#maint-detail [data-field="visits"]', '维保张工');
     await waitForText(page, '#maint-detail [data-field="visits"]', '制动器间隙');
     await thumbsLoaded(page, '#maint-detail [data-field="visits"] img');
-    await noOverflow(page);
+    await expectFitsPhone(page);
     await snapshot(page, '4-visit');
 
     // The annual inspection certificate with its scan.
@@ -167,7 +147,7 @@ describe('maintenance on the duty desk (browser, phone)', () => {
     await page.click('.dd-top .lang__btn[data-lang="zh"]');
 
     // The public 公示栏: the visit and the certificate, from the records.
-    const board = await newPhonePage();
+    const board = await browser.open();
     await board.goto(`${tp.httpUrl}/board/?community=${community.a}`);
     const em = '[data-section="elevator_maintenance_records"]';
     await waitForText(board, em, '云岭电梯工程有限公司');
@@ -178,7 +158,7 @@ describe('maintenance on the duty desk (browser, phone)', () => {
   });
 
   it('the maintenance company of another community sees none of it', async () => {
-    const other = await newPhonePage();
+    const other = await browser.open();
     await login(other, 'mt-maint-b');
     await other.click('.dd-tab[data-tab="maint"]');
     await other.waitForSelector('#maint-empty', { state: 'visible' });

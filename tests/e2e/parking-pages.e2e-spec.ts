@@ -7,9 +7,9 @@
  * SPP_E2E_SCREENSHOTS=/some/dir keeps screenshots of each step.
  */
 import type { MqttClient } from 'mqtt';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ADMIN, publishJson, startTestPlatform, type TestPlatform } from '../support/platform';
-import { collectCspViolations, screenshots, waitForText, launchChromium } from '../support/browser';
+import { browserPages, screenshots, waitForText } from '../support/browser';
 
 const UI_TIMEOUT = 15_000;
 
@@ -22,14 +22,12 @@ interface GateCommand {
 
 describe('parking pages (browser)', () => {
   let tp: TestPlatform;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  const browser = browserPages();
   let communityId: string;
   let ownerId: string;
   let gate: { id: string; secret: string };
   let gateClient: MqttClient;
   const commandWaiters: Array<{ match: (c: GateCommand) => boolean; resolve: (c: GateCommand) => void }> = [];
-  const pageErrors: string[] = [];
 
   /** The next gate command matching `match` (register before causing it). */
   function nextCommand(match: (c: GateCommand) => boolean, timeoutMs = UI_TIMEOUT): Promise<GateCommand> {
@@ -45,15 +43,7 @@ describe('parking pages (browser)', () => {
     });
   }
 
-  async function newPage(viewport: { width: number; height: number }): Promise<Page> {
-    const context = await browser.newContext({ viewport, locale: 'zh-CN', isMobile: viewport.width < 600, hasTouch: viewport.width < 600 });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    collectCspViolations(page, pageErrors);
-    return page;
-  }
+  const newPage = (viewport: { width: number; height: number }) => browser.open({ viewport });
 
   const snapshot = screenshots('parking-e2e');
 
@@ -87,18 +77,12 @@ describe('parking pages (browser)', () => {
       if (i >= 0) commandWaiters.splice(i, 1)[0].resolve(c);
     });
 
-    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
     await tp?.close();
   }, 60_000);
 
-  afterEach(() => {
-    expect(pageErrors).toEqual([]);
-  });
 
   it('an owner publishes a weekly window, another owner books it from the page, the owner sees the booking', async () => {
     const owner = await newPage({ width: 390, height: 844 });

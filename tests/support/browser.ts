@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { testServices } from './test-services';
 
 /**
@@ -48,4 +48,64 @@ export function launchChromium(): Promise<Browser> {
     executablePath: testServices().chromiumPath || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/** The viewport of the phone pages (owners, field staff). */
+export const PHONE = { width: 375, height: 812 };
+
+/** Fails unless the page is no wider than a phone (nothing scrolls sideways at 375 px). */
+export async function expectFitsPhone(page: Page): Promise<void> {
+  const width = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
+  expect(width).toBeLessThanOrEqual(PHONE.width);
+}
+
+export interface BrowserPages {
+  /**
+   * A page in a browser context of its own (Chinese locale): a phone unless `viewport` is wider
+   * than one; `initScript` runs in the page before its own scripts. Its page errors and CSP
+   * violations go to `errors`.
+   */
+  open(options?: { viewport?: { width: number; height: number }; initScript?: () => void }): Promise<Page>;
+  /** Page errors and CSP violations so far: each test ends with none. */
+  readonly errors: string[];
+  /** Closes the pages opened so far (e.g. once the clock moved on and their sessions ran out). */
+  closeAll(): Promise<void>;
+}
+
+/**
+ * The browser of a test file, to call in its describe: Chromium launched before the tests, no
+ * page error allowed after each, every page and the browser closed after all.
+ */
+export function browserPages(): BrowserPages {
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  const errors: string[] = [];
+  const closeAll = async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+  };
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterEach(() => {
+    expect(errors).toEqual([]);
+  });
+  afterAll(async () => {
+    await closeAll();
+    await browser?.close().catch(() => undefined);
+  }, 60_000);
+  return {
+    errors,
+    closeAll,
+    async open({ viewport = PHONE, initScript } = {}) {
+      const phone = viewport.width < 600;
+      const context = await browser!.newContext({ viewport, locale: 'zh-CN', isMobile: phone, hasTouch: phone });
+      contexts.push(context);
+      if (initScript) await context.addInitScript(initScript);
+      const page = await context.newPage();
+      page.setDefaultTimeout(PAGE_WAIT_MS);
+      page.on('pageerror', (err) => errors.push(err.message));
+      collectCspViolations(page, errors);
+      return page;
+    },
+  };
 }
