@@ -669,3 +669,25 @@ export function deserializeState(set: RuleSet, json: string | undefined): Device
   recomputeDeadline(set, state);
   return state;
 }
+
+// ------------------------------------------------------------------------------------------ shared state
+
+export interface StoredEvaluation extends EvaluateResult {
+  /** The state to write: undefined when the input changed nothing ('{}' when every rule is idle). */
+  json?: string;
+}
+
+/**
+ * RULE_STATE=shared: evaluates one input against a device's state as stored (JSON), on a fresh
+ * copy, so a caller that loses the compare-and-set can evaluate again on the state that won and
+ * nothing of the lost attempt remains. Transitions are to be executed only once the write
+ * succeeded (by exactly one process).
+ */
+export function evaluateStored(set: RuleSet, stored: string | undefined, input: RuleInput, now: number): StoredEvaluation {
+  const state = deserializeState(set, stored);
+  const result = evaluate(set, state, input, now);
+  if (!state.dirty) return result;
+  state.dirty = false;
+  const json = serializeState(set, state);
+  return json === (stored || '{}') ? result : { ...result, json };
+}

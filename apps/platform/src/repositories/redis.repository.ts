@@ -50,6 +50,57 @@ type RedisWithMerge = Redis & {
   mergeDeviceFields(deviceKey: string, lastSeenKey: string, ...args: string[]): Promise<string[]>;
 };
 
+/**
+ * RULE_STATE=shared: one device's alarm rule state written only if nobody wrote it since it was
+ * read (compare-and-set on a version), and only if the input is not older than the newest one
+ * evaluated. The ts check comes first and is independent of the version, so an out-of-order input
+ * is refused whichever state the caller had.
+ * KEYS: state hash, version hash, ts hash, due zset.
+ * ARGV: deviceId, expected version, new state JSON ('' = unchanged, '{}' = idle: removed),
+ * input ts ('' = none: ticks and presence), next deadline (ms, 0 = none).
+ * Returns {'ok', version} | {'stale', newestTs} | {'conflict', version, state JSON or '', newestTs}.
+ */
+const CAS_RULE_STATE_LUA = `
+local id = ARGV[1]
+local ts = tonumber(ARGV[4])
+local newest = tonumber(redis.call('HGET', KEYS[3], id) or '0')
+if ts and ts < newest then return {'stale', tostring(newest)} end
+local version = tonumber(redis.call('HGET', KEYS[2], id) or '0')
+if version ~= tonumber(ARGV[2]) then
+  return {'conflict', tostring(version), redis.call('HGET', KEYS[1], id) or '', tostring(newest)}
+end
+if ts and ts > newest then redis.call('HSET', KEYS[3], id, ARGV[4]) end
+if ARGV[3] ~= '' then
+  if ARGV[3] == '{}' then redis.call('HDEL', KEYS[1], id) else redis.call('HSET', KEYS[1], id, ARGV[3]) end
+  version = redis.call('HINCRBY', KEYS[2], id, 1)
+  local deadline = tonumber(ARGV[5])
+  if deadline > 0 then redis.call('ZADD', KEYS[4], deadline, id) else redis.call('ZREM', KEYS[4], id) end
+end
+return {'ok', tostring(version)}
+`;
+
+type RedisWithCas = Redis & {
+  casRuleState(stateKey: string, versionKey: string, tsKey: string, dueKey: string, ...args: string[]): Promise<string[]>;
+};
+
+/** Outcome of RedisRepository.casRuleState. */
+export type RuleStateCas =
+  | { outcome: 'ok'; version: number }
+  | { outcome: 'stale'; newestTs: number }
+  | { outcome: 'conflict'; version: number; json: string; newestTs: number };
+
+export interface RuleStateCasRequest {
+  deviceId: string;
+  /** The version the state was read at; -1 when the caller has none (always a conflict: a read). */
+  expectedVersion: number;
+  /** The new state; undefined when unchanged (only the version and the ts are checked), '{}' when idle. */
+  json?: string;
+  /** The input's device ts (readings and events); undefined for ticks and presence. */
+  ts?: number;
+  /** The state's next hold or delayed-clear deadline (ms since the epoch), 0 for none. */
+  nextDeadline: number;
+}
+
 export interface DeadLetter {
   ts: number;
   deviceId: string | null;
@@ -76,6 +127,7 @@ export class RedisRepository implements OnApplicationShutdown {
     // Errors surface through /health and failing commands; without a listener ioredis would log each retry.
     this.client.on('error', () => undefined);
     this.client.defineCommand('mergeDeviceFields', { numberOfKeys: 2, lua: MERGE_FIELDS_LUA });
+    this.client.defineCommand('casRuleState', { numberOfKeys: 4, lua: CAS_RULE_STATE_LUA });
   }
 
   /** A separate connection, e.g. for BullMQ or blocking calls. */
@@ -163,6 +215,41 @@ export class RedisRepository implements OnApplicationShutdown {
   async writeRuleState(deviceId: string, json: string): Promise<void> {
     if (json === '{}') await this.client.hdel(this.keys.alarmRuleState(), deviceId);
     else await this.client.hset(this.keys.alarmRuleState(), deviceId, json);
+  }
+
+  /**
+   * RULE_STATE=shared: writes a device's rule state if its version is still `expectedVersion`
+   * (one round trip, EVALSHA); on a conflict the answer carries the current state and version, so
+   * the caller evaluates again without another read. An input older than the newest one evaluated
+   * is refused as stale. A written state with a deadline is put in the due set, one without
+   * taken out of it.
+   */
+  async casRuleState(r: RuleStateCasRequest): Promise<RuleStateCas> {
+    const k = this.keys;
+    const reply = await (this.client as RedisWithCas).casRuleState(
+      k.alarmRuleState(),
+      k.alarmRuleVersion(),
+      k.alarmRuleTs(),
+      k.alarmRuleDue(),
+      r.deviceId,
+      String(r.expectedVersion),
+      r.json ?? '',
+      r.ts === undefined ? '' : String(r.ts),
+      String(r.nextDeadline),
+    );
+    if (reply[0] === 'ok') return { outcome: 'ok', version: Number(reply[1]) };
+    if (reply[0] === 'stale') return { outcome: 'stale', newestTs: Number(reply[1]) };
+    return { outcome: 'conflict', version: Number(reply[1]), json: reply[2], newestTs: Number(reply[3]) };
+  }
+
+  /** RULE_STATE=shared: devices whose next rule deadline is at or before `now` (any process may fire them). */
+  async dueRuleDevices(now: number, limit: number): Promise<string[]> {
+    return this.client.zrangebyscore(this.keys.alarmRuleDue(), '-inf', now, 'LIMIT', 0, limit);
+  }
+
+  /** RULE_STATE=shared: a device is no longer due (removed, or its rules gone). */
+  async forgetDueRuleDevice(deviceId: string): Promise<void> {
+    await this.client.zrem(this.keys.alarmRuleDue(), deviceId);
   }
 
   /** Tells every platform process (this one included) something changed (pub/sub, channel under REDIS_PREFIX). */

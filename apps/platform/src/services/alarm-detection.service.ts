@@ -7,6 +7,7 @@ import {
   type DeviceRuleState,
   deserializeState,
   evaluate,
+  evaluateStored,
   heldByAnotherRule,
   type RuleInput,
   type RuleSet,
@@ -16,6 +17,7 @@ import {
 import type { DeviceProfile } from '../domain/device-profile';
 import { ClockRepository } from '../repositories/clock.repository';
 import { EventBusRepository } from '../repositories/event-bus.repository';
+import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { AlarmService } from './alarm.service';
 import { AlarmSettingsService } from './alarm-settings.service';
@@ -35,6 +37,20 @@ interface Entry {
   dropped?: boolean;
 }
 
+/** RULE_STATE=shared: evaluations of one input given up after this many lost compare-and-sets in a row. */
+export const RULE_CAS_MAX_ATTEMPTS = 20;
+/** RULE_STATE=shared: due devices taken from the due set per sweep. */
+const DUE_BATCH = 500;
+
+/** RULE_STATE=shared: what this process knows of a device (its rules, and its state as last read or written). */
+interface SharedEntry {
+  device: DeviceProfile;
+  set: RuleSet;
+  /** Stored JSON of the state at `version` ('' = none); -1: not read yet. */
+  json: string;
+  version: number;
+}
+
 /** Notice channel: a process took a device's connection and its rule state (MQTT_CLUSTER). */
 const RULE_STATE_ADOPTED = 'alarm-rule-state-adopted';
 
@@ -44,6 +60,26 @@ const RULE_STATE_ADOPTED = 'alarm-rule-state-adopted';
  * Redis in batches (only devices whose state changed), and reloaded on start, so a condition that
  * began before a restart still raises at the right time. A sweep fires holds and delayed clears
  * when no further reading arrives. Raising and clearing happen off the hot path (AlarmService).
+ *
+ * RULE_STATE=shared (the default with an external broker): Mosquitto hands the messages of a
+ * shared subscription round-robin to the processes of the group, so one device's consecutive
+ * readings land in different processes, and per-process state would see fragments ("lasts N s"
+ * raised by two processes, "N in a row" never). There a device's state is authoritative in Redis:
+ * each input is evaluated on the stored state and written back with a compare-and-set on the
+ * state's version (RedisRepository.casRuleState, one round trip; a lost CAS returns the winner's
+ * state and the input is evaluated again on it). Raise and clear run only after the winning CAS,
+ * so each transition is executed by exactly one process. Within a process, one device's inputs
+ * run one after the other (a promise chain per device) so the process never conflicts with
+ * itself. An input whose device ts is older than the newest one evaluated for the device is
+ * stored as usual but not evaluated (counted in spp_alarm_rule_inputs_out_of_order_total): the
+ * rules are about a device's sequence in time, and an old reading applied after a newer one
+ * would restart or end a hold with a wrong time. Holds and delayed clears without a new reading:
+ * a written state with a deadline puts the device in a due set in Redis, which every process
+ * sweeps, firing through the same CAS path (two processes sweeping one device: the loser finds
+ * nothing due any more), so a process that dies does not take armed devices with it.
+ * Cost: one EVALSHA per input when this process's copy of the state is current (the common case
+ * for a device whose rules are idle: an unchanged state does not bump the version), two when
+ * another process changed it since; no batching of writes as in "local".
  */
 @Injectable()
 export class AlarmDetectionService implements OnModuleInit {
@@ -63,6 +99,14 @@ export class AlarmDetectionService implements OnModuleInit {
 
   /** Tells this process's own notices from the others'. */
   private readonly processId = randomUUID();
+  private readonly sharedState: boolean;
+  /** RULE_STATE=shared: per device, its rules and state as last seen. */
+  private readonly sharedEntries = new Map<string, SharedEntry>();
+  /** RULE_STATE=shared: per device, the tail of its chain of evaluations in this process. */
+  private readonly chains = new Map<string, Promise<void>>();
+  /** RULE_STATE=shared: devices with a deadline tick queued (not queued twice). */
+  private readonly ticking = new Set<string>();
+  private sweepingShared = false;
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
@@ -72,7 +116,13 @@ export class AlarmDetectionService implements OnModuleInit {
     private readonly directory: DeviceDirectoryService,
     private readonly settings: AlarmSettingsService,
     private readonly alarms: AlarmService,
+    private readonly metrics: MetricsRepository,
   ) {
+    this.sharedState = config.alarms.ruleState === 'shared';
+    if (this.sharedState) {
+      this.listenShared();
+      return;
+    }
     bus.on('device.reading', ({ device, reading, ts }) => {
       const entry = this.entry(device);
       const input = this.scratchReading;
@@ -94,6 +144,11 @@ export class AlarmDetectionService implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
+    if (this.sharedState) {
+      this.sweepTimer = setInterval(() => void this.sweepShared(), ALARM_SWEEP_MS);
+      this.sweepTimer.unref();
+      return;
+    }
     const all = await this.redis.readAlarmRuleStates();
     for (const [deviceId, json] of Object.entries(all)) this.stored.set(deviceId, json);
     // Devices with a pending hold or clear need the sweep even if they never send again.
@@ -126,6 +181,12 @@ export class AlarmDetectionService implements OnModuleInit {
     this.finishing = true;
     clearInterval(this.sweepTimer);
     clearInterval(this.flushTimer);
+    if (this.sharedState) {
+      // Nothing is held in memory: the evaluations under way end with their CAS and transitions.
+      await Promise.allSettled([...this.chains.values()]);
+      await this.alarms.flushPending().catch(() => undefined);
+      return;
+    }
     await Promise.allSettled([...this.releasing]);
     await this.alarms.flushPending().catch(() => undefined);
     await this.flush();
@@ -138,6 +199,7 @@ export class AlarmDetectionService implements OnModuleInit {
    * process adopted it since, or this process would have forgotten it), and the others forget theirs.
    */
   async adoptDevice(deviceId: string): Promise<void> {
+    if (this.sharedState) return; // the state is in Redis already
     if (!this.entries.has(deviceId)) {
       const json = await this.redis.readRuleState(deviceId);
       if (!this.entries.has(deviceId)) {
@@ -151,7 +213,7 @@ export class AlarmDetectionService implements OnModuleInit {
   /** MQTT_CLUSTER: the device left this process; its rule state is written now for the next one. */
   releaseDevice(deviceId: string): void {
     const entry = this.entries.get(deviceId);
-    if (!entry || this.finishing) return;
+    if (!entry || this.finishing || this.sharedState) return;
     const write = this.redis
       .writeRuleState(deviceId, serializeState(entry.set, entry.state))
       .catch((error: Error) => this.logger.warn(`rule state of ${deviceId} not written: ${error.message}`))
@@ -191,11 +253,10 @@ export class AlarmDetectionService implements OnModuleInit {
       this.dirty.push(entry);
     }
     if (entry.state.nextDeadline > 0) this.armed.add(entry);
-    if (transitions.length > 0) this.transitions(entry, transitions);
+    if (transitions.length > 0) this.transitions(entry.device, entry.set, entry.state, transitions);
   }
 
-  private transitions(entry: Entry, transitions: readonly Transition[]): void {
-    const d = entry.device;
+  private transitions(d: DeviceProfile, set: RuleSet, state: DeviceRuleState, transitions: readonly Transition[]): void {
     for (const t of transitions) {
       if (t.action === 'raise' || t.action === 'repeat') {
         this.alarms
@@ -203,7 +264,7 @@ export class AlarmDetectionService implements OnModuleInit {
           .catch((e) => this.alarms.logFailure(`raise ${t.type} on ${d.id}`, e));
       } else {
         // Another rule of the same type (device-reported and inferred) may still hold it.
-        if (heldByAnotherRule(entry.set, entry.state, t.type, t.ruleId)) continue;
+        if (heldByAnotherRule(set, state, t.type, t.ruleId)) continue;
         this.alarms.clearByDevice(d.id, t.type).catch((e) => this.alarms.logFailure(`clear ${t.type} on ${d.id}`, e));
       }
     }
@@ -250,6 +311,102 @@ export class AlarmDetectionService implements OnModuleInit {
       })
       .finally(() => (this.flushing = undefined));
     return this.flushing;
+  }
+
+  // ---------------------------------------------------------------------------- RULE_STATE=shared
+
+  private listenShared(): void {
+    // Inputs are queued per device, so each gets its own object (no scratch reading here).
+    this.bus.on('device.reading', ({ device, reading, ts }) => this.enqueue(device, { kind: 'reading', reading: reading as unknown as Record<string, unknown>, ts }));
+    this.bus.on('device.event', ({ device, event, ts }) => {
+      if (!('active' in event)) return;
+      this.enqueue(device, { kind: 'event', type: event.type, active: event.active, ts });
+    });
+    this.bus.on('device.presence', ({ device, online, ts }) => this.enqueue(device, { kind: 'presence', online, ts }));
+    // The stored state is keyed by rule id: recompiling keeps it.
+    this.bus.on('alarm-settings.changed', () => {
+      for (const entry of this.sharedEntries.values()) entry.set = this.compile(entry.device);
+    });
+    this.bus.on('device.changed', ({ deviceId }) => this.sharedEntries.delete(deviceId));
+  }
+
+  private compile(device: DeviceProfile): RuleSet {
+    return compileRules(device.kind, device.subtype, ...this.settings.layersFor(device.communityId, device.id));
+  }
+
+  /** Runs `input` after the device's inputs already queued in this process. */
+  private enqueue(device: DeviceProfile, input: RuleInput): Promise<void> {
+    const previous = this.chains.get(device.id);
+    const run = () =>
+      this.evaluateShared(device, input).catch((error: Error) => this.logger.warn(`alarm rules of ${device.id} not evaluated: ${error.message}`));
+    const next = previous ? previous.then(run) : run();
+    this.chains.set(device.id, next);
+    void next.then(() => {
+      if (this.chains.get(device.id) === next) this.chains.delete(device.id);
+    });
+    return next;
+  }
+
+  /**
+   * Evaluates one input on the device's stored state and writes the result with a CAS; on a
+   * conflict, again on the state that won. Transitions are executed only after a winning CAS.
+   */
+  private async evaluateShared(device: DeviceProfile, input: RuleInput): Promise<void> {
+    let entry = this.sharedEntries.get(device.id);
+    if (!entry) {
+      entry = { device, set: this.compile(device), json: '', version: -1 };
+      this.sharedEntries.set(device.id, entry);
+    } else if (entry.device !== device) entry.device = device;
+    const ts = input.kind === 'reading' || input.kind === 'event' ? input.ts : undefined;
+    for (let attempt = 0; attempt < RULE_CAS_MAX_ATTEMPTS; attempt++) {
+      const result = evaluateStored(entry.set, entry.json || undefined, input, this.clock.now());
+      this.metrics.alarmRuleEvaluations.inc();
+      const reply = await this.redis.casRuleState({ deviceId: device.id, expectedVersion: entry.version, json: result.json, ts, nextDeadline: result.state.nextDeadline });
+      if (reply.outcome === 'stale') {
+        this.metrics.alarmRuleInputsOutOfOrder.inc();
+        return;
+      }
+      if (reply.outcome === 'conflict') {
+        // A first read (version -1) is not a conflict with another process.
+        if (entry.version !== -1) this.metrics.alarmRuleCasConflicts.inc();
+        entry.json = reply.json;
+        entry.version = reply.version;
+        continue;
+      }
+      entry.version = reply.version;
+      if (result.json !== undefined) entry.json = result.json === '{}' ? '' : result.json;
+      if (result.transitions.length > 0) this.transitions(entry.device, entry.set, result.state, result.transitions);
+      return;
+    }
+    this.logger.warn(`alarm rules of ${device.id}: input not evaluated, state changed under it ${RULE_CAS_MAX_ATTEMPTS} times in a row`);
+  }
+
+  /**
+   * Fires holds and delayed clears that are due, of any device (the due set is shared): a
+   * device armed by a process that has since died fires too. A tick that finds nothing due
+   * (another process fired it first, or this clock is behind) writes nothing.
+   */
+  private async sweepShared(): Promise<void> {
+    if (this.sweepingShared) return;
+    this.sweepingShared = true;
+    try {
+      const due = await this.redis.dueRuleDevices(this.clock.now(), DUE_BATCH);
+      for (const deviceId of due) {
+        if (this.ticking.has(deviceId)) continue;
+        const device = await this.directory.get(deviceId).catch(() => undefined);
+        if (device === null) {
+          await this.redis.forgetDueRuleDevice(deviceId);
+          continue;
+        }
+        if (!device) continue;
+        this.ticking.add(deviceId);
+        void this.enqueue(device, { kind: 'tick' }).finally(() => this.ticking.delete(deviceId));
+      }
+    } catch (error) {
+      this.logger.warn(`alarm rule deadlines not checked: ${(error as Error).message}`);
+    } finally {
+      this.sweepingShared = false;
+    }
   }
 
   /** Settings changed: compile again, carrying the state over by rule id. */
