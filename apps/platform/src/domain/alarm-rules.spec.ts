@@ -8,6 +8,7 @@ import {
   evaluate,
   evaluateStored,
   heldByAnotherRule,
+  reorderDelay,
   initialState,
   manuallyClearable,
   type RuleInput,
@@ -456,5 +457,20 @@ describe('shared rule state (evaluateStored under a compare-and-set)', () => {
     a.input({ kind: 'tick' }, T0 + 3000);
     expect([...a.done, ...b.done]).toEqual(['raise:power_failure']);
     expect(b.done).toEqual(['raise:power_failure']);
+  });
+});
+
+describe('reorder window (RULE_STATE=shared)', () => {
+  it('holds an input until its device ts plus the window, at most the window, not at all when late', () => {
+    expect(reorderDelay(T0, T0 + 200, 1000)).toBe(800); // arrived 200 ms after it was sent
+    expect(reorderDelay(T0, T0 + 1500, 1000)).toBe(0); // arrived after the window: at once
+    expect(reorderDelay(T0 + 60_000, T0, 1000)).toBe(1000); // device clock a minute ahead: the window only
+    expect(reorderDelay(T0, T0 + 200, 0)).toBe(0);
+  });
+
+  it('two inputs sent 250 ms apart, the older one arriving 600 ms later than the newer, are evaluated in order', () => {
+    const [older, newer] = [T0, T0 + 250];
+    const [olderArrives, newerArrives] = [T0 + 700, T0 + 300];
+    expect(olderArrives + reorderDelay(older, olderArrives, 1000)).toBeLessThan(newerArrives + reorderDelay(newer, newerArrives, 1000));
   });
 });

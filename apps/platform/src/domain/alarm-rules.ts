@@ -691,3 +691,14 @@ export function evaluateStored(set: RuleSet, stored: string | undefined, input: 
   const json = serializeState(set, state);
   return json === (stored || '{}') ? result : { ...result, json };
 }
+
+/**
+ * RULE_STATE=shared: how long to hold an input before evaluating it, so that one device's inputs
+ * reaching different processes with different delays are evaluated in device-ts order: until
+ * `ts + windowMs`, but never longer than `windowMs` after it arrived (a device clock ahead of
+ * ours) and not at all once that time is past (a late input, or a device clock behind: then it is
+ * evaluated at once, and refused if a newer input of the device was evaluated already).
+ */
+export function reorderDelay(ts: number, receivedAt: number, windowMs: number): number {
+  return Math.min(windowMs, Math.max(0, ts + windowMs - receivedAt));
+}

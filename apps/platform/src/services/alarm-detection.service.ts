@@ -9,6 +9,7 @@ import {
   evaluate,
   evaluateStored,
   heldByAnotherRule,
+  reorderDelay,
   type RuleInput,
   type RuleSet,
   serializeState,
@@ -77,6 +78,8 @@ const RULE_STATE_ADOPTED = 'alarm-rule-state-adopted';
  * a written state with a deadline puts the device in a due set in Redis, which every process
  * sweeps, firing through the same CAS path (two processes sweeping one device: the loser finds
  * nothing due any more), so a process that dies does not take armed devices with it.
+ * Inputs are first held for a reorder window (RULE_REORDER_WINDOW_MS, see hold()), and the rules
+ * run that far behind the clock (streamNow()).
  * Cost: one EVALSHA per input when this process's copy of the state is current (the common case
  * for a device whose rules are idle: an unchanged state does not bump the version), two when
  * another process changed it since; no batching of writes as in "local".
@@ -107,6 +110,8 @@ export class AlarmDetectionService implements OnModuleInit {
   /** RULE_STATE=shared: devices with a deadline tick queued (not queued twice). */
   private readonly ticking = new Set<string>();
   private sweepingShared = false;
+  /** RULE_STATE=shared: inputs held for the reorder window (run at once by finish()). */
+  private readonly held = new Map<NodeJS.Timeout, () => void>();
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
@@ -182,7 +187,13 @@ export class AlarmDetectionService implements OnModuleInit {
     clearInterval(this.sweepTimer);
     clearInterval(this.flushTimer);
     if (this.sharedState) {
-      // Nothing is held in memory: the evaluations under way end with their CAS and transitions.
+      // Nothing is kept in memory: inputs held for the reorder window are evaluated now, and the
+      // evaluations under way end with their CAS and transitions.
+      for (const [timer, run] of this.held) {
+        clearTimeout(timer);
+        run();
+      }
+      this.held.clear();
       await Promise.allSettled([...this.chains.values()]);
       await this.alarms.flushPending().catch(() => undefined);
       return;
@@ -317,12 +328,12 @@ export class AlarmDetectionService implements OnModuleInit {
 
   private listenShared(): void {
     // Inputs are queued per device, so each gets its own object (no scratch reading here).
-    this.bus.on('device.reading', ({ device, reading, ts }) => this.enqueue(device, { kind: 'reading', reading: reading as unknown as Record<string, unknown>, ts }));
+    this.bus.on('device.reading', ({ device, reading, ts }) => this.hold(device, { kind: 'reading', reading: reading as unknown as Record<string, unknown>, ts }));
     this.bus.on('device.event', ({ device, event, ts }) => {
       if (!('active' in event)) return;
-      this.enqueue(device, { kind: 'event', type: event.type, active: event.active, ts });
+      this.hold(device, { kind: 'event', type: event.type, active: event.active, ts });
     });
-    this.bus.on('device.presence', ({ device, online, ts }) => this.enqueue(device, { kind: 'presence', online, ts }));
+    this.bus.on('device.presence', ({ device, online, ts }) => this.hold(device, { kind: 'presence', online, ts }));
     // The stored state is keyed by rule id: recompiling keeps it.
     this.bus.on('alarm-settings.changed', () => {
       for (const entry of this.sharedEntries.values()) entry.set = this.compile(entry.device);
@@ -332,6 +343,38 @@ export class AlarmDetectionService implements OnModuleInit {
 
   private compile(device: DeviceProfile): RuleSet {
     return compileRules(device.kind, device.subtype, ...this.settings.layersFor(device.communityId, device.id));
+  }
+
+  /**
+   * A reading or event waits out the reorder window (RULE_REORDER_WINDOW_MS) before it is queued:
+   * one device's consecutive messages reach different processes, each with its own backlog (a
+   * process acknowledges one message at a time, after the ingestion log's fdatasync), so they can
+   * arrive out of order by a few hundred ms. Evaluating each at its device ts plus the window puts
+   * them back in order; one later than that is refused by the CAS as out of order (counted).
+   */
+  private hold(device: DeviceProfile, input: RuleInput & { ts: number }): void {
+    const delay = reorderDelay(input.ts, this.clock.now(), this.config.alarms.reorderWindowMs);
+    if (delay === 0 || this.finishing) {
+      void this.enqueue(device, input);
+      return;
+    }
+    const run = () => void this.enqueue(device, input);
+    const timer = setTimeout(() => {
+      this.held.delete(timer);
+      run();
+    }, delay);
+    this.held.set(timer, run);
+  }
+
+  /**
+   * The time the shared rules run at: the reorder window behind the clock. An input is evaluated
+   * as of its own time (held until ts + window, then evaluated at now - window ≈ ts), and a hold or
+   * delayed clear fires only once every input before its deadline has had its window: otherwise a
+   * reading held for 3 s would find a 3 s hold already lasted, and a deadline would fire before the
+   * reading that ends the condition is evaluated. Alarms are raised and cleared a window later.
+   */
+  private streamNow(): number {
+    return this.clock.now() - this.config.alarms.reorderWindowMs;
   }
 
   /** Runs `input` after the device's inputs already queued in this process. */
@@ -359,7 +402,7 @@ export class AlarmDetectionService implements OnModuleInit {
     } else if (entry.device !== device) entry.device = device;
     const ts = input.kind === 'reading' || input.kind === 'event' ? input.ts : undefined;
     for (let attempt = 0; attempt < RULE_CAS_MAX_ATTEMPTS; attempt++) {
-      const result = evaluateStored(entry.set, entry.json || undefined, input, this.clock.now());
+      const result = evaluateStored(entry.set, entry.json || undefined, input, this.streamNow());
       this.metrics.alarmRuleEvaluations.inc();
       const reply = await this.redis.casRuleState({ deviceId: device.id, expectedVersion: entry.version, json: result.json, ts, nextDeadline: result.state.nextDeadline });
       if (reply.outcome === 'stale') {
@@ -390,7 +433,7 @@ export class AlarmDetectionService implements OnModuleInit {
     if (this.sweepingShared) return;
     this.sweepingShared = true;
     try {
-      const due = await this.redis.dueRuleDevices(this.clock.now(), DUE_BATCH);
+      const due = await this.redis.dueRuleDevices(this.streamNow(), DUE_BATCH);
       for (const deviceId of due) {
         if (this.ticking.has(deviceId)) continue;
         const device = await this.directory.get(deviceId).catch(() => undefined);
