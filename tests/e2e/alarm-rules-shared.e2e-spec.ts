@@ -165,8 +165,6 @@ describe('alarm rules across three processes on one Mosquitto share group', () =
       { timeoutMs: 60_000, intervalMs: 500, message: 'the expected alarms, once each' },
     ).catch(() => undefined); // the comparison below shows the difference
     const label = (m: Record<string, string[]>) => Object.fromEntries(devices.map((d) => [`${d.scenario.name} (${d.id})`, m[d.id]]));
-    const m = async (n: string) => (await Promise.all(liveProcesses().map((p) => p.metric(n)))).reduce((x, y) => x + y, 0);
-    console.log(JSON.stringify({ ingested: await m('spp_ingest_messages_total'), evaluations: await m('spp_alarm_rule_evaluations_total'), conflicts: await m('spp_alarm_rule_cas_conflicts_total'), outOfOrder: await m('spp_alarm_rule_inputs_out_of_order_total'), perProcessIngest: await Promise.all(liveProcesses().map((p) => p.metric('spp_ingest_messages_total'))) }));
     expect(label(got)).toEqual(label(expected));
   };
 

@@ -6,9 +6,8 @@ import {
   deserializeState,
   type DeviceRuleState,
   evaluate,
-  evaluateStored,
+  drainInputs,
   heldByAnotherRule,
-  reorderDelay,
   initialState,
   manuallyClearable,
   type RuleInput,
@@ -383,7 +382,7 @@ describe('hot path cost', () => {
  * a compare-and-set, transitions executed only by the winner (services/alarm-detection.service.ts).
  * The store here is the CAS of RedisRepository.casRuleState reduced to its rule.
  */
-describe('shared rule state (evaluateStored under a compare-and-set)', () => {
+describe('shared rule state (drainInputs under a compare-and-set)', () => {
   const set = compileRules('elevator', null, { thresholds: { batteryHoldS: 3 } });
   class Store {
     json = '';
@@ -405,7 +404,7 @@ describe('shared rule state (evaluateStored under a compare-and-set)', () => {
     constructor(private readonly store: Store) {}
     input(input: RuleInput, now: number): void {
       for (;;) {
-        const r = evaluateStored(set, this.json || undefined, input, now);
+        const r = input.kind === 'tick' ? drainInputs(set, this.json || undefined, 0, [], now) : drainInputs(set, this.json || undefined, 0, [input], now);
         if (!this.store.cas(this.version, r.json)) {
           [this.json, this.version] = [this.store.json, this.store.version];
           continue;
@@ -417,15 +416,40 @@ describe('shared rule state (evaluateStored under a compare-and-set)', () => {
     }
   }
 
-  it('an input that changes nothing writes nothing (the version stays, other processes stay current)', () => {
-    expect(evaluateStored(set, undefined, { kind: 'reading', reading: lift(), ts: T0 }, T0).json).toBeUndefined();
-    const on = evaluateStored(set, undefined, { kind: 'reading', reading: lift({ power: 'battery' }), ts: T0 }, T0);
+  it('an input that changes nothing leaves the state unwritten', () => {
+    expect(drainInputs(set, undefined, 0, [{ kind: 'reading', reading: lift(), ts: T0 }], T0).json).toBeUndefined();
+    const on = drainInputs(set, undefined, 0, [{ kind: 'reading', reading: lift({ power: 'battery' }), ts: T0 }], T0);
     expect(on.json).toBeDefined();
     expect(on.state.nextDeadline).toBe(T0 + 3000);
-    // The same stored state, a repeat of the condition within the hold: only the hit count moves.
-    const again = evaluateStored(set, on.json, { kind: 'tick' }, T0 + 1000);
+    const again = drainInputs(set, on.json, T0, [], T0 + 1000);
     expect(again.json).toBeUndefined();
     expect(again.transitions).toEqual([]);
+  });
+
+  it('evaluates waiting inputs in ts order as of the window behind the clock, skipping (counting) inputs older than the newest evaluated', () => {
+    const open = lift({ direction: 'up', door: 'open' });
+    // open, normal, open: never twice in a row, though a process saw the two opens first.
+    const r = drainInputs(set, undefined, 0, [
+      { kind: 'reading', reading: open, ts: T0 },
+      { kind: 'reading', reading: lift(), ts: T0 + 250 },
+      { kind: 'reading', reading: open, ts: T0 + 500 },
+    ], T0 + 500);
+    expect(r.transitions).toEqual([]);
+    expect(r.newestTs).toBe(T0 + 500);
+    // A normal reading from before arriving after the window: skipped, so the run continues.
+    const late = drainInputs(set, r.json, r.newestTs, [{ kind: 'reading', reading: lift(), ts: T0 + 400 }, { kind: 'reading', reading: open, ts: T0 + 750 }], T0 + 750);
+    expect(late.late).toBe(1);
+    expect(types([...late.transitions])).toEqual(['raise:moving_with_door_open']);
+  });
+
+  it('a hold is measured on the stream time: a reading evaluated a window late does not find its hold lasted', () => {
+    // Battery at T0, mains at T0 + 750: evaluated together as of T0 + 750, the 3 s hold never lasts.
+    const r = drainInputs(set, undefined, 0, [
+      { kind: 'reading', reading: lift({ power: 'battery' }), ts: T0 },
+      { kind: 'reading', reading: lift(), ts: T0 + 750 },
+    ], T0 + 750);
+    expect(r.transitions).toEqual([]);
+    expect(r.state.nextDeadline).toBe(0);
   });
 
   it('"lasts N s" spread round-robin over three processes raises exactly once, by one process', () => {
@@ -457,20 +481,5 @@ describe('shared rule state (evaluateStored under a compare-and-set)', () => {
     a.input({ kind: 'tick' }, T0 + 3000);
     expect([...a.done, ...b.done]).toEqual(['raise:power_failure']);
     expect(b.done).toEqual(['raise:power_failure']);
-  });
-});
-
-describe('reorder window (RULE_STATE=shared)', () => {
-  it('holds an input until its device ts plus the window, at most the window, not at all when late', () => {
-    expect(reorderDelay(T0, T0 + 200, 1000)).toBe(800); // arrived 200 ms after it was sent
-    expect(reorderDelay(T0, T0 + 1500, 1000)).toBe(0); // arrived after the window: at once
-    expect(reorderDelay(T0 + 60_000, T0, 1000)).toBe(1000); // device clock a minute ahead: the window only
-    expect(reorderDelay(T0, T0 + 200, 0)).toBe(0);
-  });
-
-  it('two inputs sent 250 ms apart, the older one arriving 600 ms later than the newer, are evaluated in order', () => {
-    const [older, newer] = [T0, T0 + 250];
-    const [olderArrives, newerArrives] = [T0 + 700, T0 + 300];
-    expect(olderArrives + reorderDelay(older, olderArrives, 1000)).toBeLessThan(newerArrives + reorderDelay(newer, newerArrives, 1000));
   });
 });

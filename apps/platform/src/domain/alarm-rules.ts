@@ -677,28 +677,46 @@ export interface StoredEvaluation extends EvaluateResult {
   json?: string;
 }
 
-/**
- * RULE_STATE=shared: evaluates one input against a device's state as stored (JSON), on a fresh
- * copy, so a caller that loses the compare-and-set can evaluate again on the state that won and
- * nothing of the lost attempt remains. Transitions are to be executed only once the write
- * succeeded (by exactly one process).
- */
-export function evaluateStored(set: RuleSet, stored: string | undefined, input: RuleInput, now: number): StoredEvaluation {
-  const state = deserializeState(set, stored);
-  const result = evaluate(set, state, input, now);
-  if (!state.dirty) return result;
-  state.dirty = false;
-  const json = serializeState(set, state);
-  return json === (stored || '{}') ? result : { ...result, json };
+export interface DrainResult extends StoredEvaluation {
+  /** Device ts of the newest input evaluated (at least the one before). */
+  newestTs: number;
+  /** Inputs skipped: older than an input evaluated before them (late beyond the reorder window). */
+  late: number;
 }
 
 /**
- * RULE_STATE=shared: how long to hold an input before evaluating it, so that one device's inputs
- * reaching different processes with different delays are evaluated in device-ts order: until
- * `ts + windowMs`, but never longer than `windowMs` after it arrived (a device clock ahead of
- * ours) and not at all once that time is past (a late input, or a device clock behind: then it is
- * evaluated at once, and refused if a newer input of the device was evaluated already).
+ * RULE_STATE=shared: evaluates a device's waiting inputs (oldest first) and then a tick, on a copy
+ * of its stored state, as of `now` (the reorder window behind the clock). An input older than the
+ * newest one already evaluated is skipped and counted: the rules are about the device's sequence
+ * in time, and an old reading applied after a newer one would restart or end a hold with a wrong
+ * time or break a run of "N in a row". Transitions are to be executed only once the result is
+ * committed (by exactly one process).
  */
-export function reorderDelay(ts: number, receivedAt: number, windowMs: number): number {
-  return Math.min(windowMs, Math.max(0, ts + windowMs - receivedAt));
+export function drainInputs(
+  set: RuleSet,
+  stored: string | undefined,
+  newestTs: number,
+  inputs: ReadonlyArray<Exclude<RuleInput, { kind: 'tick' }>>,
+  now: number,
+): DrainResult {
+  const state = deserializeState(set, stored);
+  const transitions: Transition[] = [];
+  let late = 0;
+  let newest = newestTs;
+  for (const input of inputs) {
+    if (input.ts < newest) {
+      late++;
+      continue;
+    }
+    newest = input.ts;
+    transitions.push(...evaluate(set, state, input, now).transitions);
+  }
+  transitions.push(...evaluate(set, state, { kind: 'tick' }, now).transitions);
+  let json: string | undefined;
+  if (state.dirty) {
+    state.dirty = false;
+    const written = serializeState(set, state);
+    if (written !== (stored || '{}')) json = written;
+  }
+  return { state, transitions, json, newestTs: newest, late };
 }

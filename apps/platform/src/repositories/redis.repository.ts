@@ -51,54 +51,85 @@ type RedisWithMerge = Redis & {
 };
 
 /**
- * RULE_STATE=shared: one device's alarm rule state written only if nobody wrote it since it was
- * read (compare-and-set on a version), and only if the input is not older than the newest one
- * evaluated. The ts check comes first and is independent of the version, so an out-of-order input
- * is refused whichever state the caller had.
- * KEYS: state hash, version hash, ts hash, due zset.
- * ARGV: deviceId, expected version, new state JSON ('' = unchanged, '{}' = idle: removed),
- * input ts ('' = none: ticks and presence), next deadline (ms, 0 = none).
- * Returns {'ok', version} | {'stale', newestTs} | {'conflict', version, state JSON or '', newestTs}.
+ * RULE_STATE=shared: an input (reading, event, presence) of a device waits in the device's inbox,
+ * ordered by its ts, and the device in the held set scored by its earliest waiting ts, until any
+ * process drains it (below). Refused as stale when older than the newest input already evaluated.
+ * KEYS: inbox zset, held zset, ts hash. ARGV: deviceId, ts, member. Returns 1, or 0 when stale.
  */
-const CAS_RULE_STATE_LUA = `
-local id = ARGV[1]
-local ts = tonumber(ARGV[4])
-local newest = tonumber(redis.call('HGET', KEYS[3], id) or '0')
-if ts and ts < newest then return {'stale', tostring(newest)} end
-local version = tonumber(redis.call('HGET', KEYS[2], id) or '0')
-if version ~= tonumber(ARGV[2]) then
-  return {'conflict', tostring(version), redis.call('HGET', KEYS[1], id) or '', tostring(newest)}
-end
-if ts and ts > newest then redis.call('HSET', KEYS[3], id, ARGV[4]) end
-if ARGV[3] ~= '' then
-  if ARGV[3] == '{}' then redis.call('HDEL', KEYS[1], id) else redis.call('HSET', KEYS[1], id, ARGV[3]) end
-  version = redis.call('HINCRBY', KEYS[2], id, 1)
-  local deadline = tonumber(ARGV[5])
-  if deadline > 0 then redis.call('ZADD', KEYS[4], deadline, id) else redis.call('ZREM', KEYS[4], id) end
-end
-return {'ok', tostring(version)}
+const HOLD_RULE_INPUT_LUA = `
+local newest = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
+local ts = tonumber(ARGV[2])
+if ts < newest then return 0 end
+redis.call('ZADD', KEYS[1], ts, ARGV[3])
+local held = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if (not held) or ts < tonumber(held) then redis.call('ZADD', KEYS[2], ts, ARGV[1]) end
+return 1
 `;
 
-type RedisWithCas = Redis & {
-  casRuleState(stateKey: string, versionKey: string, tsKey: string, dueKey: string, ...args: string[]): Promise<string[]>;
+/**
+ * RULE_STATE=shared: a consistent snapshot of a device for a drain: state version, state JSON,
+ * newest evaluated ts, and the waiting inputs up to the cut-off, oldest first.
+ * KEYS: state hash, version hash, ts hash, inbox zset. ARGV: deviceId, cut-off ts, limit.
+ */
+const READ_RULE_INBOX_LUA = `
+local id = ARGV[1]
+local inputs = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+return {redis.call('HGET', KEYS[2], id) or '0', redis.call('HGET', KEYS[1], id) or '', redis.call('HGET', KEYS[3], id) or '0', inputs}
+`;
+
+/**
+ * RULE_STATE=shared: commits a drain if the state's version is still the one read (compare-and-set):
+ * writes the state, the newest evaluated ts, removes the inputs evaluated from the inbox, and
+ * updates the held set (earliest input still waiting) and the due set (next deadline).
+ * KEYS: state hash, version hash, ts hash, inbox zset, held zset, due zset.
+ * ARGV: deviceId, expected version, state JSON ('' = unchanged, '{}' = idle), newest ts, next deadline, members...
+ * Returns the new version, or -1 on a conflict.
+ */
+const COMMIT_RULE_INBOX_LUA = `
+local id = ARGV[1]
+local version = tonumber(redis.call('HGET', KEYS[2], id) or '0')
+if version ~= tonumber(ARGV[2]) then return -1 end
+if ARGV[3] ~= '' then
+  if ARGV[3] == '{}' then redis.call('HDEL', KEYS[1], id) else redis.call('HSET', KEYS[1], id, ARGV[3]) end
+end
+if #ARGV > 5 or ARGV[3] ~= '' then version = redis.call('HINCRBY', KEYS[2], id, 1) end
+local newest = tonumber(redis.call('HGET', KEYS[3], id) or '0')
+if tonumber(ARGV[4]) > newest then redis.call('HSET', KEYS[3], id, ARGV[4]) end
+for i = 6, #ARGV do redis.call('ZREM', KEYS[4], ARGV[i]) end
+local first = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+if first[2] then redis.call('ZADD', KEYS[5], first[2], id) else redis.call('ZREM', KEYS[5], id) end
+local deadline = tonumber(ARGV[5])
+if deadline > 0 then redis.call('ZADD', KEYS[6], deadline, id) else redis.call('ZREM', KEYS[6], id) end
+return version
+`;
+
+type RedisWithRuleInbox = Redis & {
+  holdRuleInput(inbox: string, held: string, ts: string, deviceId: string, inputTs: string, member: string): Promise<number>;
+  readRuleInbox(state: string, version: string, ts: string, inbox: string, deviceId: string, cutoff: string, limit: string): Promise<[string, string, string, string[]]>;
+  commitRuleInbox(state: string, version: string, ts: string, inbox: string, held: string, due: string, ...args: string[]): Promise<number>;
 };
 
-/** Outcome of RedisRepository.casRuleState. */
-export type RuleStateCas =
-  | { outcome: 'ok'; version: number }
-  | { outcome: 'stale'; newestTs: number }
-  | { outcome: 'conflict'; version: number; json: string; newestTs: number };
+/** RULE_STATE=shared: a device's rule state and the inputs waiting to be evaluated, read at once. */
+export interface RuleInboxSnapshot {
+  version: number;
+  /** Stored state JSON, '' when none. */
+  json: string;
+  /** Device ts of the newest input evaluated. */
+  newestTs: number;
+  /** Waiting inputs up to the cut-off, oldest first, as held (holdRuleInput's `member`). */
+  inputs: string[];
+}
 
-export interface RuleStateCasRequest {
+export interface RuleInboxCommit {
   deviceId: string;
-  /** The version the state was read at; -1 when the caller has none (always a conflict: a read). */
-  expectedVersion: number;
-  /** The new state; undefined when unchanged (only the version and the ts are checked), '{}' when idle. */
+  /** The version the snapshot was read at. */
+  version: number;
+  /** The new state; undefined when unchanged, '{}' when idle. */
   json?: string;
-  /** The input's device ts (readings and events); undefined for ticks and presence. */
-  ts?: number;
-  /** The state's next hold or delayed-clear deadline (ms since the epoch), 0 for none. */
+  newestTs: number;
   nextDeadline: number;
+  /** The inputs evaluated (or skipped as late): removed from the inbox. */
+  inputs: string[];
 }
 
 export interface DeadLetter {
@@ -127,7 +158,9 @@ export class RedisRepository implements OnApplicationShutdown {
     // Errors surface through /health and failing commands; without a listener ioredis would log each retry.
     this.client.on('error', () => undefined);
     this.client.defineCommand('mergeDeviceFields', { numberOfKeys: 2, lua: MERGE_FIELDS_LUA });
-    this.client.defineCommand('casRuleState', { numberOfKeys: 4, lua: CAS_RULE_STATE_LUA });
+    this.client.defineCommand('holdRuleInput', { numberOfKeys: 3, lua: HOLD_RULE_INPUT_LUA });
+    this.client.defineCommand('readRuleInbox', { numberOfKeys: 4, lua: READ_RULE_INBOX_LUA });
+    this.client.defineCommand('commitRuleInbox', { numberOfKeys: 6, lua: COMMIT_RULE_INBOX_LUA });
   }
 
   /** A separate connection, e.g. for BullMQ or blocking calls. */
@@ -218,28 +251,55 @@ export class RedisRepository implements OnApplicationShutdown {
   }
 
   /**
-   * RULE_STATE=shared: writes a device's rule state if its version is still `expectedVersion`
-   * (one round trip, EVALSHA); on a conflict the answer carries the current state and version, so
-   * the caller evaluates again without another read. An input older than the newest one evaluated
-   * is refused as stale. A written state with a deadline is put in the due set, one without
-   * taken out of it.
+   * RULE_STATE=shared: puts an input in the device's inbox (one round trip). `member` must be
+   * unique (it carries a nonce). False when the input is older than the newest one evaluated.
    */
-  async casRuleState(r: RuleStateCasRequest): Promise<RuleStateCas> {
+  async holdRuleInput(deviceId: string, ts: number, member: string): Promise<boolean> {
     const k = this.keys;
-    const reply = await (this.client as RedisWithCas).casRuleState(
+    return (await (this.client as RedisWithRuleInbox).holdRuleInput(k.alarmRuleInbox(deviceId), k.alarmRuleHeld(), k.alarmRuleTs(), deviceId, String(ts), member)) === 1;
+  }
+
+  /** RULE_STATE=shared: the device's state, version, newest evaluated ts and waiting inputs up to `cutoff`, in one snapshot. */
+  async readRuleInbox(deviceId: string, cutoff: number, limit: number): Promise<RuleInboxSnapshot> {
+    const k = this.keys;
+    const [version, json, newestTs, inputs] = await (this.client as RedisWithRuleInbox).readRuleInbox(
       k.alarmRuleState(),
       k.alarmRuleVersion(),
       k.alarmRuleTs(),
-      k.alarmRuleDue(),
-      r.deviceId,
-      String(r.expectedVersion),
-      r.json ?? '',
-      r.ts === undefined ? '' : String(r.ts),
-      String(r.nextDeadline),
+      k.alarmRuleInbox(deviceId),
+      deviceId,
+      String(cutoff),
+      String(limit),
     );
-    if (reply[0] === 'ok') return { outcome: 'ok', version: Number(reply[1]) };
-    if (reply[0] === 'stale') return { outcome: 'stale', newestTs: Number(reply[1]) };
-    return { outcome: 'conflict', version: Number(reply[1]), json: reply[2], newestTs: Number(reply[3]) };
+    return { version: Number(version), json, newestTs: Number(newestTs), inputs };
+  }
+
+  /**
+   * RULE_STATE=shared: writes a drain's outcome if the device's state is still at `version`
+   * (compare-and-set); returns the new version, or null when another process committed first.
+   */
+  async commitRuleInbox(c: RuleInboxCommit): Promise<number | null> {
+    const k = this.keys;
+    const version = await (this.client as RedisWithRuleInbox).commitRuleInbox(
+      k.alarmRuleState(),
+      k.alarmRuleVersion(),
+      k.alarmRuleTs(),
+      k.alarmRuleInbox(c.deviceId),
+      k.alarmRuleHeld(),
+      k.alarmRuleDue(),
+      c.deviceId,
+      String(c.version),
+      c.json ?? '',
+      String(c.newestTs),
+      String(c.nextDeadline),
+      ...c.inputs,
+    );
+    return version === -1 ? null : version;
+  }
+
+  /** RULE_STATE=shared: devices with inputs waiting since `before` or earlier (any process may drain them). */
+  async heldRuleDevices(before: number, limit: number): Promise<string[]> {
+    return this.client.zrangebyscore(this.keys.alarmRuleHeld(), '-inf', before, 'LIMIT', 0, limit);
   }
 
   /** RULE_STATE=shared: devices whose next rule deadline is at or before `now` (any process may fire them). */
@@ -247,9 +307,9 @@ export class RedisRepository implements OnApplicationShutdown {
     return this.client.zrangebyscore(this.keys.alarmRuleDue(), '-inf', now, 'LIMIT', 0, limit);
   }
 
-  /** RULE_STATE=shared: a device is no longer due (removed, or its rules gone). */
-  async forgetDueRuleDevice(deviceId: string): Promise<void> {
-    await this.client.zrem(this.keys.alarmRuleDue(), deviceId);
+  /** RULE_STATE=shared: a device is gone: nothing of it is due or waiting any more. */
+  async forgetRuleDevice(deviceId: string): Promise<void> {
+    await this.client.multi().zrem(this.keys.alarmRuleDue(), deviceId).zrem(this.keys.alarmRuleHeld(), deviceId).del(this.keys.alarmRuleInbox(deviceId)).exec();
   }
 
   /** Tells every platform process (this one included) something changed (pub/sub, channel under REDIS_PREFIX). */

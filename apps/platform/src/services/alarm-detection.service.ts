@@ -7,9 +7,8 @@ import {
   type DeviceRuleState,
   deserializeState,
   evaluate,
-  evaluateStored,
+  drainInputs,
   heldByAnotherRule,
-  reorderDelay,
   type RuleInput,
   type RuleSet,
   serializeState,
@@ -38,18 +37,16 @@ interface Entry {
   dropped?: boolean;
 }
 
-/** RULE_STATE=shared: evaluations of one input given up after this many lost compare-and-sets in a row. */
+/** RULE_STATE=shared: a drain given up after this many lost compare-and-sets in a row. */
 export const RULE_CAS_MAX_ATTEMPTS = 20;
-/** RULE_STATE=shared: due devices taken from the due set per sweep. */
+/** RULE_STATE=shared: devices taken from the held and due sets per sweep, inputs per drain. */
 const DUE_BATCH = 500;
+const DRAIN_BATCH = 1000;
 
-/** RULE_STATE=shared: what this process knows of a device (its rules, and its state as last read or written). */
+/** RULE_STATE=shared: a device's compiled rules in this process (its state is in Redis). */
 interface SharedEntry {
   device: DeviceProfile;
   set: RuleSet;
-  /** Stored JSON of the state at `version` ('' = none); -1: not read yet. */
-  json: string;
-  version: number;
 }
 
 /** Notice channel: a process took a device's connection and its rule state (MQTT_CLUSTER). */
@@ -107,11 +104,12 @@ export class AlarmDetectionService implements OnModuleInit {
   private readonly sharedEntries = new Map<string, SharedEntry>();
   /** RULE_STATE=shared: per device, the tail of its chain of evaluations in this process. */
   private readonly chains = new Map<string, Promise<void>>();
-  /** RULE_STATE=shared: devices with a deadline tick queued (not queued twice). */
-  private readonly ticking = new Set<string>();
+  /** RULE_STATE=shared: devices with a drain queued (not queued twice). */
+  private readonly draining = new Set<string>();
   private sweepingShared = false;
-  /** RULE_STATE=shared: inputs held for the reorder window (run at once by finish()). */
-  private readonly held = new Map<NodeJS.Timeout, () => void>();
+  /** RULE_STATE=shared: inputs being written to their inbox (awaited by finish()). */
+  private readonly holding = new Set<Promise<void>>();
+  private nonce = 0;
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
@@ -187,13 +185,9 @@ export class AlarmDetectionService implements OnModuleInit {
     clearInterval(this.sweepTimer);
     clearInterval(this.flushTimer);
     if (this.sharedState) {
-      // Nothing is kept in memory: inputs held for the reorder window are evaluated now, and the
-      // evaluations under way end with their CAS and transitions.
-      for (const [timer, run] of this.held) {
-        clearTimeout(timer);
-        run();
-      }
-      this.held.clear();
+      // Nothing is kept in memory: inputs are written to their inbox (any process drains them),
+      // drains under way end with their commit and transitions.
+      await Promise.allSettled([...this.holding]);
       await Promise.allSettled([...this.chains.values()]);
       await this.alarms.flushPending().catch(() => undefined);
       return;
@@ -327,7 +321,6 @@ export class AlarmDetectionService implements OnModuleInit {
   // ---------------------------------------------------------------------------- RULE_STATE=shared
 
   private listenShared(): void {
-    // Inputs are queued per device, so each gets its own object (no scratch reading here).
     this.bus.on('device.reading', ({ device, reading, ts }) => this.hold(device, { kind: 'reading', reading: reading as unknown as Record<string, unknown>, ts }));
     this.bus.on('device.event', ({ device, event, ts }) => {
       if (!('active' in event)) return;
@@ -346,107 +339,115 @@ export class AlarmDetectionService implements OnModuleInit {
   }
 
   /**
-   * A reading or event waits out the reorder window (RULE_REORDER_WINDOW_MS) before it is queued:
-   * one device's consecutive messages reach different processes, each with its own backlog (a
-   * process acknowledges one message at a time, after the ingestion log's fdatasync), so they can
-   * arrive out of order by a few hundred ms. Evaluating each at its device ts plus the window puts
-   * them back in order; one later than that is refused by the CAS as out of order (counted).
+   * An input waits in the device's inbox in Redis, ordered by device ts, for the reorder window
+   * (RULE_REORDER_WINDOW_MS): one device's consecutive messages reach different processes, each
+   * with its own backlog (a process acknowledges one message at a time, after its ingestion log's
+   * fdatasync), so they arrive out of order by up to seconds. Held in Redis, not in this process,
+   * so a process that dies does not take the inputs it received with it: any process drains them.
+   * One round trip; an input older than the newest evaluated is refused at once (counted).
    */
-  private hold(device: DeviceProfile, input: RuleInput & { ts: number }): void {
-    const delay = reorderDelay(input.ts, this.clock.now(), this.config.alarms.reorderWindowMs);
-    if (delay === 0 || this.finishing) {
-      void this.enqueue(device, input);
-      return;
-    }
-    const run = () => void this.enqueue(device, input);
-    const timer = setTimeout(() => {
-      this.held.delete(timer);
-      run();
-    }, delay);
-    this.held.set(timer, run);
+  private hold(device: DeviceProfile, input: Exclude<RuleInput, { kind: 'tick' }>): void {
+    this.sharedEntry(device);
+    const member = JSON.stringify({ n: this.nonce++, p: this.processId.slice(0, 8), i: input });
+    const write = this.redis
+      .holdRuleInput(device.id, input.ts, member)
+      .then((held) => {
+        if (!held) this.metrics.alarmRuleInputsOutOfOrder.inc();
+      })
+      .catch((error: Error) => this.logger.warn(`alarm rule input of ${device.id} not held: ${error.message}`))
+      .finally(() => this.holding.delete(write));
+    this.holding.add(write);
+  }
+
+  private sharedEntry(device: DeviceProfile): SharedEntry {
+    let entry = this.sharedEntries.get(device.id);
+    if (!entry) {
+      entry = { device, set: this.compile(device) };
+      this.sharedEntries.set(device.id, entry);
+    } else if (entry.device !== device) entry.device = device;
+    return entry;
   }
 
   /**
-   * The time the shared rules run at: the reorder window behind the clock. An input is evaluated
-   * as of its own time (held until ts + window, then evaluated at now - window ≈ ts), and a hold or
-   * delayed clear fires only once every input before its deadline has had its window: otherwise a
-   * reading held for 3 s would find a 3 s hold already lasted, and a deadline would fire before the
-   * reading that ends the condition is evaluated. Alarms are raised and cleared a window later.
+   * The time the shared rules run at: the reorder window behind the clock. Inputs are evaluated
+   * once their ts is that far behind, as of that time, and a hold or delayed clear fires only once
+   * every input before its deadline has had its window: otherwise a reading that waited 3 s would
+   * find a 3 s hold already lasted, and a deadline would fire before the reading that ends the
+   * condition is evaluated. Alarms are raised and cleared a window later than in "local".
    */
   private streamNow(): number {
     return this.clock.now() - this.config.alarms.reorderWindowMs;
   }
 
-  /** Runs `input` after the device's inputs already queued in this process. */
-  private enqueue(device: DeviceProfile, input: RuleInput): Promise<void> {
-    const previous = this.chains.get(device.id);
-    const run = () =>
-      this.evaluateShared(device, input).catch((error: Error) => this.logger.warn(`alarm rules of ${device.id} not evaluated: ${error.message}`));
+  /** Runs `task` after the device's drains already queued in this process (no conflict with itself). */
+  private enqueue(deviceId: string, task: () => Promise<void>): Promise<void> {
+    const previous = this.chains.get(deviceId);
+    const run = () => task().catch((error: Error) => this.logger.warn(`alarm rules of ${deviceId} not evaluated: ${error.message}`));
     const next = previous ? previous.then(run) : run();
-    this.chains.set(device.id, next);
+    this.chains.set(deviceId, next);
     void next.then(() => {
-      if (this.chains.get(device.id) === next) this.chains.delete(device.id);
+      if (this.chains.get(deviceId) === next) this.chains.delete(deviceId);
     });
     return next;
   }
 
   /**
-   * Evaluates one input on the device's stored state and writes the result with a CAS; on a
-   * conflict, again on the state that won. Transitions are executed only after a winning CAS.
+   * Evaluates the device's inputs whose window has passed, oldest first, then a tick, on its
+   * stored state, and commits with a compare-and-set on the state's version (the inputs leave the
+   * inbox in the same script); on a conflict, again on a fresh snapshot. Transitions are executed
+   * only after a winning commit, so once across processes. Two round trips per drain.
    */
-  private async evaluateShared(device: DeviceProfile, input: RuleInput): Promise<void> {
-    let entry = this.sharedEntries.get(device.id);
-    if (!entry) {
-      entry = { device, set: this.compile(device), json: '', version: -1 };
-      this.sharedEntries.set(device.id, entry);
-    } else if (entry.device !== device) entry.device = device;
-    const ts = input.kind === 'reading' || input.kind === 'event' ? input.ts : undefined;
+  private async drain(device: DeviceProfile): Promise<void> {
+    const entry = this.sharedEntry(device);
     for (let attempt = 0; attempt < RULE_CAS_MAX_ATTEMPTS; attempt++) {
-      const result = evaluateStored(entry.set, entry.json || undefined, input, this.streamNow());
-      this.metrics.alarmRuleEvaluations.inc();
-      const reply = await this.redis.casRuleState({ deviceId: device.id, expectedVersion: entry.version, json: result.json, ts, nextDeadline: result.state.nextDeadline });
-      if (reply.outcome === 'stale') {
-        this.metrics.alarmRuleInputsOutOfOrder.inc();
-        return;
-      }
-      if (reply.outcome === 'conflict') {
-        // A first read (version -1) is not a conflict with another process.
-        if (entry.version !== -1) this.metrics.alarmRuleCasConflicts.inc();
-        entry.json = reply.json;
-        entry.version = reply.version;
+      const now = this.streamNow();
+      const snap = await this.redis.readRuleInbox(device.id, now, DRAIN_BATCH);
+      const inputs = snap.inputs.map((m) => (JSON.parse(m) as { i: Exclude<RuleInput, { kind: 'tick' }> }).i);
+      const result = drainInputs(entry.set, snap.json || undefined, snap.newestTs, inputs, now);
+      this.metrics.alarmRuleEvaluations.inc(inputs.length + 1);
+      const version = await this.redis.commitRuleInbox({
+        deviceId: device.id,
+        version: snap.version,
+        json: result.json,
+        newestTs: result.newestTs,
+        nextDeadline: result.state.nextDeadline,
+        inputs: snap.inputs,
+      });
+      if (version === null) {
+        this.metrics.alarmRuleCasConflicts.inc();
         continue;
       }
-      entry.version = reply.version;
-      if (result.json !== undefined) entry.json = result.json === '{}' ? '' : result.json;
+      if (result.late > 0) this.metrics.alarmRuleInputsOutOfOrder.inc(result.late);
       if (result.transitions.length > 0) this.transitions(entry.device, entry.set, result.state, result.transitions);
       return;
     }
-    this.logger.warn(`alarm rules of ${device.id}: input not evaluated, state changed under it ${RULE_CAS_MAX_ATTEMPTS} times in a row`);
+    this.logger.warn(`alarm rules of ${device.id}: not evaluated, its state changed under this process ${RULE_CAS_MAX_ATTEMPTS} times in a row`);
   }
 
   /**
-   * Fires holds and delayed clears that are due, of any device (the due set is shared): a
-   * device armed by a process that has since died fires too. A tick that finds nothing due
-   * (another process fired it first, or this clock is behind) writes nothing.
+   * Drains every device with inputs past their window or a hold/delayed clear due, whichever
+   * process received them or armed it (the held and due sets are shared): a device of a process
+   * that has died is drained too. Two processes draining one device: the second finds nothing.
    */
   private async sweepShared(): Promise<void> {
     if (this.sweepingShared) return;
     this.sweepingShared = true;
     try {
-      const due = await this.redis.dueRuleDevices(this.streamNow(), DUE_BATCH);
-      for (const deviceId of due) {
-        if (this.ticking.has(deviceId)) continue;
+      const now = this.streamNow();
+      const [held, due] = await Promise.all([this.redis.heldRuleDevices(now, DUE_BATCH), this.redis.dueRuleDevices(now, DUE_BATCH)]);
+      for (const deviceId of new Set([...held, ...due])) {
+        if (this.draining.has(deviceId)) continue;
         const device = await this.directory.get(deviceId).catch(() => undefined);
         if (device === null) {
-          await this.redis.forgetDueRuleDevice(deviceId);
+          await this.redis.forgetRuleDevice(deviceId);
           continue;
         }
         if (!device) continue;
-        this.ticking.add(deviceId);
-        void this.enqueue(device, { kind: 'tick' }).finally(() => this.ticking.delete(deviceId));
+        this.draining.add(deviceId);
+        void this.enqueue(deviceId, () => this.drain(device)).finally(() => this.draining.delete(deviceId));
       }
     } catch (error) {
-      this.logger.warn(`alarm rule deadlines not checked: ${(error as Error).message}`);
+      this.logger.warn(`alarm rule inputs and deadlines not checked: ${(error as Error).message}`);
     } finally {
       this.sweepingShared = false;
     }
