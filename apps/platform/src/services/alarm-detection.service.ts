@@ -61,25 +61,27 @@ const RULE_STATE_ADOPTED = 'alarm-rule-state-adopted';
  *
  * RULE_STATE=shared (the default with an external broker): Mosquitto hands the messages of a
  * shared subscription round-robin to the processes of the group, so one device's consecutive
- * readings land in different processes, and per-process state would see fragments ("lasts N s"
- * raised by two processes, "N in a row" never). There a device's state is authoritative in Redis:
- * each input is evaluated on the stored state and written back with a compare-and-set on the
- * state's version (RedisRepository.casRuleState, one round trip; a lost CAS returns the winner's
- * state and the input is evaluated again on it). Raise and clear run only after the winning CAS,
- * so each transition is executed by exactly one process. Within a process, one device's inputs
- * run one after the other (a promise chain per device) so the process never conflicts with
- * itself. An input whose device ts is older than the newest one evaluated for the device is
- * stored as usual but not evaluated (counted in spp_alarm_rule_inputs_out_of_order_total): the
- * rules are about a device's sequence in time, and an old reading applied after a newer one
- * would restart or end a hold with a wrong time. Holds and delayed clears without a new reading:
- * a written state with a deadline puts the device in a due set in Redis, which every process
- * sweeps, firing through the same CAS path (two processes sweeping one device: the loser finds
- * nothing due any more), so a process that dies does not take armed devices with it.
- * Inputs are first held for a reorder window (RULE_REORDER_WINDOW_MS, see hold()), and the rules
- * run that far behind the clock (streamNow()).
- * Cost: one EVALSHA per input when this process's copy of the state is current (the common case
- * for a device whose rules are idle: an unchanged state does not bump the version), two when
- * another process changed it since; no batching of writes as in "local".
+ * readings land in different processes, and per-process state sees fragments ("lasts N s" raised
+ * by every process, "N in a row" never, or raised on readings that were not in a row). There a
+ * device's state is authoritative in Redis, and no process keeps anything of it in memory:
+ * - each input goes to the device's inbox in Redis, ordered by device ts (hold(), one round trip);
+ *   the processes' backlogs differ (each acknowledges one message at a time, after its ingestion
+ *   log's fdatasync), so one device's messages reach the rules out of order by up to seconds;
+ * - any process's sweep (every ALARM_SWEEP_MS) drains devices whose inputs have waited out the
+ *   reorder window (RULE_REORDER_WINDOW_MS) or whose hold/delayed clear is due: it reads state,
+ *   version and those inputs in one snapshot, evaluates them oldest first (domain drainInputs),
+ *   and commits with a compare-and-set on the version that also takes the inputs out of the inbox;
+ *   a lost commit is retried on a fresh snapshot (drain(), two round trips);
+ * - raise and clear run only after the winning commit: each transition once across processes;
+ * - within a process one device's drains run one after the other (a promise chain per device);
+ * - the rules run the window behind the clock (streamNow()): an input is evaluated as of its own
+ *   time, and a deadline fires only once every input before it has been evaluated;
+ * - an input older than the newest one evaluated for its device (late beyond the window) is stored
+ *   as usual but not evaluated, counted in spp_alarm_rule_inputs_out_of_order_total;
+ * - nothing is lost with a process killed: held inputs and armed deadlines are in Redis.
+ * The price: alarms raise and clear a window later (2 s by default), and about 1 + 2/k round trips
+ * per input (k inputs per drain) instead of one batched write per 500 ms. EMQX with
+ * hash_clientid keeps a device on one process and can run RULE_STATE=local (deploy/README.md §5).
  */
 @Injectable()
 export class AlarmDetectionService implements OnModuleInit {
