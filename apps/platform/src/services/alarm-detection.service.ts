@@ -397,7 +397,8 @@ export class AlarmDetectionService implements OnModuleInit {
    * Evaluates the device's inputs whose window has passed, oldest first, then a tick, on its
    * stored state, and commits with a compare-and-set on the state's version (the inputs leave the
    * inbox in the same script); on a conflict, again on a fresh snapshot. Transitions are executed
-   * only after a winning commit, so once across processes. Two round trips per drain.
+   * only after a winning commit, so once across processes. Two round trips per drain (one when
+   * there is nothing to do).
    */
   private async drain(device: DeviceProfile): Promise<void> {
     const entry = this.sharedEntry(device);
@@ -407,6 +408,8 @@ export class AlarmDetectionService implements OnModuleInit {
       const inputs = snap.inputs.map((m) => (JSON.parse(m) as { i: Exclude<RuleInput, { kind: 'tick' }> }).i);
       const result = drainInputs(entry.set, snap.json || undefined, snap.newestTs, inputs, now);
       this.metrics.alarmRuleEvaluations.inc(inputs.length + 1);
+      // Nothing waited and the tick changed nothing (another process drained it first): no write.
+      if (inputs.length === 0 && result.json === undefined && result.transitions.length === 0) return;
       const version = await this.redis.commitRuleInbox({
         deviceId: device.id,
         version: snap.version,
