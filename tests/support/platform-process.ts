@@ -51,6 +51,15 @@ export async function provisionFleet(count: number, options: { influx?: FreshInf
   };
 }
 
+/**
+ * RULE_STATE for tests that compare the two ways of evaluating alarm rules: `SPP_TEST_RULE_STATE=local`
+ * runs them on the old per-process path (to show what the shared one fixes); unset, the platform's default.
+ */
+export function ruleStateUnderTest(): Record<string, string> {
+  const mode = process.env.SPP_TEST_RULE_STATE;
+  return mode ? { RULE_STATE: mode } : {};
+}
+
 export class PlatformProcess {
   private child?: ChildProcess;
   private output = '';

@@ -20,6 +20,14 @@ describe('parseConfig', () => {
     expect(config.auth.adminUsername).toBe('admin');
   });
 
+  it('evaluates alarm rules on shared Redis state with an external broker, in memory otherwise (RULE_STATE)', () => {
+    expect(parseConfig({ DATA_DIR: dataDir() }).alarms.ruleState).toBe('local');
+    expect(parseConfig({ DATA_DIR: dataDir(), MQTT_URL: 'mqtt://broker:1883' }).alarms.ruleState).toBe('shared');
+    expect(parseConfig({ DATA_DIR: dataDir(), MQTT_URL: 'mqtt://broker:1883', RULE_STATE: 'local' }).alarms.ruleState).toBe('local');
+    expect(parseConfig({ DATA_DIR: dataDir(), RULE_STATE: 'shared' }).alarms.ruleState).toBe('shared');
+    expect(() => parseConfig({ DATA_DIR: dataDir(), RULE_STATE: 'redis' })).toThrow(/RULE_STATE/);
+  });
+
   it('names every bad variable in one error', () => {
     let error: unknown;
     try {

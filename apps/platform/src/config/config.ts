@@ -102,6 +102,21 @@ const envSchema = z
      * whichever process holds its connection. Needs a PostgreSQL server (DATABASE_URL).
      */
     MQTT_CLUSTER: z.enum(['off', 'redis']).default('off'),
+    /**
+     * Where a device's alarm rule state ("lasts N s", "N in a row", delayed clears) is evaluated.
+     * "local": in this process's memory, written to Redis every 500 ms (one device's messages must
+     * reach one process: the embedded broker, MQTT_CLUSTER=redis, or EMQX with hash_clientid).
+     * "shared": authoritative in Redis, each message evaluated under a compare-and-set, so processes
+     * that each receive a share of one device's messages (Mosquitto's round-robin $share) agree.
+     * Default: shared with an external broker (MQTT_URL), local otherwise.
+     */
+    RULE_STATE: z.enum(['local', 'shared']).optional(),
+    /**
+     * RULE_STATE=shared: a reading or event is evaluated this long after its device ts (at most
+     * this long after it arrived), so that inputs of one device that reach different processes
+     * with different delays are evaluated in the device's order. 0 evaluates at once.
+     */
+    RULE_REORDER_WINDOW_MS: nonNegativeInt(2000),
     /** Per-device publish budget on the embedded broker, messages per second (burst = 2 s worth). */
     MQTT_DEVICE_RATE_LIMIT: positiveInt(2000),
     /** Largest MQTT packet the embedded broker accepts (header included); a larger declared length closes the connection before it is buffered. */
@@ -308,6 +323,8 @@ export interface PlatformConfig {
   ingest: { deadLetterCap: number; liveUpdateIntervalMs: number; backfillMaxReadings: number };
   ingestWal: { maxBytes: number; commitMs: number };
   maintenance: { sweepMs: number };
+  /** RULE_STATE: where alarm rule state is authoritative (see the variable's comment). */
+  alarms: { ruleState: 'local' | 'shared'; reorderWindowMs: number };
   parking: {
     cancelFreeMinutes: number;
     withdrawRule: 'keep' | 'cancel';
@@ -404,6 +421,7 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
     ingest: { deadLetterCap: e.DEAD_LETTER_CAP, liveUpdateIntervalMs: e.LIVE_UPDATE_INTERVAL_MS, backfillMaxReadings: e.BACKFILL_MAX_READINGS },
     ingestWal: { maxBytes: e.INGEST_WAL_MAX_BYTES, commitMs: e.INGEST_WAL_COMMIT_MS },
     maintenance: { sweepMs: e.MAINTENANCE_SWEEP_MS },
+    alarms: { ruleState: e.RULE_STATE ?? (e.MQTT_URL ? 'shared' : 'local'), reorderWindowMs: e.RULE_REORDER_WINDOW_MS },
     parking: {
       cancelFreeMinutes: e.PARKING_CANCEL_FREE_MINUTES,
       withdrawRule: e.PARKING_WITHDRAW_RULE,

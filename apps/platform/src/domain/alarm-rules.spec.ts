@@ -6,6 +6,7 @@ import {
   deserializeState,
   type DeviceRuleState,
   evaluate,
+  drainInputs,
   heldByAnotherRule,
   initialState,
   manuallyClearable,
@@ -372,5 +373,113 @@ describe('hot path cost', () => {
     for (let i = 0; i < n; i++) evaluate(set, state, input, T0);
     const perCallUs = Number(process.hrtime.bigint() - start) / 1000 / n;
     expect(perCallUs).toBeLessThan(5);
+  });
+});
+
+/**
+ * RULE_STATE=shared (issue 10 §2): with Mosquitto's round-robin shared subscriptions one device's
+ * readings reach several processes; each input is evaluated on the stored state and written with
+ * a compare-and-set, transitions executed only by the winner (services/alarm-detection.service.ts).
+ * The store here is the CAS of RedisRepository.casRuleState reduced to its rule.
+ */
+describe('shared rule state (drainInputs under a compare-and-set)', () => {
+  const set = compileRules('elevator', null, { thresholds: { batteryHoldS: 3 } });
+  class Store {
+    json = '';
+    version = 0;
+    cas(expected: number, json: string | undefined): boolean {
+      if (expected !== this.version) return false;
+      if (json !== undefined) {
+        this.json = json === '{}' ? '' : json;
+        this.version++;
+      }
+      return true;
+    }
+  }
+  /** A process: its copy of the state (possibly behind) and the transitions it executed. */
+  class Proc {
+    json = '';
+    version = -1;
+    readonly done: string[] = [];
+    constructor(private readonly store: Store) {}
+    input(input: RuleInput, now: number): void {
+      for (;;) {
+        const r = input.kind === 'tick' ? drainInputs(set, this.json || undefined, 0, [], now) : drainInputs(set, this.json || undefined, 0, [input], now);
+        if (!this.store.cas(this.version, r.json)) {
+          [this.json, this.version] = [this.store.json, this.store.version];
+          continue;
+        }
+        if (r.json !== undefined) [this.json, this.version] = [r.json === '{}' ? '' : r.json, this.store.version];
+        this.done.push(...types([...r.transitions]));
+        return;
+      }
+    }
+  }
+
+  it('an input that changes nothing leaves the state unwritten', () => {
+    expect(drainInputs(set, undefined, 0, [{ kind: 'reading', reading: lift(), ts: T0 }], T0).json).toBeUndefined();
+    const on = drainInputs(set, undefined, 0, [{ kind: 'reading', reading: lift({ power: 'battery' }), ts: T0 }], T0);
+    expect(on.json).toBeDefined();
+    expect(on.state.nextDeadline).toBe(T0 + 3000);
+    const again = drainInputs(set, on.json, T0, [], T0 + 1000);
+    expect(again.json).toBeUndefined();
+    expect(again.transitions).toEqual([]);
+  });
+
+  it('evaluates waiting inputs in ts order as of the window behind the clock, skipping (counting) inputs older than the newest evaluated', () => {
+    const open = lift({ direction: 'up', door: 'open' });
+    // open, normal, open: never twice in a row, though a process saw the two opens first.
+    const r = drainInputs(set, undefined, 0, [
+      { kind: 'reading', reading: open, ts: T0 },
+      { kind: 'reading', reading: lift(), ts: T0 + 250 },
+      { kind: 'reading', reading: open, ts: T0 + 500 },
+    ], T0 + 500);
+    expect(r.transitions).toEqual([]);
+    expect(r.newestTs).toBe(T0 + 500);
+    // A normal reading from before arriving after the window: skipped, so the run continues.
+    const late = drainInputs(set, r.json, r.newestTs, [{ kind: 'reading', reading: lift(), ts: T0 + 400 }, { kind: 'reading', reading: open, ts: T0 + 750 }], T0 + 750);
+    expect(late.late).toBe(1);
+    expect(types([...late.transitions])).toEqual(['raise:moving_with_door_open']);
+  });
+
+  it('a hold is measured on the stream time: a reading evaluated a window late does not find its hold lasted', () => {
+    // Battery at T0, mains at T0 + 750: evaluated together as of T0 + 750, the 3 s hold never lasts.
+    const r = drainInputs(set, undefined, 0, [
+      { kind: 'reading', reading: lift({ power: 'battery' }), ts: T0 },
+      { kind: 'reading', reading: lift(), ts: T0 + 750 },
+    ], T0 + 750);
+    expect(r.transitions).toEqual([]);
+    expect(r.state.nextDeadline).toBe(0);
+  });
+
+  it('"lasts N s" spread round-robin over three processes raises exactly once, by one process', () => {
+    const store = new Store();
+    const procs = [new Proc(store), new Proc(store), new Proc(store)];
+    for (let i = 0; i <= 20; i++) procs[i % 3].input({ kind: 'reading', reading: lift({ power: 'battery' }), ts: T0 + i * 250 }, T0 + i * 250);
+    expect(procs.flatMap((p) => p.done)).toEqual(['raise:power_failure']);
+  });
+
+  it('"N in a row" round-robin: two in a row raise once; on, off, off repeated never raises', () => {
+    const store = new Store();
+    const procs = [new Proc(store), new Proc(store), new Proc(store)];
+    const open = lift({ direction: 'up', door: 'open' });
+    const pattern = [open, lift(), lift()];
+    for (let i = 0; i < 30; i++) procs[i % 3].input({ kind: 'reading', reading: pattern[i % 3], ts: T0 + i }, T0 + i);
+    expect(procs.flatMap((p) => p.done)).toEqual([]);
+    procs[0].input({ kind: 'reading', reading: open, ts: T0 + 100 }, T0 + 100);
+    procs[1].input({ kind: 'reading', reading: open, ts: T0 + 101 }, T0 + 101);
+    procs[2].input({ kind: 'reading', reading: open, ts: T0 + 102 }, T0 + 102);
+    expect(procs.flatMap((p) => p.done)).toEqual(['raise:moving_with_door_open']);
+    expect(procs[1].done).toEqual(['raise:moving_with_door_open']);
+  });
+
+  it('two processes ticking the same due device: the second finds nothing due', () => {
+    const store = new Store();
+    const [a, b] = [new Proc(store), new Proc(store)];
+    a.input({ kind: 'reading', reading: lift({ power: 'battery' }), ts: T0 }, T0);
+    b.input({ kind: 'tick' }, T0 + 3000);
+    a.input({ kind: 'tick' }, T0 + 3000);
+    expect([...a.done, ...b.done]).toEqual(['raise:power_failure']);
+    expect(b.done).toEqual(['raise:power_failure']);
   });
 });

@@ -669,3 +669,54 @@ export function deserializeState(set: RuleSet, json: string | undefined): Device
   recomputeDeadline(set, state);
   return state;
 }
+
+// ------------------------------------------------------------------------------------------ shared state
+
+export interface StoredEvaluation extends EvaluateResult {
+  /** The state to write: undefined when the input changed nothing ('{}' when every rule is idle). */
+  json?: string;
+}
+
+export interface DrainResult extends StoredEvaluation {
+  /** Device ts of the newest input evaluated (at least the one before). */
+  newestTs: number;
+  /** Inputs skipped: older than an input evaluated before them (late beyond the reorder window). */
+  late: number;
+}
+
+/**
+ * RULE_STATE=shared: evaluates a device's waiting inputs (oldest first) and then a tick, on a copy
+ * of its stored state, as of `now` (the reorder window behind the clock). An input older than the
+ * newest one already evaluated is skipped and counted: the rules are about the device's sequence
+ * in time, and an old reading applied after a newer one would restart or end a hold with a wrong
+ * time or break a run of "N in a row". Transitions are to be executed only once the result is
+ * committed (by exactly one process).
+ */
+export function drainInputs(
+  set: RuleSet,
+  stored: string | undefined,
+  newestTs: number,
+  inputs: ReadonlyArray<Exclude<RuleInput, { kind: 'tick' }>>,
+  now: number,
+): DrainResult {
+  const state = deserializeState(set, stored);
+  const transitions: Transition[] = [];
+  let late = 0;
+  let newest = newestTs;
+  for (const input of inputs) {
+    if (input.ts < newest) {
+      late++;
+      continue;
+    }
+    newest = input.ts;
+    transitions.push(...evaluate(set, state, input, now).transitions);
+  }
+  transitions.push(...evaluate(set, state, { kind: 'tick' }, now).transitions);
+  let json: string | undefined;
+  if (state.dirty) {
+    state.dirty = false;
+    const written = serializeState(set, state);
+    if (written !== (stored || '{}')) json = written;
+  }
+  return { state, transitions, json, newestTs: newest, late };
+}

@@ -132,6 +132,22 @@ export class MetricsRepository {
     labelNames: ['type', 'severity'] as const,
     registers: [this.registry],
   });
+  /** RULE_STATE=shared (services/alarm-detection.service.ts). */
+  readonly alarmRuleInputsOutOfOrder = new Counter({
+    name: 'spp_alarm_rule_inputs_out_of_order_total',
+    help: 'Inputs (readings, events, presence) stored but not evaluated by the alarm rules: older (device ts) than the newest one evaluated for the device, i.e. later than RULE_REORDER_WINDOW_MS (RULE_STATE=shared)',
+    registers: [this.registry],
+  });
+  readonly alarmRuleCasConflicts = new Counter({
+    name: 'spp_alarm_rule_cas_conflicts_total',
+    help: "Drains of a device's alarm rule inputs repeated because another process committed its rule state first (RULE_STATE=shared)",
+    registers: [this.registry],
+  });
+  readonly alarmRuleEvaluations = new Counter({
+    name: 'spp_alarm_rule_evaluations_total',
+    help: 'Inputs evaluated against shared rule state plus one deadline tick per drain, each drain attempt counted (RULE_STATE=shared)',
+    registers: [this.registry],
+  });
   readonly alarmNotifications = new Counter({
     name: 'spp_alarm_notifications_total',
     help: 'Alarm notifications, by channel (inbox, webhook) and outcome (sent, capped, failed)',

@@ -9,6 +9,11 @@
  * | dead-letters                     | list      | rejected messages (JSON), newest first                                  | none, capped at INGEST_DEAD_LETTER_CAP |
  * | rejects                          | hash      | reason → count of rejected messages                                     | none                        |
  * | alarm-rule-state                 | hash      | deviceId → JSON of its alarm rules' hold/clear state                    | none (field removed when empty) |
+ * | alarm-rule-version               | hash      | RULE_STATE=shared: deviceId → version of its rule state (compare-and-set) | none                        |
+ * | alarm-rule-ts                    | hash      | RULE_STATE=shared: deviceId → newest device ts evaluated (older inputs skipped) | none                  |
+ * | alarm-rule-due                   | zset      | RULE_STATE=shared: deviceId scored by its next hold/delayed-clear deadline (ms) | none (members removed) |
+ * | alarm-rule-held                  | zset      | RULE_STATE=shared: deviceId scored by the ts of its oldest input waiting in its inbox | none (members removed) |
+ * | alarm-rule-inbox:<deviceId>      | zset      | RULE_STATE=shared: inputs waiting out the reorder window (JSON), scored by device ts | none (members removed when evaluated) |
  * | alarm-notify:<deviceId>          | zset      | notifications of a device in the last hour (sliding-window cap)         | 1 hour, renewed on each     |
  * | parking:fire-alarms              | hash      | active fire alarmId → communityId (gates in free flow)                  | none (field removed on clear) |
  * | parking:pending:<pendingId>      | string    | JSON of a gate decision waiting for a person                            | 24 hours                    |
@@ -29,6 +34,11 @@ export function redisKeys(prefix: string) {
     deadLetters: () => key('dead-letters'),
     rejects: () => key('rejects'),
     alarmRuleState: () => key('alarm-rule-state'),
+    alarmRuleVersion: () => key('alarm-rule-version'),
+    alarmRuleTs: () => key('alarm-rule-ts'),
+    alarmRuleDue: () => key('alarm-rule-due'),
+    alarmRuleHeld: () => key('alarm-rule-held'),
+    alarmRuleInbox: (deviceId: string) => key('alarm-rule-inbox', deviceId),
     alarmNotifyWindow: (deviceId: string) => key('alarm-notify', deviceId),
     parkingFireAlarms: () => key('parking', 'fire-alarms'),
     parkingPending: (pendingId: string) => key('parking', 'pending', pendingId),

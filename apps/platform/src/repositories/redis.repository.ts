@@ -50,6 +50,88 @@ type RedisWithMerge = Redis & {
   mergeDeviceFields(deviceKey: string, lastSeenKey: string, ...args: string[]): Promise<string[]>;
 };
 
+/**
+ * RULE_STATE=shared: an input (reading, event, presence) of a device waits in the device's inbox,
+ * ordered by its ts, and the device in the held set scored by its earliest waiting ts, until any
+ * process drains it (below). Refused as stale when older than the newest input already evaluated.
+ * KEYS: inbox zset, held zset, ts hash. ARGV: deviceId, ts, member. Returns 1, or 0 when stale.
+ */
+const HOLD_RULE_INPUT_LUA = `
+local newest = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
+local ts = tonumber(ARGV[2])
+if ts < newest then return 0 end
+redis.call('ZADD', KEYS[1], ts, ARGV[3])
+local held = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if (not held) or ts < tonumber(held) then redis.call('ZADD', KEYS[2], ts, ARGV[1]) end
+return 1
+`;
+
+/**
+ * RULE_STATE=shared: a consistent snapshot of a device for a drain: state version, state JSON,
+ * newest evaluated ts, and the waiting inputs up to the cut-off, oldest first.
+ * KEYS: state hash, version hash, ts hash, inbox zset. ARGV: deviceId, cut-off ts, limit.
+ */
+const READ_RULE_INBOX_LUA = `
+local id = ARGV[1]
+local inputs = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+return {redis.call('HGET', KEYS[2], id) or '0', redis.call('HGET', KEYS[1], id) or '', redis.call('HGET', KEYS[3], id) or '0', inputs}
+`;
+
+/**
+ * RULE_STATE=shared: commits a drain if the state's version is still the one read (compare-and-set):
+ * writes the state, the newest evaluated ts, removes the inputs evaluated from the inbox, and
+ * updates the held set (earliest input still waiting) and the due set (next deadline).
+ * KEYS: state hash, version hash, ts hash, inbox zset, held zset, due zset.
+ * ARGV: deviceId, expected version, state JSON ('' = unchanged, '{}' = idle), newest ts, next deadline, members...
+ * Returns the new version, or -1 on a conflict.
+ */
+const COMMIT_RULE_INBOX_LUA = `
+local id = ARGV[1]
+local version = tonumber(redis.call('HGET', KEYS[2], id) or '0')
+if version ~= tonumber(ARGV[2]) then return -1 end
+if ARGV[3] ~= '' then
+  if ARGV[3] == '{}' then redis.call('HDEL', KEYS[1], id) else redis.call('HSET', KEYS[1], id, ARGV[3]) end
+end
+if #ARGV > 5 or ARGV[3] ~= '' then version = redis.call('HINCRBY', KEYS[2], id, 1) end
+local newest = tonumber(redis.call('HGET', KEYS[3], id) or '0')
+if tonumber(ARGV[4]) > newest then redis.call('HSET', KEYS[3], id, ARGV[4]) end
+for i = 6, #ARGV do redis.call('ZREM', KEYS[4], ARGV[i]) end
+local first = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+if first[2] then redis.call('ZADD', KEYS[5], first[2], id) else redis.call('ZREM', KEYS[5], id) end
+local deadline = tonumber(ARGV[5])
+if deadline > 0 then redis.call('ZADD', KEYS[6], deadline, id) else redis.call('ZREM', KEYS[6], id) end
+return version
+`;
+
+type RedisWithRuleInbox = Redis & {
+  holdRuleInput(inbox: string, held: string, ts: string, deviceId: string, inputTs: string, member: string): Promise<number>;
+  readRuleInbox(state: string, version: string, ts: string, inbox: string, deviceId: string, cutoff: string, limit: string): Promise<[string, string, string, string[]]>;
+  commitRuleInbox(state: string, version: string, ts: string, inbox: string, held: string, due: string, ...args: string[]): Promise<number>;
+};
+
+/** RULE_STATE=shared: a device's rule state and the inputs waiting to be evaluated, read at once. */
+export interface RuleInboxSnapshot {
+  version: number;
+  /** Stored state JSON, '' when none. */
+  json: string;
+  /** Device ts of the newest input evaluated. */
+  newestTs: number;
+  /** Waiting inputs up to the cut-off, oldest first, as held (holdRuleInput's `member`). */
+  inputs: string[];
+}
+
+export interface RuleInboxCommit {
+  deviceId: string;
+  /** The version the snapshot was read at. */
+  version: number;
+  /** The new state; undefined when unchanged, '{}' when idle. */
+  json?: string;
+  newestTs: number;
+  nextDeadline: number;
+  /** The inputs evaluated (or skipped as late): removed from the inbox. */
+  inputs: string[];
+}
+
 export interface DeadLetter {
   ts: number;
   deviceId: string | null;
@@ -76,6 +158,9 @@ export class RedisRepository implements OnApplicationShutdown {
     // Errors surface through /health and failing commands; without a listener ioredis would log each retry.
     this.client.on('error', () => undefined);
     this.client.defineCommand('mergeDeviceFields', { numberOfKeys: 2, lua: MERGE_FIELDS_LUA });
+    this.client.defineCommand('holdRuleInput', { numberOfKeys: 3, lua: HOLD_RULE_INPUT_LUA });
+    this.client.defineCommand('readRuleInbox', { numberOfKeys: 4, lua: READ_RULE_INBOX_LUA });
+    this.client.defineCommand('commitRuleInbox', { numberOfKeys: 6, lua: COMMIT_RULE_INBOX_LUA });
   }
 
   /** A separate connection, e.g. for BullMQ or blocking calls. */
@@ -163,6 +248,68 @@ export class RedisRepository implements OnApplicationShutdown {
   async writeRuleState(deviceId: string, json: string): Promise<void> {
     if (json === '{}') await this.client.hdel(this.keys.alarmRuleState(), deviceId);
     else await this.client.hset(this.keys.alarmRuleState(), deviceId, json);
+  }
+
+  /**
+   * RULE_STATE=shared: puts an input in the device's inbox (one round trip). `member` must be
+   * unique (it carries a nonce). False when the input is older than the newest one evaluated.
+   */
+  async holdRuleInput(deviceId: string, ts: number, member: string): Promise<boolean> {
+    const k = this.keys;
+    return (await (this.client as RedisWithRuleInbox).holdRuleInput(k.alarmRuleInbox(deviceId), k.alarmRuleHeld(), k.alarmRuleTs(), deviceId, String(ts), member)) === 1;
+  }
+
+  /** RULE_STATE=shared: the device's state, version, newest evaluated ts and waiting inputs up to `cutoff`, in one snapshot. */
+  async readRuleInbox(deviceId: string, cutoff: number, limit: number): Promise<RuleInboxSnapshot> {
+    const k = this.keys;
+    const [version, json, newestTs, inputs] = await (this.client as RedisWithRuleInbox).readRuleInbox(
+      k.alarmRuleState(),
+      k.alarmRuleVersion(),
+      k.alarmRuleTs(),
+      k.alarmRuleInbox(deviceId),
+      deviceId,
+      String(cutoff),
+      String(limit),
+    );
+    return { version: Number(version), json, newestTs: Number(newestTs), inputs };
+  }
+
+  /**
+   * RULE_STATE=shared: writes a drain's outcome if the device's state is still at `version`
+   * (compare-and-set); returns the new version, or null when another process committed first.
+   */
+  async commitRuleInbox(c: RuleInboxCommit): Promise<number | null> {
+    const k = this.keys;
+    const version = await (this.client as RedisWithRuleInbox).commitRuleInbox(
+      k.alarmRuleState(),
+      k.alarmRuleVersion(),
+      k.alarmRuleTs(),
+      k.alarmRuleInbox(c.deviceId),
+      k.alarmRuleHeld(),
+      k.alarmRuleDue(),
+      c.deviceId,
+      String(c.version),
+      c.json ?? '',
+      String(c.newestTs),
+      String(c.nextDeadline),
+      ...c.inputs,
+    );
+    return version === -1 ? null : version;
+  }
+
+  /** RULE_STATE=shared: devices with inputs waiting since `before` or earlier (any process may drain them). */
+  async heldRuleDevices(before: number, limit: number): Promise<string[]> {
+    return this.client.zrangebyscore(this.keys.alarmRuleHeld(), '-inf', before, 'LIMIT', 0, limit);
+  }
+
+  /** RULE_STATE=shared: devices whose next rule deadline is at or before `now` (any process may fire them). */
+  async dueRuleDevices(now: number, limit: number): Promise<string[]> {
+    return this.client.zrangebyscore(this.keys.alarmRuleDue(), '-inf', now, 'LIMIT', 0, limit);
+  }
+
+  /** RULE_STATE=shared: a device is gone: nothing of it is due or waiting any more. */
+  async forgetRuleDevice(deviceId: string): Promise<void> {
+    await this.client.multi().zrem(this.keys.alarmRuleDue(), deviceId).zrem(this.keys.alarmRuleHeld(), deviceId).del(this.keys.alarmRuleInbox(deviceId)).exec();
   }
 
   /** Tells every platform process (this one included) something changed (pub/sub, channel under REDIS_PREFIX). */

@@ -7,6 +7,7 @@ import {
   type DeviceRuleState,
   deserializeState,
   evaluate,
+  drainInputs,
   heldByAnotherRule,
   type RuleInput,
   type RuleSet,
@@ -16,6 +17,7 @@ import {
 import type { DeviceProfile } from '../domain/device-profile';
 import { ClockRepository } from '../repositories/clock.repository';
 import { EventBusRepository } from '../repositories/event-bus.repository';
+import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { AlarmService } from './alarm.service';
 import { AlarmSettingsService } from './alarm-settings.service';
@@ -35,6 +37,18 @@ interface Entry {
   dropped?: boolean;
 }
 
+/** RULE_STATE=shared: a drain given up after this many lost compare-and-sets in a row. */
+export const RULE_CAS_MAX_ATTEMPTS = 20;
+/** RULE_STATE=shared: devices taken from the held and due sets per sweep, inputs per drain. */
+const DUE_BATCH = 500;
+const DRAIN_BATCH = 1000;
+
+/** RULE_STATE=shared: a device's compiled rules in this process (its state is in Redis). */
+interface SharedEntry {
+  device: DeviceProfile;
+  set: RuleSet;
+}
+
 /** Notice channel: a process took a device's connection and its rule state (MQTT_CLUSTER). */
 const RULE_STATE_ADOPTED = 'alarm-rule-state-adopted';
 
@@ -44,6 +58,30 @@ const RULE_STATE_ADOPTED = 'alarm-rule-state-adopted';
  * Redis in batches (only devices whose state changed), and reloaded on start, so a condition that
  * began before a restart still raises at the right time. A sweep fires holds and delayed clears
  * when no further reading arrives. Raising and clearing happen off the hot path (AlarmService).
+ *
+ * RULE_STATE=shared (the default with an external broker): Mosquitto hands the messages of a
+ * shared subscription round-robin to the processes of the group, so one device's consecutive
+ * readings land in different processes, and per-process state sees fragments ("lasts N s" raised
+ * by every process, "N in a row" never, or raised on readings that were not in a row). There a
+ * device's state is authoritative in Redis, and no process keeps anything of it in memory:
+ * - each input goes to the device's inbox in Redis, ordered by device ts (hold(), one round trip);
+ *   the processes' backlogs differ (each acknowledges one message at a time, after its ingestion
+ *   log's fdatasync), so one device's messages reach the rules out of order by up to seconds;
+ * - any process's sweep (every ALARM_SWEEP_MS) drains devices whose inputs have waited out the
+ *   reorder window (RULE_REORDER_WINDOW_MS) or whose hold/delayed clear is due: it reads state,
+ *   version and those inputs in one snapshot, evaluates them oldest first (domain drainInputs),
+ *   and commits with a compare-and-set on the version that also takes the inputs out of the inbox;
+ *   a lost commit is retried on a fresh snapshot (drain(), two round trips);
+ * - raise and clear run only after the winning commit: each transition once across processes;
+ * - within a process one device's drains run one after the other (a promise chain per device);
+ * - the rules run the window behind the clock (streamNow()): an input is evaluated as of its own
+ *   time, and a deadline fires only once every input before it has been evaluated;
+ * - an input older than the newest one evaluated for its device (late beyond the window) is stored
+ *   as usual but not evaluated, counted in spp_alarm_rule_inputs_out_of_order_total;
+ * - nothing is lost with a process killed: held inputs and armed deadlines are in Redis.
+ * The price: alarms raise and clear a window later (2 s by default), and about 1 + 2/k round trips
+ * per input (k inputs per drain) instead of one batched write per 500 ms. EMQX with
+ * hash_clientid keeps a device on one process and can run RULE_STATE=local (deploy/README.md §5).
  */
 @Injectable()
 export class AlarmDetectionService implements OnModuleInit {
@@ -63,6 +101,17 @@ export class AlarmDetectionService implements OnModuleInit {
 
   /** Tells this process's own notices from the others'. */
   private readonly processId = randomUUID();
+  private readonly sharedState: boolean;
+  /** RULE_STATE=shared: per device, its rules and state as last seen. */
+  private readonly sharedEntries = new Map<string, SharedEntry>();
+  /** RULE_STATE=shared: per device, the tail of its chain of evaluations in this process. */
+  private readonly chains = new Map<string, Promise<void>>();
+  /** RULE_STATE=shared: devices with a drain queued (not queued twice). */
+  private readonly draining = new Set<string>();
+  private sweepingShared = false;
+  /** RULE_STATE=shared: inputs being written to their inbox (awaited by finish()). */
+  private readonly holding = new Set<Promise<void>>();
+  private nonce = 0;
 
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
@@ -72,7 +121,13 @@ export class AlarmDetectionService implements OnModuleInit {
     private readonly directory: DeviceDirectoryService,
     private readonly settings: AlarmSettingsService,
     private readonly alarms: AlarmService,
+    private readonly metrics: MetricsRepository,
   ) {
+    this.sharedState = config.alarms.ruleState === 'shared';
+    if (this.sharedState) {
+      this.listenShared();
+      return;
+    }
     bus.on('device.reading', ({ device, reading, ts }) => {
       const entry = this.entry(device);
       const input = this.scratchReading;
@@ -94,6 +149,11 @@ export class AlarmDetectionService implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
+    if (this.sharedState) {
+      this.sweepTimer = setInterval(() => void this.sweepShared(), ALARM_SWEEP_MS);
+      this.sweepTimer.unref();
+      return;
+    }
     const all = await this.redis.readAlarmRuleStates();
     for (const [deviceId, json] of Object.entries(all)) this.stored.set(deviceId, json);
     // Devices with a pending hold or clear need the sweep even if they never send again.
@@ -126,6 +186,14 @@ export class AlarmDetectionService implements OnModuleInit {
     this.finishing = true;
     clearInterval(this.sweepTimer);
     clearInterval(this.flushTimer);
+    if (this.sharedState) {
+      // Nothing is kept in memory: inputs are written to their inbox (any process drains them),
+      // drains under way end with their commit and transitions.
+      await Promise.allSettled([...this.holding]);
+      await Promise.allSettled([...this.chains.values()]);
+      await this.alarms.flushPending().catch(() => undefined);
+      return;
+    }
     await Promise.allSettled([...this.releasing]);
     await this.alarms.flushPending().catch(() => undefined);
     await this.flush();
@@ -138,6 +206,7 @@ export class AlarmDetectionService implements OnModuleInit {
    * process adopted it since, or this process would have forgotten it), and the others forget theirs.
    */
   async adoptDevice(deviceId: string): Promise<void> {
+    if (this.sharedState) return; // the state is in Redis already
     if (!this.entries.has(deviceId)) {
       const json = await this.redis.readRuleState(deviceId);
       if (!this.entries.has(deviceId)) {
@@ -151,7 +220,7 @@ export class AlarmDetectionService implements OnModuleInit {
   /** MQTT_CLUSTER: the device left this process; its rule state is written now for the next one. */
   releaseDevice(deviceId: string): void {
     const entry = this.entries.get(deviceId);
-    if (!entry || this.finishing) return;
+    if (!entry || this.finishing || this.sharedState) return;
     const write = this.redis
       .writeRuleState(deviceId, serializeState(entry.set, entry.state))
       .catch((error: Error) => this.logger.warn(`rule state of ${deviceId} not written: ${error.message}`))
@@ -191,11 +260,10 @@ export class AlarmDetectionService implements OnModuleInit {
       this.dirty.push(entry);
     }
     if (entry.state.nextDeadline > 0) this.armed.add(entry);
-    if (transitions.length > 0) this.transitions(entry, transitions);
+    if (transitions.length > 0) this.transitions(entry.device, entry.set, entry.state, transitions);
   }
 
-  private transitions(entry: Entry, transitions: readonly Transition[]): void {
-    const d = entry.device;
+  private transitions(d: DeviceProfile, set: RuleSet, state: DeviceRuleState, transitions: readonly Transition[]): void {
     for (const t of transitions) {
       if (t.action === 'raise' || t.action === 'repeat') {
         this.alarms
@@ -203,7 +271,7 @@ export class AlarmDetectionService implements OnModuleInit {
           .catch((e) => this.alarms.logFailure(`raise ${t.type} on ${d.id}`, e));
       } else {
         // Another rule of the same type (device-reported and inferred) may still hold it.
-        if (heldByAnotherRule(entry.set, entry.state, t.type, t.ruleId)) continue;
+        if (heldByAnotherRule(set, state, t.type, t.ruleId)) continue;
         this.alarms.clearByDevice(d.id, t.type).catch((e) => this.alarms.logFailure(`clear ${t.type} on ${d.id}`, e));
       }
     }
@@ -250,6 +318,144 @@ export class AlarmDetectionService implements OnModuleInit {
       })
       .finally(() => (this.flushing = undefined));
     return this.flushing;
+  }
+
+  // ---------------------------------------------------------------------------- RULE_STATE=shared
+
+  private listenShared(): void {
+    this.bus.on('device.reading', ({ device, reading, ts }) => this.hold(device, { kind: 'reading', reading: reading as unknown as Record<string, unknown>, ts }));
+    this.bus.on('device.event', ({ device, event, ts }) => {
+      if (!('active' in event)) return;
+      this.hold(device, { kind: 'event', type: event.type, active: event.active, ts });
+    });
+    this.bus.on('device.presence', ({ device, online, ts }) => this.hold(device, { kind: 'presence', online, ts }));
+    // The stored state is keyed by rule id: recompiling keeps it.
+    this.bus.on('alarm-settings.changed', () => {
+      for (const entry of this.sharedEntries.values()) entry.set = this.compile(entry.device);
+    });
+    this.bus.on('device.changed', ({ deviceId }) => this.sharedEntries.delete(deviceId));
+  }
+
+  private compile(device: DeviceProfile): RuleSet {
+    return compileRules(device.kind, device.subtype, ...this.settings.layersFor(device.communityId, device.id));
+  }
+
+  /**
+   * An input waits in the device's inbox in Redis, ordered by device ts, for the reorder window
+   * (RULE_REORDER_WINDOW_MS): one device's consecutive messages reach different processes, each
+   * with its own backlog (a process acknowledges one message at a time, after its ingestion log's
+   * fdatasync), so they arrive out of order by up to seconds. Held in Redis, not in this process,
+   * so a process that dies does not take the inputs it received with it: any process drains them.
+   * One round trip; an input older than the newest evaluated is refused at once (counted).
+   */
+  private hold(device: DeviceProfile, input: Exclude<RuleInput, { kind: 'tick' }>): void {
+    this.sharedEntry(device);
+    const member = JSON.stringify({ n: this.nonce++, p: this.processId.slice(0, 8), i: input });
+    const write = this.redis
+      .holdRuleInput(device.id, input.ts, member)
+      .then((held) => {
+        if (!held) this.metrics.alarmRuleInputsOutOfOrder.inc();
+      })
+      .catch((error: Error) => this.logger.warn(`alarm rule input of ${device.id} not held: ${error.message}`))
+      .finally(() => this.holding.delete(write));
+    this.holding.add(write);
+  }
+
+  private sharedEntry(device: DeviceProfile): SharedEntry {
+    let entry = this.sharedEntries.get(device.id);
+    if (!entry) {
+      entry = { device, set: this.compile(device) };
+      this.sharedEntries.set(device.id, entry);
+    } else if (entry.device !== device) entry.device = device;
+    return entry;
+  }
+
+  /**
+   * The time the shared rules run at: the reorder window behind the clock. Inputs are evaluated
+   * once their ts is that far behind, as of that time, and a hold or delayed clear fires only once
+   * every input before its deadline has had its window: otherwise a reading that waited 3 s would
+   * find a 3 s hold already lasted, and a deadline would fire before the reading that ends the
+   * condition is evaluated. Alarms are raised and cleared a window later than in "local".
+   */
+  private streamNow(): number {
+    return this.clock.now() - this.config.alarms.reorderWindowMs;
+  }
+
+  /** Runs `task` after the device's drains already queued in this process (no conflict with itself). */
+  private enqueue(deviceId: string, task: () => Promise<void>): Promise<void> {
+    const previous = this.chains.get(deviceId);
+    const run = () => task().catch((error: Error) => this.logger.warn(`alarm rules of ${deviceId} not evaluated: ${error.message}`));
+    const next = previous ? previous.then(run) : run();
+    this.chains.set(deviceId, next);
+    void next.then(() => {
+      if (this.chains.get(deviceId) === next) this.chains.delete(deviceId);
+    });
+    return next;
+  }
+
+  /**
+   * Evaluates the device's inputs whose window has passed, oldest first, then a tick, on its
+   * stored state, and commits with a compare-and-set on the state's version (the inputs leave the
+   * inbox in the same script); on a conflict, again on a fresh snapshot. Transitions are executed
+   * only after a winning commit, so once across processes. Two round trips per drain (one when
+   * there is nothing to do).
+   */
+  private async drain(device: DeviceProfile): Promise<void> {
+    const entry = this.sharedEntry(device);
+    for (let attempt = 0; attempt < RULE_CAS_MAX_ATTEMPTS; attempt++) {
+      const now = this.streamNow();
+      const snap = await this.redis.readRuleInbox(device.id, now, DRAIN_BATCH);
+      const inputs = snap.inputs.map((m) => (JSON.parse(m) as { i: Exclude<RuleInput, { kind: 'tick' }> }).i);
+      const result = drainInputs(entry.set, snap.json || undefined, snap.newestTs, inputs, now);
+      this.metrics.alarmRuleEvaluations.inc(inputs.length + 1);
+      // Nothing waited and the tick changed nothing (another process drained it first): no write.
+      if (inputs.length === 0 && result.json === undefined && result.transitions.length === 0) return;
+      const version = await this.redis.commitRuleInbox({
+        deviceId: device.id,
+        version: snap.version,
+        json: result.json,
+        newestTs: result.newestTs,
+        nextDeadline: result.state.nextDeadline,
+        inputs: snap.inputs,
+      });
+      if (version === null) {
+        this.metrics.alarmRuleCasConflicts.inc();
+        continue;
+      }
+      if (result.late > 0) this.metrics.alarmRuleInputsOutOfOrder.inc(result.late);
+      if (result.transitions.length > 0) this.transitions(entry.device, entry.set, result.state, result.transitions);
+      return;
+    }
+    this.logger.warn(`alarm rules of ${device.id}: not evaluated, its state changed under this process ${RULE_CAS_MAX_ATTEMPTS} times in a row`);
+  }
+
+  /**
+   * Drains every device with inputs past their window or a hold/delayed clear due, whichever
+   * process received them or armed it (the held and due sets are shared): a device of a process
+   * that has died is drained too. Two processes draining one device: the second finds nothing.
+   */
+  private async sweepShared(): Promise<void> {
+    if (this.sweepingShared) return;
+    this.sweepingShared = true;
+    try {
+      const now = this.streamNow();
+      const [held, due] = await Promise.all([this.redis.heldRuleDevices(now, DUE_BATCH), this.redis.dueRuleDevices(now, DUE_BATCH)]);
+      for (const deviceId of new Set([...held, ...due])) {
+        if (this.draining.has(deviceId)) continue;
+        const device = await this.directory.get(deviceId).catch(() => undefined);
+        if (device === null) {
+          await this.redis.forgetRuleDevice(deviceId);
+          continue;
+        }
+        if (!device) continue;
+        this.draining.add(deviceId);
+        void this.enqueue(deviceId, () => this.drain(device)).finally(() => this.draining.delete(deviceId));
+      }
+    } catch (error) {
+      this.logger.warn(`alarm rule inputs and deadlines not checked: ${(error as Error).message}`);
+    } finally {
+      this.sweepingShared = false;
+    }
   }
 
   /** Settings changed: compile again, carrying the state over by rule id. */
