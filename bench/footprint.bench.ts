@@ -16,12 +16,14 @@ import { machineInfo, resultsDir, startBenchPlatform, type BenchPlatform } from 
  *   - other native memory: the rest (compiled WebAssembly code, malloc arenas, buffers).
  * Peak = VmHWM, the most the process held at once (PGlite's initdb and the migrations).
  * Writes bench/results/footprint-latest.{json,md}; `--name before` writes footprint-before.*.
- * `--env KEY=VALUE` (repeatable) starts the platform with other settings, e.g. PGLITE_SHARED_BUFFERS=128MB.
+ * `--env KEY=VALUE` (repeatable) starts the platform with other settings, e.g. PGLITE_SHARED_BUFFERS=128MB;
+ * `--node-arg ARG` (repeatable) gives node an option, e.g. --max-semi-space-size=1.
  */
 
 interface Options {
   settle: number;
   env: string[];
+  nodeArg: string[];
   name: string;
   redisUrl: string;
   influxUrl: string;
@@ -98,7 +100,7 @@ async function footprint(platform: BenchPlatform): Promise<Footprint> {
 }
 
 async function measure(label: string, o: Options, extraEnv: Record<string, string>): Promise<Footprint> {
-  const platform = await startBenchPlatform('footprint-bench', o, extraEnv);
+  const platform = await startBenchPlatform('footprint-bench', o, extraEnv, o.nodeArg);
   try {
     // Start-up work (InfluxDB set-up, sweeps, first timers) settles; the idle reading follows.
     await new Promise((r) => setTimeout(r, o.settle * 1000));
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
   const o = new Command('footprint')
     .option('--settle <s>', 'seconds between /health answering and the idle reading', (v) => Number(v), 10)
     .option('--env <KEY=VALUE>', 'an extra platform variable (repeatable)', (v, all: string[]) => [...all, v], [] as string[])
+    .option('--node-arg <arg>', 'an option for node before the entry point (repeatable)', (v, all: string[]) => [...all, v], [] as string[])
     .option('--name <name>', 'results file name: footprint-<name>.{json,md}', 'latest')
     .option('--redis-url <url>', 'Redis to use (a database of its own is selected)', 'redis://127.0.0.1:6379')
     .option('--influx-url <url>', 'InfluxDB base URL', 'http://127.0.0.1:8086')
@@ -126,7 +129,7 @@ async function main(): Promise<void> {
     const extraEnv = { ...settings, DATA_DIR: dataDir };
     const first = await measure('first start (initdb, migrations)', o, extraEnv);
     const restart = await measure('restart on the same DATA_DIR', o, extraEnv);
-    const result = { benchmark: 'footprint', at: new Date().toISOString(), machine: machineInfo(), settleS: o.settle, settings, firstStart: first, restart };
+    const result = { benchmark: 'footprint', at: new Date().toISOString(), machine: machineInfo(), settleS: o.settle, settings, nodeArgs: o.nodeArg, firstStart: first, restart };
     mkdirSync(o.out, { recursive: true });
     writeFileSync(join(o.out, `footprint-${o.name}.json`), JSON.stringify(result, null, 2) + '\n');
     const verdict = (n: number) => (n <= TARGET.idleRssMiB ? 'met' : '**not met**');
@@ -135,7 +138,7 @@ async function main(): Promise<void> {
     const md = [
       `# Idle footprint (${result.at})`,
       '',
-      `${result.machine.cpus} cores (${result.machine.cpuModel}), 1-min load average ${loadavg()[0].toFixed(1)}; one platform process with its embedded defaults (aedes broker, PGlite under DATA_DIR), Redis and InfluxDB on the same machine; read ${o.settle} s after /health answered, with no devices and no clients.${Object.keys(settings).length > 0 ? ` Settings: ${o.env.join(', ')}.` : ''}`,
+      `${result.machine.cpus} cores (${result.machine.cpuModel}), 1-min load average ${loadavg()[0].toFixed(1)}; one platform process with its embedded defaults (aedes broker, PGlite under DATA_DIR), Redis and InfluxDB on the same machine; read ${o.settle} s after /health answered, with no devices and no clients.${o.env.length + o.nodeArg.length > 0 ? ` Settings: ${[...o.env, ...o.nodeArg].join(', ')}.` : ''}`,
       '',
       '| start | RSS idle (target ≤ 300 MiB) | peak RSS (VmHWM) | PGlite WebAssembly memory, resident of size | V8 heap | other native (wasm code, malloc) | files mapped | node "external" (incl. wasm memory) |',
       '|---|---|---|---|---|---|---|---|',

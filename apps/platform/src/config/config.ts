@@ -141,6 +141,11 @@ const envSchema = z
     PGLITE_WORK_MEM: pgMemory('4MB', 64, 256 * 1024),
     /** CREATE INDEX and VACUUM in migrations and maintenance. */
     PGLITE_MAINTENANCE_WORK_MEM: pgMemory('16MB', 1024, 1024 * 1024),
+    /**
+     * How V8 compiles PGlite's WebAssembly: "baseline" (Liftoff only) or "optimizing" (V8's
+     * default, hot functions recompiled by TurboFan, whose code and compiler memory stay resident).
+     */
+    PGLITE_WASM_COMPILER: z.enum(['baseline', 'optimizing']).default('baseline'),
     REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
     /** Prefix for every Redis key and BullMQ queue, so several deployments can share one Redis. */
     REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]*$/).default('spp'),
@@ -313,6 +318,8 @@ export interface PlatformConfig {
     embeddedDir: string;
     /** PostgreSQL settings of embedded PGlite (PGLITE_*), passed as start-up options. */
     embeddedSettings: { shared_buffers: string; work_mem: string; maintenance_work_mem: string };
+    /** PGLITE_WASM_COMPILER: Liftoff only ("baseline") or Liftoff then TurboFan ("optimizing"). */
+    embeddedWasmCompiler: 'baseline' | 'optimizing';
   };
   redis: { url: string; prefix: string };
   influx: {
@@ -413,6 +420,7 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       url: e.DATABASE_URL,
       embeddedDir: join(dataDir, 'pglite'),
       embeddedSettings: { shared_buffers: e.PGLITE_SHARED_BUFFERS, work_mem: e.PGLITE_WORK_MEM, maintenance_work_mem: e.PGLITE_MAINTENANCE_WORK_MEM },
+      embeddedWasmCompiler: e.PGLITE_WASM_COMPILER,
     },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     influx: {

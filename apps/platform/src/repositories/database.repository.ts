@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
@@ -23,10 +24,11 @@ const initdbScript = 'require(process.argv[1]).PGlite.create(process.argv[2]).th
  * initdb, the new directory as a tar in memory, and the malloc arenas they grew); a child gives
  * it all back when it exits. Blocks once per DATA_DIR, at start, before anything listens.
  */
-function initEmbeddedDir(dir: string): void {
+function initEmbeddedDir(dir: string, compiler: PlatformConfig['database']['embeddedWasmCompiler']): void {
   if (existsSync(join(dir, 'PG_VERSION'))) return;
+  const nodeArgs = compiler === 'baseline' ? ['--liftoff-only'] : [];
   try {
-    execFileSync(process.execPath, ['-e', initdbScript, require.resolve('@electric-sql/pglite'), dir], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
+    execFileSync(process.execPath, [...nodeArgs, '-e', initdbScript, require.resolve('@electric-sql/pglite'), dir], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
     throw new Error(`PGlite initdb of ${dir} failed: ${stderr || (error as Error).message}`);
@@ -58,7 +60,11 @@ export class DatabaseRepository implements OnApplicationShutdown {
     } else {
       this.engine = 'pglite';
       mkdirSync(config.database.embeddedDir, { recursive: true });
-      initEmbeddedDir(config.database.embeddedDir);
+      initEmbeddedDir(config.database.embeddedDir, config.database.embeddedWasmCompiler);
+      // Before PGlite compiles its module. Liftoff's code is compiled once and kept; TurboFan's
+      // recompilations of hot functions held 35-70 MiB more for good, for no measurable speed-up
+      // of the platform's queries (bench/results/footprint-latest.md).
+      if (config.database.embeddedWasmCompiler === 'baseline') setFlagsFromString('--liftoff-only');
       // btree_gist: exclusion constraints over a slot and a time range (no double booking).
       this.pglite = new PGlite(config.database.embeddedDir, {
         extensions: { btree_gist },
