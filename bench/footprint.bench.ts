@@ -14,7 +14,9 @@ import { machineInfo, resultsDir, startBenchPlatform, type BenchPlatform } from 
  *   - the V8 JavaScript heap (spp_nodejs_heap_size_total_bytes; Nest, aedes, socket.io, caches);
  *   - files mapped (the node binary and its libraries);
  *   - other native memory: the rest (compiled WebAssembly code, malloc arenas, buffers).
- * Peak = VmHWM, the most the process held at once (PGlite's initdb and the migrations).
+ * Peak = VmHWM, the most the process held at once (PGlite's initdb and the migrations). After the
+ * restart's idle reading, a database round (`--writes` communities created and listed through the
+ * REST API, 50 requests at a time) shows what PGlite's memory becomes under use.
  * Writes bench/results/footprint-latest.{json,md}; `--name before` writes footprint-before.*.
  * `--env KEY=VALUE` (repeatable) starts the platform with other settings, e.g. PGLITE_SHARED_BUFFERS=128MB;
  * `--node-arg ARG` (repeatable) gives node an option, e.g. --max-semi-space-size=1.
@@ -24,6 +26,7 @@ interface Options {
   settle: number;
   env: string[];
   nodeArg: string[];
+  writes: number;
   name: string;
   redisUrl: string;
   influxUrl: string;
@@ -31,7 +34,7 @@ interface Options {
 }
 
 const MiB = 2 ** 20;
-const TARGET = { idleRssMiB: 300 };
+const TARGET = { idleRssMiB: 300, loadRssMiB: 600 };
 const mib = (bytes: number) => Math.round(bytes / MiB);
 
 interface Footprint {
@@ -99,14 +102,47 @@ async function footprint(platform: BenchPlatform): Promise<Footprint> {
   };
 }
 
-async function measure(label: string, o: Options, extraEnv: Record<string, string>): Promise<Footprint> {
+/** `writes` communities (a building of two units each) created, then listed, through the REST API, 50 requests at a time. */
+async function databaseRound(platform: BenchPlatform, writes: number): Promise<{ seconds: number }> {
+  const login = await fetch(`${platform.httpUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: platform.adminPassword }),
+  });
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` };
+  const started = Date.now();
+  const requests = Array.from({ length: writes * 2 }, (_, i) => i);
+  const worker = async () => {
+    for (let i = requests.shift(); i !== undefined; i = requests.shift()) {
+      const res =
+        i < writes
+          ? await fetch(`${platform.httpUrl}/api/v1/communities`, {
+              method: 'POST',
+              headers,
+              body: JSON.stringify({ name: `Footprint ${i}`, district: 'Jing_an', street: 'Nanjing West', address: `${i} Bench Road`, buildings: [{ name: 'B1', floors: 18, units: [{ number: '101', floorArea: '89.50' }, { number: '102', floorArea: '120' }] }] }),
+            })
+          : await fetch(`${platform.httpUrl}/api/v1/communities`, { headers });
+      if (!res.ok) throw new Error(`database round: HTTP ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: 50 }, worker));
+  return { seconds: Number(((Date.now() - started) / 1000).toFixed(1)) };
+}
+
+async function measure(label: string, o: Options, extraEnv: Record<string, string>, writes = 0): Promise<{ idle: Footprint; afterDatabaseRound?: Footprint & { seconds: number } }> {
   const platform = await startBenchPlatform('footprint-bench', o, extraEnv, o.nodeArg);
   try {
     // Start-up work (InfluxDB set-up, sweeps, first timers) settles; the idle reading follows.
     await new Promise((r) => setTimeout(r, o.settle * 1000));
-    const f = await footprint(platform);
-    console.error(`[footprint-bench] ${label}: ${JSON.stringify(f)}`);
-    return f;
+    const idle = await footprint(platform);
+    console.error(`[footprint-bench] ${label}: ${JSON.stringify(idle)}`);
+    if (writes === 0) return { idle };
+    const { seconds } = await databaseRound(platform, writes);
+    const afterDatabaseRound = { ...(await footprint(platform)), seconds };
+    console.error(`[footprint-bench] ${label}, after ${writes} communities written and listed: ${JSON.stringify(afterDatabaseRound)}`);
+    return { idle, afterDatabaseRound };
   } finally {
     await platform.close();
   }
@@ -117,6 +153,7 @@ async function main(): Promise<void> {
     .option('--settle <s>', 'seconds between /health answering and the idle reading', (v) => Number(v), 10)
     .option('--env <KEY=VALUE>', 'an extra platform variable (repeatable)', (v, all: string[]) => [...all, v], [] as string[])
     .option('--node-arg <arg>', 'an option for node before the entry point (repeatable)', (v, all: string[]) => [...all, v], [] as string[])
+    .option('--writes <n>', 'communities written and lists read in the database round after the restart (0 skips it)', (v) => Number(v), 1000)
     .option('--name <name>', 'results file name: footprint-<name>.{json,md}', 'latest')
     .option('--redis-url <url>', 'Redis to use (a database of its own is selected)', 'redis://127.0.0.1:6379')
     .option('--influx-url <url>', 'InfluxDB base URL', 'http://127.0.0.1:8086')
@@ -127,25 +164,25 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'spp-footprint-'));
   try {
     const extraEnv = { ...settings, DATA_DIR: dataDir };
-    const first = await measure('first start (initdb, migrations)', o, extraEnv);
-    const restart = await measure('restart on the same DATA_DIR', o, extraEnv);
-    const result = { benchmark: 'footprint', at: new Date().toISOString(), machine: machineInfo(), settleS: o.settle, settings, nodeArgs: o.nodeArg, firstStart: first, restart };
+    const first = (await measure('first start (initdb, migrations)', o, extraEnv)).idle;
+    const { idle: restart, afterDatabaseRound } = await measure('restart on the same DATA_DIR', o, extraEnv, o.writes);
+    const result = { benchmark: 'footprint', at: new Date().toISOString(), machine: machineInfo(), settleS: o.settle, settings, nodeArgs: o.nodeArg, firstStart: first, restart, afterDatabaseRound };
     mkdirSync(o.out, { recursive: true });
     writeFileSync(join(o.out, `footprint-${o.name}.json`), JSON.stringify(result, null, 2) + '\n');
-    const verdict = (n: number) => (n <= TARGET.idleRssMiB ? 'met' : '**not met**');
-    const row = (what: string, f: Footprint) =>
-      `| ${what} | ${f.rssMiB} MiB (${verdict(f.rssMiB)}) | ${f.peakRssMiB} MiB | ${f.pgliteWasmResidentMiB} of ${f.pgliteWasmMiB} MiB | ${f.jsHeapMiB} MiB (${f.jsHeapUsedMiB} used) | ${f.otherNativeMiB} MiB | ${f.filesMiB} MiB | ${f.externalMiB} MiB |`;
+    const row = (what: string, f: Footprint, target = TARGET.idleRssMiB) =>
+      `| ${what} | ${f.rssMiB} MiB (≤ ${target}: ${f.rssMiB <= target ? 'met' : '**not met**'}) | ${f.peakRssMiB} MiB | ${f.pgliteWasmResidentMiB} of ${f.pgliteWasmMiB} MiB | ${f.jsHeapMiB} MiB (${f.jsHeapUsedMiB} used) | ${f.otherNativeMiB} MiB | ${f.filesMiB} MiB | ${f.externalMiB} MiB |`;
     const md = [
       `# Idle footprint (${result.at})`,
       '',
       `${result.machine.cpus} cores (${result.machine.cpuModel}), 1-min load average ${loadavg()[0].toFixed(1)}; one platform process with its embedded defaults (aedes broker, PGlite under DATA_DIR), Redis and InfluxDB on the same machine; read ${o.settle} s after /health answered, with no devices and no clients.${o.env.length + o.nodeArg.length > 0 ? ` Settings: ${[...o.env, ...o.nodeArg].join(', ')}.` : ''}`,
       '',
-      '| start | RSS idle (target ≤ 300 MiB) | peak RSS (VmHWM) | PGlite WebAssembly memory, resident of size | V8 heap | other native (wasm code, malloc) | files mapped | node "external" (incl. wasm memory) |',
+      '| start | RSS (target idle ≤ 300 MiB, in use ≤ 600 MiB) | peak RSS (VmHWM) | PGlite WebAssembly memory, resident of size | V8 heap | other native (wasm code, malloc) | files mapped | node "external" (incl. wasm memory) |',
       '|---|---|---|---|---|---|---|---|',
       row('first (initdb, migrations)', first),
       row('restart (same DATA_DIR)', restart),
+      ...(afterDatabaseRound ? [row(`restart, then ${o.writes} communities written and ${o.writes} lists read (${afterDatabaseRound.seconds} s)`, afterDatabaseRound, TARGET.loadRssMiB)] : []),
       '',
-      'RSS = VmRSS of /proc/PID/status; PGlite resident = Rss of the anonymous mapping of exactly the WebAssembly memory size (/proc/PID/smaps); V8 heap = spp_nodejs_heap_size_total_bytes; files = file-backed Rss; other native = RSS − the three. Under load: bench/results/ingest-latest.md (platform peak RSS, full load).',
+      'RSS = VmRSS of /proc/PID/status; PGlite resident = Rss of the anonymous mapping of exactly the WebAssembly memory size (/proc/PID/smaps); V8 heap = spp_nodejs_heap_size_total_bytes; files = file-backed Rss; other native = RSS − the three. Under ingestion load: bench/results/ingest-latest.md (platform peak RSS, full load); per setting tried: bench/results/footprint-settings.md.',
       '',
     ].join('\n');
     writeFileSync(join(o.out, `footprint-${o.name}.md`), md);
