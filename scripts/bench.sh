@@ -5,7 +5,9 @@
 # Results: bench/results/ingest-latest.json and .md.
 # Quick tries: BENCH_INGEST_SECONDS=10 shortens each ingestion round, BENCH_CPU_PROF=1 profiles the
 # platform's full-load round (bench/results/ingest-profile-latest.md), BENCH_ONLY=ingest skips the
-# other benchmarks.
+# other benchmarks, BENCH_ONLY=footprint runs only the idle-footprint benchmark (bench/footprint.bench.ts:
+# idle RSS after a first start and after a restart, split into PGlite's WebAssembly memory, the V8
+# heap, other native memory and mapped files; bench/results/footprint-latest.md), which runs first.
 # The fleet benchmark (bench/fleet.bench.ts: bulk import, connections held per step, restart
 # storm) runs last with BENCH_FLEET_DEVICES devices (default 10000; 50000 is the target,
 # beyond a machine whose hard open-file limit is lower; 0 skips it).
@@ -22,6 +24,10 @@ bash scripts/install-system-deps.sh --for run
 bash scripts/services.sh ensure-run-services
 npm run -s build
 influx_base="${INFLUX_URL%/*}"
+if [[ "${BENCH_ONLY:-}" != ingest ]]; then
+  node dist/bench/footprint.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base"
+  [[ "${BENCH_ONLY:-}" == footprint ]] && exit 0
+fi
 ingest_args=(--duration "${BENCH_INGEST_SECONDS:-30}")
 [[ "${BENCH_CPU_PROF:-0}" == 1 ]] && ingest_args+=(--cpu-prof)
 node dist/bench/ingest.bench.js --redis-url "$REDIS_URL" --influx-url "$influx_base" "${ingest_args[@]}" "$@"

@@ -186,3 +186,32 @@ describe('several processes starting at once on a fresh PostgreSQL database', ()
     expect(await migrationNames(started[0])).toEqual(Object.keys(migrations).sort());
   });
 });
+
+describe('embedded PGlite sized for one small process (issue 11)', () => {
+  let dataDir: string;
+  let influx: FreshInflux;
+  let tp: TestPlatform | undefined;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'spp-db-footprint-'));
+    influx = freshInfluxDatabase();
+  });
+
+  afterAll(async () => {
+    await tp?.close();
+    await influx.drop().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
+  });
+
+  it('runs with the PGLITE_* settings, and initdb and the migrations leave its WebAssembly memory at its 128 MiB minimum', async () => {
+    tp = await startTestPlatform({ dataDir, influx, env: { PGLITE_WORK_MEM: '2MB' } });
+    const database = tp.platform.app.get(DatabaseRepository);
+    const setting = async (name: string) => (await sql<{ v: string }>`select current_setting(${name}) as v`.execute(database.db)).rows[0].v;
+    expect(await setting('shared_buffers')).toBe('16MB');
+    expect(await setting('maintenance_work_mem')).toBe('16MB');
+    expect(await setting('work_mem')).toBe('2MB');
+    // initdb ran in a child process; the migrations did not grow the memory (it never shrinks).
+    expect(database.embeddedMemoryBytes()).toBe(128 * 2 ** 20);
+    expect(await tp.metric('spp_pglite_wasm_memory_bytes')).toBe(128 * 2 ** 20);
+  });
+});

@@ -127,4 +127,12 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ DATA_DIR: dataDir(), MQTT_CLUSTER: 'redis', DATABASE_URL: 'postgres://db/spp', MQTT_URL: 'mqtt://broker' })).toThrow(/MQTT_CLUSTER: .*unset MQTT_URL/);
     expect(parseConfig({ DATA_DIR: dataDir(), MQTT_CLUSTER: 'redis', DATABASE_URL: 'postgres://db/spp' }).mqtt.cluster).toBe('redis');
   });
+  it('sizes embedded PGlite small by default and takes PostgreSQL sizes in kB or MB (issue 11)', () => {
+    expect(parseConfig({ DATA_DIR: dataDir() }).database.embeddedSettings).toEqual({ shared_buffers: '16MB', work_mem: '4MB', maintenance_work_mem: '16MB' });
+    expect(parseConfig({ DATA_DIR: dataDir(), PGLITE_SHARED_BUFFERS: '512kB', PGLITE_WORK_MEM: '2MB' }).database.embeddedSettings).toMatchObject({ shared_buffers: '512kB', work_mem: '2MB' });
+    for (const bad of ['16', '16 MB', '16mb', '1GB', '64kB', '-1MB']) {
+      expect(() => parseConfig({ DATA_DIR: dataDir(), PGLITE_SHARED_BUFFERS: bad })).toThrow(/PGLITE_SHARED_BUFFERS: must be a size in kB or MB/);
+    }
+    expect(() => parseConfig({ DATA_DIR: dataDir(), PGLITE_MAINTENANCE_WORK_MEM: '512kB' })).toThrow(/PGLITE_MAINTENANCE_WORK_MEM/);
+  });
 });

@@ -53,6 +53,20 @@ const positiveInt = (fallback: number) =>
       return n;
     });
 
+/** A PostgreSQL memory size in kB or MB ("16MB"), within [minKb, maxKb]; kept as PostgreSQL writes it. */
+const pgMemory = (fallback: string, minKb: number, maxKb: number) =>
+  z
+    .string()
+    .default(fallback)
+    .refine(
+      (v) => {
+        const m = /^(\d+)(kB|MB)$/.exec(v);
+        const kb = m ? Number(m[1]) * (m[2] === 'MB' ? 1024 : 1) : NaN;
+        return kb >= minKb && kb <= maxKb;
+      },
+      { message: `must be a size in kB or MB (e.g. "${fallback}") from ${minKb}kB to ${maxKb / 1024}MB` },
+    );
+
 const url = (protocols: string[]) =>
   z.string().refine(
     (v) => {
@@ -131,6 +145,22 @@ const envSchema = z
     DEVICE_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
     DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
     DATA_DIR: z.string().default('./data'),
+    /**
+     * Embedded PGlite's memory (issue 11, footprint). PGlite runs PostgreSQL in a WebAssembly memory
+     * of at least 128 MiB that never shrinks: shared memory (about shared_buffers + 7 MB) beyond
+     * roughly 100 MB makes it grow, and a grown memory is copied and stays resident as a whole.
+     * A PostgreSQL server (DATABASE_URL) is tuned on the server.
+     */
+    PGLITE_SHARED_BUFFERS: pgMemory('16MB', 128, 1024 * 1024),
+    /** Per sort or hash before it spills to a temporary file. */
+    PGLITE_WORK_MEM: pgMemory('4MB', 64, 256 * 1024),
+    /** CREATE INDEX and VACUUM in migrations and maintenance. */
+    PGLITE_MAINTENANCE_WORK_MEM: pgMemory('16MB', 1024, 1024 * 1024),
+    /**
+     * How V8 compiles PGlite's WebAssembly: "baseline" (Liftoff only) or "optimizing" (V8's
+     * default, hot functions recompiled by TurboFan, whose code and compiler memory stay resident).
+     */
+    PGLITE_WASM_COMPILER: z.enum(['baseline', 'optimizing']).default('baseline'),
     REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
     /** Prefix for every Redis key and BullMQ queue, so several deployments can share one Redis. */
     REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]*$/).default('spp'),
@@ -300,7 +330,14 @@ export interface PlatformConfig {
     api?: { url: string; key: string; secret: string };
     reconcileIntervalMs: number;
   };
-  database: { url?: string; embeddedDir: string };
+  database: {
+    url?: string;
+    embeddedDir: string;
+    /** PostgreSQL settings of embedded PGlite (PGLITE_*), passed as start-up options. */
+    embeddedSettings: { shared_buffers: string; work_mem: string; maintenance_work_mem: string };
+    /** PGLITE_WASM_COMPILER: Liftoff only ("baseline") or Liftoff then TurboFan ("optimizing"). */
+    embeddedWasmCompiler: 'baseline' | 'optimizing';
+  };
   redis: { url: string; prefix: string };
   influx: {
     url: string;
@@ -399,7 +436,12 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       api: e.BROKER_API_URL ? { url: e.BROKER_API_URL.replace(/\/+$/, ''), key: e.BROKER_API_KEY!, secret: e.BROKER_API_SECRET! } : undefined,
       reconcileIntervalMs: e.BROKER_RECONCILE_INTERVAL_S * 1000,
     },
-    database: { url: e.DATABASE_URL, embeddedDir: join(dataDir, 'pglite') },
+    database: {
+      url: e.DATABASE_URL,
+      embeddedDir: join(dataDir, 'pglite'),
+      embeddedSettings: { shared_buffers: e.PGLITE_SHARED_BUFFERS, work_mem: e.PGLITE_WORK_MEM, maintenance_work_mem: e.PGLITE_MAINTENANCE_WORK_MEM },
+      embeddedWasmCompiler: e.PGLITE_WASM_COMPILER,
+    },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     influx: {
       url: influxUrl.toString(),

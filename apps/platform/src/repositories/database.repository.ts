@@ -1,4 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
@@ -12,6 +15,31 @@ import type { Database } from './database.schema';
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };
 
+/** `node -e` script: creates a PGlite data directory (initdb) at argv[2] with the PGlite module at argv[1]. */
+const initdbScript = 'require(process.argv[1]).PGlite.create(process.argv[2]).then((pg) => pg.close()).catch((e) => { console.error(e); process.exit(1); });';
+
+/**
+ * Runs PGlite's initdb for a new data directory in a short-lived child process. Run in this
+ * process, it would leave about 300 MiB resident for good (a second WebAssembly instance for
+ * initdb, the new directory as a tar in memory, and the malloc arenas they grew); a child gives
+ * it all back when it exits. Blocks once per DATA_DIR, at start, before anything listens.
+ */
+function initEmbeddedDir(dir: string, compiler: PlatformConfig['database']['embeddedWasmCompiler']): void {
+  if (existsSync(join(dir, 'PG_VERSION'))) return;
+  const nodeArgs = compiler === 'baseline' ? ['--liftoff-only'] : [];
+  try {
+    execFileSync(process.execPath, [...nodeArgs, '-e', initdbScript, require.resolve('@electric-sql/pglite'), dir], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(`PGlite initdb of ${dir} failed: ${stderr || (error as Error).message}`);
+  }
+}
+
+/** PGlite's own start-up options and the PGLITE_* settings (-c name=value, as for postgres). */
+function embeddedStartParams(settings: PlatformConfig['database']['embeddedSettings']): string[] {
+  return [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
+}
+
 /**
  * The system of record: a PostgreSQL server when DATABASE_URL is set, otherwise embedded PGlite
  * under DATA_DIR. Both run the same migrations at start-up.
@@ -21,6 +49,7 @@ export class DatabaseRepository implements OnApplicationShutdown {
   private readonly logger = new Logger(DatabaseRepository.name);
   readonly db: Kysely<Database>;
   readonly engine: 'postgres' | 'pglite';
+  private readonly pglite?: PGlite;
 
   constructor(@InjectConfig() config: PlatformConfig) {
     if (config.database.url) {
@@ -31,10 +60,17 @@ export class DatabaseRepository implements OnApplicationShutdown {
     } else {
       this.engine = 'pglite';
       mkdirSync(config.database.embeddedDir, { recursive: true });
+      initEmbeddedDir(config.database.embeddedDir, config.database.embeddedWasmCompiler);
+      // Before PGlite compiles its module. Liftoff's code is compiled once and kept; TurboFan's
+      // recompilations of hot functions held 35-70 MiB more for good, for no measurable speed-up
+      // of the platform's queries (bench/results/footprint-latest.md).
+      if (config.database.embeddedWasmCompiler === 'baseline') setFlagsFromString('--liftoff-only');
       // btree_gist: exclusion constraints over a slot and a time range (no double booking).
-      this.db = new Kysely<Database>({
-        dialect: new PGliteDialect(new PGlite(config.database.embeddedDir, { extensions: { btree_gist } })),
+      this.pglite = new PGlite(config.database.embeddedDir, {
+        extensions: { btree_gist },
+        startParams: embeddedStartParams(config.database.embeddedSettings),
       });
+      this.db = new Kysely<Database>({ dialect: new PGliteDialect(this.pglite) });
     }
   }
 
@@ -57,6 +93,15 @@ export class DatabaseRepository implements OnApplicationShutdown {
 
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
+  }
+
+  /** Bytes of embedded PGlite's WebAssembly memory (its size, not what is resident); 0 on a PostgreSQL server or before PGlite is ready. */
+  embeddedMemoryBytes(): number {
+    try {
+      return this.pglite?.Module.HEAP8.buffer.byteLength ?? 0;
+    } catch {
+      return 0;
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

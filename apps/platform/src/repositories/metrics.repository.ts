@@ -205,6 +205,13 @@ export class MetricsRepository {
     registers: [this.registry],
   });
 
+  /** Footprint (issue 11): the embedded database's WebAssembly memory, which never shrinks once grown. */
+  readonly embeddedDatabaseMemory = new Gauge({
+    name: 'spp_pglite_wasm_memory_bytes',
+    help: 'Size of embedded PGlite\'s WebAssembly memory (0 with DATABASE_URL); the resident part is what the database touched',
+    registers: [this.registry],
+  });
+
   // The ingestion write-ahead log (IngestWalRepository): what waits there for InfluxDB.
   readonly walBacklogBytes = new Gauge({
     name: 'spp_ingest_wal_backlog_bytes',

@@ -74,6 +74,7 @@ export class HealthService {
     } catch {
       // Redis unreachable: /health says so; the metrics still answer.
     }
+    this.metrics.embeddedDatabaseMemory.set(this.database.embeddedMemoryBytes());
     return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
   }
 }
