@@ -4,7 +4,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { Client } from 'pg';
-import { type BenchPlatform, freePort, machineInfo, processUsage, resultsDir, simMain, startBenchPlatform, waitFor } from './support';
+import { type BenchPlatform, freePort, loadSummary, machineInfo, processUsage, resultsDir, runSim, startBenchPlatform, waitFor } from './support';
 
 /**
  * Several processes as one platform (issue 10 §2), measured: 1, 2 and 3 platform processes with
@@ -29,30 +29,12 @@ interface Options {
   out: string;
 }
 
-interface LoadSummary {
-  sent: number;
-  acked: number;
-  errors: number;
-  durationMs: number;
-  ratePerSec: number;
-  latencyMs: { p50: number; p99: number; max?: number };
-}
-
 const MiB = 2 ** 20;
 const HAPROXY = '/usr/sbin/haproxy';
 const SHARED = { JWT_SECRET: 'cluster-bench-jwt-secret-'.padEnd(48, 'x'), DEVICE_SECRET_KEY: 'cluster-bench-device-secret-key-'.padEnd(48, 'k') };
 
 function log(message: string): void {
   console.error(`[cluster-bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
-}
-
-function runSim(args: string[]): Promise<string> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [simMain, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => (code === 0 ? res(out) : rej(new Error(`simulator exited with ${code}`))));
-  });
 }
 
 async function influxCount(influxUrl: string, db: string): Promise<number> {
@@ -135,9 +117,7 @@ async function round(o: Options, count: number) {
         [...common, '--credentials', creds, '--json', '--duration', o.duration, 'load', '--rate', 200000, '--qos', 1, '--window', o.window, '--kind', 'elevator', '--devices', o.devices].map(String),
       );
       const exitedAt = Date.now();
-      const summaryLine = output.split('\n').reverse().find((l) => l.includes('"type":"summary"'));
-      if (!summaryLine) throw new Error('the simulator printed no summary');
-      const load = JSON.parse(summaryLine) as LoadSummary;
+      const load = loadSummary(output);
       const stored = await waitFor('InfluxDB to hold every acknowledged reading', 180_000, async () => {
         const n = await influxCount(influxBase, influxDb);
         return n >= load.acked ? n : undefined;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { profileMarkdown, summariseProfile } from './profile-summary';
-import { cpuProfilePath, freePort, machineInfo, processUsage, resultsDir, simMain, startBenchPlatform, waitFor } from './support';
+import { cpuProfilePath, freePort, loadSummary, type LoadSummary, machineInfo, processUsage, resultsDir, runSim, startBenchPlatform, waitFor } from './support';
 
 /**
  * Ingestion benchmark, one run, one independent load generator (the simulator's load mode: N
@@ -33,45 +33,10 @@ interface Options {
   out: string;
 }
 
-interface LoadSummary {
-  sent: number;
-  acked: number;
-  errors: number;
-  durationMs: number;
-  ratePerSec: number;
-  latencyMs: { p50: number; p99: number; max?: number };
-}
 
 /** Issue 11's targets. */
 const TARGET = { ratio: 0.8, cpuUsPerMsg: 20, halfRateP99Ms: 50, idleRssMiB: 300, loadRssMiB: 600 };
 const MiB = 2 ** 20;
-
-
-
-
-function runSim(args: string[]): Promise<string> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [simMain, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    let shown = 0;
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const lines = out.split('\n');
-      for (const line of lines.slice(shown, -1)) if (line.includes('"type":"progress"')) process.stderr.write(`  ${summariseProgress(line)}\n`);
-      shown = lines.length - 1;
-    });
-    child.on('exit', (code) => (code === 0 ? res(out) : rej(new Error(`simulator exited with ${code}`))));
-  });
-}
-
-function summariseProgress(line: string): string {
-  try {
-    const p = JSON.parse(line) as Record<string, unknown>;
-    return `sim: ${JSON.stringify({ achieved: p.achieved ?? p.ratePerSec, acked: p.acked, errors: p.errors })}`;
-  } catch {
-    return line;
-  }
-}
 
 async function influxCount(influxUrl: string, db: string): Promise<number> {
   const q = encodeURIComponent('SELECT count("mode") FROM "raw"."elevator"; SELECT count("value") FROM "raw"."fire"; SELECT count("barrier") FROM "raw"."gate"');
@@ -127,9 +92,7 @@ async function startMosquitto(): Promise<{ url: string; delivered: () => number;
 async function runLoad(common: string[], o: Options, rate: number, loadArgs: string[] = []): Promise<{ load: LoadSummary; exitedAt: number }> {
   const output = await runSim([...common, '--json', '--duration', o.duration, 'load', '--rate', rate, '--qos', o.qos, '--window', o.window, '--kind', o.kind, '--devices', o.devices, ...loadArgs].map(String));
   const exitedAt = Date.now();
-  const summaryLine = output.split('\n').reverse().find((l) => l.includes('"type":"summary"'));
-  if (!summaryLine) throw new Error('the simulator printed no summary');
-  return { load: JSON.parse(summaryLine) as LoadSummary, exitedAt };
+  return { load: loadSummary(output), exitedAt };
 }
 
 /** Messages per second over the load plus the time after it until everything was delivered or stored. */

@@ -120,3 +120,45 @@ export async function startBenchPlatform(
   }
   return platform;
 }
+
+/** The simulator's summary of a load run (its last `"type":"summary"` line with --json). */
+export interface LoadSummary {
+  sent: number;
+  acked: number;
+  errors: number;
+  durationMs: number;
+  ratePerSec: number;
+  latencyMs: { p50: number; p99: number; max?: number };
+}
+
+/** Runs the built simulator with `args`; resolves with what it printed, showing its progress lines as they come. */
+export function runSim(args: string[]): Promise<string> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [simMain, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    let shown = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const lines = out.split('\n');
+      for (const line of lines.slice(shown, -1)) if (line.includes('"type":"progress"')) process.stderr.write(`  ${summariseProgress(line)}\n`);
+      shown = lines.length - 1;
+    });
+    child.on('exit', (code) => (code === 0 ? res(out) : rej(new Error(`simulator exited with ${code}`))));
+  });
+}
+
+function summariseProgress(line: string): string {
+  try {
+    const p = JSON.parse(line) as Record<string, unknown>;
+    return `sim: ${JSON.stringify({ achieved: p.achieved ?? p.ratePerSec, acked: p.acked, errors: p.errors })}`;
+  } catch {
+    return line;
+  }
+}
+
+/** The summary of a load run from the simulator's output. */
+export function loadSummary(output: string): LoadSummary {
+  const line = output.split('\n').reverse().find((l) => l.includes('"type":"summary"'));
+  if (!line) throw new Error('the simulator printed no summary');
+  return JSON.parse(line) as LoadSummary;
+}

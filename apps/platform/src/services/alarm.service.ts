@@ -18,7 +18,7 @@ import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import { AlarmDispatchService } from './alarm-dispatch.service';
 import type { AuthUser } from './auth-user';
-import { storeCheckedUpload, type UploadedFileLike } from './uploads';
+import { attachmentColumns, readAttachment, storeCheckedUpload, type UploadedFileLike } from './uploads';
 
 export interface RaiseRequest {
   communityId: string;
@@ -235,7 +235,7 @@ export class AlarmService {
     await this.load(user, id);
     const stored = await storeCheckedUpload(this.files, file);
     const now = new Date(this.clock.now());
-    const photo = await this.alarms.addPhoto({ alarm_id: id, file_name: stored.fileName, content_type: stored.contentType, size_bytes: stored.sizeBytes, sha256: stored.sha256, created_by: user.id, created_at: now });
+    const photo = await this.alarms.addPhoto({ alarm_id: id, ...attachmentColumns(stored, user.id, now) });
     await this.alarms.addEvent(id, now, user.id, 'commented', { text: text || '', photoId: photo.id, fileName: photo.file_name, contentType: photo.content_type });
     await this.audit.record({ actorId: user.id, action: 'alarm.commented', subjectType: 'alarm', subjectId: id, detail: { photoId: photo.id, sha256: stored.sha256 } });
     return this.get(user, id);
@@ -245,7 +245,7 @@ export class AlarmService {
     await this.load(user, id);
     const photo = await this.alarms.findPhoto(id, photoId);
     if (!photo) throw new NotFoundException(`photo ${photoId} not found`);
-    return { contentType: photo.content_type, content: await this.files.read(photo.sha256), fileName: photo.file_name };
+    return readAttachment(this.files, photo);
   }
 
   /**

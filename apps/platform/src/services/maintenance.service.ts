@@ -16,7 +16,7 @@ import { AccessService } from './access.service';
 import { AlarmService } from './alarm.service';
 import type { AuthUser } from './auth-user';
 import { SingletonDutyService } from './singleton-duty.service';
-import { storeCheckedUpload, type UploadedFileLike } from './uploads';
+import { attachmentColumns, readAttachment, storeCheckedUpload, type UploadedFileLike } from './uploads';
 
 /** The board shows at most this many records per section (the section schema's limit), newest first. */
 const BOARD_MAX_RECORDS = 500;
@@ -115,15 +115,7 @@ export class MaintenanceService implements OnModuleInit {
   async addPhoto(user: AuthUser, deviceId: string, visitId: string, file: UploadedFileLike | undefined) {
     const visit = await this.visitInScope(user, deviceId, visitId);
     const stored = await storeCheckedUpload(this.files, file);
-    const photo = await this.repo.addPhoto({
-      visit_id: visit.id,
-      file_name: stored.fileName,
-      content_type: stored.contentType,
-      size_bytes: stored.sizeBytes,
-      sha256: stored.sha256,
-      created_by: user.id,
-      created_at: new Date(this.clock.now()),
-    });
+    const photo = await this.repo.addPhoto({ visit_id: visit.id, ...attachmentColumns(stored, user.id, new Date(this.clock.now())) });
     await this.audit.record({ actorId: user.id, action: 'maintenance.visit.photo_added', subjectType: 'device', subjectId: visit.device_id, detail: { visitId: visit.id, photoId: photo.id, sha256: stored.sha256 } });
     return mapVisit(visit, await this.repo.photos([visit.id]));
   }
@@ -132,7 +124,7 @@ export class MaintenanceService implements OnModuleInit {
     const visit = await this.visitInScope(user, deviceId, visitId);
     const photo = (await this.repo.photos([visit.id])).find((p) => p.id === photoId);
     if (!photo) throw new NotFoundException(`photo ${photoId} not found`);
-    return { contentType: photo.content_type, content: await this.files.read(photo.sha256), fileName: photo.file_name };
+    return readAttachment(this.files, photo);
   }
 
   private async visitInScope(user: AuthUser, deviceId: string, visitId: string): Promise<MaintenanceVisitRow> {
@@ -171,15 +163,7 @@ export class MaintenanceService implements OnModuleInit {
   async addScan(user: AuthUser, deviceId: string, certificateId: string, file: UploadedFileLike | undefined) {
     const certificate = await this.certificateInScope(user, deviceId, certificateId);
     const stored = await storeCheckedUpload(this.files, file);
-    const scan = await this.repo.addScan({
-      certificate_id: certificate.id,
-      file_name: stored.fileName,
-      content_type: stored.contentType,
-      size_bytes: stored.sizeBytes,
-      sha256: stored.sha256,
-      created_by: user.id,
-      created_at: new Date(this.clock.now()),
-    });
+    const scan = await this.repo.addScan({ certificate_id: certificate.id, ...attachmentColumns(stored, user.id, new Date(this.clock.now())) });
     await this.audit.record({ actorId: user.id, action: 'maintenance.certificate.scan_added', subjectType: 'device', subjectId: certificate.device_id, detail: { certificateId: certificate.id, scanId: scan.id, sha256: stored.sha256 } });
     return mapCertificate(certificate, await this.repo.scans([certificate.id]));
   }
@@ -188,7 +172,7 @@ export class MaintenanceService implements OnModuleInit {
     const certificate = await this.certificateInScope(user, deviceId, certificateId);
     const scan = (await this.repo.scans([certificate.id])).find((s) => s.id === scanId);
     if (!scan) throw new NotFoundException(`scan ${scanId} not found`);
-    return { contentType: scan.content_type, content: await this.files.read(scan.sha256), fileName: scan.file_name };
+    return readAttachment(this.files, scan);
   }
 
   private async certificateInScope(user: AuthUser, deviceId: string, certificateId: string): Promise<InspectionCertificateRow> {

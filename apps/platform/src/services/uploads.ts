@@ -28,3 +28,13 @@ export async function storeCheckedUpload(files: FundFileRepository, file: Upload
   const stored = await files.store(file.buffer);
   return { fileName: file.originalname.slice(0, 255), contentType: check.contentType, sizeBytes: stored.size, sha256: stored.sha256 };
 }
+
+/** The columns of a stored attachment row (a photo, a scan): the file, who added it and when. */
+export function attachmentColumns(stored: StoredFile, userId: string, at: Date) {
+  return { file_name: stored.fileName, content_type: stored.contentType, size_bytes: stored.sizeBytes, sha256: stored.sha256, created_by: userId, created_at: at };
+}
+
+/** An attachment row's file, as the download routes send it. */
+export async function readAttachment(files: FundFileRepository, row: { content_type: string; sha256: string; file_name: string }): Promise<{ contentType: string; content: Buffer; fileName: string }> {
+  return { contentType: row.content_type, content: await files.read(row.sha256), fileName: row.file_name };
+}
