@@ -24,6 +24,7 @@ import {
   levelDeadline,
   levelRole,
   type ComplaintDeadlineSettings,
+  type ComplaintFact,
   type ComplaintSnapshot,
 } from '../domain/complaints';
 import { checkEvidenceUpload } from '../domain/fund-evidence';
@@ -55,6 +56,22 @@ function snapshotOf(row: ComplaintRow): ComplaintSnapshot {
     deadline: row.deadline.getTime(),
     onLedger: row.on_ledger,
     resolvedAt: row.resolved_at?.getTime() ?? null,
+  };
+}
+
+/** A stored item as the complaint statistics read it (also the credit grade's complaints part). */
+export function complaintFact(r: ComplaintRow): ComplaintFact {
+  return {
+    communityId: r.community_id,
+    filedBy: r.filed_by,
+    category: r.category as ComplaintCategory,
+    state: r.state as ComplaintState,
+    filedAt: r.filed_at.getTime(),
+    respondedAt: r.responded_at?.getTime() ?? null,
+    resolvedAt: r.resolved_at?.getTime() ?? null,
+    deadline: r.deadline.getTime(),
+    satisfaction: r.satisfaction,
+    reopened: r.reopened,
   };
 }
 
@@ -344,18 +361,7 @@ export class ComplaintService {
     const now = this.clock.now();
     const rows = await this.complaints.facts(ids, new Date(now - query.days * DAY));
     const stats = complaintStatistics(
-      rows.map((r) => ({
-        communityId: r.community_id,
-        filedBy: r.filed_by,
-        category: r.category as ComplaintCategory,
-        state: r.state as ComplaintState,
-        filedAt: r.filed_at.getTime(),
-        respondedAt: r.responded_at?.getTime() ?? null,
-        resolvedAt: r.resolved_at?.getTime() ?? null,
-        deadline: r.deadline.getTime(),
-        satisfaction: r.satisfaction,
-        reopened: r.reopened,
-      })),
+      rows.map(complaintFact),
       now,
     );
     return communities.map((c) => {

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { ComplaintCategory, ComplaintState } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { zonedInstant } from '../domain/business-time';
@@ -9,6 +8,7 @@ import type { Period } from '../domain/service-statistics';
 import { ClockRepository } from '../repositories/clock.repository';
 import { ComplaintRepository } from '../repositories/complaint.repository';
 import { CreditRepository } from '../repositories/credit.repository';
+import { complaintFact } from './complaint.service';
 import { StatisticsService } from './statistics.service';
 
 export type CreditInputs = Partial<Record<CreditComponent, ComponentScore>>;
@@ -65,18 +65,7 @@ export class CreditSourcesService {
     const rows = (await this.complaints.facts(communityIds, new Date(period.from))).filter((r) => r.filed_at.getTime() < period.to);
     const late = rows.filter((r) => r.level !== 'property' || (r.resolved_at !== null && r.resolved_at > r.deadline) || (r.state === 'open' && r.deadline.getTime() <= now)).length;
     const stats = complaintStatistics(
-      rows.map((r) => ({
-        communityId: r.community_id,
-        filedBy: r.filed_by,
-        category: r.category as ComplaintCategory,
-        state: r.state as ComplaintState,
-        filedAt: r.filed_at.getTime(),
-        respondedAt: r.responded_at?.getTime() ?? null,
-        resolvedAt: r.resolved_at?.getTime() ?? null,
-        deadline: r.deadline.getTime(),
-        satisfaction: r.satisfaction,
-        reopened: r.reopened,
-      })),
+      rows.map(complaintFact),
       now,
     );
     let reopened = 0;
