@@ -89,6 +89,7 @@ describe('fault: InfluxDB stopped, then started', () => {
   const devices = byScale(10, 50);
   const rate = byScale(1000, 10_000);
   const outageSeconds = byScale(20, 60);
+  const baselineSeconds = byScale(10, 30);
   // Small enough that the short outage reaches it: publishers are then held back, not dropped.
   const walMaxBytes = byScale(1 * MiB, 256 * MiB);
   let influx: OwnInflux;
@@ -117,9 +118,13 @@ describe('fault: InfluxDB stopped, then started', () => {
     await load.connected();
     load.start();
     await waitFor(() => load!.acknowledged >= rate, { timeoutMs: 60_000, message: 'load running' });
+    // What the same load costs with InfluxDB up: the V8 heap breathes by a hundred MiB or more at
+    // 10k msg/s, so the outage is compared with the peak of a window of normal load, not one sample.
     let rssPeak = platform.rssBytes();
-    const rssBefore = rssPeak;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, platform.rssBytes())), 250);
+    const baselineFrom = Date.now();
+    await waitFor(() => Date.now() - baselineFrom >= baselineSeconds * 1000, { timeoutMs: baselineSeconds * 1000 + 60_000, intervalMs: 250 });
+    const rssBefore = rssPeak;
     try {
       await influx.stop();
       const stoppedAt = Date.now();
@@ -145,21 +150,24 @@ describe('fault: InfluxDB stopped, then started', () => {
 
       await influx.start();
       const startedAt = Date.now();
-      await waitFor(async () => (await platform.health()).body.ingestBacklog.points === 0, { timeoutMs: 300_000, intervalMs: 500, message: 'backlog drained' });
+      // Drained: under one second of load waits (the load goes on, so some points always wait for their batch).
+      await waitFor(async () => (await platform.health()).body.ingestBacklog.points <= rate, { timeoutMs: 300_000, intervalMs: 500, message: 'backlog drained' });
       const recoverySeconds = (Date.now() - startedAt) / 1000;
       await load.stop();
+      await waitFor(async () => (await platform.health()).body.ingestBacklog.points === 0, { timeoutMs: 60_000, intervalMs: 500, message: 'last points shipped' });
       const result = await load.compare(fleet.influx, 180_000);
       recordFault({
         fault: `InfluxDB stopped ${outageSeconds} s, then started`,
         load: `${rate.toLocaleString('en-US')} msg/s QoS 1, ${devices} persistent-session devices`,
         ...result,
         recoverySeconds,
-        notes: `WAL bound ${walMaxBytes / MiB} MiB, backlog peak ${(backlogPeak / MiB).toFixed(1)} MiB${sawHeldBack ? ' (publishers held back)' : ''}; RSS ${Math.round(rssBefore / MiB)} → peak ${Math.round(rssPeak / MiB)} MiB; order kept: ${result.ordered}`,
+        notes: `WAL bound ${walMaxBytes / MiB} MiB, backlog peak ${(backlogPeak / MiB).toFixed(1)} MiB${sawHeldBack ? ' (publishers held back)' : ''}; RSS peak ${Math.round(rssBefore / MiB)} in ${baselineSeconds} s of normal load → peak with InfluxDB down and draining ${Math.round(rssPeak / MiB)} MiB; order kept: ${result.ordered}`,
       });
       expect({ lost: result.lost, duplicated: result.duplicated, ordered: result.ordered }).toEqual({ lost: 0, duplicated: 0, ordered: true });
       expect(result.stored).toBe(result.acknowledged);
-      // Memory does not follow the backlog: it is on disk.
-      expect(rssPeak - rssBefore).toBeLessThan(200 * MiB);
+      // Memory does not follow the backlog (on disk, 94 MiB at its peak in the full-length run): the
+      // outage and the drain cost at most 100 MiB above what the same load costs with InfluxDB up.
+      expect(rssPeak - rssBefore).toBeLessThan(100 * MiB);
     } finally {
       clearInterval(sampler);
     }

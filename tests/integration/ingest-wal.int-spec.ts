@@ -8,12 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { IPoint } from 'influx';
 import type { PlatformConfig } from '../../apps/platform/src/config/config';
 import { IngestWalRepository } from '../../apps/platform/src/repositories/ingest-wal.repository';
 import { MetricsRepository } from '../../apps/platform/src/repositories/metrics.repository';
 
 const point = (i: number): IPoint => ({ measurement: 'fire', tags: { device_id: 'd1' }, fields: { value: i }, timestamp: `${1_795_000_000_000 + i}000000` });
+const lineOf = (i: number) => `fire,device_id=d1 value=${i} ${1_795_000_000_000 + i}000000`;
 
 describe('ingestion write-ahead log', () => {
   let dataDir: string;
@@ -36,8 +38,9 @@ describe('ingestion write-ahead log', () => {
 
     const again = await open();
     const batch = await again.read(again.start(), 1000);
-    expect(batch?.points.map((p) => p.fields!.value)).toEqual(Array.from({ length: 100 }, (_, i) => i));
-    await again.release(batch!.next, batch!.points.length);
+    expect(batch?.points).toBe(100);
+    expect(batch?.body.toString().split('\n')).toEqual(Array.from({ length: 100 }, (_, i) => lineOf(i)));
+    await again.release(batch!.next, batch!.points);
     expect(again.backlog()).toMatchObject({ points: 0, bytes: 0 });
     await again.close();
   });
@@ -54,12 +57,13 @@ describe('ingestion write-ahead log', () => {
     const again = await open();
     expect(statSync(segment).size).toBe(goodSize);
     const batch = await again.read(again.start(), 1000);
-    expect(batch?.points).toHaveLength(10);
+    expect(batch?.points).toBe(10);
     await again.close();
   });
 
   it('holds an append back at INGEST_WAL_MAX_BYTES until shipped records make room', async () => {
-    const wal = await open(2000);
+    // Records of this point are about 65 bytes: 15 fit in 1000, a 16th does not.
+    const wal = await open(1000);
     const first = Array.from({ length: 15 }, (_, i) => wal.append([point(i)]));
     await Promise.all(first);
     let admitted = false;
@@ -69,14 +73,14 @@ describe('ingestion write-ahead log', () => {
     expect(admitted).toBe(false);
 
     const batch = await wal.read(wal.start(), 1000);
-    await wal.release(batch!.next, batch!.points.length);
+    await wal.release(batch!.next, batch!.points);
     await held;
     expect(wal.backlog()).toMatchObject({ points: 1, full: false });
     await wal.close();
   });
 
   it('takes a best-effort (QoS 0) point only when there is room, never waiting', async () => {
-    const wal = await open(200);
+    const wal = await open(100);
     expect(wal.append([point(1)], true)).toBe(true);
     expect(wal.append([point(2)], true)).toBe(false);
     await wal.close();
@@ -117,8 +121,36 @@ describe('ingestion write-ahead log', () => {
     await first;
     expect(wal.backlog().bytes).toBeLessThanOrEqual(frameBytes + Math.floor(frameBytes / 2));
     const batch = await wal.read(wal.start(), 1000);
-    await wal.release(batch!.next, batch!.points.length);
+    await wal.release(batch!.next, batch!.points);
     await second;
+    await wal.close();
+  });
+
+  it('refuses a point outside its measurement\'s schema at once, before anything is acknowledged', async () => {
+    const wal = await open();
+    await expect(wal.append([{ measurement: 'fire', tags: { device_id: 'd1' }, fields: { colour: 'red' } }])).rejects.toThrow(/outside the fire schema/);
+    expect(wal.append([{ measurement: 'lift', fields: { value: 1 } }], true)).toBe(false);
+    expect(wal.backlog().points).toBe(0);
+    await wal.close();
+  });
+
+  it('replays a log written before records were line protocol (JSON records) as line protocol', async () => {
+    // A record as the JSON-era encode() wrote it: length, CRC-32 of the rest, point count, append time, payload.
+    const payload = Buffer.from(JSON.stringify([point(7), point(8)]));
+    const frame = Buffer.alloc(20 + payload.length);
+    frame.writeUInt32LE(payload.length, 0);
+    frame.writeUInt32LE(2, 8);
+    frame.writeDoubleLE(Date.now(), 12);
+    payload.copy(frame, 20);
+    frame.writeUInt32LE(crc32(frame.subarray(8)), 4);
+    mkdirSync(join(dataDir, 'ingest-wal'), { recursive: true });
+    writeFileSync(join(dataDir, 'ingest-wal', '000000000001.wal'), frame);
+
+    const wal = await open();
+    await wal.append([point(9)]);
+    const batch = await wal.read(wal.start(), 1000);
+    expect(batch?.points).toBe(3);
+    expect(batch?.body.toString().split('\n')).toEqual([lineOf(7), lineOf(8), lineOf(9)]);
     await wal.close();
   });
 });

@@ -3,7 +3,7 @@ import { InfluxDB, type IPoint } from 'influx';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { MetricsRepository } from './metrics.repository';
-import { historySelects, influxSchemas, lineProtocol, rollupPolicies, rollupSelects } from './influx.schema';
+import { historySelects, influxSchemas, rollupPolicies, rollupSelects } from './influx.schema';
 
 export type Measurement = 'elevator' | 'fire' | 'gate';
 
@@ -102,13 +102,13 @@ export class InfluxRepository {
    * Writes one batch. Resolves once InfluxDB stored it, or refused it as malformed (a 400 would be
    * refused forever: those points are dropped and counted). Throws when InfluxDB is unreachable.
    */
-  async writeBatch(batch: IPoint[]): Promise<void> {
+  async writeBatch(lines: Buffer, points: number): Promise<void> {
     const started = process.hrtime.bigint();
     try {
-      const res = await fetch(this.writeUrl, { method: 'POST', headers: this.writeHeaders, body: lineProtocol(batch), signal: AbortSignal.timeout(WRITE_TIMEOUT_MS) });
+      const res = await fetch(this.writeUrl, { method: 'POST', headers: this.writeHeaders, body: lines, signal: AbortSignal.timeout(WRITE_TIMEOUT_MS) });
       if (!res.ok) throw new InfluxWriteError(res.status, await res.text());
       this.metrics.influxWriteSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      this.metrics.influxPointsWritten.inc(batch.length);
+      this.metrics.influxPointsWritten.inc(points);
       if (this.unreachableSince !== undefined) {
         this.logger.log(`InfluxDB reachable again after ${Math.round((Date.now() - this.unreachableSince) / 1000)} s`);
         this.unreachableSince = undefined;
@@ -123,10 +123,10 @@ export class InfluxRepository {
         throw error;
       }
       // On a "partial write" InfluxDB stored the other points and says how many it dropped.
-      const dropped = Number(/dropped=(\d+)/.exec((error as Error).message)?.[1] ?? batch.length);
+      const dropped = Number(/dropped=(\d+)/.exec((error as Error).message)?.[1] ?? points);
       this.metrics.influxPointsDropped.inc(dropped);
-      this.metrics.influxPointsWritten.inc(batch.length - dropped);
-      this.logger.error(`InfluxDB refused ${dropped} of ${batch.length} points: ${(error as Error).message}`);
+      this.metrics.influxPointsWritten.inc(points - dropped);
+      this.logger.error(`InfluxDB refused ${dropped} of ${points} points: ${(error as Error).message}`);
     }
   }
 

@@ -7,6 +7,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { IPoint } from 'influx';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
+import { lineProtocol } from './influx.schema';
 import { MetricsRepository } from './metrics.repository';
 
 /** Where the shipper stands: the next record to ship is at `offset` of segment `segment`. */
@@ -16,7 +17,9 @@ export interface WalCursor {
 }
 
 export interface WalBatch {
-  points: IPoint[];
+  /** The batch's points as InfluxDB line protocol, one line each, ready to post to /write. */
+  body: Buffer;
+  points: number;
   /** Where the next read starts once these points are stored. */
   next: WalCursor;
   /** When the first record of the batch was appended (ms since the epoch). */
@@ -42,6 +45,9 @@ const LOCK_FILE = 'owner.pid';
 /** Logs open in this process (the lock file cannot tell two owners in one process apart). */
 const openInThisProcess = new Set<string>();
 const READ_WRITE_CREATE = constants.O_RDWR | constants.O_CREAT;
+const NEWLINE = Buffer.from('\n');
+/** Logs written before records were line protocol hold JSON arrays (`[`); a line never starts with one. */
+const LEGACY_JSON_RECORD = 0x5b;
 const segmentName = (n: number) => `${String(n).padStart(12, '0')}.wal`;
 
 interface Segment {
@@ -53,7 +59,7 @@ interface Segment {
 
 /**
  * The ingestion write-ahead log under DATA_DIR/ingest-wal: append-only segment files of
- * length+CRC framed records (one record: the InfluxDB points of one device message, as JSON).
+ * length+CRC framed records (one record: the InfluxDB points of one device message, as line protocol).
  * Appends are grouped and made durable with one write and one fdatasync: a commit starts as soon
  * as the previous one ended (what arrived meanwhile is the next group, so groups grow with the
  * load and a lone message waits only for its own fdatasync), or INGEST_WAL_COMMIT_MS after the
@@ -176,12 +182,19 @@ export class IngestWalRepository {
   /**
    * Appends the points of one message. Resolves once they are durable; waits (holding the
    * publisher back) while the log is full or cannot be written. `bestEffort` (QoS 0): never waits,
-   * returns false when the point could not be taken.
+   * returns false when the point could not be taken. A point that does not fit its measurement's
+   * schema could never be stored: refused at once (rejected, or false), and logged.
    */
   append(points: IPoint[]): Promise<void>;
   append(points: IPoint[], bestEffort: true): boolean;
   append(points: IPoint[], bestEffort = false): Promise<void> | boolean {
-    const frame = encode(points);
+    let frame: Buffer;
+    try {
+      frame = encode(points);
+    } catch (error) {
+      this.logger.error(`ingest WAL: a point cannot be stored: ${(error as Error).message}`);
+      return bestEffort ? false : Promise.reject(error as Error);
+    }
     const hasRoom = this.blocked.length === 0 && this.fits(frame);
     if (bestEffort) {
       if (!hasRoom || this.writeError) return false;
@@ -330,17 +343,20 @@ export class IngestWalRepository {
     length = Math.max(length, Math.min(HEADER_BYTES + header.readUInt32LE(0), segment.size - cursor.offset));
     const chunk = Buffer.allocUnsafe(length);
     const { bytesRead } = await this.reader.handle.read(chunk, 0, length, cursor.offset);
-    const points: IPoint[] = [];
+    const lines: Buffer[] = [];
+    let points = 0;
     let end = 0;
     let firstAppendedAt = 0;
     for (const frame of frames(chunk, 0, bytesRead)) {
       if (end === 0) firstAppendedAt = frame.appendedAt;
-      for (const p of JSON.parse(frame.payload.toString('utf8')) as IPoint[]) points.push(p);
+      if (lines.length > 0) lines.push(NEWLINE);
+      lines.push(frame.payload[0] === LEGACY_JSON_RECORD ? Buffer.from(lineProtocol(JSON.parse(frame.payload.toString('utf8')) as IPoint[])) : frame.payload);
+      points += frame.points;
       end = frame.end;
-      if (points.length >= maxPoints) break;
+      if (points >= maxPoints) break;
     }
     if (end === 0) throw new Error(`ingest WAL ${segmentName(segment.n)}: no valid record at offset ${cursor.offset}`);
-    return { points, next: { segment: segment.n, offset: cursor.offset + end }, firstAppendedAt };
+    return { body: Buffer.concat(lines), points, next: { segment: segment.n, offset: cursor.offset + end }, firstAppendedAt };
   }
 
   /** Everything before `cursor` is stored in InfluxDB: forget it and delete finished segments. */
@@ -434,8 +450,12 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * One record: the message's points as line protocol, so shipping is concatenating records (no
+ * parsing, no objects per point while a backlog drains).
+ */
 function encode(points: IPoint[]): Buffer {
-  const payload = Buffer.from(JSON.stringify(points), 'utf8');
+  const payload = Buffer.from(lineProtocol(points), 'utf8');
   const frame = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
   frame.writeUInt32LE(payload.length, 0);
   frame.writeUInt32LE(points.length, 8);

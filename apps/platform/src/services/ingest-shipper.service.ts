@@ -56,7 +56,7 @@ export class IngestShipperService {
         if (!batch) return;
         this.wal.noteOldest(batch.firstAppendedAt);
         try {
-          await this.influx.writeBatch(batch.points);
+          await this.influx.writeBatch(batch.body, batch.points);
         } catch {
           this.retryMs = Math.min(MAX_RETRY_MS, Math.max(MIN_RETRY_MS, this.retryMs * 2));
           retryIn = this.retryMs;
@@ -64,9 +64,9 @@ export class IngestShipperService {
         }
         this.retryMs = 0;
         this.cursor = batch.next;
-        await this.wal.release(this.cursor, batch.points.length);
+        await this.wal.release(this.cursor, batch.points);
         // A partial batch: wait for more rather than write many small ones.
-        if (batch.points.length < this.config.influx.batchSize && this.wal.backlog().points < this.config.influx.batchSize) return;
+        if (batch.points < this.config.influx.batchSize && this.wal.backlog().points < this.config.influx.batchSize) return;
       }
     } catch (error) {
       this.logger.error(`shipping the ingest WAL failed: ${(error as Error).message}`);
