@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parkingDisclosureSchema } from './billing';
+import { committeeSectionStatusSchema } from './committee-board';
 import { fundDisclosureSchema } from './fund';
 import { boardVoteSchema } from './votes';
 
@@ -248,6 +249,8 @@ export const publicBoardSchema = z.object({
       }),
     ),
   }),
+  /** The committees' sections (业委会收支, 决定, 联席会议纪要), each flagged stale when not updated within its period. */
+  committee: z.array(committeeSectionStatusSchema),
   /** Owners' joint decisions (业主共同决定): every closed vote with its tallies by area and headcount, newest first. */
   ownerDecisions: z.object({
     lastUpdated: z.string().nullable(),

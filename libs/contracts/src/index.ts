@@ -9,6 +9,7 @@ export * from './fund';
 export * from './parking';
 export * from './billing';
 export * from './disclosure';
+export * from './committee-board';
 export * from './device-import';
 export * from './statistics';
 export * from './units';

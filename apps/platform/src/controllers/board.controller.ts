@@ -1,12 +1,13 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
-import type { PublishBoardItemRequest } from '@app/contracts';
+import type { PublishBoardItemRequest, PublishCommitteeItemRequest } from '@app/contracts';
 import { Permission } from '../domain/permissions';
 import { Allow, Auth, Public } from '../middleware/auth.guard';
 import type { AuthUser } from '../services/auth-user';
 import { BoardService } from '../services/board.service';
-import { BoardAuditEntryDto, BoardIdParamDto, BoardItemDto, PublicBoardDto, BoardSectionParamDto, PublishBoardItemDto } from './board.dtos';
+import { CommitteeBoardService } from '../services/committee-board.service';
+import { BoardAuditEntryDto, BoardIdParamDto, BoardItemDto, BoardSectionParamDto, CommitteeStalenessDto, PublicBoardDto, PublishBoardItemDto, PublishCommitteeItemDto } from './board.dtos';
 
 /** Publishing on a community's disclosure board (公示栏): platform_admin / property_staff in scope. */
 @ApiTags('board')
@@ -34,6 +35,28 @@ export class BoardController {
   @ZodResponse({ status: 200, type: [BoardAuditEntryDto] })
   auditTrail(@Auth() user: AuthUser, @Param() { id }: BoardIdParamDto) {
     return this.board.auditTrail(user, id);
+  }
+}
+
+/** The committees' sections of the board (issue 13 §6): published by the committees, watched by the street. */
+@ApiTags('board')
+@ApiBearerAuth()
+@Controller('api/v1/board')
+export class CommitteeBoardController {
+  constructor(private readonly committee: CommitteeBoardService) {}
+
+  @Allow(Permission.CommitteeBoardPublish)
+  @Post('communities/:id/committee-items')
+  @ZodResponse({ status: 201, type: BoardItemDto })
+  publish(@Auth() user: AuthUser, @Param() { id }: BoardIdParamDto, @Body() dto: PublishCommitteeItemDto) {
+    return this.committee.publish(user, id, dto as PublishCommitteeItemRequest);
+  }
+
+  @Allow(Permission.SupervisionRead)
+  @Get('committee-staleness')
+  @ZodResponse({ status: 200, type: CommitteeStalenessDto })
+  staleness(@Auth() user: AuthUser) {
+    return this.committee.staleness(user);
   }
 }
 

@@ -63,6 +63,8 @@ export enum Permission {
   PaymentRecord = 'billing.payment.record',
 
   BoardPublish = 'board.publish',
+  /** Publish the committees' own board sections (issue 13 §6); which committee publishes which is domain/committee-board.ts. */
+  CommitteeBoardPublish = 'board.committee.publish',
 
   /** Votes of a community and their results. */
   VoteRead = 'vote.read',
@@ -148,6 +150,8 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.PaymentRecord]: staff,
 
   [Permission.BoardPublish]: staff,
+  // Only the committees: not the property company, whose work the sections disclose.
+  [Permission.CommitteeBoardPublish]: ['owners_committee', 'residents_committee'],
 
   [Permission.VoteRead]: everyone,
   [Permission.VoteOpen]: ['platform_admin', 'property_staff', 'owners_committee'],

@@ -1,8 +1,9 @@
 import type { Provider, Type } from '@nestjs/common';
-import { BoardController, PublicBoardController } from '../controllers/board.controller';
+import { BoardController, CommitteeBoardController, PublicBoardController } from '../controllers/board.controller';
 import { BoardRepository } from '../repositories/board.repository';
 import { BoardService } from '../services/board.service';
+import { CommitteeBoardService } from '../services/committee-board.service';
 
 /** The public disclosure board (公示栏, migration 0007); it shows billing's public disclosure too. Listed here, wired by app.module.ts. */
-export const boardControllers: Type[] = [BoardController, PublicBoardController];
-export const boardProviders: Provider[] = [BoardRepository, BoardService];
+export const boardControllers: Type[] = [BoardController, CommitteeBoardController, PublicBoardController];
+export const boardProviders: Provider[] = [BoardRepository, BoardService, CommitteeBoardService];

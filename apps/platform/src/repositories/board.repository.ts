@@ -47,6 +47,21 @@ export class BoardRepository {
       .execute();
   }
 
+  /** The latest version of the given sections of each of the communities. */
+  latestIn(communityIds: string[], sections: readonly string[]): Promise<BoardItemRow[]> {
+    if (communityIds.length === 0) return Promise.resolve([]);
+    return this.database.db
+      .selectFrom('board_items')
+      .selectAll()
+      .distinctOn(['community_id', 'section'])
+      .where('community_id', 'in', communityIds)
+      .where('section', 'in', sections)
+      .orderBy('community_id')
+      .orderBy('section')
+      .orderBy('version', 'desc')
+      .execute();
+  }
+
   /** Every version of one section, newest first. */
   history(communityId: string, section: string): Promise<BoardItemRow[]> {
     return this.database.db.selectFrom('board_items').selectAll().where('community_id', '=', communityId).where('section', '=', section).orderBy('version', 'desc').execute();

@@ -10,6 +10,7 @@ import { ParkingRepository } from '../repositories/parking.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 import { BillingService } from './billing.service';
+import { CommitteeBoardService } from './committee-board.service';
 import { FundService } from './fund.service';
 import { MaintenanceService } from './maintenance.service';
 import { ParkingGateService } from './parking-gate.service';
@@ -42,6 +43,7 @@ export class BoardService {
     private readonly gates: ParkingGateService,
     private readonly votes: VoteService,
     private readonly maintenance: MaintenanceService,
+    private readonly committee: CommitteeBoardService,
   ) {}
 
   async publish(user: AuthUser, communityId: string, dto: PublishBoardItemRequest): Promise<BoardItem> {
@@ -91,7 +93,7 @@ export class BoardService {
     const sections: Record<string, { version: number; lastUpdated: string; content: unknown; source?: 'published' | 'records' } | null> = {};
     for (const s of boardSections) sections[s] = null;
     for (const row of latest) {
-      if (!recordSections.has(row.section as BoardSection)) sections[row.section] = { version: row.version, lastUpdated: toIso(row.published_at), content: row.content, source: 'published' };
+      if (boardSections.includes(row.section as BoardSection) && !recordSections.has(row.section as BoardSection)) sections[row.section] = { version: row.version, lastUpdated: toIso(row.published_at), content: row.content, source: 'published' };
     }
     Object.assign(sections, records);
 
@@ -132,6 +134,7 @@ export class BoardService {
         cases: fund.cases.map((c) => ({ id: c.id, title: c.title, category: c.category, contractor: c.contractor, totalFen: c.totalFen, disclosedAt: c.disclosedAt, shares: c.shares })),
         inNotice,
       },
+      committee: this.committee.statusOf(latest),
       ownerDecisions: {
         lastUpdated: decisions.map((d) => d.closedAt).filter((d): d is string => !!d).sort().pop() ?? null,
         votes: decisions,

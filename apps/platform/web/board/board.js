@@ -2,7 +2,8 @@
 // service items and fees, elevator maintenance and inspections, common income and its use,
 // public utility cost sharing, notices) and live sections (parking fees with the tariff's filing
 // number, slot usage, parking common income, maintenance-fund cases with per-owner shares, owners'
-// votes with their tallies by area and headcount), each
+// votes with their tallies by area and headcount), the committees' own sections (flagged when
+// overdue), each
 // with its own "last updated". No login. ?community=<id>[&lang=en]
 import './strings.js';
 import { t } from '../shared/i18n.js';
@@ -224,6 +225,35 @@ function ownerDecisions(d) {
   });
 }
 
+const committeeContent = {
+  committee_income_expenses: (c) => [
+    el('p', {}, `${c.period}（${c.periodFrom} – ${c.periodTo}）`),
+    table(['board.cm.source', '#board.cm.amount'], c.income.map((i) => [i.source, money(i.amountFen)])),
+    table(['board.cm.purpose', 'board.cm.approvedBy', '#board.cm.amount'], c.expenses.map((e) => [e.purpose, e.approvedBy, money(e.amountFen)])),
+  ],
+  committee_decisions: (c) => c.items.map((d) => el('div', { class: 'bd-notice' }, el('h3', {}, `${d.title}（${d.decidedOn}）`), el('p', {}, d.body))),
+  joint_meeting_minutes: (c) => [
+    dl([
+      ['board.cm.meetingDate', c.meetingDate],
+      ['board.cm.attendees', c.attendees.join('、')],
+    ]),
+    table(['board.cm.topic', 'board.cm.outcome'], c.topics.map((x) => [x.topic, x.outcome])),
+  ],
+};
+
+/** A committee's section: who publishes it, how often, and a flag when it is overdue (seed 003 (二)). */
+function committee(s) {
+  return [
+    s.stale ? el('p', { class: 'bd-stale', role: 'status' }, t('board.cm.stale')) : null,
+    dl([
+      ['board.cm.publisher', label('board.cm.role', s.publisherRole)],
+      ['board.cm.period', label('board.cm.every', s.period)],
+      ['board.cm.dueBy', s.dueBy ? stamp(s.dueBy) : t('board.cm.dueNow')],
+    ]),
+    s.content ? committeeContent[s.section](s.content) : el('p', { class: 'bd-empty' }, t('board.empty')),
+  ];
+}
+
 function maintenance(c) {
   const sum = c.records.reduce((a, r) => a + BigInt(r.costFen ?? 0), 0n);
   return [
@@ -272,6 +302,7 @@ function render() {
     ['elevator_maintenance_records', ...pub('elevator_maintenance_records', maintenance, { wide: true })],
     ['elevator_inspection_records', ...pub('elevator_inspection_records', inspections, { wide: true })],
     ['notices', ...pub('notices', notices, { wide: true })],
+    ...data.committee.map((s) => [s.section, s.lastUpdated, committee(s), { wide: true, version: s.version ?? undefined }]),
   ];
   root.replaceChildren(...panels.map(([key, updated, body, opts], i) => section(key, i + 1, updated, body, opts)));
 }
