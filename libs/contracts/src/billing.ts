@@ -89,6 +89,8 @@ export const createTariffRequestSchema = z.object({
   filingNumber: z.string().min(1).max(64),
   /** Resolution of the owners' assembly or the guidance document, if any. */
   decisionRef: z.string().max(256).optional(),
+  /** The owners' vote (业主共同决定) that set the tariff: a closed vote of this community that adopted an option. */
+  decisionVoteId: z.uuid().optional(),
   effectiveFrom: z.iso.datetime({ offset: true }),
   rules: tariffRulesSchema,
 });
@@ -104,6 +106,7 @@ export const tariffResponseSchema = z.object({
   setBy: storedSetBy,
   filingNumber: z.string(),
   decisionRef: z.string().nullable(),
+  decisionVoteId: z.uuid().nullable(),
   effectiveFrom: z.string(),
   rules: tariffRulesSchema,
   createdAt: z.string(),
@@ -260,7 +263,7 @@ export const parkingDisclosureSchema = z.object({
   refundedFen: amountFen,
   bills: z.number().int(),
   currentTariff: z
-    .object({ version: z.number().int(), setBy: storedSetBy, filingNumber: z.string(), decisionRef: z.string().nullable(), effectiveFrom: z.string(), rules: tariffRulesSchema })
+    .object({ version: z.number().int(), setBy: storedSetBy, filingNumber: z.string(), decisionRef: z.string().nullable(), decisionVoteId: z.uuid().nullable(), effectiveFrom: z.string(), rules: tariffRulesSchema })
     .nullable(),
   tariffHistory: z.array(z.object({ version: z.number().int(), setBy: storedSetBy, filingNumber: z.string(), effectiveFrom: z.string() })),
 });

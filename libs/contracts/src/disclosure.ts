@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parkingDisclosureSchema } from './billing';
+import { slotLotterySchema } from './parking';
 import { committeeSectionStatusSchema } from './committee-board';
 import { fundDisclosureSchema } from './fund';
 import { boardVoteSchema } from './votes';
@@ -251,6 +252,8 @@ export const publicBoardSchema = z.object({
   }),
   /** The committees' sections (业委会收支, 决定, 联席会议纪要), each flagged stale when not updated within its period. */
   committee: z.array(committeeSectionStatusSchema),
+  /** Lotteries (摇号) for added slots, newest first: seed, method, entrants and result, to re-run. */
+  slotLotteries: z.object({ lastUpdated: z.string().nullable(), lotteries: z.array(slotLotterySchema) }),
   /** Owners' joint decisions (业主共同决定): every closed vote with its tallies by area and headcount, newest first. */
   ownerDecisions: z.object({
     lastUpdated: z.string().nullable(),

@@ -201,3 +201,41 @@ export const parkingSessionSchema = z.object({
   overstayMinutes: z.number().int().nullable(),
 });
 export const gateOpenedSchema = z.object({ commandId: z.string(), deviceId: z.string(), lane: z.string(), cmd: z.literal('open') });
+
+const distinct = (values: string[]) => new Set(values).size === values.length;
+
+/**
+ * POST /api/v1/parking/lotteries: the lottery (摇号) for newly added slots (seed 004 三(四)2(2)), drawn
+ * with a seed announced beforehand so anyone can re-run it (`method`).
+ */
+export const drawSlotLotteryRequestSchema = z.object({
+  communityId: z.uuid(),
+  title: z.string().trim().min(1).max(200),
+  seed: z.string().trim().min(1).max(200),
+  /** Who takes part: each as written on the published list (e.g. the unit, "1栋101"). */
+  entrants: z.array(z.string().trim().min(1).max(64)).min(1).max(5000).refine(distinct, 'entrants must differ'),
+  /** Codes of the community's slots being let. */
+  slots: z.array(z.string().trim().min(1).max(32)).min(1).max(1000).refine(distinct, 'slots must differ'),
+  /** The owners' vote that added the slots: a closed vote of this community that adopted an option. */
+  decisionVoteId: z.uuid().optional(),
+});
+export type DrawSlotLotteryRequest = z.infer<typeof drawSlotLotteryRequestSchema>;
+
+export const slotLotterySchema = z.object({
+  id: z.uuid(),
+  communityId: z.uuid(),
+  title: z.string(),
+  seed: z.string(),
+  method: z.string().describe('how to re-run the draw from the seed, entrants and slots'),
+  entrants: z.array(z.string()),
+  slots: z.array(z.string()),
+  decisionVoteId: z.uuid().nullable(),
+  result: z.object({
+    ranking: z.array(z.object({ entrant: z.string(), digest: z.string() })),
+    assignments: z.array(z.object({ slot: z.string(), entrant: z.string() })),
+    waiting: z.array(z.string()),
+  }),
+  drawnAt: z.string(),
+  drawnBy: z.string().nullable(),
+});
+export type SlotLottery = z.infer<typeof slotLotterySchema>;

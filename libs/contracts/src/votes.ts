@@ -48,6 +48,16 @@ export const voteResultSchema = z.object({
 });
 export type VoteResult = z.infer<typeof voteResultSchema>;
 
+/**
+ * The street's review of a vote's decision (seed 002 五 职责分工: 街道办事处…对业主大会、业主委员会做出的决定进行审核):
+ * upheld, or ordered corrected with the reason.
+ */
+export const voteReviewOutcomeSchema = z.enum(['upheld', 'ordered_corrected']);
+export const reviewVoteRequestSchema = z.object({ outcome: voteReviewOutcomeSchema, reason: z.string().trim().min(1).max(2000) });
+export type ReviewVoteRequest = z.infer<typeof reviewVoteRequestSchema>;
+export const voteReviewSchema = z.object({ id: z.uuid(), voteId: z.uuid(), outcome: voteReviewOutcomeSchema, reason: z.string(), reviewedAt: z.string(), reviewedBy: z.string().nullable() });
+export type VoteReview = z.infer<typeof voteReviewSchema>;
+
 export const voteSchema = z.object({
   id: z.uuid(),
   communityId: z.uuid(),
@@ -64,6 +74,8 @@ export const voteSchema = z.object({
   ballots: z.number().int(),
   closedAt: z.string().nullable(),
   result: voteResultSchema.nullable(),
+  /** The street's reviews of the decision, oldest first (the last one stands). */
+  reviews: z.array(voteReviewSchema),
   /** The caller's units in this vote: represented, and whether each has voted. */
   myUnits: z.array(z.object({ unitId: z.uuid(), voted: z.boolean() })),
 });
@@ -72,4 +84,4 @@ export type Vote = z.infer<typeof voteSchema>;
 export const voteListQuerySchema = z.object({ communityId: z.uuid() });
 
 /** A closed vote on the public board (公示栏). */
-export const boardVoteSchema = voteSchema.pick({ id: true, question: true, options: true, rule: true, ruleSource: true, opensAt: true, closesAt: true, closedAt: true }).extend({ result: voteResultSchema });
+export const boardVoteSchema = voteSchema.pick({ id: true, question: true, options: true, rule: true, ruleSource: true, opensAt: true, closesAt: true, closedAt: true, reviews: true }).extend({ result: voteResultSchema });

@@ -5,7 +5,7 @@ import { Permission } from '../domain/permissions';
 import { Allow, Auth } from '../middleware/auth.guard';
 import type { AuthUser } from '../services/auth-user';
 import { VoteService } from '../services/vote.service';
-import { CastBallotDto, CastBallotResponseDto, OpenVoteDto, VoteDto, VoteIdParamDto, VoteListQueryDto } from './vote.dtos';
+import { CastBallotDto, CastBallotResponseDto, OpenVoteDto, ReviewVoteDto, VoteDto, VoteIdParamDto, VoteListQueryDto, VoteReviewDto } from './vote.dtos';
 
 /** Owners' joint decisions (业主共同决定): open a vote, vote for one's units, read the result. */
 @ApiTags('votes')
@@ -40,5 +40,12 @@ export class VoteController {
   @ZodResponse({ status: 201, type: CastBallotResponseDto })
   cast(@Auth() user: AuthUser, @Param() { id }: VoteIdParamDto, @Body() dto: CastBallotDto) {
     return this.votes.cast(user, id, dto);
+  }
+
+  @Allow(Permission.VoteReview)
+  @Post(':id/reviews')
+  @ZodResponse({ status: 201, type: VoteReviewDto })
+  review(@Auth() user: AuthUser, @Param() { id }: VoteIdParamDto, @Body() dto: ReviewVoteDto) {
+    return this.votes.review(user, id, dto);
   }
 }

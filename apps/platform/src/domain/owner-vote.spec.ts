@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { centiToArea, decideVote, decisionRuleIds, type Ballot, type ElectorateUnit } from './owner-vote';
+import { centiToArea, decideVote, decisionRuleIds, decisionVoteRefusal, type Ballot, type ElectorateUnit } from './owner-vote';
 
 /** n units of `area` m², each its own holder. */
 function estate(n: number, area = '100.00'): ElectorateUnit[] {
@@ -117,5 +117,17 @@ describe('owners\' joint decisions (民法典 art. 278)', () => {
   it('prints hundredths of a square metre as m²', () => {
     expect(centiToArea(123_456n)).toBe('1234.56');
     expect(centiToArea(5n)).toBe('0.05');
+  });
+});
+
+describe('a vote cited as the decision behind a tariff (issue 13 §2)', () => {
+  const passed = { communityId: 'c1', status: 'closed' as const, adopted: 0 };
+  it('accepts a closed vote of the same community that adopted an option', () => {
+    expect(decisionVoteRefusal(passed, 'c1')).toBeNull();
+  });
+  it('refuses a vote of another community as if it did not exist, an open vote and one that passed nothing', () => {
+    expect(decisionVoteRefusal(passed, 'c2')).toBe(decisionVoteRefusal(undefined, 'c2'));
+    expect(decisionVoteRefusal({ ...passed, status: 'open', adopted: null }, 'c1')).toContain('not closed');
+    expect(decisionVoteRefusal({ ...passed, adopted: null }, 'c1')).toContain('did not pass');
   });
 });

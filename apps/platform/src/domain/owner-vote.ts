@@ -127,3 +127,23 @@ export function decideVote(rule: DecisionRuleId, optionCount: number, electorate
 export function centiToArea(centi: bigint): string {
   return `${centi / 100n}.${String(centi % 100n).padStart(2, '0')}`;
 }
+
+/** What a decision reference needs to know of a vote. */
+export interface DecidedVote {
+  communityId: string;
+  status: 'open' | 'closed';
+  /** The adopted option, null when nothing met the rule (or not closed yet). */
+  adopted: number | null;
+}
+
+/**
+ * Why a vote cannot be cited as the decision behind something of a community (a parking tariff,
+ * issue 13 §2), or null when it can: a closed vote of that same community that adopted an option.
+ * A vote of another community reads like a missing one, so its existence is not disclosed.
+ */
+export function decisionVoteRefusal(vote: DecidedVote | undefined, communityId: string): string | null {
+  if (!vote || vote.communityId !== communityId) return 'no vote of this community has that id';
+  if (vote.status !== 'closed') return 'the vote has not closed yet';
+  if (vote.adopted === null) return 'the vote did not pass: no option met its rule';
+  return null;
+}

@@ -72,6 +72,10 @@ export enum Permission {
   VoteOpen = 'vote.open',
   /** Route access to voting; who votes is decided by the units one represents (vote.service.ts), not the role. */
   VoteCast = 'vote.cast',
+  /** Review a vote's decision, upheld or ordered corrected (seed 002 五 职责分工: the street office reviews the owners' decisions). */
+  VoteReview = 'vote.review',
+  /** Draw the lottery (摇号) for newly added parking slots with a published seed (seed 004 三(四)2(2)). */
+  ParkingLotteryDraw = 'parking.lottery.draw',
   /** File complaints and repair requests, follow, reopen and rate one's own (every user; owners see only their own). */
   ComplaintFile = 'complaint.file',
   /** Every complaint of the communities in scope, not only one's own. */
@@ -156,6 +160,8 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.VoteRead]: everyone,
   [Permission.VoteOpen]: ['platform_admin', 'property_staff', 'owners_committee'],
   [Permission.VoteCast]: everyone,
+  [Permission.VoteReview]: ['street_officer'],
+  [Permission.ParkingLotteryDraw]: ['platform_admin', 'property_staff', 'owners_committee'],
   [Permission.ComplaintFile]: everyone,
   [Permission.ComplaintReadAll]: ['platform_admin', 'property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
   [Permission.ComplaintHandle]: ['platform_admin', 'property_staff', 'residents_committee', 'street_officer', 'district_authority'],

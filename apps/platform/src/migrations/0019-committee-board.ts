@@ -29,6 +29,7 @@ const statements = [
       entrants jsonb NOT NULL,
       slots jsonb NOT NULL,
       result jsonb NOT NULL,
+      decision_vote_id uuid REFERENCES owner_votes (id),
       drawn_by uuid REFERENCES users (id) ON DELETE SET NULL,
       drawn_at timestamptz NOT NULL
     )`,

@@ -11,6 +11,8 @@ export interface ParkingTariffTable {
   set_by: string;
   filing_number: string;
   decision_ref: string | null;
+  /** The owners' vote that decided the tariff (migration 0019). */
+  decision_vote_id: string | null;
   effective_from: Date;
   rules: Json<unknown>;
   created_by: string | null;

@@ -175,6 +175,7 @@ export interface Database {
   parking_overstays: ParkingTables['parking_overstays'];
   parking_blocked_plates: ParkingTables['parking_blocked_plates'];
   parking_gate_events: ParkingTables['parking_gate_events'];
+  slot_lotteries: ParkingTables['slot_lotteries'];
   parking_tariffs: BillingTables['parking_tariffs'];
   billing_settings: BillingTables['billing_settings'];
   parking_bills: BillingTables['parking_bills'];
@@ -186,6 +187,7 @@ export interface Database {
   board_items: BoardTables['board_items'];
   owner_votes: VoteTables['owner_votes'];
   owner_vote_ballots: VoteTables['owner_vote_ballots'];
+  owner_vote_reviews: VoteTables['owner_vote_reviews'];
   complaint_settings: ComplaintTables['complaint_settings'];
   complaints: ComplaintTables['complaints'];
   complaint_events: ComplaintTables['complaint_events'];

@@ -123,7 +123,22 @@ export interface ParkingGateEventTable {
   actor_id: string | null;
 }
 
+/** Migration 0019: a drawn lottery for added slots, never changed. */
+export interface SlotLotteryTable {
+  id: Generated<string>;
+  community_id: string;
+  title: string;
+  seed: string;
+  entrants: ColumnType<string[], string, never>;
+  slots: ColumnType<string[], string, never>;
+  result: ColumnType<unknown, string, never>;
+  decision_vote_id: string | null;
+  drawn_by: string | null;
+  drawn_at: Date;
+}
+
 export interface ParkingTables {
+  slot_lotteries: SlotLotteryTable;
   parking_slots: ParkingSlotTable;
   parking_share_windows: ParkingShareWindowTable;
   parking_bookings: ParkingBookingTable;

@@ -5,6 +5,7 @@ import type { VoteTables } from './vote.schema';
 
 export type VoteRow = Selectable<VoteTables['owner_votes']>;
 export type BallotRow = Selectable<VoteTables['owner_vote_ballots']>;
+export type ReviewRow = Selectable<VoteTables['owner_vote_reviews']>;
 
 /** Why a ballot was not stored. */
 export type CastRefusal = { refused: 'closed' } | { refused: 'voted'; unitId: string };
@@ -30,6 +31,16 @@ export class VoteRepository {
     let query = this.db.selectFrom('owner_votes').selectAll().where('community_id', '=', communityId);
     if (status) query = query.where('status', '=', status);
     return query.orderBy('closes_at', 'desc').orderBy('id').execute();
+  }
+
+  insertReview(row: Insertable<VoteTables['owner_vote_reviews']>): Promise<ReviewRow> {
+    return this.db.insertInto('owner_vote_reviews').values(row).returningAll().executeTakeFirstOrThrow();
+  }
+
+  /** The reviews of the votes, oldest first. */
+  reviews(voteIds: string[]): Promise<ReviewRow[]> {
+    if (voteIds.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('owner_vote_reviews').selectAll().where('vote_id', 'in', voteIds).orderBy('reviewed_at').orderBy('id').execute();
   }
 
   ballots(voteId: string): Promise<BallotRow[]> {

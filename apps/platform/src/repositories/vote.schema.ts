@@ -18,6 +18,15 @@ export interface VoteTables {
     closed_at: Date | null;
     result: ColumnType<unknown, string | null, string | null>;
   };
+  /** Migration 0019: the street's reviews of a decision. */
+  owner_vote_reviews: {
+    id: Generated<string>;
+    vote_id: string;
+    outcome: 'upheld' | 'ordered_corrected';
+    reason: string;
+    reviewed_by: string | null;
+    reviewed_at: Date;
+  };
   owner_vote_ballots: {
     vote_id: string;
     unit_id: string;

@@ -24,6 +24,7 @@ import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 import { SingletonDutyService } from './singleton-duty.service';
+import { VoteService } from './vote.service';
 
 
 /** Until a community configures its split: 5 % property commission, 5 % platform fee (owner 90 %). */
@@ -50,6 +51,7 @@ export function mapTariff(t: TariffRow) {
     setBy: t.set_by,
     filingNumber: t.filing_number,
     decisionRef: t.decision_ref,
+    decisionVoteId: t.decision_vote_id,
     effectiveFrom: new Date(t.effective_from).toISOString(),
     rules: t.rules as TariffRules,
     createdAt: new Date(t.created_at).toISOString(),
@@ -117,6 +119,7 @@ export class BillingService implements OnApplicationBootstrap {
     private readonly ws: WebsocketRepository,
     private readonly payments: PaymentProviderRepository,
     private readonly duties: SingletonDutyService,
+    private readonly votes: VoteService,
   ) {
     this.jobs.handle(billSessionJob, async ({ sessionId }) => {
       await this.billSession(sessionId);
@@ -246,16 +249,18 @@ export class BillingService implements OnApplicationBootstrap {
     if (effectiveFrom.getTime() < this.clock.now() - 5 * 60_000) {
       throw new BadRequestException('effectiveFrom must not be in the past: a tariff cannot change the price of stays that have begun');
     }
+    if (dto.decisionVoteId) await this.votes.requireDecision(dto.decisionVoteId, communityId);
     const row = await this.repo.insertTariff({
       community_id: communityId,
       set_by: dto.setBy,
       filing_number: dto.filingNumber,
       decision_ref: dto.decisionRef ?? null,
+      decision_vote_id: dto.decisionVoteId ?? null,
       effective_from: effectiveFrom,
       rules: dto.rules,
       created_by: user.id,
     });
-    await this.audit.record({ actorId: user.id, action: 'billing.tariff.created', subjectType: 'community', subjectId: communityId, detail: { tariffId: row.id, version: row.version, setBy: dto.setBy, filingNumber: dto.filingNumber, effectiveFrom: dto.effectiveFrom } });
+    await this.audit.record({ actorId: user.id, action: 'billing.tariff.created', subjectType: 'community', subjectId: communityId, detail: { tariffId: row.id, version: row.version, setBy: dto.setBy, filingNumber: dto.filingNumber, decisionVoteId: dto.decisionVoteId, effectiveFrom: dto.effectiveFrom } });
     return mapTariff(row);
   }
 
@@ -454,7 +459,7 @@ export class BillingService implements OnApplicationBootstrap {
       collectedFen: totals.collectedFen,
       refundedFen: totals.refundedFen,
       bills: totals.bills,
-      currentTariff: current ? { version: current.version, setBy: current.set_by, filingNumber: current.filing_number, decisionRef: current.decision_ref, effectiveFrom: new Date(current.effective_from).toISOString(), rules: current.rules as TariffRules } : null,
+      currentTariff: current ? { version: current.version, setBy: current.set_by, filingNumber: current.filing_number, decisionRef: current.decision_ref, decisionVoteId: current.decision_vote_id, effectiveFrom: new Date(current.effective_from).toISOString(), rules: current.rules as TariffRules } : null,
       tariffHistory: versions.map((v) => ({ version: v.version, setBy: v.set_by, filingNumber: v.filing_number, effectiveFrom: new Date(v.effective_from).toISOString() })),
     };
   }

@@ -14,6 +14,7 @@ import { CommitteeBoardService } from './committee-board.service';
 import { FundService } from './fund.service';
 import { MaintenanceService } from './maintenance.service';
 import { ParkingGateService } from './parking-gate.service';
+import { SlotLotteryService } from './slot-lottery.service';
 import { VoteService } from './vote.service';
 
 /** Who may publish on a community's disclosure board (within their scope). */
@@ -44,6 +45,7 @@ export class BoardService {
     private readonly votes: VoteService,
     private readonly maintenance: MaintenanceService,
     private readonly committee: CommitteeBoardService,
+    private readonly lotteries: SlotLotteryService,
   ) {}
 
   async publish(user: AuthUser, communityId: string, dto: PublishBoardItemRequest): Promise<BoardItem> {
@@ -80,7 +82,7 @@ export class BoardService {
     if (!community) throw new NotFoundException(`community ${communityId} not found`);
     const now = this.clock.now();
     const generatedAt = new Date(now).toISOString();
-    const [latest, parking, fund, inNotice, slots, decisions, records] = await Promise.all([
+    const [latest, parking, fund, inNotice, slots, decisions, records, lotteries] = await Promise.all([
       this.repo.latest(communityId),
       this.billing.disclosure(communityId),
       this.fund.disclosure(communityId),
@@ -88,6 +90,7 @@ export class BoardService {
       this.parking.slotsOf({ communityId }),
       this.votes.published(communityId),
       this.maintenance.boardSections(communityId),
+      this.lotteries.published(communityId),
     ]);
 
     const sections: Record<string, { version: number; lastUpdated: string; content: unknown; source?: 'published' | 'records' } | null> = {};
@@ -135,6 +138,7 @@ export class BoardService {
         inNotice,
       },
       committee: this.committee.statusOf(latest),
+      slotLotteries: { lastUpdated: lotteries[0]?.drawnAt ?? null, lotteries },
       ownerDecisions: {
         lastUpdated: decisions.map((d) => d.closedAt).filter((d): d is string => !!d).sort().pop() ?? null,
         votes: decisions,

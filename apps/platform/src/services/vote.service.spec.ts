@@ -38,6 +38,7 @@ function setup(now = NOW) {
   t.mock(ClockRepository).now.mockReturnValue(now);
   t.mock(VoteRepository).find.mockResolvedValue(vote);
   t.mock(VoteRepository).ballots.mockResolvedValue([]);
+  t.mock(VoteRepository).reviews.mockResolvedValue([]);
   return t;
 }
 
@@ -74,6 +75,15 @@ describe('VoteService', () => {
     mock(VoteRepository).cast.mockResolvedValueOnce({ refused: 'closed' });
     await expect(sut.cast(owner, 'v1', { option: 0 })).rejects.toThrow(ConflictException);
     await expect(sut.cast(owner, 'v1', { option: 3 })).rejects.toThrow('does not exist');
+  });
+
+  it('seed 002 五 职责分工: the street reviews a closed decision, not an open vote', async () => {
+    const street: AuthUser = { id: 'u-street', username: 'street', role: 'street_officer', scope: { level: 'street', district: 'd', street: 's' } };
+    const { sut, mock } = setup();
+    await expect(sut.review(street, 'v1', { outcome: 'upheld', reason: '程序合规' })).rejects.toThrow(ConflictException);
+    mock(VoteRepository).find.mockResolvedValue({ ...vote, status: 'closed', closed_at: new Date(NOW) });
+    mock(VoteRepository).insertReview.mockImplementation(async (row) => ({ id: 'r1', ...row, reviewed_by: row.reviewed_by ?? null }) as never);
+    await expect(sut.review(street, 'v1', { outcome: 'ordered_corrected', reason: '表决票未送达全体业主' })).resolves.toMatchObject({ voteId: 'v1', outcome: 'ordered_corrected', reviewedBy: 'u-street', reviewedAt: new Date(NOW).toISOString() });
   });
 
   it('a close job that runs before the period ends waits again; after it, the vote is tallied once', async () => {

@@ -1,12 +1,12 @@
 import { BadRequestException, ConflictException, ForbiddenException, Injectable, Logger } from '@nestjs/common';
-import type { CastBallotRequest, OpenVoteRequest, Vote, VoteResult, VoteRule } from '@app/contracts';
-import { centiToArea, decideVote, decisionRules, type ElectorateUnit } from '../domain/owner-vote';
+import type { CastBallotRequest, OpenVoteRequest, ReviewVoteRequest, Vote, VoteResult, VoteReview, VoteRule } from '@app/contracts';
+import { centiToArea, decideVote, decisionRules, decisionVoteRefusal, type ElectorateUnit } from '../domain/owner-vote';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { jobIds, voteCloseJob } from '../repositories/job-catalogue';
 import { JobRepository } from '../repositories/job.repository';
 import { UnitRepository } from '../repositories/unit.repository';
-import { VoteRepository, type BallotRow, type VoteRow } from '../repositories/vote.repository';
+import { VoteRepository, type BallotRow, type ReviewRow, type VoteRow } from '../repositories/vote.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 
@@ -60,9 +60,9 @@ export class VoteService {
   async list(user: AuthUser, communityId: string): Promise<Vote[]> {
     await this.access.requireInScope(user, communityId);
     const rows = await this.votes.ofCommunity(communityId);
-    const [counts, mine] = await Promise.all([this.votes.ballotCounts(rows.map((r) => r.id)), this.units.representedBy(communityId, user.id)]);
+    const [counts, mine, reviews] = await Promise.all([this.votes.ballotCounts(rows.map((r) => r.id)), this.units.representedBy(communityId, user.id), this.votes.reviews(rows.map((r) => r.id))]);
     const voted = await Promise.all(rows.map(async (r) => (mine.length ? new Set((await this.votes.ballots(r.id)).map((b) => b.unit_id)) : new Set<string>())));
-    return rows.map((r, i) => mapVote(r, counts.get(r.id) ?? 0, mine.map((unitId) => ({ unitId, voted: voted[i].has(unitId) }))));
+    return rows.map((r, i) => mapVote(r, counts.get(r.id) ?? 0, mine.map((unitId) => ({ unitId, voted: voted[i].has(unitId) })), reviewsOf(reviews, r.id)));
   }
 
   async get(user: AuthUser, id: string): Promise<Vote> {
@@ -88,6 +88,26 @@ export class VoteService {
     return { voteId: vote.id, option: dto.option, unitIds, castAt: at.toISOString() };
   }
 
+  /**
+   * The street reviews a decision (seed 002 五 职责分工: the street office 对业主大会、业主委员会做出的决定进行审核):
+   * a street officer whose street holds the community records it upheld or ordered corrected.
+   * Only a closed vote has a decision to review; a later review supersedes, all are kept.
+   */
+  async review(user: AuthUser, id: string, dto: ReviewVoteRequest): Promise<VoteReview> {
+    const vote = await this.voteInScope(user, id);
+    if (vote.status !== 'closed') throw new ConflictException('the vote has not closed: there is no decision to review yet');
+    const row = await this.votes.insertReview({ vote_id: vote.id, outcome: dto.outcome, reason: dto.reason, reviewed_by: user.id, reviewed_at: new Date(this.clock.now()) });
+    await this.audit.record({ actorId: user.id, action: 'vote.reviewed', subjectType: 'owner_vote', subjectId: vote.id, detail: { outcome: dto.outcome, reason: dto.reason, role: user.role } });
+    return mapReview(row);
+  }
+
+  /** Refuses (400, naming `decisionVoteId`) a vote that cannot be cited as the decision behind something of the community (a tariff, a lottery). */
+  async requireDecision(voteId: string, communityId: string): Promise<void> {
+    const vote = await this.votes.find(voteId);
+    const refusal = decisionVoteRefusal(vote && { communityId: vote.community_id, status: vote.status, adopted: (vote.result as VoteResult | null)?.adopted ?? null }, communityId);
+    if (refusal) throw new BadRequestException({ message: `decisionVoteId: ${refusal}`, errors: [{ path: ['decisionVoteId'], message: refusal }] });
+  }
+
   /** The close job: decides with the clock (a job run early waits again), then tallies once. */
   async onClose(voteId: string): Promise<void> {
     const vote = await this.votes.find(voteId);
@@ -107,9 +127,11 @@ export class VoteService {
 
   /** Closed votes of a community with their results, newest first: the public board's section. */
   async published(communityId: string) {
-    return (await this.votes.ofCommunity(communityId, 'closed')).map((r) => {
-      const v = mapVote(r, 0, []);
-      return { id: v.id, question: v.question, options: v.options, rule: v.rule, ruleSource: v.ruleSource, opensAt: v.opensAt, closesAt: v.closesAt, closedAt: v.closedAt, result: v.result! };
+    const rows = await this.votes.ofCommunity(communityId, 'closed');
+    const reviews = await this.votes.reviews(rows.map((r) => r.id));
+    return rows.map((r) => {
+      const v = mapVote(r, 0, [], reviewsOf(reviews, r.id));
+      return { id: v.id, question: v.question, options: v.options, rule: v.rule, ruleSource: v.ruleSource, opensAt: v.opensAt, closesAt: v.closesAt, closedAt: v.closedAt, reviews: v.reviews, result: v.result! };
     });
   }
 
@@ -120,9 +142,9 @@ export class VoteService {
   }
 
   private async view(user: AuthUser, row: VoteRow): Promise<Vote> {
-    const [ballots, mine] = await Promise.all([this.votes.ballots(row.id), this.units.representedBy(row.community_id, user.id)]);
+    const [ballots, mine, reviews] = await Promise.all([this.votes.ballots(row.id), this.units.representedBy(row.community_id, user.id), this.votes.reviews([row.id])]);
     const voted = new Set(ballots.map((b) => b.unit_id));
-    return mapVote(row, ballots.length, mine.map((unitId) => ({ unitId, voted: voted.has(unitId) })));
+    return mapVote(row, ballots.length, mine.map((unitId) => ({ unitId, voted: voted.has(unitId) })), reviews.map(mapReview));
   }
 }
 
@@ -154,7 +176,15 @@ export function tally(vote: VoteRow, electorate: ReadonlyArray<{ unit_id: string
   };
 }
 
-function mapVote(row: VoteRow, ballots: number, myUnits: Vote['myUnits']): Vote {
+function mapReview(r: ReviewRow): VoteReview {
+  return { id: r.id, voteId: r.vote_id, outcome: r.outcome, reason: r.reason, reviewedAt: r.reviewed_at.toISOString(), reviewedBy: r.reviewed_by };
+}
+
+function reviewsOf(rows: ReviewRow[], voteId: string): VoteReview[] {
+  return rows.filter((r) => r.vote_id === voteId).map(mapReview);
+}
+
+function mapVote(row: VoteRow, ballots: number, myUnits: Vote['myUnits'], reviews: VoteReview[]): Vote {
   const rule = row.rule as VoteRule;
   return {
     id: row.id,
@@ -171,6 +201,7 @@ function mapVote(row: VoteRow, ballots: number, myUnits: Vote['myUnits']): Vote 
     ballots,
     closedAt: row.closed_at ? row.closed_at.toISOString() : null,
     result: (row.result as VoteResult | null) ?? null,
+    reviews,
     myUnits,
   };
 }
