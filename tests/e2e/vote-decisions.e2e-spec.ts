@@ -3,11 +3,13 @@
  * passed vote of its own community only); the lottery (摇号) for added slots (seed 004 三(四)2(2))
  * is drawn with a published seed and shown on the board so anyone re-runs it to the same result;
  * the street reviews a decision (seed 002 五 职责分工), shown with the result. Every new route is
- * walked for scope: another community's committee, street or vote is refused.
+ * walked for scope: another community's committee, street or vote is refused. The public board
+ * shows the three on a 375 px phone.
  */
 import { drawSlotLottery } from '../../apps/platform/src/domain/slot-lottery';
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
 import { VoteService } from '../../apps/platform/src/services/vote.service';
+import { browserPages, expectFitsPhone, waitForText } from '../support/browser';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 const DAY = 86_400_000;
@@ -20,6 +22,7 @@ describe('decisions of owners’ votes: tariff reference, slot lottery, street r
   let otherId: string;
   const tokens: Record<string, string> = {};
   const votes: Record<'passed' | 'failed' | 'open' | 'other', string> = { passed: '', failed: '', open: '', other: '' };
+  const browser = browserPages();
 
   beforeAll(async () => {
     tp = await startTestPlatform();
@@ -132,5 +135,15 @@ describe('decisions of owners’ votes: tariff reference, slot lottery, street r
     const onBoard = (await board()).ownerDecisions.votes.find((v: { id: string }) => v.id === votes.passed);
     expect(onBoard.reviews[1]).toMatchObject({ outcome: 'upheld', reason: '已更正并重新公示，程序合规' });
     expect((await tp.api('GET', `votes?communityId=${communityId}`, undefined, tokens.street)).body.find((v: { id: string }) => v.id === votes.passed).reviews).toHaveLength(2);
+  });
+
+  it('shows all three on the public board on a phone', async () => {
+    const page = await browser.open();
+    await page.goto(`${tp.httpUrl}/board/?community=${communityId}`);
+    await waitForText(page, '[data-section="parking_fees"]', '增建 2 个车位并调整停车收费标准');
+    await waitForText(page, '[data-section="slot_lotteries"]', '2026 第 150 期福彩 3D 开奖号 385');
+    await waitForText(page, `[data-vote="${votes.passed}"] [data-review="ordered_corrected"]`, '责令改正');
+    await waitForText(page, `[data-vote="${votes.passed}"] [data-review="upheld"]`, '已更正并重新公示');
+    await expectFitsPhone(page);
   });
 });

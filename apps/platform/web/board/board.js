@@ -107,6 +107,7 @@ function parkingFees(p) {
       ['board.pf.filing', el('span', { class: 'bd-filing' }, ct.filingNumber)],
       ['board.pf.setBy', label('pd.setBy', ct.setBy)],
       ['board.pf.decision', ct.decisionRef],
+      ['board.pf.decisionVote', ct.decisionVoteId ? (data.ownerDecisions.votes.find((v) => v.id === ct.decisionVoteId)?.question ?? ct.decisionVoteId) : null],
       ['board.pf.effective', stamp(ct.effectiveFrom)],
       ['board.pf.version', String(ct.version)],
     ]),
@@ -216,6 +217,7 @@ function ownerDecisions(d) {
         ['board.od.rule', r.ruleSource],
         ['board.od.outcome', outcome],
       ]),
+      v.reviews.map((rv) => el('p', { class: 'bd-review', 'data-review': rv.outcome }, t('board.od.review', { at: stamp(rv.reviewedAt), outcome: label('board.od.reviewOutcome', rv.outcome), reason: rv.reason }))),
       table(
         ['board.od.option', '#board.od.area', '#board.od.heads'],
         [...r.perOption.map((o) => [o.option, o.area, String(o.headcount)]), [t('board.od.participating'), r.participating.area, String(r.participating.headcount)]],
@@ -252,6 +254,26 @@ function committee(s) {
     ]),
     s.content ? committeeContent[s.section](s.content) : el('p', { class: 'bd-empty' }, t('board.empty')),
   ];
+}
+
+/** Lotteries for added slots: the seed and method published so anyone can re-run the draw. */
+function slotLotteries(s) {
+  if (!s.lotteries.length) return el('p', { class: 'bd-empty' }, t('board.lt.none'));
+  return s.lotteries.map((l) =>
+    el(
+      'div',
+      { class: 'bd-case', 'data-lottery': l.id },
+      el('h3', { class: 'bd-sub' }, l.title),
+      dl([
+        ['board.lt.drawnAt', stamp(l.drawnAt)],
+        ['board.lt.seed', el('code', {}, l.seed)],
+        ['board.lt.method', l.method],
+        ['board.lt.entrants', l.entrants.join('、')],
+      ]),
+      table(['board.lt.slot', 'board.lt.entrant'], l.result.assignments.map((a) => [a.slot, a.entrant])),
+      l.result.waiting.length ? el('p', {}, `${t('board.lt.waiting')}：${l.result.waiting.join('、')}`) : null,
+    ),
+  );
 }
 
 function maintenance(c) {
@@ -299,6 +321,7 @@ function render() {
     ['utility_cost_sharing', ...pub('utility_cost_sharing', utilitySharing, { wide: true })],
     ['fund_cases', data.fundCases.lastUpdated, fundCases(data.fundCases), { wide: true, live: true }],
     ['owner_decisions', data.ownerDecisions.lastUpdated, ownerDecisions(data.ownerDecisions), { wide: true, live: true }],
+    ['slot_lotteries', data.slotLotteries.lastUpdated, slotLotteries(data.slotLotteries), { wide: true, live: true }],
     ['elevator_maintenance_records', ...pub('elevator_maintenance_records', maintenance, { wide: true })],
     ['elevator_inspection_records', ...pub('elevator_inspection_records', inspections, { wide: true })],
     ['notices', ...pub('notices', notices, { wide: true })],
