@@ -4,7 +4,7 @@
  * minutes, each only its own sections and only in its own community; the property company is
  * refused in both the committee route and its own. On a fake clock a section not updated within
  * its period turns stale on the public board (also on a 375 px phone) and in the street officer's
- * overview.
+ * overview. Both committees publish from the phone page (board/committee.html, 375 px).
  */
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
 import { browserPages, expectFitsPhone, waitForText } from '../support/browser';
@@ -105,5 +105,41 @@ describe("committees' sections of the board", () => {
     expect((await publish('residents', 'joint_meeting_minutes', { ...minutes, meetingDate: '2026-07-30' })).body.version).toBe(2);
     expect(status(await board(), 'joint_meeting_minutes')).toMatchObject({ stale: false, version: 2 });
     expect((await tp.api('GET', 'board/committee-staleness', undefined, tokens.street)).body[0].stale).toEqual([]);
+  });
+
+  it('the committees publish from a phone with plain fields, each seeing only its own sections', async () => {
+    const signIn = async (username: string) => {
+      const page = await browser.open();
+      await page.goto(`${tp.httpUrl}/board/committee.html`);
+      await page.fill('#login-username', username);
+      await page.fill('#login-password', 'user-pass-123');
+      await page.click('#login-submit');
+      return page;
+    };
+    const residents = await signIn('cb-residents');
+    await waitForText(residents, '#sections-status li[data-section="joint_meeting_minutes"]', '按期更新');
+    expect(await residents.$$eval('#section option', (options) => options.map((o) => (o as unknown as { value: string }).value))).toEqual(['joint_meeting_minutes']);
+    await residents.fill('#f-meetingDate', '2026-08-05');
+    await residents.fill('#f-attendees', '社区居委会\n业主委员会\n物业服务企业');
+    await residents.fill('#f-topics', '电梯维修：物业公司下周完成\n垃圾分类：业委会组织宣传');
+    await residents.click('#publish');
+    await waitForText(residents, '#result', '第 3 版');
+    await expectFitsPhone(residents);
+
+    const owners = await signIn('cb-owners');
+    await waitForText(owners, '#sections-status', '业委会收支');
+    expect(await owners.$$eval('#section option', (options) => options.map((o) => (o as unknown as { value: string }).value))).toEqual(['committee_income_expenses', 'committee_decisions']);
+    await owners.fill('#f-period', '2026年第三季度');
+    await owners.fill('#f-periodFrom', '2026-07-01');
+    await owners.fill('#f-periodTo', '2026-07-31');
+    await owners.fill('#f-income', '业主大会拨付工作经费 3000');
+    await owners.fill('#f-expenses', '办公用品 120.50');
+    await owners.click('#publish');
+    await waitForText(owners, '#result', '第 2 版');
+    await expectFitsPhone(owners);
+
+    const b = await board();
+    expect(status(b, 'joint_meeting_minutes').content).toEqual({ meetingDate: '2026-08-05', attendees: ['社区居委会', '业主委员会', '物业服务企业'], topics: [{ topic: '电梯维修', outcome: '物业公司下周完成' }, { topic: '垃圾分类', outcome: '业委会组织宣传' }] });
+    expect(status(b, 'committee_income_expenses').content).toMatchObject({ income: [{ source: '业主大会拨付工作经费', amountFen: 300000 }], expenses: [{ purpose: '办公用品', amountFen: 12050 }] });
   });
 });
