@@ -4,7 +4,7 @@
  * minutes, each only its own sections and only in its own community; the property company is
  * refused in both the committee route and its own. On a fake clock a section not updated within
  * its period turns stale on the public board (also on a 375 px phone) and in the street officer's
- * overview. Both committees publish from the phone page (board/committee.html, 375 px).
+ * overview and supervision page. Both committees publish from the phone page (board/committee.html, 375 px).
  */
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
 import { browserPages, expectFitsPhone, waitForText } from '../support/browser';
@@ -100,6 +100,15 @@ describe("committees' sections of the board", () => {
     await waitForText(page, '[data-section="committee_decisions"]', '启动续聘物业服务企业表决');
     expect(await page.isVisible('[data-section="committee_decisions"] .bd-stale')).toBe(false);
     await expectFitsPhone(page);
+
+    // The street officer's supervision page counts the overdue sections per community.
+    const officer = await browser.open({ viewport: { width: 1280, height: 800 } });
+    await officer.goto(`${tp.httpUrl}/supervision/`);
+    await officer.fill('#login-username', 'cb-street');
+    await officer.fill('#login-password', 'user-pass-123');
+    await officer.click('#login-submit');
+    await waitForText(officer, `tr[data-community-id="${communityId}"] [data-field="committee"]`, '1');
+    expect(await officer.getAttribute(`tr[data-community-id="${communityId}"] [data-field="committee"]`, 'title')).toBe('联席会议纪要');
 
     // A new month's minutes clear the flag.
     expect((await publish('residents', 'joint_meeting_minutes', { ...minutes, meetingDate: '2026-07-30' })).body.version).toBe(2);

@@ -1,6 +1,7 @@
 // Supervision page (street / district officers): every community of the user's area with live
 // counts. Snapshot from GET /api/v1/supervision/overview, then 'supervision.community' events
-// over socket.io (after 'supervision.subscribe'); a reconnect reloads the snapshot.
+// over socket.io (after 'supervision.subscribe'); a reconnect reloads the snapshot. The committees'
+// overdue board sections (GET /api/v1/board/committee-staleness) come with each snapshot.
 import './strings.js';
 import { t, getLang, onLangChange } from '../shared/i18n.js';
 import { api, request, ApiError } from '../shared/api.js';
@@ -23,6 +24,7 @@ function sortValue(r, key) {
     case 'fund': return r.fundCases.open;
     case 'deadline': return r.fundCases.nextDeadline ? -Date.parse(r.fundCases.nextDeadline) : -Infinity;
     case 'complaints': return r.complaints.overdue * 1e6 + r.complaints.open;
+    case 'committee': return r.committeeStale.length;
   }
   return 0;
 }
@@ -46,6 +48,7 @@ function rowHtml(r) {
     <td><span class="sup-num ${r.fundCases.open > 0 ? 'sup-num--bad' : ''}" data-field="fund">${r.fundCases.open}</span></td>
     <td><span class="${soon ? 'sup-deadline--soon' : ''}" data-field="deadline">${esc(fmtDeadline(r.fundCases.nextDeadline))}</span></td>
     <td><span class="sup-num" data-field="complaints">${r.complaints.open}</span><span class="sup-area"> / </span><span class="sup-num ${r.complaints.overdue > 0 ? 'sup-num--bad' : ''}" data-field="complaints-overdue">${r.complaints.overdue}</span></td>
+    <td><span class="sup-num ${r.committeeStale.length > 0 ? 'sup-num--bad' : ''}" data-field="committee" title="${esc(r.committeeStale.map((s) => t(`sup.committee.${s}`)).join('、'))}">${r.committeeStale.length}</span></td>
   </tr>`;
 }
 
@@ -78,8 +81,9 @@ function setConn(s) {
 }
 
 async function loadSnapshot() {
-  const rows = await request('GET', '/supervision/overview');
-  state.rows = new Map(rows.map((r) => [r.id, r]));
+  const [rows, committees] = await Promise.all([request('GET', '/supervision/overview'), request('GET', '/board/committee-staleness')]);
+  const stale = new Map(committees.map((c) => [c.communityId, c.stale]));
+  state.rows = new Map(rows.map((r) => [r.id, { ...r, committeeStale: stale.get(r.id) ?? [] }]));
   render();
 }
 
