@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parkingDisclosureSchema } from './billing';
 import { slotLotterySchema } from './parking';
-import { committeeSectionStatusSchema } from './committee-board';
+import { committeeSectionSchema, committeeSectionStatusSchema } from './committee-board';
 import { fundDisclosureSchema } from './fund';
 import { boardVoteSchema } from './votes';
 
@@ -176,7 +176,8 @@ export type PublishBoardItemRequest = z.infer<typeof publishBoardItemRequestSche
 export const boardItemSchema = z.object({
   id: z.string(),
   communityId: z.uuid(),
-  section: boardSectionSchema,
+  /** A section of the property company's or (committee-items) of a committee's. */
+  section: z.union([boardSectionSchema, committeeSectionSchema]),
   version: z.number().int(),
   content: z.unknown().describe("the section's content, as its schema in boardContentSchemas"),
   publishedAt: z.string(),

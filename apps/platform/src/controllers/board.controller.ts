@@ -43,13 +43,16 @@ export class BoardController {
 @ApiBearerAuth()
 @Controller('api/v1/board')
 export class CommitteeBoardController {
-  constructor(private readonly committee: CommitteeBoardService) {}
+  constructor(
+    private readonly board: BoardService,
+    private readonly committee: CommitteeBoardService,
+  ) {}
 
   @Allow(Permission.CommitteeBoardPublish)
   @Post('communities/:id/committee-items')
   @ZodResponse({ status: 201, type: BoardItemDto })
   publish(@Auth() user: AuthUser, @Param() { id }: BoardIdParamDto, @Body() dto: PublishCommitteeItemDto) {
-    return this.committee.publish(user, id, dto as PublishCommitteeItemRequest);
+    return this.board.publishCommittee(user, id, dto as PublishCommitteeItemRequest);
   }
 
   @Allow(Permission.SupervisionRead)

@@ -1,7 +1,8 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { boardSections, type BoardItem, type BoardSection, type PublishBoardItemRequest } from '@app/contracts';
+import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { boardSections, type BoardItem, type BoardSection, type CommitteeSection, type PublishBoardItemRequest, type PublishCommitteeItemRequest } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
+import { committeeSectionRules, mayPublishCommitteeSection } from '../domain/committee-board';
 import { AuditRepository } from '../repositories/audit.repository';
 import { BoardRepository, type BoardItemRow } from '../repositories/board.repository';
 import { ClockRepository } from '../repositories/clock.repository';
@@ -51,7 +52,19 @@ export class BoardService {
   async publish(user: AuthUser, communityId: string, dto: PublishBoardItemRequest): Promise<BoardItem> {
     await this.access.requireInScope(user, communityId);
     if (recordSections.has(dto.section)) throw new BadRequestException(`${dto.section} is filled from the maintenance records (api/v1/maintenance), not published`);
-    const row = await this.repo.publish({ community_id: communityId, section: dto.section, content: dto.content, published_by: user.id, published_at: new Date(this.clock.now()) });
+    return this.store(user, communityId, dto.section, dto.content);
+  }
+
+  /** A committee publishes one of its own sections (domain/committee-board.ts) of its community. */
+  async publishCommittee(user: AuthUser, communityId: string, dto: PublishCommitteeItemRequest): Promise<BoardItem> {
+    await this.access.requireInScope(user, communityId);
+    if (!mayPublishCommitteeSection(user.role, dto.section)) throw new ForbiddenException(`${dto.section} is published by the ${committeeSectionRules[dto.section].publisherRole}`);
+    return this.store(user, communityId, dto.section, dto.content);
+  }
+
+  /** The next version of a section, audited. */
+  private async store(user: AuthUser, communityId: string, section: BoardSection | CommitteeSection, content: unknown): Promise<BoardItem> {
+    const row = await this.repo.publish({ community_id: communityId, section, content, published_by: user.id, published_at: new Date(this.clock.now()) });
     await this.audit.record({
       actorId: user.id,
       action: AUDIT_ACTION,
@@ -155,7 +168,7 @@ function mapItem(row: BoardItemRow): BoardItem {
   return {
     id: row.id,
     communityId: row.community_id,
-    section: row.section as BoardSection,
+    section: row.section as BoardItem['section'],
     version: row.version,
     content: row.content,
     publishedAt: toIso(row.published_at),

@@ -1,9 +1,8 @@
-import { ForbiddenException, Injectable } from '@nestjs/common';
-import { committeeSections, type BoardItem, type CommitteeSection, type CommitteeSectionStatus, type PublishCommitteeItemRequest } from '@app/contracts';
+import { Injectable } from '@nestjs/common';
+import { committeeSections, type CommitteeSection, type CommitteeSectionStatus } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
-import { committeeSectionDue, committeeSectionRules, isCommitteeSectionStale, mayPublishCommitteeSection } from '../domain/committee-board';
-import { AuditRepository } from '../repositories/audit.repository';
+import { committeeSectionDue, committeeSectionRules, isCommitteeSectionStale } from '../domain/committee-board';
 import { BoardRepository, type BoardItemRow } from '../repositories/board.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CommunityRepository } from '../repositories/community.repository';
@@ -11,9 +10,8 @@ import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 
 /**
- * The committees' own sections of the disclosure board (issue 13 §6): the owners' committee and
- * the residents' committee publish them for their community (each only its sections, per
- * domain/committee-board.ts); the board and the street see which ones are overdue.
+ * Whether the committees keep their own board sections up to date (issue 13 §6; they publish
+ * through BoardService.publishCommittee): the board and the street see which ones are overdue.
  */
 @Injectable()
 export class CommitteeBoardService {
@@ -22,23 +20,8 @@ export class CommitteeBoardService {
     private readonly repo: BoardRepository,
     private readonly communities: CommunityRepository,
     private readonly access: AccessService,
-    private readonly audit: AuditRepository,
     private readonly clock: ClockRepository,
   ) {}
-
-  async publish(user: AuthUser, communityId: string, dto: PublishCommitteeItemRequest): Promise<BoardItem> {
-    await this.access.requireInScope(user, communityId);
-    if (!mayPublishCommitteeSection(user.role, dto.section)) throw new ForbiddenException(`${dto.section} is published by the ${committeeSectionRules[dto.section].publisherRole}`);
-    const row = await this.repo.publish({ community_id: communityId, section: dto.section, content: dto.content, published_by: user.id, published_at: new Date(this.clock.now()) });
-    await this.audit.record({
-      actorId: user.id,
-      action: 'board.item.published',
-      subjectType: 'community',
-      subjectId: communityId,
-      detail: { itemId: row.id, section: row.section, version: row.version, username: user.username, role: user.role, publishedAt: row.published_at.toISOString() },
-    });
-    return { id: row.id, communityId, section: row.section as BoardItem['section'], version: row.version, content: row.content, publishedAt: row.published_at.toISOString(), publishedBy: row.published_by };
-  }
 
   /** Every committee section of a community from its latest rows (any sections may be passed), stale or not at the clock's now. */
   statusOf(latest: readonly BoardItemRow[]): CommitteeSectionStatus[] {
