@@ -127,9 +127,15 @@ describe('decisions of owners’ votes: tariff reference, slot lottery, street r
     expect((await review(votes.passed, tokens.street, { outcome: 'upheld', reason: ' ' })).status).toBe(400);
 
     expect((await review(votes.passed, tokens.street)).status).toBe(201);
+    // A decision ordered corrected backs no new tariff until the street upholds it.
+    const tariff = () => tp.api('POST', `billing/communities/${communityId}/tariffs`, { setBy: 'owners_assembly', filingNumber: '昭价备〔2026〕020号', decisionVoteId: votes.passed, effectiveFrom: new Date(now).toISOString(), rules }, tokens.staff);
+    const refused = await tariff();
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain('ordered the decision corrected');
     now += 1000;
     const upheld = await review(votes.passed, tokens.street, { outcome: 'upheld', reason: '已更正并重新公示，程序合规' });
     expect(upheld.status).toBe(201);
+    expect((await tariff()).status).toBe(201);
     const vote = (await tp.api('GET', `votes/${votes.passed}`, undefined, tokens.o1)).body;
     expect(vote.reviews.map((r: { outcome: string }) => r.outcome)).toEqual(['ordered_corrected', 'upheld']);
     const onBoard = (await board()).ownerDecisions.votes.find((v: { id: string }) => v.id === votes.passed);

@@ -121,7 +121,7 @@ describe('owners\' joint decisions (民法典 art. 278)', () => {
 });
 
 describe('a vote cited as the decision behind a tariff (issue 13 §2)', () => {
-  const passed = { communityId: 'c1', status: 'closed' as const, adopted: 0 };
+  const passed = { communityId: 'c1', status: 'closed' as const, adopted: 0, lastReview: null };
   it('accepts a closed vote of the same community that adopted an option', () => {
     expect(decisionVoteRefusal(passed, 'c1')).toBeNull();
   });
@@ -129,5 +129,9 @@ describe('a vote cited as the decision behind a tariff (issue 13 §2)', () => {
     expect(decisionVoteRefusal(passed, 'c2')).toBe(decisionVoteRefusal(undefined, 'c2'));
     expect(decisionVoteRefusal({ ...passed, status: 'open', adopted: null }, 'c1')).toContain('not closed');
     expect(decisionVoteRefusal({ ...passed, adopted: null }, 'c1')).toContain('did not pass');
+  });
+  it('seed 002 五 职责分工: refuses a decision the street ordered corrected until a later review upholds it', () => {
+    expect(decisionVoteRefusal({ ...passed, lastReview: 'ordered_corrected' }, 'c1')).toContain('ordered the decision corrected');
+    expect(decisionVoteRefusal({ ...passed, lastReview: 'upheld' }, 'c1')).toBeNull();
   });
 });

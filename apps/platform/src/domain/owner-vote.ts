@@ -134,16 +134,20 @@ export interface DecidedVote {
   status: 'open' | 'closed';
   /** The adopted option, null when nothing met the rule (or not closed yet). */
   adopted: number | null;
+  /** The street's latest review of the decision, if any. */
+  lastReview: 'upheld' | 'ordered_corrected' | null;
 }
 
 /**
  * Why a vote cannot be cited as the decision behind something of a community (a parking tariff,
- * issue 13 §2), or null when it can: a closed vote of that same community that adopted an option.
+ * issue 13 §2), or null when it can: a closed vote of that same community that adopted an option
+ * and that the street has not ordered corrected (seed 002 五 职责分工; a later "upheld" lifts it).
  * A vote of another community reads like a missing one, so its existence is not disclosed.
  */
 export function decisionVoteRefusal(vote: DecidedVote | undefined, communityId: string): string | null {
   if (!vote || vote.communityId !== communityId) return 'no vote of this community has that id';
   if (vote.status !== 'closed') return 'the vote has not closed yet';
   if (vote.adopted === null) return 'the vote did not pass: no option met its rule';
+  if (vote.lastReview === 'ordered_corrected') return 'the street ordered the decision corrected';
   return null;
 }

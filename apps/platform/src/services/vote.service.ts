@@ -103,8 +103,9 @@ export class VoteService {
 
   /** Refuses (400, naming `decisionVoteId`) a vote that cannot be cited as the decision behind something of the community (a tariff, a lottery). */
   async requireDecision(voteId: string, communityId: string): Promise<void> {
-    const vote = await this.votes.find(voteId);
-    const refusal = decisionVoteRefusal(vote && { communityId: vote.community_id, status: vote.status, adopted: (vote.result as VoteResult | null)?.adopted ?? null }, communityId);
+    const [vote, reviews] = await Promise.all([this.votes.find(voteId), this.votes.reviews([voteId])]);
+    const lastReview = reviews.at(-1)?.outcome ?? null;
+    const refusal = decisionVoteRefusal(vote && { communityId: vote.community_id, status: vote.status, adopted: (vote.result as VoteResult | null)?.adopted ?? null, lastReview }, communityId);
     if (refusal) throw new BadRequestException({ message: `decisionVoteId: ${refusal}`, errors: [{ path: ['decisionVoteId'], message: refusal }] });
   }
 
