@@ -5,9 +5,10 @@
  * refused in both the committee route and its own. On a fake clock a section not updated within
  * its period turns stale on the public board (also on a 375 px phone) and in the street officer's
  * overview and supervision page. Both committees publish from the phone page (board/committee.html, 375 px).
+ * SPP_E2E_SCREENSHOTS=/some/dir keeps screenshots.
  */
 import { ClockRepository } from '../../apps/platform/src/repositories/clock.repository';
-import { browserPages, expectFitsPhone, waitForText } from '../support/browser';
+import { browserPages, expectFitsPhone, screenshots, waitForText } from '../support/browser';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 const income = { period: '2026年第二季度', periodFrom: '2026-04-01', periodTo: '2026-06-30', income: [{ source: '业主大会拨付工作经费', amountFen: 300000 }], expenses: [{ purpose: '办公用品', amountFen: 12050 }] };
@@ -21,6 +22,7 @@ describe("committees' sections of the board", () => {
   let otherId: string;
   const tokens: Record<string, string> = {};
   const browser = browserPages();
+  const snapshot = screenshots('committee-board');
 
   beforeAll(async () => {
     tp = await startTestPlatform();
@@ -100,6 +102,7 @@ describe("committees' sections of the board", () => {
     await waitForText(page, '[data-section="committee_decisions"]', '启动续聘物业服务企业表决');
     expect(await page.isVisible('[data-section="committee_decisions"] .bd-stale')).toBe(false);
     await expectFitsPhone(page);
+    await snapshot(page, 'board-stale-phone');
 
     // The street officer's supervision page counts the overdue sections per community.
     const officer = await browser.open({ viewport: { width: 1280, height: 800 } });
@@ -134,6 +137,7 @@ describe("committees' sections of the board", () => {
     await residents.click('#publish');
     await waitForText(residents, '#result', '第 3 版');
     await expectFitsPhone(residents);
+    await snapshot(residents, 'residents-phone');
 
     const owners = await signIn('cb-owners');
     await waitForText(owners, '#sections-status', '业委会收支');
