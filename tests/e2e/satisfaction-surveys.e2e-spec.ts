@@ -4,7 +4,7 @@
  * the community's 2026H2 survey (a second one of the half-year refused); verified owners answer,
  * one answer per unit (an owner of two units answers for both, a second answer refused, not
  * doubled); the property company closes it and the results per service area, response rate and
- * 满意率 appear per community and per company; the year's credit grade takes the survey's score
+ * 满意率 appear per community and per company, the comments without their authors; the year's credit grade takes the survey's score
  * instead of the one the district typed in. Scope: another community's owner, and an owner with
  * no verified unit, can neither see nor answer; a company cannot see another company's results.
  * On PGlite one owner answers on the phone page (375 × 812, Chinese, then the English switch).
@@ -161,6 +161,15 @@ describe.each(['pglite', 'postgres'] as const)('satisfaction surveys (%s)', (eng
     expect(area('parking')).toMatchObject({ answers: 2, mean: 2, satisfiedRate: 0 });
     expect((await tp.api('POST', `/api/v1/surveys/${id}/close`, undefined, tokens.committeeA)).status).toBe(409);
     expect((await answer('o1', { scores: { cleaning: 5 } })).status).toBe(409);
+
+    // ---- the comments, without who wrote them (o1's one comment for two units shown once)
+    const comments = await tp.api('GET', `/api/v1/surveys/${id}/comments`, undefined, tokens.committeeA);
+    expect(comments.body.map((c: { area: string; text: string }) => [c.area, c.text])).toEqual([
+      ['cleaning', '楼道很干净'],
+      ['parking', '车位太少'],
+    ]);
+    expect((await tp.api('GET', `/api/v1/surveys/${id}/comments`, undefined, tokens.staffB)).status).toBe(404);
+    expect((await tp.api('GET', `/api/v1/surveys/${id}/comments`, undefined, tokens.o1)).status).toBe(403);
 
     // ---- results per community and per company, in scope
     const results = (query: string, who: string) => tp.api('GET', `/api/v1/surveys/results?${query}`, undefined, tokens[who]);

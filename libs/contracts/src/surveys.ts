@@ -74,6 +74,9 @@ export const surveySchema = z.object({
 });
 export type Survey = z.infer<typeof surveySchema>;
 
+/** GET /api/v1/surveys/:id/comments: the owners' comments per area, without the unit or the owner (for those who read results). */
+export const surveyCommentsSchema = z.array(z.object({ area: surveyAreaSchema, text: z.string(), answeredAt: z.string() }));
+
 export const surveyListQuerySchema = z.object({ communityId: z.uuid() });
 
 /** GET /api/v1/surveys/results: the closed surveys of one community, or of one company's communities in the caller's scope, per half-year. */

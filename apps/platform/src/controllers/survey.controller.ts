@@ -6,7 +6,7 @@ import { Permission } from '../domain/permissions';
 import { Allow, Auth } from '../middleware/auth.guard';
 import type { AuthUser } from '../services/auth-user';
 import { SurveyService } from '../services/survey.service';
-import { AnswerSurveyDto, AnswerSurveyResponseDto, OpenSurveyDto, SurveyDto, SurveyIdParamDto, SurveyListQueryDto, SurveyResultsDto, SurveyResultsQueryDto } from './survey.dtos';
+import { AnswerSurveyDto, AnswerSurveyResponseDto, OpenSurveyDto, SurveyCommentsDto, SurveyDto, SurveyIdParamDto, SurveyListQueryDto, SurveyResultsDto, SurveyResultsQueryDto } from './survey.dtos';
 
 /** Owners' half-yearly satisfaction surveys (满意度测评): open, answer once per unit, close, read the results. */
 @ApiTags('surveys')
@@ -41,6 +41,13 @@ export class SurveyController {
   @ZodResponse({ status: 200, type: SurveyDto })
   get(@Auth() user: AuthUser, @Param() { id }: SurveyIdParamDto) {
     return this.surveys.get(user, id);
+  }
+
+  @Allow(Permission.SurveyResultsRead)
+  @Get(':id/comments')
+  @ZodResponse({ status: 200, type: SurveyCommentsDto })
+  comments(@Auth() user: AuthUser, @Param() { id }: SurveyIdParamDto) {
+    return this.surveys.comments(user, id);
   }
 
   @Allow(Permission.SurveyAnswer)

@@ -1,6 +1,6 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
-import { answerSurveyRequestSchema, answerSurveyResponseSchema, openSurveyRequestSchema, surveyListQuerySchema, surveyResultsQuerySchema, surveyResultsSchema, surveySchema } from '@app/contracts';
+import { answerSurveyRequestSchema, answerSurveyResponseSchema, openSurveyRequestSchema, surveyCommentsSchema, surveyListQuerySchema, surveyResultsQuerySchema, surveyResultsSchema, surveySchema } from '@app/contracts';
 
 export class OpenSurveyDto extends createZodDto(openSurveyRequestSchema) {}
 export class AnswerSurveyDto extends createZodDto(answerSurveyRequestSchema) {}
@@ -9,4 +9,5 @@ export class SurveyDto extends createZodDto(surveySchema) {}
 export class SurveyListQueryDto extends createZodDto(surveyListQuerySchema) {}
 export class SurveyResultsQueryDto extends createZodDto(surveyResultsQuerySchema) {}
 export class SurveyResultsDto extends createZodDto(surveyResultsSchema) {}
+export class SurveyCommentsDto extends createZodDto(surveyCommentsSchema) {}
 export class SurveyIdParamDto extends createZodDto(z.object({ id: z.uuid() })) {}

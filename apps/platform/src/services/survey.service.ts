@@ -91,6 +91,23 @@ export class SurveyService {
     return this.view(user, closed);
   }
 
+  /** The owners' comments, per area in the survey's order, oldest first; who wrote them is not told. */
+  async comments(user: AuthUser, id: string) {
+    const survey = await this.surveyFor(user, id);
+    const answers = (await this.surveys.answers(survey.id)).sort((a, b) => a.answered_at.getTime() - b.answered_at.getTime());
+    // An owner answering for several units gave one comment: shown once.
+    const seen = new Set<string>();
+    return survey.areas.flatMap((area) =>
+      answers.flatMap((a) => {
+        const text = a.comments?.[area];
+        const key = `${area}|${a.user_id}|${a.answered_at.getTime()}`;
+        if (!text || seen.has(key)) return [];
+        seen.add(key);
+        return [{ area, text, answeredAt: a.answered_at.toISOString() }];
+      }),
+    );
+  }
+
   /**
    * Closed surveys per half-year: of one community in scope, or of one company over the
    * communities of the caller's scope (a property company's staff see their own communities;
