@@ -90,6 +90,7 @@ describe.each(['pglite', 'postgres'] as const)('satisfaction surveys (%s)', (eng
     await page.fill('#login-password', 'user-pass-123');
     await page.click('#login-submit');
     await page.waitForSelector('#open-surveys form');
+    expect(await page.isVisible('#open-form')).toBe(false); // owners do not open surveys
     expect(await page.textContent('#open-surveys')).toContain('和谐家园 · 2026 年下半年');
     expect(await page.textContent('#open-surveys')).toContain('秩序维护/安保');
     await page.click('#open-surveys fieldset[data-area="customer_service"] label:has-text("4")');
@@ -196,6 +197,10 @@ describe.each(['pglite', 'postgres'] as const)('satisfaction surveys (%s)', (eng
       await page.click('#login-submit');
       await waitForText(page, `#closed-surveys [data-result="${id}"]`, '参与 3/5 户（60%），折合 73.21 分');
       expect(await page.textContent('#closed-surveys')).toContain('秩序维护/安保');
+      await page.fill('#f-period', '2026H1');
+      await page.click('#open-form button[type="submit"]');
+      await waitForText(page, '#notice', '已发起 2026H1 测评');
+      await waitForText(page, '#open-surveys', '和谐家园 · 2026 年上半年');
       await expectFitsPhone(page);
     }
   });

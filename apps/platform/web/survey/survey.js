@@ -1,7 +1,7 @@
 // The satisfaction survey page (满意度测评): owners answer their community's open half-yearly survey
 // on the phone, one questionnaire per home, a 1–5 score per service area and an optional comment;
-// closed surveys show their results (mean, 满意率, response rate), and staff who open surveys may
-// close one. Sign-in: ../shared/session.js. Chinese first, English through shared/i18n.js.
+// closed surveys show their results (mean, 满意率, response rate); the property company and the
+// owners' committee open and close surveys here. Sign-in: ../shared/session.js. Chinese first, English through shared/i18n.js.
 import './strings.js';
 import { onLangChange, t } from '../shared/i18n.js';
 import { api, request } from '../shared/api.js';
@@ -10,7 +10,7 @@ import { noticeLine } from '../shared/notice.js';
 import { startSession } from '../shared/session.js';
 
 const $ = (id) => document.getElementById(id);
-// The roles of Permission.SurveyOpen (domain/permissions.ts); the server decides, this only hides the button.
+// The roles of Permission.SurveyOpen (domain/permissions.ts); the server decides, this only hides the form and buttons.
 const CLOSERS = ['platform_admin', 'property_staff', 'owners_committee'];
 let me = null;
 let communities = [];
@@ -101,8 +101,24 @@ const notMine = (err) => {
   throw err;
 };
 
+$('open-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const period = $('f-period').value.trim().toUpperCase();
+  try {
+    await request('POST', '/surveys', { body: { communityId: $('f-community').value, period } });
+    notify(t('sv.started', { period }));
+    await load();
+  } catch (err) {
+    notify(err.message, 'alarm');
+  }
+});
+
+/** The half-year of today, as the server names it (domain/satisfaction-survey.ts surveyPeriodOf). */
+const currentPeriod = () => `${new Date().getFullYear()}H${new Date().getMonth() < 6 ? 1 : 2}`;
+
 async function load() {
   communities = await api.communities();
+  $('f-community').innerHTML = communities.map((c) => `<option value="${esc(c.id)}">${esc(c.name)}</option>`).join('');
   // An owner reaches only the surveys of communities where they hold a verified home: the others answer 404.
   const lists = await Promise.all(communities.map((c) => request('GET', `/surveys?communityId=${encodeURIComponent(c.id)}`).catch(notMine)));
   surveys = lists.flat();
@@ -116,6 +132,8 @@ onLangChange(() => {
 startSession({
   onLogin: async () => {
     me = await api.me();
+    $('open-form').hidden = !CLOSERS.includes(me.role);
+    $('f-period').value = currentPeriod();
     await load().catch((err) => notify(t('loadError', { msg: err.message }), 'alarm'));
   },
   onLogout: () => {
