@@ -70,6 +70,14 @@ export enum Permission {
   VoteOpen = 'vote.open',
   /** Route access to voting; who votes is decided by the units one represents (vote.service.ts), not the role. */
   VoteCast = 'vote.cast',
+  /** Satisfaction surveys of a community (满意度测评); without SurveyResultsRead only where one holds a verified unit (survey.service.ts). */
+  SurveyRead = 'survey.read',
+  /** Open and close a community's half-yearly survey: the property company or the owners' committee. */
+  SurveyOpen = 'survey.open',
+  /** Route access to answering; who answers is decided by the units one represents (survey.service.ts), not the role. */
+  SurveyAnswer = 'survey.answer',
+  /** Survey results per community and per company over time, in scope (a property company: its own communities). */
+  SurveyResultsRead = 'survey.results.read',
   /** File complaints and repair requests, follow, reopen and rate one's own (every user; owners see only their own). */
   ComplaintFile = 'complaint.file',
   /** Every complaint of the communities in scope, not only one's own. */
@@ -152,6 +160,10 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.VoteRead]: everyone,
   [Permission.VoteOpen]: ['platform_admin', 'property_staff', 'owners_committee'],
   [Permission.VoteCast]: everyone,
+  [Permission.SurveyRead]: everyone,
+  [Permission.SurveyOpen]: ['platform_admin', 'property_staff', 'owners_committee'],
+  [Permission.SurveyAnswer]: everyone,
+  [Permission.SurveyResultsRead]: ['platform_admin', 'property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
   [Permission.ComplaintFile]: everyone,
   [Permission.ComplaintReadAll]: ['platform_admin', 'property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
   [Permission.ComplaintHandle]: ['platform_admin', 'property_staff', 'residents_committee', 'street_officer', 'district_authority'],
