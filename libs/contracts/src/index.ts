@@ -16,3 +16,4 @@ export * from './votes';
 export * from './complaints';
 export * from './credit';
 export * from './maintenance';
+export * from './fund-accounts';

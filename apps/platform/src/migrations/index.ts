@@ -15,6 +15,7 @@ import * as maintenancePlans from './0013-maintenance-plans';
 import * as complaintLinks from './0014-complaint-links';
 import * as maintenanceScreens from './0015-maintenance-screens';
 import * as creditGrade from './0016-credit-grade';
+import * as fundAccounts from './0018-fund-accounts';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0014-complaint-links': complaintLinks,
   '0015-maintenance-screens': maintenanceScreens,
   '0016-credit-grade': creditGrade,
+  '0018-fund-accounts': fundAccounts,
 };
