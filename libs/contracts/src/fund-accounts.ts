@@ -57,7 +57,8 @@ export const fundPostingResultSchema = z.object({
   allocations: z.array(z.object({ unitId: z.uuid(), amountFen: z.number().int() })),
 });
 
-export const fundYearQuerySchema = z.object({ year: z.coerce.number().int().min(2000).max(2100) });
+/** A statement's year; the current one (in the business time zone) when left out. */
+export const fundYearQuerySchema = z.object({ year: z.coerce.number().int().min(2000).max(2100).optional() });
 export const fundCommunityQuerySchema = z.object({ communityId: z.uuid() });
 
 export const fundMovementKindSchema = z.enum(['fund_opening', 'fund_deposit', 'fund_share', 'fund_interest', 'fund_transfer']);

@@ -212,14 +212,18 @@ export class FundAccountService {
     };
   }
 
-  async unitStatement(user: AuthUser, unitId: string, year: number) {
+  private thisYear(): number {
+    return Number(localDate(this.clock.now(), this.config.timeZone).slice(0, 4));
+  }
+
+  async unitStatement(user: AuthUser, unitId: string, year = this.thisYear()) {
     const unit = await this.requireUnit(user, unitId);
     const movements = (await this.ledger.unitMovements(unitId)).filter((m) => m.bookedOn <= `${year}-12-31`);
     return { ...unitView(unit), year, statement: statementView(unitStatements(movements, year, [unitId]).get(unitId)!) };
   }
 
   /** Every unit's statement, their sum, and the ledger's unit-account balance at the year's end summed apart, to prove they agree. */
-  async communityStatement(user: AuthUser, communityId: string, year: number) {
+  async communityStatement(user: AuthUser, communityId: string, year = this.thisYear()) {
     await this.access.requireInScope(user, communityId);
     const yearEnd = `${year}-12-31`;
     const [units, movements, ledger] = await Promise.all([this.ledger.unitsOf(communityId), this.ledger.movements(communityId, yearEnd), this.ledger.balances(communityId, yearEnd)]);

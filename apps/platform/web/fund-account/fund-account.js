@@ -1,5 +1,5 @@
 // The owner's maintenance-fund account page (专项维修资金分户账): each of my homes with its
-// balance, this year's statement and every movement. Read over REST when the page opens.
+// balance, this year's statement (the server's year) and every movement. Read over REST when the page opens.
 // Sign-in: ../shared/session.js. Chinese first, English through shared/i18n.js.
 import './strings.js';
 import { onLangChange, t } from '../shared/i18n.js';
@@ -61,11 +61,10 @@ function render() {
 
 async function load() {
   const mine = await request('GET', '/fund-accounts/mine');
-  const year = new Date().getFullYear();
   accounts = await Promise.all(
     mine.map(async (u) => {
       const id = encodeURIComponent(u.unitId);
-      const [detail, statement] = await Promise.all([request('GET', `/fund-accounts/units/${id}`), request('GET', `/fund-accounts/units/${id}/statement?year=${year}`)]);
+      const [detail, statement] = await Promise.all([request('GET', `/fund-accounts/units/${id}`), request('GET', `/fund-accounts/units/${id}/statement`)]);
       return { ...detail, statement };
     }),
   );
