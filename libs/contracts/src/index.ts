@@ -17,3 +17,4 @@ export * from './complaints';
 export * from './credit';
 export * from './maintenance';
 export * from './surveys';
+export * from './fund-accounts';

@@ -105,6 +105,14 @@ export enum Permission {
   CreditConfigure = 'credit.configure',
   /** Run a year's grading; below 90 records the interview and the risk notice (004 五(三)). */
   CreditGrade = 'credit.grade',
+
+  /** Maintenance-fund unit accounts (分户账, issue 13 §4): one's own units' (an owner), or all of the communities in scope (FundAccountReadAll). */
+  FundAccountRead = 'fund.account.read',
+  FundAccountReadAll = 'fund.account.read-all',
+  /** Opening balances, deposits (缴存) and interest: the housing authority manages the fund (004 四(四)1 住建部门 负责交存、使用和管理). */
+  FundAccountPost = 'fund.account.post',
+  /** Move common income into the fund: whoever keeps it (004 三(四)4(2): the property company 代收代管, or the owners' committee). */
+  FundCommonIncomeTransfer = 'fund.account.transfer',
 }
 
 const everyone: readonly Role[] = allRoles;
@@ -182,6 +190,11 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   // Not the street, not the company: the district authority grades (004 五(三)).
   [Permission.CreditConfigure]: ['platform_admin', 'district_authority'],
   [Permission.CreditGrade]: ['platform_admin', 'district_authority'],
+
+  [Permission.FundAccountRead]: everyone,
+  [Permission.FundAccountReadAll]: ['platform_admin', 'property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
+  [Permission.FundAccountPost]: ['platform_admin', 'district_authority'],
+  [Permission.FundCommonIncomeTransfer]: ['platform_admin', 'property_staff', 'owners_committee'],
 };
 
 const granted = new Map<Role, ReadonlySet<Permission>>(

@@ -16,6 +16,7 @@ import * as complaintLinks from './0014-complaint-links';
 import * as maintenanceScreens from './0015-maintenance-screens';
 import * as creditGrade from './0016-credit-grade';
 import * as satisfactionSurveys from './0017-satisfaction-surveys';
+import * as fundAccounts from './0018-fund-accounts';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0015-maintenance-screens': maintenanceScreens,
   '0016-credit-grade': creditGrade,
   '0017-satisfaction-surveys': satisfactionSurveys,
+  '0018-fund-accounts': fundAccounts,
 };
