@@ -24,6 +24,7 @@ const PAGES: Record<string, string[]> = {
   vote: ['vote/strings.js'],
   fund: ['fund/strings.js', 'shared/device-strings.js'],
   credit: ['credit/strings.js'],
+  'fund-account': ['fund-account/strings.js'],
 };
 
 async function load(file: string): Promise<Strings> {

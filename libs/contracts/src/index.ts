@@ -17,3 +17,5 @@ export * from './votes';
 export * from './complaints';
 export * from './credit';
 export * from './maintenance';
+export * from './surveys';
+export * from './fund-accounts';

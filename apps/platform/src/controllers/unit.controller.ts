@@ -11,8 +11,8 @@ import type { AuthUser } from '../services/auth-user';
 import { UnitService, type UploadedDocument } from '../services/unit.service';
 import { CommunityIdParamDto, UnitClaimDecisionDto, UnitClaimDto, UnitClaimFieldsDto, UnitClaimQueryDto, UnitIdParamDto, UnitImportResultDto, UnitRepresentativeDto, UnitUserParamDto } from './unit.dtos';
 
-/** A text/csv request body (the platform's body parsers take JSON only). */
-async function readCsvBody(req: Request): Promise<string> {
+/** A text/csv request body (the platform's body parsers take JSON only), at most UNIT_IMPORT_MAX_BYTES. */
+export async function readCsvBody(req: Request): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

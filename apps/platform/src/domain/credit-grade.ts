@@ -203,3 +203,15 @@ export function recordedComponent(scores: readonly number[], what: string): Comp
   const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
   return { score: round2(mean), basis: scores.length, note: `mean of ${scores.length} ${what}` };
 }
+
+/**
+ * Owners' satisfaction (满意度, 001_187fc5f9dc35b825.txt 四(三)): the owners' own answers win. When
+ * the company's communities held closed surveys with answers in the year, the part is their
+ * pooled 0–100 score (domain/satisfaction-survey.ts combineResults); the survey scores officers
+ * typed in (credit_assessments kind 'survey') count only when no survey was held, e.g. a
+ * third-party survey run outside the platform.
+ */
+export function surveyComponent(held: { score: number | null; surveys: number; answers: number }, recorded: readonly number[]): ComponentScore {
+  if (held.score === null) return recordedComponent(recorded, 'survey results typed in (no survey held on the platform)');
+  return { score: held.score, basis: held.answers, note: `owners' answers of ${held.surveys} closed survey(s) on the platform (${held.answers} units)` };
+}

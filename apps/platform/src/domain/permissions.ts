@@ -76,6 +76,14 @@ export enum Permission {
   VoteReview = 'vote.review',
   /** Draw the lottery (摇号) for newly added parking slots with a published seed (seed 004 三(四)2(2)). */
   ParkingLotteryDraw = 'parking.lottery.draw',
+  /** Satisfaction surveys of a community (满意度测评); without SurveyResultsRead only where one holds a verified unit (survey.service.ts). */
+  SurveyRead = 'survey.read',
+  /** Open and close a community's half-yearly survey: the property company or the owners' committee. */
+  SurveyOpen = 'survey.open',
+  /** Route access to answering; who answers is decided by the units one represents (survey.service.ts), not the role. */
+  SurveyAnswer = 'survey.answer',
+  /** Survey results per community and per company over time, in scope (a property company: its own communities). */
+  SurveyResultsRead = 'survey.results.read',
   /** File complaints and repair requests, follow, reopen and rate one's own (every user; owners see only their own). */
   ComplaintFile = 'complaint.file',
   /** Every complaint of the communities in scope, not only one's own. */
@@ -103,6 +111,14 @@ export enum Permission {
   CreditConfigure = 'credit.configure',
   /** Run a year's grading; below 90 records the interview and the risk notice (004 五(三)). */
   CreditGrade = 'credit.grade',
+
+  /** Maintenance-fund unit accounts (分户账, issue 13 §4): one's own units' (an owner), or all of the communities in scope (FundAccountReadAll). */
+  FundAccountRead = 'fund.account.read',
+  FundAccountReadAll = 'fund.account.read-all',
+  /** Opening balances, deposits (缴存) and interest: the housing authority manages the fund (004 四(四)1 住建部门 负责交存、使用和管理). */
+  FundAccountPost = 'fund.account.post',
+  /** Move common income into the fund: whoever keeps it (004 三(四)4(2): the property company 代收代管, or the owners' committee). */
+  FundCommonIncomeTransfer = 'fund.account.transfer',
 }
 
 const everyone: readonly Role[] = allRoles;
@@ -162,6 +178,10 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.VoteCast]: everyone,
   [Permission.VoteReview]: ['street_officer'],
   [Permission.ParkingLotteryDraw]: ['platform_admin', 'property_staff', 'owners_committee'],
+  [Permission.SurveyRead]: everyone,
+  [Permission.SurveyOpen]: ['platform_admin', 'property_staff', 'owners_committee'],
+  [Permission.SurveyAnswer]: everyone,
+  [Permission.SurveyResultsRead]: ['platform_admin', 'property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
   [Permission.ComplaintFile]: everyone,
   [Permission.ComplaintReadAll]: ['platform_admin', 'property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
   [Permission.ComplaintHandle]: ['platform_admin', 'property_staff', 'residents_committee', 'street_officer', 'district_authority'],
@@ -180,6 +200,11 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   // Not the street, not the company: the district authority grades (004 五(三)).
   [Permission.CreditConfigure]: ['platform_admin', 'district_authority'],
   [Permission.CreditGrade]: ['platform_admin', 'district_authority'],
+
+  [Permission.FundAccountRead]: everyone,
+  [Permission.FundAccountReadAll]: ['platform_admin', 'property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
+  [Permission.FundAccountPost]: ['platform_admin', 'district_authority'],
+  [Permission.FundCommonIncomeTransfer]: ['platform_admin', 'property_staff', 'owners_committee'],
 };
 
 const granted = new Map<Role, ReadonlySet<Permission>>(

@@ -15,6 +15,8 @@ import * as maintenancePlans from './0013-maintenance-plans';
 import * as complaintLinks from './0014-complaint-links';
 import * as maintenanceScreens from './0015-maintenance-screens';
 import * as creditGrade from './0016-credit-grade';
+import * as satisfactionSurveys from './0017-satisfaction-surveys';
+import * as fundAccounts from './0018-fund-accounts';
 import * as committeeBoard from './0019-committee-board';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped. */
@@ -35,5 +37,7 @@ export const migrations: Record<string, Migration> = {
   '0014-complaint-links': complaintLinks,
   '0015-maintenance-screens': maintenanceScreens,
   '0016-credit-grade': creditGrade,
+  '0017-satisfaction-surveys': satisfactionSurveys,
+  '0018-fund-accounts': fundAccounts,
   '0019-committee-board': committeeBoard,
 };

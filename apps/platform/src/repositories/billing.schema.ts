@@ -74,16 +74,21 @@ export interface LedgerAccountTable {
   kind: 'asset' | 'liability' | 'revenue';
   name: string;
   owner_id: string | null;
+  /** migrations/0018-fund-accounts: the unit of a maintenance-fund account. */
+  unit_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface JournalEntryTable {
   id: Generated<string>;
   community_id: string;
-  kind: 'bill' | 'payment' | 'refund';
+  kind: 'bill' | 'payment' | 'refund' | 'fund_opening' | 'fund_deposit' | 'fund_share' | 'fund_interest' | 'fund_transfer';
   bill_id: string | null;
   payment_id: string | null;
   memo: string;
   at: Generated<Date>;
+  /** migrations/0018-fund-accounts: what a posting is of (posted once), and the local day it is booked on. */
+  source: ColumnType<string | null, string | null | undefined, string | null>;
+  booked_on: ColumnType<Date | string | null, string | null | undefined, string | null>;
 }
 
 export interface JournalLineTable {

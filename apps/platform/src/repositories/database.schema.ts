@@ -8,6 +8,7 @@ import type { VoteTables } from './vote.schema';
 import type { ComplaintTables } from './complaint.schema';
 import type { MaintenanceTables } from './maintenance.schema';
 import type { CreditTables } from './credit.schema';
+import type { SurveyTables } from './survey.schema';
 
 /** migrations/0009-durable-workflow: a deadline kept in PostgreSQL, one per BullMQ job id. */
 export interface WorkflowStepTable {
@@ -202,6 +203,8 @@ export interface Database {
   credit_assessments: CreditTables['credit_assessments'];
   credit_grades: CreditTables['credit_grades'];
   credit_actions: CreditTables['credit_actions'];
+  satisfaction_surveys: SurveyTables['satisfaction_surveys'];
+  satisfaction_answers: SurveyTables['satisfaction_answers'];
   workflow_steps: WorkflowStepTable;
   outbox: OutboxTable;
 }

@@ -9,6 +9,8 @@ import type { Database } from './database.schema';
 export interface OutboxTopics {
   /** A qualifying alarm was raised: its maintenance-fund case is to be opened (key: the alarm id). */
   'fund.case-for-alarm': { alarmId: string; deviceId: string; communityId: string; type: string; severity: number; state: string; ts: number };
+  /** A green-channel case was disclosed: its shares are to be taken from the unit accounts (key: the case id). */
+  'fund-account.case-shares': { caseId: string };
 }
 export type OutboxTopic = keyof OutboxTopics;
 

@@ -3,11 +3,14 @@ import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { zonedInstant } from '../domain/business-time';
 import { complaintStatistics } from '../domain/complaints';
-import { complaintComponent, type ComponentScore, type CreditComponent, recordedComponent, serviceComponent } from '../domain/credit-grade';
+import type { SurveyResult } from '@app/contracts';
+import { complaintComponent, type ComponentScore, type CreditComponent, recordedComponent, serviceComponent, surveyComponent } from '../domain/credit-grade';
+import { combineResults } from '../domain/satisfaction-survey';
 import type { Period } from '../domain/service-statistics';
 import { ClockRepository } from '../repositories/clock.repository';
 import { ComplaintRepository } from '../repositories/complaint.repository';
 import { CreditRepository } from '../repositories/credit.repository';
+import { SurveyRepository } from '../repositories/survey.repository';
 import { complaintFact } from './complaint.service';
 import { StatisticsService } from './statistics.service';
 
@@ -23,7 +26,8 @@ export function yearPeriod(year: number, timeZone: string): Period {
  * (the complaint desk's own figures, the owners' satisfaction surveys of issue 13 §3) without
  * touching the grading: 合同履行 ← the service scorecard, 投诉处理 ← the complaints filed in the year,
  * 日常检查 ← the recorded 双随机 spot checks, 乡镇(街道办事处)意见 ← the street opinions, 满意度 ← the
- * recorded survey results (seed 004_592cdd860f3d4a71.txt 五(三); 001_187fc5f9dc35b825.txt 四(三)).
+ * owners' closed satisfaction surveys of the year, else the survey results officers typed in
+ * (seed 004_592cdd860f3d4a71.txt 五(三); 001_187fc5f9dc35b825.txt 四(三); the rule: credit-grade.ts surveyComponent).
  */
 @Injectable()
 export class CreditSourcesService {
@@ -31,6 +35,7 @@ export class CreditSourcesService {
     private readonly statistics: StatisticsService,
     private readonly complaints: ComplaintRepository,
     private readonly credit: CreditRepository,
+    private readonly surveys: SurveyRepository,
     private readonly clock: ClockRepository,
     @InjectConfig() private readonly config: PlatformConfig,
   ) {}
@@ -39,6 +44,7 @@ export class CreditSourcesService {
   async inputs(communitiesByCompany: ReadonlyMap<string, string[]>, year: number): Promise<Map<string, CreditInputs>> {
     const period = yearPeriod(year, this.config.timeZone);
     const assessments = await this.credit.companyAssessments([...communitiesByCompany.keys()], year);
+    const surveys = await this.surveys.closedOfCompanies([...communitiesByCompany.keys()], year);
     const result = new Map<string, CreditInputs>();
     for (const [companyId, communityIds] of communitiesByCompany) {
       const mine = assessments.filter((a) => a.company_id === companyId);
@@ -48,10 +54,16 @@ export class CreditSourcesService {
         complaints: await this.complaintsPart(communityIds, period),
         spotChecks: recordedComponent(scores('spot_check'), 'spot checks (双随机)'),
         streetOpinions: recordedComponent(scores('street_opinion'), 'street opinions'),
-        survey: recordedComponent(scores('survey'), 'survey results'),
+        survey: this.surveyPart(surveys.filter((sv) => sv.company_id === companyId).map((sv) => sv.result as SurveyResult), scores('survey')),
       });
     }
     return result;
+  }
+
+  /** The owners' answers of the year's closed surveys win over the typed-in scores (see surveyComponent). */
+  surveyPart(results: SurveyResult[], recorded: number[]): ComponentScore {
+    const pooled = combineResults(results);
+    return surveyComponent({ score: pooled.score, surveys: results.filter((r) => r.answeredUnits > 0).length, answers: pooled.answeredUnits }, recorded);
   }
 
   async service(communityIds: string[], period: Period): Promise<ComponentScore> {

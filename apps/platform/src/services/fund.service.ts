@@ -83,7 +83,7 @@ export class FundService {
     private readonly jobs: JobRepository,
     private readonly websocket: WebsocketRepository,
     private readonly units: UnitRepository,
-    outbox: OutboxRepository,
+    private readonly outbox: OutboxRepository,
   ) {
     // Written with the alarm in one transaction (alarm service), relayed after it; openFromAlarm is idempotent on the alarm id.
     outbox.handle('fund.case-for-alarm', async (notice) => {
@@ -492,6 +492,8 @@ export class FundService {
       if (command.action === 'disclose') {
         const units = await this.unitsOf(current.community_id, current.charge_scope as ChargeScope, tx);
         await this.fund.saveShares(tx, caseId, shareCostByArea(s.actualCostFen!, units));
+        // The unit accounts are debited after the commit, once (services/fund-account.service.ts).
+        await this.outbox.add(tx, 'fund-account.case-shares', caseId, { caseId });
         patch.disclosed_at = now;
       }
       const updated = await this.fund.updateCase(tx, caseId, patch);
@@ -512,6 +514,7 @@ export class FundService {
       subjectId: caseId,
       detail: { from, to: row.state, ...Object.fromEntries(Object.entries(request).filter(([k]) => k !== 'action')) },
     });
+    if (command.action === 'disclose') this.outbox.kick();
     await this.scheduleTimers(row);
     this.announce(row, command.action);
     return row;

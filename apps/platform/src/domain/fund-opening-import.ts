@@ -1,0 +1,49 @@
+import { fundOpeningColumns, fundOpeningRowSchema, type UnitImportRejection } from '@app/contracts';
+import { issuesReason, type RawImportRow, readImportCsv, wrongCellCount } from './csv-import';
+import { yuanToFen } from './fund-account';
+import { unitKey } from './unit-import';
+
+export interface ValidOpeningRow {
+  row: number;
+  unitId: string;
+  fen: bigint;
+}
+
+/** Reads a community's opening balances (CSV): building, number, balance (yuan), in any order. */
+export function parseOpeningCsv(text: string): Promise<RawImportRow[]> {
+  return readImportCsv(text, fundOpeningColumns, fundOpeningColumns);
+}
+
+/**
+ * Checks every row against the community's units: the unit must exist, appear once in the file
+ * and not have an opening balance already (an account opens once; later money is a deposit).
+ * `units` maps unitKey(building, number) to the unit id.
+ */
+export function validateOpeningRows(rows: readonly RawImportRow[], units: ReadonlyMap<string, string>, opened: ReadonlySet<string>): { valid: ValidOpeningRow[]; rejected: UnitImportRejection[] } {
+  const valid: ValidOpeningRow[] = [];
+  const rejected: UnitImportRejection[] = [];
+  const firstRow = new Map<string, number>();
+  for (const { row, fields } of rows) {
+    const cells = wrongCellCount(fields);
+    if (cells !== undefined) {
+      rejected.push({ row, reason: `expected the cells of the header, got ${cells}` });
+      continue;
+    }
+    const parsed = fundOpeningRowSchema.safeParse(fields);
+    if (!parsed.success) {
+      rejected.push({ row, reason: issuesReason(parsed.error) });
+      continue;
+    }
+    const { building, number, balance } = parsed.data;
+    const unitId = units.get(unitKey(building, number));
+    const first = firstRow.get(unitId ?? '');
+    if (!unitId) rejected.push({ row, reason: `unknown unit: ${building} ${number} is not in this community` });
+    else if (first !== undefined) rejected.push({ row, reason: `duplicate: ${building} ${number} is already on row ${first} of this import` });
+    else if (opened.has(unitId)) rejected.push({ row, reason: `${building} ${number} already has an opening balance` });
+    else {
+      firstRow.set(unitId, row);
+      valid.push({ row, unitId, fen: yuanToFen(balance) });
+    }
+  }
+  return { valid, rejected };
+}

@@ -1,0 +1,79 @@
+// The owner's maintenance-fund account page (专项维修资金分户账): each of my homes with its
+// balance, this year's statement (the server's year) and every movement. Read over REST when the page opens.
+// Sign-in: ../shared/session.js. Chinese first, English through shared/i18n.js.
+import './strings.js';
+import { onLangChange, t } from '../shared/i18n.js';
+import { request } from '../shared/api.js';
+import { esc } from '../shared/escape.js';
+import { noticeLine } from '../shared/notice.js';
+import { yuan } from '../shared/public-page.js';
+import { startSession } from '../shared/session.js';
+
+const $ = (id) => document.getElementById(id);
+const notify = noticeLine($('notice'), 'fa-notice');
+let accounts = [];
+
+const signed = (fen) => (fen > 0 ? `+${yuan(fen)}` : yuan(fen));
+
+function statementTable(s) {
+  const rows = [
+    ['opening', s.openingFen],
+    ['imported', s.importedFen],
+    ['deposits', s.depositsFen],
+    ['shares', -s.sharesTakenFen],
+    ['interest', s.interestFen],
+    ['transfers', s.transfersInFen],
+    ['closing', s.closingFen],
+  ].filter(([key, fen]) => fen !== 0 || key === 'opening' || key === 'closing');
+  return `<table class="fa-table"><tbody>${rows.map(([key, fen]) => `<tr><td>${esc(t(`fa.st.${key}`))}</td><td>${esc(yuan(fen))}</td></tr>`).join('')}</tbody></table>`;
+}
+
+function movementList(movements) {
+  if (movements.length === 0) return `<p class="fa-muted">${esc(t('fa.noMovements'))}</p>`;
+  return `<ul class="fa-moves">${[...movements]
+    .reverse()
+    .map(
+      (m) => `<li class="fa-move"><span><span class="fa-kind">${esc(t(`fa.kind.${m.kind}`))}</span><br /><span class="fa-muted">${esc(m.bookedOn)}</span></span>
+        <span class="fa-amount ${m.amountFen < 0 ? 'fa-amount--out' : ''}">${esc(signed(m.amountFen))}</span></li>`,
+    )
+    .join('')}</ul>`;
+}
+
+function render() {
+  if (accounts.length === 0) {
+    $('accounts').innerHTML = `<section class="fa-card"><p><strong>${esc(t('fa.none'))}</strong></p><p class="fa-muted">${esc(t('fa.noneBody'))}</p></section>`;
+    return;
+  }
+  $('accounts').innerHTML = accounts
+    .map(
+      (a) => `<section class="fa-card" data-unit="${esc(a.unitId)}">
+        <h2>${esc(t('fa.unit', { building: a.building, number: a.number, area: a.floorArea }))}</h2>
+        <p class="fa-muted">${esc(t('fa.balance'))}</p>
+        <p class="fa-balance">¥ ${esc(yuan(a.balanceFen))}</p>
+        <h3>${esc(t('fa.statement', { year: a.statement.year }))}</h3>
+        ${statementTable(a.statement.statement)}
+        <h3>${esc(t('fa.movements'))}</h3>
+        ${movementList(a.movements)}
+      </section>`,
+    )
+    .join('');
+}
+
+async function load() {
+  const mine = await request('GET', '/fund-accounts/mine');
+  accounts = await Promise.all(
+    mine.map(async (u) => {
+      const id = encodeURIComponent(u.unitId);
+      const [detail, statement] = await Promise.all([request('GET', `/fund-accounts/units/${id}`), request('GET', `/fund-accounts/units/${id}/statement`)]);
+      return { ...detail, statement };
+    }),
+  );
+  render();
+}
+
+onLangChange(render);
+
+startSession({
+  onLogin: () => load().catch((err) => notify(t('loadError', { msg: err.message }), 'alarm')),
+  onLogout: () => notify(''),
+});
