@@ -12,6 +12,8 @@ import { cpuProfilePath, freePort, loadSummary, type LoadSummary, machineInfo, p
  * connections, at most --window unacknowledged QoS 1 publishes each, as fast as acknowledgements
  * come back), three rounds:
  * 1. Mosquitto → one idle subscriber: the raw broker ceiling on this machine, now;
+ * 1b. bare aedes → one idle subscriber: what the embedded broker alone costs a message (its CPU
+ *    per message is the floor under the platform's);
  * 2. the built platform (embedded broker, durable acknowledgements, PGlite, the Redis and InfluxDB
  *    at REDIS_URL / INFLUX_URL with databases of its own) at the same load: stored rate, the ratio
  *    to round 1, loss (acknowledged − stored), PUBACK latency, CPU µs per message, RSS;
@@ -52,19 +54,30 @@ async function metric(httpUrl: string, name: string): Promise<number> {
 }
 
 
-/** A Mosquitto with anonymous access and one idle QoS 1 subscriber to everything; counts what it delivers. */
-async function startMosquitto(): Promise<{ url: string; delivered: () => number; close: () => Promise<void> }> {
+type ReferenceBroker = 'mosquitto' | 'aedes';
+
+/**
+ * A reference broker with anonymous access and one idle QoS 1 subscriber (mosquitto_sub) to
+ * everything; counts what it delivers. Mosquitto is the raw ceiling; bare aedes (bench/bare-aedes.ts)
+ * is the floor of what the embedded broker costs before the platform does anything.
+ */
+async function startReferenceBroker(kind: ReferenceBroker): Promise<{ url: string; pid: number; delivered: () => number; close: () => Promise<void> }> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'spp-bench-mosquitto-'));
-  const conf = join(dir, 'mosquitto.conf');
-  // Unbounded queue for the subscriber: what it is sent is counted, not dropped at 1,000 queued.
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 0', 'log_dest none', ''].join('\n'));
-  const broker = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+  const dir = mkdtempSync(join(tmpdir(), `spp-bench-${kind}-`));
+  let broker: ChildProcess;
+  if (kind === 'mosquitto') {
+    const conf = join(dir, 'mosquitto.conf');
+    // Unbounded queue for the subscriber: what it is sent is counted, not dropped at 1,000 queued.
+    writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 0', 'log_dest none', ''].join('\n'));
+    broker = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+  } else {
+    broker = spawn(process.execPath, [join(__dirname, 'bare-aedes.js'), String(port)], { stdio: 'ignore' });
+  }
   const stopBroker = () => broker.exitCode === null && broker.kill('SIGTERM');
   process.on('exit', stopBroker);
   let count = 0;
   let subscriber: ChildProcess | undefined;
-  await waitFor(`mosquitto on ${port} and its subscriber`, 30_000, async () => {
+  await waitFor(`${kind} on ${port} and its subscriber`, 30_000, async () => {
     subscriber?.kill();
     const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', '#', '-F', '.'], { stdio: ['ignore', 'pipe', 'ignore'] });
     subscriber = sub;
@@ -79,6 +92,7 @@ async function startMosquitto(): Promise<{ url: string; delivered: () => number;
   });
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    pid: broker.pid!,
     delivered: () => count,
     close: async () => {
       subscriber?.kill();
@@ -87,6 +101,31 @@ async function startMosquitto(): Promise<{ url: string; delivered: () => number;
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+interface ReferenceRound {
+  load: LoadSummary;
+  delivered: number;
+  ratePerSec: number;
+  /** The broker process's CPU per delivered message (the subscriber's and the generator's not counted). */
+  cpuUsPerMessage: number;
+}
+
+async function referenceRound(kind: ReferenceBroker, o: Options): Promise<ReferenceRound> {
+  const broker = await startReferenceBroker(kind);
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'spp-bench-sim-'));
+    const before = processUsage(broker.pid);
+    const { load, exitedAt } = await runLoad(['--mqtt', broker.url, '--data-dir', dir], o, o.rate, ['--fake-devices']);
+    rmSync(dir, { recursive: true, force: true });
+    const expected = load.acked;
+    const doneAt = await waitFor(`${kind} to deliver every message`, 30_000, async () => (broker.delivered() >= expected ? Date.now() : undefined)).catch(() => Date.now());
+    const delivered = broker.delivered();
+    const cpuSeconds = processUsage(broker.pid).cpuSeconds - before.cpuSeconds;
+    return { load, delivered, ratePerSec: endToEndRate(delivered, load, exitedAt, doneAt), cpuUsPerMessage: delivered > 0 ? Number(((cpuSeconds * 1e6) / delivered).toFixed(1)) : NaN };
+  } finally {
+    await broker.close();
+  }
 }
 
 async function runLoad(common: string[], o: Options, rate: number, loadArgs: string[] = []): Promise<{ load: LoadSummary; exitedAt: number }> {
@@ -114,21 +153,11 @@ async function main(): Promise<void> {
   const o = program.opts<Options>();
   const shape = `${o.devices} connections, ≤ ${o.window} unacknowledged QoS ${o.qos} publishes each, ${o.kind} readings, ${o.duration} s per round`;
 
-  // Round 1: the raw broker ceiling.
+  // Round 1: the raw broker ceiling; round 1b: bare aedes, the embedded broker's own floor.
   console.error(`[bench] round 1: Mosquitto → one idle subscriber (${shape})`);
-  const mosquitto = await startMosquitto();
-  let raw: { load: LoadSummary; delivered: number; ratePerSec: number };
-  try {
-    const dir = mkdtempSync(join(tmpdir(), 'spp-bench-sim-'));
-    const { load, exitedAt } = await runLoad(['--mqtt', mosquitto.url, '--data-dir', dir], o, o.rate, ['--fake-devices']);
-    rmSync(dir, { recursive: true, force: true });
-    const expected = load.acked;
-    const doneAt = await waitFor('Mosquitto to deliver every message', 30_000, async () => (mosquitto.delivered() >= expected ? Date.now() : undefined)).catch(() => Date.now());
-    const delivered = mosquitto.delivered();
-    raw = { load, delivered, ratePerSec: endToEndRate(delivered, load, exitedAt, doneAt) };
-  } finally {
-    await mosquitto.close();
-  }
+  const raw = await referenceRound('mosquitto', o);
+  console.error(`[bench] round 1b: bare aedes → one idle subscriber (${shape})`);
+  const bareAedes = await referenceRound('aedes', o);
 
   const nodeArgs = o.cpuProf ? ['-r', join(__dirname, 'cpu-profile.preload.js')] : [];
   const platform = await startBenchPlatform('ingest-bench', o, {}, nodeArgs);
@@ -199,7 +228,8 @@ async function main(): Promise<void> {
       at: new Date().toISOString(),
       machine: machineInfo(),
       setup: { devices: Number(o.devices), window: Number(o.window), kind: o.kind, qos: Number(o.qos), durationS: Number(o.duration), broker: 'embedded aedes', database: 'PGlite', profiled: o.cpuProf },
-      mosquitto: { published: { acked: raw.load.acked, ratePerSec: Math.round(raw.load.ratePerSec), pubackLatencyMs: raw.load.latencyMs }, delivered: raw.delivered, ratePerSec: raw.ratePerSec },
+      mosquitto: { published: { acked: raw.load.acked, ratePerSec: Math.round(raw.load.ratePerSec), pubackLatencyMs: raw.load.latencyMs }, delivered: raw.delivered, ratePerSec: raw.ratePerSec, cpuUsPerMessage: raw.cpuUsPerMessage },
+      bareAedes: { published: { acked: bareAedes.load.acked, ratePerSec: Math.round(bareAedes.load.ratePerSec), pubackLatencyMs: bareAedes.load.latencyMs }, delivered: bareAedes.delivered, ratePerSec: bareAedes.ratePerSec, cpuUsPerMessage: bareAedes.cpuUsPerMessage },
       ratio,
       full,
       half,
@@ -217,7 +247,8 @@ async function main(): Promise<void> {
       '',
       '| figure | value | target |',
       '|---|---|---|',
-      `| Mosquitto → one idle subscriber | ${raw.ratePerSec} msg/s delivered (${raw.delivered} of ${raw.load.acked} acknowledged; PUBACK p50 / p99 ${lat(raw.load.latencyMs)}) | |`,
+      `| Mosquitto → one idle subscriber | ${raw.ratePerSec} msg/s delivered (${raw.delivered} of ${raw.load.acked} acknowledged; PUBACK p50 / p99 ${lat(raw.load.latencyMs)}); broker CPU ${raw.cpuUsPerMessage} µs a message | |`,
+      `| bare aedes → one idle subscriber (the embedded broker alone, no platform work) | ${bareAedes.ratePerSec} msg/s delivered (${bareAedes.delivered} of ${bareAedes.load.acked} acknowledged; PUBACK p50 / p99 ${lat(bareAedes.load.latencyMs)}); broker CPU ${bareAedes.cpuUsPerMessage} µs a message | |`,
       `| platform, stored in InfluxDB | ${full.stored.ratePerSec} msg/s (${full.stored.points} points) | |`,
       `| ratio platform / Mosquitto | ${ratio} | ≥ ${TARGET.ratio}: ${verdict(ratio >= TARGET.ratio)} |`,
       `| loss (acknowledged − stored), full load / half rate | ${full.stored.loss} / ${half.stored.loss} | 0: ${verdict(full.stored.loss === 0 && half.stored.loss === 0)} |`,
