@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Command, Option } from 'commander';
 import {
@@ -27,6 +28,13 @@ import { UserRepository } from './repositories/user.repository';
  * Runs the same services (and so the same checks and audit log) as the REST API, acting as
  * the administrator named by --as.
  */
+/** Nest's console logger writes warnings to stdout, which carries the commands' JSON results: here they go to stderr. */
+const stderrLogger: LoggerService = {
+  log: () => undefined,
+  warn: (message: unknown, ...rest: unknown[]) => console.error('WARN', message, ...rest),
+  error: (message: unknown, ...rest: unknown[]) => console.error('ERROR', message, ...rest),
+};
+
 async function withServices<T>(as: string, run: (ctx: { actor: AuthUser; get: <S>(type: new (...args: never[]) => S) => S }) => Promise<T>): Promise<T> {
   const config = parseConfig(processEnvironment());
   // Migrate first: services read their tables while the application context starts, and on a
@@ -37,7 +45,7 @@ async function withServices<T>(as: string, run: (ctx: { actor: AuthUser; get: <S
   } finally {
     await database.onApplicationShutdown();
   }
-  const app = await NestFactory.createApplicationContext(AppModule.register(config), { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(AppModule.register(config), { logger: stderrLogger });
   try {
     await app.get(AuthService).ensureAdministrator();
     const row = await app.get(UserRepository).findByUsername(as);

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { LeaseRepository } from '../repositories/lease.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 
@@ -33,11 +33,13 @@ interface DutyState {
  * that write idempotently.
  */
 @Injectable()
-export class SingletonDutyService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SingletonDutyService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SingletonDutyService.name);
   private readonly duties = new Map<string, DutyState>();
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
+  /** Duty runs under way, awaited at shutdown. */
+  private readonly runs = new Set<Promise<void>>();
 
   constructor(
     private readonly leases: LeaseRepository,
@@ -62,10 +64,12 @@ export class SingletonDutyService implements OnApplicationBootstrap, OnApplicati
     void this.tick();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before any repository closes (a sweep still running would find its database or Redis gone). */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.ticking;
+    await Promise.allSettled([...this.runs]);
     // Handing over at once, not after the time-to-live.
     await Promise.all(
       [...this.duties.values()].filter((s) => s.held).map((s) => this.leases.release(s.duty.name).catch(() => undefined)),
@@ -99,9 +103,13 @@ export class SingletonDutyService implements OnApplicationBootstrap, OnApplicati
   private run(state: DutyState): void {
     state.running = true;
     state.nextRunAt = Date.now() + state.duty.everyMs;
-    Promise.resolve()
+    const run = Promise.resolve()
       .then(() => state.duty.run())
       .catch((error: Error) => this.logger.warn(`singleton duty ${state.duty.name} failed: ${error.message}`))
-      .finally(() => (state.running = false));
+      .finally(() => {
+        state.running = false;
+        this.runs.delete(run);
+      });
+    this.runs.add(run);
   }
 }
