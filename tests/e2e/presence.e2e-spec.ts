@@ -8,6 +8,7 @@ import { connect as tcpConnect } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import type { Socket } from 'socket.io-client';
+import { EmbeddedBrokerRepository } from '../../apps/platform/src/repositories/embedded-broker.repository';
 import { PRESENCE_SETTLE_MS } from '../../apps/platform/src/services/presence.service';
 import { publishJson, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../support/platform';
 import { testServices } from '../support/test-services';
@@ -65,6 +66,23 @@ describe('presence on the embedded broker', () => {
 
   afterAll(async () => {
     await tp?.close();
+  });
+
+  it('keeps no retained copy of what devices publish (nobody may subscribe to it), so SUBSCRIBE does not scan them', async () => {
+    const device = await tp.provisionDevice(communityId, 'gate', { id: `pres-retain-${suffix}` });
+    const client = await tp.connectDevice(device);
+    const dropped = await tp.metric('spp_mqtt_retain_dropped_total');
+    const online = nextStatus(socket, device.id, true);
+    await publishJson(client, statusTopic(device.id), 'online', 1, true);
+    await online;
+    expect(await tp.metric('spp_mqtt_retain_dropped_total')).toBe(dropped + 1);
+    // aedes' own store of retained messages: empty for every topic.
+    const aedes = (tp.platform.app.get(EmbeddedBrokerRepository) as unknown as { aedes: { persistence: { createRetainedStream(pattern: string): AsyncIterable<unknown> } } }).aedes;
+    const retained: unknown[] = [];
+    for await (const packet of aedes.persistence.createRetainedStream('#')) retained.push(packet);
+    expect(retained).toEqual([]);
+    client.end(true);
+    await settleBarrier();
   });
 
   it('a device is online after connecting and announcing itself on its status topic', async () => {

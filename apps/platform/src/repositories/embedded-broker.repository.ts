@@ -112,6 +112,15 @@ export class EmbeddedBrokerRepository {
           hooks.refused('rate_limited', client.id, packet.topic, packet.payload as Buffer, `over ${this.config.mqtt.deviceRateLimit} readings/s`);
           return done(new Error('publish rate limit exceeded'));
         }
+        if (packet.retain) {
+          // No client may subscribe to a device's upstream topics (only to its own commands), so
+          // a retained copy could never be delivered. Kept, it would cost every SUBSCRIBE a test
+          // of each retained topic (aedes' persistence scans them all): with every device
+          // retaining its status, a reconnect storm of N devices did N² tests (3,000 of 15,000
+          // devices back in 2 minutes, the CPU in that scan).
+          packet.retain = false;
+          this.metrics.mqttRetainDropped.inc();
+        }
         const durable = hooks.message(packet.topic, packet.payload as Buffer, packet.qos);
         if (!durable) return done(null);
         durable.then(() => done(null), (error: Error) => done(error));

@@ -56,6 +56,11 @@ export class MetricsRepository {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly mqttRetainDropped = new Counter({
+    name: 'spp_mqtt_retain_dropped_total',
+    help: 'Device publishes (and last wills) asking to be retained, passed on without a retained copy: nobody may subscribe to device topics on the embedded broker',
+    registers: [this.registry],
+  });
   readonly mqttAclDenied = new Counter({
     name: 'spp_mqtt_acl_denied_total',
     help: 'Publishes and subscriptions refused by topic permissions or rate limit, by action',
