@@ -25,9 +25,13 @@ describe('WeChat Pay for parking bills', () => {
   let communityId: string;
   let staffToken: string;
   let otherStaffToken: string;
+  let ownerToken: string;
   let billId: string;
   let outTradeNo: string;
   let amountFen: number;
+  let secondBill: { id: string; amountFen: number };
+  /** The WeChat order of the second bill, paid after the bill was paid in cash. */
+  let strayOrder: string;
 
   const db = () => tp.platform.app.get(DatabaseRepository).db;
   const bill = async () => (await tp.api('GET', `billing/bills/${billId}`, undefined, staffToken)).body;
@@ -46,6 +50,7 @@ describe('WeChat Pay for parking bills', () => {
     const otherCommunityId = (await tp.createCommunity()).id;
     staffToken = await createUser('pay-staff', 'property_staff', [communityId]);
     otherStaffToken = await createUser('pay-staff-other', 'property_staff', [otherCommunityId]);
+    ownerToken = await createUser('pay-owner', 'owner', [communityId]);
     const tariff = await tp.api(
       'POST',
       `billing/communities/${communityId}/tariffs`,
@@ -58,19 +63,23 @@ describe('WeChat Pay for parking bills', () => {
       staffToken,
     );
     expect(tariff.status).toBe(201);
-    const session = await db()
-      .insertInto('parking_sessions')
-      .values({ community_id: communityId, slot_id: null, plate: '沪A30001', plate_kind: 'regular', kind: 'visitor', status: 'closed', entry_at: at('2025-03-10 09:30'), exit_at: at('2025-03-10 11:35'), entry_reason: 'test' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    tp.platform.app.get(EventBusRepository).emit('parking.session.closed', { sessionId: session.id, communityId });
-    const billed = await waitFor(async () => {
-      const res = await tp.api('GET', `billing/sessions/${session.id}/bill`, undefined, staffToken);
-      return res.status === 200 ? res.body : undefined;
-    }, { message: 'the parking bill' });
+    const billOfStay = async (plate: string, exit: string) => {
+      const session = await db()
+        .insertInto('parking_sessions')
+        .values({ community_id: communityId, slot_id: null, plate, plate_kind: 'regular', kind: 'visitor', status: 'closed', entry_at: at('2025-03-10 09:30'), exit_at: at(exit), entry_reason: 'test' })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      tp.platform.app.get(EventBusRepository).emit('parking.session.closed', { sessionId: session.id, communityId });
+      return waitFor(async () => {
+        const res = await tp.api('GET', `billing/sessions/${session.id}/bill`, undefined, staffToken);
+        return res.status === 200 ? (res.body as { id: string; amountFen: number }) : undefined;
+      }, { message: `the parking bill of ${plate}` });
+    };
+    const billed = await billOfStay('沪A30001', '2025-03-10 11:35');
     billId = billed.id;
     amountFen = billed.amountFen;
     expect(amountFen).toBeGreaterThan(0);
+    secondBill = await billOfStay('沪A30002', '2025-03-10 10:30');
   });
   afterAll(async () => {
     await tp?.close();
@@ -80,6 +89,11 @@ describe('WeChat Pay for parking bills', () => {
   it('places a Native order at WeChat Pay with a signed request and returns the QR code_url (once per bill and amount)', async () => {
     expect((await tp.api('POST', `billing/bills/${billId}/wechat-pay/native`, undefined, null)).status).toBe(401);
     expect((await tp.api('POST', `billing/bills/${billId}/wechat-pay/native`, undefined, otherStaffToken)).status).toBe(404);
+    // An owner of the community whose slot and stay it is not.
+    expect((await tp.api('POST', `billing/bills/${billId}/wechat-pay/native`, undefined, ownerToken)).status).toBe(404);
+    // Staff cannot record a WeChat payment by hand: only the notification books one.
+    expect((await tp.api('POST', `billing/bills/${billId}/payments`, { provider: 'wechat', amountFen, reference: 'P0000001' }, staffToken)).status).toBe(400);
+    expect(fake.requests).toEqual([]);
     const res = await tp.api('POST', `billing/bills/${billId}/wechat-pay/native`, undefined, staffToken);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ billId, provider: 'wechat', amountFen, codeUrl: expect.stringMatching(/^weixin:\/\/wxpay\/bizpayurl\?pr=/) });
@@ -104,6 +118,11 @@ describe('WeChat Pay for parking bills', () => {
     expect(await fake.deliver(outTradeNo, fake.notification(outTradeNo, { total: amountFen - 1 }))).toBe(400);
     expect(await outcomes('amount_mismatch')).toBe(1);
     expect(await fake.deliver(outTradeNo, fake.notification(outTradeNo, { tradeState: 'NOTPAY' }))).toBe(200);
+    // An order WeChat Pay knows and the platform never placed.
+    fake.orders.set('GHOST00000001', { ...fake.orders.get(outTradeNo)!, outTradeNo: 'GHOST00000001' });
+    expect(await fake.deliver('GHOST00000001', fake.notification('GHOST00000001'))).toBe(400);
+    fake.orders.delete('GHOST00000001');
+    expect(await outcomes('unknown_order')).toBe(1);
     expect(await bill()).toMatchObject({ status: 'unpaid', paidFen: 0, payments: [] });
   });
 
@@ -136,6 +155,19 @@ describe('WeChat Pay for parking bills', () => {
     expect((await bill()).payments).toHaveLength(2);
   });
 
+  it('does not book a payment for a bill settled otherwise meanwhile: counted, and left to reconciliation', async () => {
+    const order = await tp.api('POST', `billing/bills/${secondBill.id}/wechat-pay/native`, undefined, staffToken);
+    expect(order.status).toBe(201);
+    const cash = await tp.api('POST', `billing/bills/${secondBill.id}/payments`, { provider: 'cash', amountFen: secondBill.amountFen, reference: 'RCPT-0001' }, staffToken);
+    expect(cash.body).toMatchObject({ status: 'paid' });
+    fake.pay(order.body.outTradeNo);
+    expect(await fake.deliver(order.body.outTradeNo, fake.notification(order.body.outTradeNo))).toBe(200);
+    expect(await outcomes('bill_settled')).toBe(1);
+    const after = (await tp.api('GET', `billing/bills/${secondBill.id}`, undefined, staffToken)).body;
+    expect(after.payments.map((p: { provider: string }) => p.provider)).toEqual(['cash']);
+    strayOrder = order.body.outTradeNo;
+  });
+
   it('reconciles the day: payment and refund match, a trade the platform never booked is reported', async () => {
     fake.plantPayment('PLANTED000000001', 999);
     // Payments are stamped by the database clock (today), which is also the fake's trade day.
@@ -144,7 +176,15 @@ describe('WeChat Pay for parking bills', () => {
     expect((await tp.api('GET', 'billing/wechat-pay/reconciliation?date=2025-13-01')).status).toBe(400);
     const res = await tp.api('GET', `billing/wechat-pay/reconciliation?date=${date}`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ provider: 'wechat', date, matched: 2, mismatches: [{ problem: 'missing_on_platform', kind: 'payment', ref: 'PLANTED000000001', platformFen: null, providerFen: 999 }] });
+    expect(res.body).toMatchObject({ provider: 'wechat', date, matched: 2 });
+    // The planted trade, and the WeChat payment of the bill paid in cash (to refund).
+    expect(res.body.mismatches).toHaveLength(2);
+    expect(res.body.mismatches).toEqual(
+      expect.arrayContaining([
+        { problem: 'missing_on_platform', kind: 'payment', ref: 'PLANTED000000001', platformFen: null, providerFen: 999 },
+        { problem: 'missing_on_platform', kind: 'payment', ref: strayOrder, platformFen: null, providerFen: secondBill.amountFen },
+      ]),
+    );
     expect(fake.requests.slice(-2).map((r) => [r.path.split('?')[0], r.signed])).toEqual([
       ['/v3/bill/tradebill', true],
       ['/v3/billdownload/file', true],

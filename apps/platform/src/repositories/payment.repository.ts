@@ -24,6 +24,8 @@ export interface PaymentResult {
  */
 export interface PaymentProvider {
   readonly name: string;
+  /** Paid by the payer through the provider (an order, then its notification): never recorded by staff. */
+  readonly online?: boolean;
   charge(request: PaymentRequest): Promise<PaymentResult>;
   /** originalAmountFen: what the refunded payment was (online providers check a refund against it). */
   refund(request: PaymentRequest & { originalRef: string; originalAmountFen?: bigint }): Promise<PaymentResult>;

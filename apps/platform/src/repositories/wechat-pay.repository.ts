@@ -33,6 +33,7 @@ function loadPublicKey(pem: string): KeyObject {
 @Injectable()
 export class WechatPayRepository implements PaymentProvider {
   readonly name = 'wechat';
+  readonly online = true;
   private readonly settings: NonNullable<PlatformConfig['wechatPay']> | undefined;
   private readonly merchant: Merchant | undefined;
   private readonly platformKey: KeyObject | undefined;

@@ -331,6 +331,7 @@ export class BillingService implements OnApplicationBootstrap {
     const bill = await this.billFor(user, billId);
     const provider = this.payments.get(dto.provider);
     if (!provider) throw new BadRequestException(`unknown payment provider ${dto.provider} (known: ${this.payments.names().join(', ')})`);
+    if (provider.online) throw new BadRequestException(`${provider.name} payments are made by the payer and booked from the provider's notification`);
     const amount = BigInt(dto.amountFen);
     if (amount > toFen(bill.amount_fen) - toFen(bill.paid_fen)) throw new ConflictException(`payment of ${dto.amountFen} fen exceeds the ${toFen(bill.amount_fen) - toFen(bill.paid_fen)} fen due`);
     const result = await provider.charge({ billId, amountFen: amount, reference: dto.reference });
