@@ -94,6 +94,11 @@ describe('WeChat Pay for parking bills', () => {
     // Staff cannot record a WeChat payment by hand: only the notification books one.
     expect((await tp.api('POST', `billing/bills/${billId}/payments`, { provider: 'wechat', amountFen, reference: 'P0000001' }, staffToken)).status).toBe(400);
     expect(fake.requests).toEqual([]);
+    // An answer not signed by WeChat Pay's platform key is not believed.
+    fake.answerSigningKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    expect((await tp.api('POST', `billing/bills/${billId}/wechat-pay/native`, undefined, staffToken)).status).toBe(502);
+    fake.answerSigningKey = undefined;
+    fake.requests.length = 0;
     const res = await tp.api('POST', `billing/bills/${billId}/wechat-pay/native`, undefined, staffToken);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ billId, provider: 'wechat', amountFen, codeUrl: expect.stringMatching(/^weixin:\/\/wxpay\/bizpayurl\?pr=/) });

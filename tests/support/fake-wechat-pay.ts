@@ -52,6 +52,8 @@ export class FakeWechatPay {
   private readonly platform = generateKeyPairSync('rsa', { modulusLength: 2048 });
   private readonly dir = mkdtempSync(join(tmpdir(), 'fake-wechat-pay-'));
   private readonly bills = new Map<string, string>();
+  /** Set to sign answers with another key (a man in the middle): the platform must refuse them. */
+  answerSigningKey: KeyObject | undefined;
   private server!: Server;
   baseUrl = '';
 
@@ -146,7 +148,7 @@ export class FakeWechatPay {
 
   private reply(res: ServerResponse, status: number, payload: unknown, contentType = 'application/json'): void {
     const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
-    res.writeHead(status, { 'Content-Type': contentType, ...this.signatureHeaders(body) });
+    res.writeHead(status, { 'Content-Type': contentType, ...this.signatureHeaders(body, this.answerSigningKey) });
     res.end(body);
   }
 

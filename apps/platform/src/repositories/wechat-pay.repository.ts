@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Injectable } from '@nestjs/common';
+import { BadGatewayException, Injectable } from '@nestjs/common';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { authorizationHeader, decryptResource, verifyWechatSignature, type EncryptedResource, type Merchant, type SignatureHeaders } from '../domain/wechat-pay';
@@ -18,7 +18,8 @@ export interface WechatTransaction {
   amount: { total: number; currency?: string };
 }
 
-export class WechatPayError extends Error {}
+/** WeChat Pay refused, failed or answered without its signature: the caller sees 502, not an internal error. */
+export class WechatPayError extends BadGatewayException {}
 
 /** A PEM public key, or the public key of a PEM platform certificate. */
 function loadPublicKey(pem: string): KeyObject {
