@@ -49,6 +49,8 @@ export async function startPlatform(env: Record<string, string | undefined>): Pr
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     logger: levels[config.logLevel],
     bodyParser: true,
+    // Payment notifications are verified against the exact bytes received (WeChat Pay signs the raw body).
+    rawBody: true,
   });
   app.enableShutdownHooks();
   try {

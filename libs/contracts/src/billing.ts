@@ -267,3 +267,33 @@ export const parkingDisclosureSchema = z.object({
     .nullable(),
   tariffHistory: z.array(z.object({ version: z.number().int(), setBy: storedSetBy, filingNumber: z.string(), effectiveFrom: z.string() })),
 });
+
+/** Issue 13 §7: an online payment order (WeChat Pay Native); the payer scans codeUrl as a QR code. */
+export const onlinePaymentOrderSchema = z.object({
+  billId: z.uuid(),
+  provider: z.string(),
+  outTradeNo: z.string(),
+  amountFen: z.number().int().positive(),
+  codeUrl: z.string(),
+});
+
+/** What a provider's notification is answered with when it is taken (booked, or already booked). */
+export const paymentNotificationAckSchema = z.object({ code: z.literal('SUCCESS') });
+
+export const paymentReconciliationQuerySchema = z.object({ date: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'date as YYYY-MM-DD') });
+
+/** The provider's daily statement against the platform's payments and refunds of that day (Beijing time). */
+export const paymentReconciliationSchema = z.object({
+  provider: z.string(),
+  date: z.string(),
+  matched: z.number().int(),
+  mismatches: z.array(
+    z.object({
+      problem: z.enum(['missing_on_platform', 'missing_at_provider', 'amount_differs']),
+      kind: z.enum(['payment', 'refund']),
+      ref: z.string(),
+      platformFen: z.number().int().nullable(),
+      providerFen: z.number().int().nullable(),
+    }),
+  ),
+});

@@ -135,4 +135,28 @@ describe('parseConfig', () => {
     }
     expect(() => parseConfig({ DATA_DIR: dataDir(), PGLITE_MAINTENANCE_WORK_MEM: '512kB' })).toThrow(/PGLITE_MAINTENANCE_WORK_MEM/);
   });
+
+  it('leaves WeChat Pay off by default; with WECHATPAY_MCHID it names every missing setting and defaults the API address (issue 13 §7)', () => {
+    expect(parseConfig({ DATA_DIR: dataDir() }).wechatPay).toBeUndefined();
+    const missing = (() => {
+      try {
+        parseConfig({ DATA_DIR: dataDir(), WECHATPAY_MCHID: '1900000109' });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    })();
+    expect(missing).toEqual(['WECHATPAY_APPID', 'WECHATPAY_SERIAL_NO', 'WECHATPAY_PRIVATE_KEY_PATH', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_KEY_PATH', 'WECHATPAY_NOTIFY_URL'].map((v) => `${v}: is required with WECHATPAY_MCHID`));
+    const config = parseConfig({
+      DATA_DIR: dataDir(),
+      WECHATPAY_MCHID: '1900000109',
+      WECHATPAY_APPID: 'wxd678efh567hg6787',
+      WECHATPAY_SERIAL_NO: '5157F09EFDC096DE15EBE81A47057A7232F1B8E1',
+      WECHATPAY_PRIVATE_KEY_PATH: '/etc/spp/apiclient_key.pem',
+      WECHATPAY_APIV3_KEY: 'abcdefghijklmnopqrstuvwxyz012345',
+      WECHATPAY_PLATFORM_KEY_PATH: '/etc/spp/wechatpay_pub.pem',
+      WECHATPAY_NOTIFY_URL: 'https://parking.example.com/api/v1/public/payments/wechat/notify',
+    });
+    expect(config.wechatPay).toMatchObject({ mchid: '1900000109', baseUrl: 'https://api.mch.weixin.qq.com', privateKeyPath: '/etc/spp/apiclient_key.pem' });
+    expect(() => parseConfig({ DATA_DIR: dataDir(), WECHATPAY_APIV3_KEY: 'short' })).toThrow(/WECHATPAY_APIV3_KEY: must be the 32-character APIv3 key/);
+  });
 });

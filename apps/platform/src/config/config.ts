@@ -240,6 +240,19 @@ const envSchema = z
     WEBHOOK_WORKERS: positiveInt(32),
     ALARM_REMINDER_MIN_INTERVAL_S: positiveInt(60).refine((n) => n >= 60, { message: 'must be at least 60 (seconds)' }),
     ALARM_REMINDERS_PER_ALARM: positiveInt(24),
+    /** Issue 13 §7: WeChat Pay API v3 (Native QR payments). Off unless WECHATPAY_MCHID is set; then the others are required. */
+    WECHATPAY_MCHID: z.string().regex(/^\d{1,32}$/).optional(),
+    WECHATPAY_APPID: z.string().optional(),
+    /** Serial number of the merchant API certificate (商户API证书序列号). */
+    WECHATPAY_SERIAL_NO: z.string().regex(/^[0-9A-Fa-f]{8,64}$/).optional(),
+    /** PEM file of the merchant API private key (apiclient_key.pem). */
+    WECHATPAY_PRIVATE_KEY_PATH: z.string().optional(),
+    WECHATPAY_APIV3_KEY: z.string().length(32, 'must be the 32-character APIv3 key').optional(),
+    /** PEM file of the WeChat Pay platform public key or platform certificate (verifies responses and notifications). */
+    WECHATPAY_PLATFORM_KEY_PATH: z.string().optional(),
+    WECHATPAY_BASE_URL: z.url().default('https://api.mch.weixin.qq.com'),
+    /** Public HTTPS address of POST /api/v1/public/payments/wechat/notify as WeChat Pay reaches it. */
+    WECHATPAY_NOTIFY_URL: z.url().optional(),
     /** TEST ONLY: kill the process (SIGKILL) at this point, to prove recovery after a crash there. Refused in production. */
     FAULT_INJECT: z.enum(faultPoints).optional(),
   })
@@ -274,6 +287,11 @@ const envSchema = z
     }
     if (env.MQTT_CLUSTER === 'redis' && env.MQTT_URL) {
       ctx.addIssue({ code: 'custom', path: ['MQTT_CLUSTER'], message: 'MQTT_CLUSTER=redis clusters the embedded broker: unset MQTT_URL (an external broker is shared already)' });
+    }
+    if (env.WECHATPAY_MCHID) {
+      for (const name of ['WECHATPAY_APPID', 'WECHATPAY_SERIAL_NO', 'WECHATPAY_PRIVATE_KEY_PATH', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_KEY_PATH', 'WECHATPAY_NOTIFY_URL'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required with WECHATPAY_MCHID' });
+      }
     }
     if (env.BROKER_API_URL && (!env.BROKER_API_KEY || !env.BROKER_API_SECRET)) {
       ctx.addIssue({ code: 'custom', path: ['BROKER_API_KEY'], message: 'BROKER_API_KEY and BROKER_API_SECRET are required with BROKER_API_URL' });
@@ -383,6 +401,17 @@ export interface PlatformConfig {
     webhookTimeoutMs: number;
     webhookWorkers: number;
   };
+  /** WeChat Pay API v3 merchant settings (WECHATPAY_*); absent when WECHATPAY_MCHID is unset. */
+  wechatPay?: {
+    mchid: string;
+    appid: string;
+    serialNo: string;
+    privateKeyPath: string;
+    apiV3Key: string;
+    platformKeyPath: string;
+    baseUrl: string;
+    notifyUrl: string;
+  };
   /** TEST ONLY (FAULT_INJECT): the point where the process kills itself. */
   faultInject?: FaultPoint;
 }
@@ -483,6 +512,18 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
       webhookWorkers: e.WEBHOOK_WORKERS,
     },
+    wechatPay: e.WECHATPAY_MCHID
+      ? {
+          mchid: e.WECHATPAY_MCHID,
+          appid: e.WECHATPAY_APPID!,
+          serialNo: e.WECHATPAY_SERIAL_NO!,
+          privateKeyPath: resolve(e.WECHATPAY_PRIVATE_KEY_PATH!),
+          apiV3Key: e.WECHATPAY_APIV3_KEY!,
+          platformKeyPath: resolve(e.WECHATPAY_PLATFORM_KEY_PATH!),
+          baseUrl: e.WECHATPAY_BASE_URL.replace(/\/+$/, ''),
+          notifyUrl: e.WECHATPAY_NOTIFY_URL!,
+        }
+      : undefined,
     faultInject: e.FAULT_INJECT,
   };
 }

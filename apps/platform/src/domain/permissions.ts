@@ -61,6 +61,8 @@ export enum Permission {
   /** Bills of one's own slot or one's own stay. */
   OwnBillRead = 'billing.own.read',
   PaymentRecord = 'billing.payment.record',
+  /** Compare an online provider's daily statement with the platform's payments (the merchant account is the platform's). */
+  PaymentReconcile = 'billing.payment.reconcile',
 
   BoardPublish = 'board.publish',
   /** Publish the committees' own board sections (issue 13 §6); which committee publishes which is domain/committee-board.ts. */
@@ -168,6 +170,7 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.BillingRead]: ['platform_admin', 'property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
   [Permission.OwnBillRead]: everyone,
   [Permission.PaymentRecord]: staff,
+  [Permission.PaymentReconcile]: ['platform_admin'],
 
   [Permission.BoardPublish]: staff,
   // Only the committees: not the property company, whose work the sections disclose.

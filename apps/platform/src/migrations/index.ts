@@ -18,6 +18,7 @@ import * as creditGrade from './0016-credit-grade';
 import * as satisfactionSurveys from './0017-satisfaction-surveys';
 import * as fundAccounts from './0018-fund-accounts';
 import * as committeeBoard from './0019-committee-board';
+import * as onlinePayments from './0020-online-payments';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0017-satisfaction-surveys': satisfactionSurveys,
   '0018-fund-accounts': fundAccounts,
   '0019-committee-board': committeeBoard,
+  '0020-online-payments': onlinePayments,
 };

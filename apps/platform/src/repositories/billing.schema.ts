@@ -99,6 +99,21 @@ export interface JournalLineTable {
   credit_fen: Fen;
 }
 
+/** An order placed with an online provider, waiting for its notification (migration 0020). */
+export interface OnlinePaymentOrderTable {
+  out_trade_no: string;
+  provider: string;
+  bill_id: string;
+  community_id: string;
+  amount_fen: Fen;
+  status: ColumnType<'pending' | 'paid', 'pending' | 'paid' | undefined, 'pending' | 'paid'>;
+  code_url: string | null;
+  transaction_id: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  paid_at: Date | null;
+}
+
 export interface BillingTables {
   parking_tariffs: ParkingTariffTable;
   billing_settings: BillingSettingsTable;
@@ -107,6 +122,7 @@ export interface BillingTables {
   ledger_accounts: LedgerAccountTable;
   journal_entries: JournalEntryTable;
   journal_lines: JournalLineTable;
+  online_payment_orders: OnlinePaymentOrderTable;
 }
 
 export function toFen(value: string | number | bigint | null | undefined): bigint {

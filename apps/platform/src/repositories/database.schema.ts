@@ -184,6 +184,7 @@ export interface Database {
   ledger_accounts: BillingTables['ledger_accounts'];
   journal_entries: BillingTables['journal_entries'];
   journal_lines: BillingTables['journal_lines'];
+  online_payment_orders: BillingTables['online_payment_orders'];
   property_companies: PropertyCompanyTable;
   board_items: BoardTables['board_items'];
   owner_votes: VoteTables['owner_votes'];

@@ -262,6 +262,14 @@ export class MetricsRepository {
     registers: [this.registry],
   });
 
+  /** Issue 13 §7: payment notifications from online providers, by outcome (paid, duplicate, bad_signature, amount_mismatch, unknown_order, not_success, bill_settled). */
+  readonly paymentNotifications = new Counter({
+    name: 'spp_payment_notifications_total',
+    help: 'Payment notifications received from online providers, by provider and outcome',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'spp_' });
   }

@@ -14,6 +14,8 @@ export interface PaymentResult {
   /** The provider's reference, unique per provider: recording the same one twice is refused. */
   providerRef: string;
   message?: string;
+  /** Where the payer completes a pending payment (an online provider's QR code content). */
+  payUrl?: string;
 }
 
 /**
@@ -22,8 +24,11 @@ export interface PaymentResult {
  */
 export interface PaymentProvider {
   readonly name: string;
+  /** Paid by the payer through the provider (an order, then its notification): never recorded by staff. */
+  readonly online?: boolean;
   charge(request: PaymentRequest): Promise<PaymentResult>;
-  refund(request: PaymentRequest & { originalRef: string }): Promise<PaymentResult>;
+  /** originalAmountFen: what the refunded payment was (online providers check a refund against it). */
+  refund(request: PaymentRequest & { originalRef: string; originalAmountFen?: bigint }): Promise<PaymentResult>;
 }
 
 /** Cash (offline): the staff member took the money; the receipt number is the reference. */

@@ -298,7 +298,7 @@ export class BillingService implements OnApplicationBootstrap {
    * readers, otherwise only one of their own (their slot earned it, or they booked the stay).
    * Anything else reads as not found.
    */
-  private async billFor(user: AuthUser, billId: string): Promise<BillRow> {
+  async billFor(user: AuthUser, billId: string): Promise<BillRow> {
     const bill = await this.repo.bill(billId);
     await this.access.requireInScope(user, bill?.community_id, `bill ${billId}`);
     if (!can(user, Permission.BillingRead) && !(await this.isOwnBill(user, bill!))) throw new NotFoundException(`bill ${billId} not found`);
@@ -331,6 +331,7 @@ export class BillingService implements OnApplicationBootstrap {
     const bill = await this.billFor(user, billId);
     const provider = this.payments.get(dto.provider);
     if (!provider) throw new BadRequestException(`unknown payment provider ${dto.provider} (known: ${this.payments.names().join(', ')})`);
+    if (provider.online) throw new BadRequestException(`${provider.name} payments are made by the payer and booked from the provider's notification`);
     const amount = BigInt(dto.amountFen);
     if (amount > toFen(bill.amount_fen) - toFen(bill.paid_fen)) throw new ConflictException(`payment of ${dto.amountFen} fen exceeds the ${toFen(bill.amount_fen) - toFen(bill.paid_fen)} fen due`);
     const result = await provider.charge({ billId, amountFen: amount, reference: dto.reference });
@@ -338,12 +339,17 @@ export class BillingService implements OnApplicationBootstrap {
     const updated = await this.inBillTransaction(billId, async (tx, locked) => {
       const due = toFen(locked.amount_fen) - toFen(locked.paid_fen);
       if (amount > due) throw new ConflictException(`payment of ${dto.amountFen} fen exceeds the ${due} fen due`);
-      const payment = await this.repo.insertPayment(tx, { bill_id: billId, community_id: locked.community_id, kind: 'payment', provider: provider.name, provider_ref: result.providerRef, amount_fen: amount, reason: null, created_by: user.id });
-      await this.repo.postJournal(tx, { communityId: locked.community_id, kind: 'payment', billId, paymentId: payment.id, memo: `payment ${provider.name} ${result.providerRef}` }, paymentEntry(locked.community_id, provider.name, amount));
-      return this.repo.updateBillTotals(tx, billId, toFen(locked.paid_fen) + amount, toFen(locked.refunded_fen));
+      return this.bookPayment(tx, locked, provider.name, result.providerRef, amount, user.id);
     });
     await this.audit.record({ actorId: user.id, action: 'billing.payment.recorded', subjectType: 'parking_bill', subjectId: billId, detail: { provider: provider.name, reference: result.providerRef, amountFen: dto.amountFen } });
     return this.getBill(user, updated.id);
+  }
+
+  /** Books a payment the provider has confirmed, under the bill's lock: the payment, its journal entry and the bill's totals. */
+  async bookPayment(tx: Transaction<Database>, locked: BillRow, provider: string, providerRef: string, amount: bigint, createdBy: string | null): Promise<BillRow> {
+    const payment = await this.repo.insertPayment(tx, { bill_id: locked.id, community_id: locked.community_id, kind: 'payment', provider, provider_ref: providerRef, amount_fen: amount, reason: null, created_by: createdBy });
+    await this.repo.postJournal(tx, { communityId: locked.community_id, kind: 'payment', billId: locked.id, paymentId: payment.id, memo: `payment ${provider} ${providerRef}` }, paymentEntry(locked.community_id, provider, amount));
+    return this.repo.updateBillTotals(tx, locked.id, toFen(locked.paid_fen) + amount, toFen(locked.refunded_fen));
   }
 
   async refund(user: AuthUser, billId: string, dto: RefundRequest) {
@@ -354,7 +360,7 @@ export class BillingService implements OnApplicationBootstrap {
     const last = (await this.repo.payments(billId)).filter((p) => p.kind === 'payment').at(-1)!;
     const provider = this.payments.get(last.provider);
     if (!provider) throw new ConflictException(`payment provider ${last.provider} is not available in this process`);
-    const result = await provider.refund({ billId, amountFen: amount, reference: dto.reference, originalRef: last.provider_ref });
+    const result = await provider.refund({ billId, amountFen: amount, reference: dto.reference, originalRef: last.provider_ref, originalAmountFen: toFen(last.amount_fen) });
     if (result.status !== 'succeeded') throw new ConflictException(`refund ${result.status}: ${result.message ?? 'not completed'}`);
     await this.inBillTransaction(billId, async (tx, locked) => {
       const left = toFen(locked.paid_fen) - toFen(locked.refunded_fen);
@@ -368,7 +374,7 @@ export class BillingService implements OnApplicationBootstrap {
     return this.getBill(user, billId);
   }
 
-  private async inBillTransaction<T>(billId: string, fn: (tx: Transaction<Database>, bill: BillRow) => Promise<T>): Promise<T> {
+  async inBillTransaction<T>(billId: string, fn: (tx: Transaction<Database>, bill: BillRow) => Promise<T>): Promise<T> {
     try {
       return await this.repo.withLockedBill(billId, fn);
     } catch (error) {
