@@ -1,0 +1,144 @@
+import { createInflateRaw } from 'node:zlib';
+import ExcelJS from 'exceljs';
+import { headerProblem, ImportFileError, type RawImportRow } from './csv-import';
+
+export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** What the archive may inflate to in all: a 50,000-row sheet is about 20 MiB of XML. */
+export const XLSX_MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+
+const ZIP_MAGIC = Buffer.from('PK\x03\x04', 'latin1');
+/** OLE2 compound file: a legacy .xls, or an .xlsx saved with a password (encrypted). */
+const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+
+export const looksLikeXlsx = (content: Buffer) => content.subarray(0, 4).equals(ZIP_MAGIC);
+export const looksLikeOle = (content: Buffer) => content.subarray(0, 8).equals(OLE_MAGIC);
+
+/**
+ * Reads the first worksheet of an .xlsx file like readImportCsv reads a CSV: the first non-empty
+ * row is the header (the same column names), each later non-empty row is a record numbered as
+ * its distance from the header (so the first data row is 1, as in a CSV, and a rejected row is
+ * found in the sheet at its number plus the header's row). Cells are given as the text the sheet
+ * shows: numbers to Excel's 15 digits, formulas by their result, dates as YYYY-MM-DD, rich text
+ * joined. A value right of the header's last column keeps the row as a wrong-cell-count row.
+ *
+ * Before ExcelJS (which holds the whole workbook in memory) sees the file, the archive is
+ * inflated once with a budget and its cells counted, so a small upload cannot unpack into
+ * gigabytes or millions of cells: at most about twice the cells of `maxRows` full rows.
+ */
+export async function readImportXlsx(content: Buffer, columns: readonly string[], required: readonly string[], maxRows: number): Promise<RawImportRow[]> {
+  if (!looksLikeXlsx(content)) throw new ImportFileError('not an XLSX file (an .xlsx is a zip archive; save the sheet as "Excel Workbook (.xlsx)")');
+  const counted = await inflateWithBudget(content, XLSX_MAX_INFLATED_BYTES);
+  if (counted.rows > 2 * (maxRows + 1) || counted.cells > 2 * (maxRows + 1) * columns.length) {
+    throw new ImportFileError(`the workbook is too large: an import takes at most ${maxRows} rows of the columns ${columns.join(',')}`);
+  }
+  const workbook = new ExcelJS.Workbook();
+  try {
+    // ExcelJS types its input as an ArrayBuffer; it takes a Node Buffer as well (JSZip does).
+    await workbook.xlsx.load(content as unknown as ExcelJS.Buffer);
+  } catch (error) {
+    throw new ImportFileError(`not a readable XLSX file: ${(error as Error).message}`);
+  }
+  const sheet = workbook.worksheets[0];
+  if (!sheet) throw new ImportFileError('the workbook has no worksheet');
+
+  const rows: RawImportRow[] = [];
+  let header: { row: number; names: string[] } | undefined;
+  sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
+    const cells: string[] = [];
+    row.eachCell({ includeEmpty: false }, (cell, col) => {
+      cells[col - 1] = cellText(cell.value);
+    });
+    const width = cells.reduce((last, text, i) => (text ? i + 1 : last), 0);
+    if (width === 0) return;
+    if (!header) {
+      header = { row: rowNumber, names: Array.from({ length: width }, (_, i) => cells[i] ?? '') };
+      return;
+    }
+    const names = header.names;
+    const fields = width > names.length ? { __cells: width } : Object.fromEntries(names.map((name, i) => [name, cells[i] ?? '']));
+    rows.push({ row: rowNumber - header.row, fields });
+  });
+  if (!header) throw new ImportFileError(`the first worksheet is empty: it needs a header row naming the columns ${columns.join(',')}`);
+  const problem = headerProblem(header.names, columns, required);
+  if (problem) throw new ImportFileError(`${problem} (header on row ${header.row} of worksheet "${sheet.name}")`);
+  return rows;
+}
+
+/** The text a cell shows, trimmed like a CSV cell. */
+export function cellText(value: ExcelJS.CellValue | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return String(Number(value.toPrecision(15)));
+  if (typeof value === 'string') return value.trim();
+  if (typeof value === 'boolean') return String(value);
+  if (value instanceof Date) return sheetDate(value);
+  if ('richText' in value) return value.richText.map((r) => r.text).join('').trim();
+  if ('formula' in value || 'sharedFormula' in value) return cellText(value.result);
+  if ('error' in value) return value.error;
+  if ('hyperlink' in value) return cellText(value.text as ExcelJS.CellValue);
+  return '';
+}
+
+/** A sheet's date as it reads (ExcelJS gives its wall time as UTC): the day, with the time if it has one. */
+function sheetDate(date: Date): string {
+  const iso = date.toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.slice(0, 19).replace('T', ' ');
+}
+
+/**
+ * Inflates every entry of the zip archive, throwing once they unpack to more than `budget`
+ * bytes, and counts the rows and cells of its worksheets. Reads the central directory as
+ * JSZip (ExcelJS's unzipper) does; no zip64, no encryption, stored or deflated entries only.
+ */
+async function inflateWithBudget(zip: Buffer, budget: number): Promise<{ rows: number; cells: number }> {
+  const damaged = () => new ImportFileError('not a readable XLSX file: damaged zip archive');
+  const eocd = zip.lastIndexOf(Buffer.from('PK\x05\x06', 'latin1'));
+  if (eocd < 0 || eocd + 22 > zip.length) throw damaged();
+  const entries = zip.readUInt16LE(eocd + 10);
+  let at = zip.readUInt32LE(eocd + 16);
+  let inflated = 0;
+  const counted = { rows: 0, cells: 0 };
+  for (let i = 0; i < entries; i++) {
+    if (at + 46 > zip.length || zip.readUInt32LE(at) !== 0x02014b50) throw damaged();
+    const flags = zip.readUInt16LE(at + 8);
+    const method = zip.readUInt16LE(at + 10);
+    const size = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const local = zip.readUInt32LE(at + 42);
+    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+    if (flags & 1) throw new ImportFileError('the workbook is encrypted: save it without a password');
+    if (local + 30 > zip.length || zip.readUInt32LE(local) !== 0x04034b50) throw damaged();
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    if (start + size > zip.length) throw damaged();
+    const data = zip.subarray(start, start + size);
+    const isSheet = /^xl\/worksheets\/[^/]+\.xml$/.test(name);
+    let tail = '';
+    const take = (chunk: Buffer) => {
+      inflated += chunk.length;
+      if (inflated > budget) throw new ImportFileError(`the workbook is too large: it unpacks to more than ${budget / 1024 / 1024} MiB`);
+      if (!isSheet) return;
+      // Tags split across two chunks are counted once: those wholly in the carried tail were counted before.
+      const text = tail + chunk.toString('latin1');
+      counted.rows += countTags(text, ROW_TAG) - countTags(tail, ROW_TAG);
+      counted.cells += countTags(text, CELL_TAG) - countTags(tail, CELL_TAG);
+      tail = text.slice(-4);
+    };
+    if (method === 0) take(data);
+    else if (method === 8) {
+      const inflate = createInflateRaw();
+      inflate.end(data);
+      try {
+        for await (const chunk of inflate) take(chunk as Buffer);
+      } catch (error) {
+        inflate.destroy();
+        throw error instanceof ImportFileError ? error : damaged();
+      }
+    } else throw new ImportFileError(`not a readable XLSX file: zip compression method ${method} is not supported`);
+  }
+  return counted;
+}
+
+const ROW_TAG = /<row[\s/>]/g;
+const CELL_TAG = /<c[\s/>]/g;
+const countTags = (text: string, tag: RegExp) => text.match(tag)?.length ?? 0;
