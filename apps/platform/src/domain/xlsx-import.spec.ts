@@ -91,5 +91,10 @@ describe('XLSX import reader', () => {
     const bomb = await xlsx([['building', 'number', 'floorArea'], ['x'.repeat(65 * 1024 * 1024), '101', 90]]);
     expect(bomb.length).toBeLessThan(1024 * 1024);
     await expect(read(bomb)).rejects.toThrow('unpacks to more than 64 MiB');
+    // A 5 MiB note on a cell: the comments part is capped like the styles or the theme.
+    const noted = await xlsx([['building', 'number', 'floorArea']], (sheet) => {
+      sheet.getCell('A1').note = 'y'.repeat(5 * 1024 * 1024);
+    });
+    await expect(read(noted)).rejects.toThrow(/part "xl\/comments1\.xml" unpacks to more than 4 MiB/);
   }, 60_000);
 });

@@ -6,6 +6,8 @@ export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.
 
 /** What the archive may inflate to in all: a 50,000-row sheet is about 20 MiB of XML. */
 export const XLSX_MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+/** What any other XML part (styles, theme, workbook, comments) may inflate to: Excel's are kilobytes. */
+export const XLSX_MAX_PART_BYTES = 4 * 1024 * 1024;
 
 const ZIP_MAGIC = Buffer.from('PK\x03\x04', 'latin1');
 /** OLE2 compound file: a legacy .xls, or an .xlsx saved with a password (encrypted). */
@@ -23,13 +25,14 @@ export const looksLikeOle = (content: Buffer) => content.subarray(0, 8).equals(O
  * joined. A value right of the header's last column keeps the row as a wrong-cell-count row.
  *
  * Before ExcelJS (which holds the whole workbook in memory) sees the file, the archive is
- * inflated once with a budget and its cells counted, so a small upload cannot unpack into
- * gigabytes or millions of cells: at most about twice the cells of `maxRows` full rows.
+ * inflated once with a budget and its cells and shared strings counted, so a small upload cannot
+ * unpack into gigabytes or millions of objects: at most about twice the cells of `maxRows` full rows.
  */
 export async function readImportXlsx(content: Buffer, columns: readonly string[], required: readonly string[], maxRows: number): Promise<RawImportRow[]> {
   if (!looksLikeXlsx(content)) throw new ImportFileError('not an XLSX file (an .xlsx is a zip archive; save the sheet as "Excel Workbook (.xlsx)")');
   const counted = await inflateWithBudget(content, XLSX_MAX_INFLATED_BYTES);
-  if (counted.rows > 2 * (maxRows + 1) || counted.cells > 2 * (maxRows + 1) * columns.length) {
+  const maxCells = 2 * (maxRows + 1) * columns.length;
+  if (counted.rows > 2 * (maxRows + 1) || counted.cells > maxCells || counted.strings > maxCells) {
     throw new ImportFileError(`the workbook is too large: an import takes at most ${maxRows} rows of the columns ${columns.join(',')}`);
   }
   const workbook = new ExcelJS.Workbook();
@@ -87,17 +90,20 @@ function sheetDate(date: Date): string {
 
 /**
  * Inflates every entry of the zip archive, throwing once they unpack to more than `budget`
- * bytes, and counts the rows and cells of its worksheets. Reads the central directory as
+ * bytes or a part other than a worksheet, the shared strings or an image to more than
+ * XLSX_MAX_PART_BYTES, and counts the row, cell and shared-string tags. Parts are told apart with
+ * ExcelJS's own (unanchored) name patterns, and tags are counted in every part, so no name
+ * makes ExcelJS read a part the count skipped. Reads the central directory as
  * JSZip (ExcelJS's unzipper) does; no zip64, no encryption, stored or deflated entries only.
  */
-async function inflateWithBudget(zip: Buffer, budget: number): Promise<{ rows: number; cells: number }> {
+async function inflateWithBudget(zip: Buffer, budget: number): Promise<{ rows: number; cells: number; strings: number }> {
   const damaged = () => new ImportFileError('not a readable XLSX file: damaged zip archive');
   const eocd = zip.lastIndexOf(Buffer.from('PK\x05\x06', 'latin1'));
   if (eocd < 0 || eocd + 22 > zip.length) throw damaged();
   const entries = zip.readUInt16LE(eocd + 10);
   let at = zip.readUInt32LE(eocd + 16);
   let inflated = 0;
-  const counted = { rows: 0, cells: 0 };
+  const counted = { rows: 0, cells: 0, strings: 0 };
   for (let i = 0; i < entries; i++) {
     if (at + 46 > zip.length || zip.readUInt32LE(at) !== 0x02014b50) throw damaged();
     const flags = zip.readUInt16LE(at + 8);
@@ -112,16 +118,19 @@ async function inflateWithBudget(zip: Buffer, budget: number): Promise<{ rows: n
     const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
     if (start + size > zip.length) throw damaged();
     const data = zip.subarray(start, start + size);
-    const isSheet = /^xl\/worksheets\/[^/]+\.xml$/.test(name);
+    const capped = !/xl\/worksheets\/sheet\d+[.]xml|xl\/media\//.test(name) && name !== 'xl/sharedStrings.xml';
+    let partBytes = 0;
     let tail = '';
     const take = (chunk: Buffer) => {
       inflated += chunk.length;
+      partBytes += chunk.length;
       if (inflated > budget) throw new ImportFileError(`the workbook is too large: it unpacks to more than ${budget / 1024 / 1024} MiB`);
-      if (!isSheet) return;
+      if (capped && partBytes > XLSX_MAX_PART_BYTES) throw new ImportFileError(`the workbook is too large: its part ${JSON.stringify(name.slice(0, 80))} unpacks to more than ${XLSX_MAX_PART_BYTES / 1024 / 1024} MiB`);
       // Tags split across two chunks are counted once: those wholly in the carried tail were counted before.
       const text = tail + chunk.toString('latin1');
       counted.rows += countTags(text, ROW_TAG) - countTags(tail, ROW_TAG);
       counted.cells += countTags(text, CELL_TAG) - countTags(tail, CELL_TAG);
+      counted.strings += countTags(text, STRING_TAG) - countTags(tail, STRING_TAG);
       tail = text.slice(-4);
     };
     if (method === 0) take(data);
@@ -141,4 +150,5 @@ async function inflateWithBudget(zip: Buffer, budget: number): Promise<{ rows: n
 
 const ROW_TAG = /<row[\s/>]/g;
 const CELL_TAG = /<c[\s/>]/g;
+const STRING_TAG = /<si[\s/>]/g;
 const countTags = (text: string, tag: RegExp) => text.match(tag)?.length ?? 0;
