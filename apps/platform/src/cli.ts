@@ -119,7 +119,8 @@ device
     withServices(as(), async ({ actor, get }) => {
       const content = readFileSync(file);
       const source = /\.json$/i.test(file) ? { json: asImportRequest(JSON.parse(content.toString('utf8'))) } : { table: { content } };
-      const out = o.out ?? file.replace(/(\.[^./]+)?$/, '.secrets$1');
+      // The outcome is CSV or JSON: an .xlsx import's goes to .secrets.csv.
+      const out = o.out ?? file.replace(/(\.[^./]+)?$/, (ext) => `.secrets${/^\.xlsx$/i.test(ext) ? '.csv' : ext}`);
       const result = await get(DeviceImportService).importFile(actor, source, {
         communityId: o.community,
         batchSize: o.batchSize,
