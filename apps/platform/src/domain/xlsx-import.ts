@@ -1,5 +1,6 @@
-import { createInflateRaw } from 'node:zlib';
+import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
 import { headerProblem, ImportFileError, type RawImportRow } from './csv-import';
 
 export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -91,59 +92,49 @@ function sheetDate(date: Date): string {
 /**
  * Inflates every entry of the zip archive, throwing once they unpack to more than `budget`
  * bytes or a part other than a worksheet, the shared strings or an image to more than
- * XLSX_MAX_PART_BYTES, and counts the row, cell and shared-string tags. Parts are told apart with
- * ExcelJS's own (unanchored) name patterns, and tags are counted in every part, so no name
- * makes ExcelJS read a part the count skipped. Reads the central directory as
- * JSZip (ExcelJS's unzipper) does; no zip64, no encryption, stored or deflated entries only.
+ * XLSX_MAX_PART_BYTES, and counts the row, cell and shared-string tags. The archive is opened with
+ * JSZip as ExcelJS opens it (loadAsync reads the directory and inflates nothing), so the count
+ * walks the very entries ExcelJS reads. Parts are told apart with ExcelJS's own (unanchored)
+ * name patterns, and tags are counted in every part, so no name makes ExcelJS read a part the
+ * count skipped.
  */
-async function inflateWithBudget(zip: Buffer, budget: number): Promise<{ rows: number; cells: number; strings: number }> {
+async function inflateWithBudget(content: Buffer, budget: number): Promise<{ rows: number; cells: number; strings: number }> {
   const damaged = () => new ImportFileError('not a readable XLSX file: damaged zip archive');
-  const eocd = zip.lastIndexOf(Buffer.from('PK\x05\x06', 'latin1'));
-  if (eocd < 0 || eocd + 22 > zip.length) throw damaged();
-  const entries = zip.readUInt16LE(eocd + 10);
-  let at = zip.readUInt32LE(eocd + 16);
+  let zip: JSZip;
+  try {
+    zip = await JSZip.loadAsync(content);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (message.startsWith('Encrypted zip')) throw new ImportFileError('the workbook is encrypted: save it without a password');
+    if (/compression .* unknown/.test(message)) throw new ImportFileError('not a readable XLSX file: zip compression method is not supported (only stored or deflated)');
+    throw damaged();
+  }
   let inflated = 0;
   const counted = { rows: 0, cells: 0, strings: 0 };
-  for (let i = 0; i < entries; i++) {
-    if (at + 46 > zip.length || zip.readUInt32LE(at) !== 0x02014b50) throw damaged();
-    const flags = zip.readUInt16LE(at + 8);
-    const method = zip.readUInt16LE(at + 10);
-    const size = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const local = zip.readUInt32LE(at + 42);
-    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
-    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
-    if (flags & 1) throw new ImportFileError('the workbook is encrypted: save it without a password');
-    if (local + 30 > zip.length || zip.readUInt32LE(local) !== 0x04034b50) throw damaged();
-    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    if (start + size > zip.length) throw damaged();
-    const data = zip.subarray(start, start + size);
+  for (const file of Object.values(zip.files)) {
+    if (file.dir) continue;
+    const name = file.name;
     const capped = !/xl\/worksheets\/sheet\d+[.]xml|xl\/media\//.test(name) && name !== 'xl/sharedStrings.xml';
     let partBytes = 0;
     let tail = '';
-    const take = (chunk: Buffer) => {
-      inflated += chunk.length;
-      partBytes += chunk.length;
-      if (inflated > budget) throw new ImportFileError(`the workbook is too large: it unpacks to more than ${budget / 1024 / 1024} MiB`);
-      if (capped && partBytes > XLSX_MAX_PART_BYTES) throw new ImportFileError(`the workbook is too large: its part ${JSON.stringify(name.slice(0, 80))} unpacks to more than ${XLSX_MAX_PART_BYTES / 1024 / 1024} MiB`);
-      // Tags split across two chunks are counted once: those wholly in the carried tail were counted before.
-      const text = tail + chunk.toString('latin1');
-      counted.rows += countTags(text, ROW_TAG) - countTags(tail, ROW_TAG);
-      counted.cells += countTags(text, CELL_TAG) - countTags(tail, CELL_TAG);
-      counted.strings += countTags(text, STRING_TAG) - countTags(tail, STRING_TAG);
-      tail = text.slice(-4);
-    };
-    if (method === 0) take(data);
-    else if (method === 8) {
-      const inflate = createInflateRaw();
-      inflate.end(data);
-      try {
-        for await (const chunk of inflate) take(chunk as Buffer);
-      } catch (error) {
-        inflate.destroy();
-        throw error instanceof ImportFileError ? error : damaged();
+    // JSZip's stream is an old-style one; wrapped, breaking out of the loop stops the inflating.
+    const chunks = new Readable().wrap(file.nodeStream('nodebuffer'));
+    try {
+      for await (const chunk of chunks as AsyncIterable<Buffer>) {
+        inflated += chunk.length;
+        partBytes += chunk.length;
+        if (inflated > budget) throw new ImportFileError(`the workbook is too large: it unpacks to more than ${budget / 1024 / 1024} MiB`);
+        if (capped && partBytes > XLSX_MAX_PART_BYTES) throw new ImportFileError(`the workbook is too large: its part ${JSON.stringify(name.slice(0, 80))} unpacks to more than ${XLSX_MAX_PART_BYTES / 1024 / 1024} MiB`);
+        // Tags split across two chunks are counted once: those wholly in the carried tail were counted before.
+        const text = tail + chunk.toString('latin1');
+        counted.rows += countTags(text, ROW_TAG) - countTags(tail, ROW_TAG);
+        counted.cells += countTags(text, CELL_TAG) - countTags(tail, CELL_TAG);
+        counted.strings += countTags(text, STRING_TAG) - countTags(tail, STRING_TAG);
+        tail = text.slice(-4);
       }
-    } else throw new ImportFileError(`not a readable XLSX file: zip compression method ${method} is not supported`);
+    } catch (error) {
+      throw error instanceof ImportFileError ? error : damaged();
+    }
   }
   return counted;
 }
