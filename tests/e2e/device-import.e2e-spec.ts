@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
 import { DatabaseRepository } from '../../apps/platform/src/repositories/database.repository';
 import { freshPostgresDatabase, type FreshPostgres } from '../support/databases';
@@ -106,6 +107,19 @@ describe.each(['pglite', 'postgres'] as const)('device import (%s)', (engine) =>
     expect(badHeader.status).toBe(400);
     expect(JSON.stringify(await badHeader.json())).toContain('unknown column(s) \\"community\\"');
     expect((await tp.api('POST', '/api/v1/devices/import', { devices: [] })).status).toBe(400);
+  });
+
+  it('takes an XLSX file (first worksheet, the same columns) as the body, with rows numbered as in a CSV', async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('设备');
+    sheet.addRows([['id', 'kind', 'subtype', 'name'], ['imp-x2', 'gate', null, '东二门'], ['imp-x3', 'fire', null, '无子类型']]);
+    const res = await fetch(`${tp.httpUrl}/api/v1/devices/import?communityId=${community.id}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', Authorization: `Bearer ${tp.token}` },
+      body: Buffer.from(await workbook.xlsx.writeBuffer()),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ rows: 2, created: 1, devices: [{ row: 1, id: 'imp-x2', name: '东二门' }], rejected: [{ row: 2, id: 'imp-x3', reason: expect.stringMatching(/subtype/) }] });
   });
 
   it('rolls a failing batch back whole and goes on with the next batches', async () => {

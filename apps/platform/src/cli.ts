@@ -111,15 +111,16 @@ device
   .action((id: string) => withServices(as(), async ({ actor, get }) => print(await get(DeviceService).rotateSecret(actor, id))));
 device
   .command('import <file>')
-  .description('provision many devices from a CSV file (columns id,communityId,kind,subtype,name,location,buildingId) or JSON; writes the secrets once to --out')
+  .description('provision many devices from a CSV or XLSX file (columns id,communityId,kind,subtype,name,location,buildingId) or JSON; writes the secrets once to --out')
   .option('--community <id>', 'community of rows that name none')
   .option('--out <file>', 'where to write the created devices with their secrets and the rejected rows (.csv or .json)')
   .option('--batch-size <n>', 'rows per transaction', (v) => Number(v), 1000)
   .action((file: string, o: { community?: string; out?: string; batchSize: number }) =>
     withServices(as(), async ({ actor, get }) => {
-      const text = readFileSync(file, 'utf8');
-      const source = /\.json$/i.test(file) ? { json: asImportRequest(JSON.parse(text)) } : { csv: text };
-      const out = o.out ?? file.replace(/(\.[^./]+)?$/, '.secrets$1');
+      const content = readFileSync(file);
+      const source = /\.json$/i.test(file) ? { json: asImportRequest(JSON.parse(content.toString('utf8'))) } : { table: { content } };
+      // The outcome is CSV or JSON: an .xlsx import's goes to .secrets.csv.
+      const out = o.out ?? file.replace(/(\.[^./]+)?$/, (ext) => `.secrets${/^\.xlsx$/i.test(ext) ? '.csv' : ext}`);
       const result = await get(DeviceImportService).importFile(actor, source, {
         communityId: o.community,
         batchSize: o.batchSize,

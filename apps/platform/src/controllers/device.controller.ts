@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, PayloadTooLargeException, Post, Query, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
@@ -6,6 +6,7 @@ import type { Request, Response } from 'express';
 import { DEVICE_IMPORT_MAX_BYTES } from '@app/contracts';
 import { importResultCsv } from '../domain/device-import';
 import { Permission } from '../domain/permissions';
+import { XLSX_CONTENT_TYPE } from '../domain/xlsx-import';
 import { Allow, Auth } from '../middleware/auth.guard';
 import type { AuthUser } from '../services/auth-user';
 import { DeviceImportService } from '../services/device-import.service';
@@ -25,18 +26,7 @@ import {
   TelemetryHistoryDto,
   TelemetryQueryDto,
 } from './dtos';
-
-/** A text/csv request body, read here because the platform's body parsers take JSON only. */
-async function readCsvBody(req: Request): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > DEVICE_IMPORT_MAX_BYTES) throw new PayloadTooLargeException(`an import file may have at most ${DEVICE_IMPORT_MAX_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
+import { importUpload } from './import-body';
 
 @ApiTags('devices')
 @ApiBearerAuth()
@@ -49,14 +39,14 @@ export class DeviceController {
   ) {}
 
   /**
-   * Bulk provisioning (same permission as provisioning one device): a CSV file (body text/csv, or
-   * multipart field `file`) or JSON `{ communityId?, devices: [...] }`. Answers with the rejected
+   * Bulk provisioning (same permission as provisioning one device): a CSV or XLSX file (as the
+   * body, or multipart field `file`) or JSON `{ communityId?, devices: [...] }`. Answers with the rejected
    * rows and, once, the secrets of the created devices (`?format=csv` for a file to keep).
    */
   @Allow(Permission.DeviceManage)
   @Post('devices/import')
   @HttpCode(200)
-  @ApiConsumes('text/csv', 'multipart/form-data', 'application/json')
+  @ApiConsumes('text/csv', XLSX_CONTENT_TYPE, 'multipart/form-data', 'application/json')
   // JSON or (format=csv) a file: the schema is declared without @ZodResponse, which would check for JSON only.
   @ApiOkResponse({ type: DeviceImportResultDto.Output, description: 'format=json; format=csv answers one line per input row' })
   @ApiProduces('application/json', 'text/csv')
@@ -66,9 +56,9 @@ export class DeviceController {
     @Query() query: DeviceImportQueryDto,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-    @UploadedFile() upload: { buffer: Buffer } | undefined,
+    @UploadedFile() upload: { buffer: Buffer; mimetype: string } | undefined,
   ) {
-    const file = upload ? { csv: upload.buffer.toString('utf8') } : req.is('text/csv') ? { csv: await readCsvBody(req) } : { json: req.body as unknown };
+    const file = upload || req.is(['text/csv', XLSX_CONTENT_TYPE]) ? { table: await importUpload(req, upload, DEVICE_IMPORT_MAX_BYTES) } : { json: req.body as unknown };
     const result = await this.imports.importFile(user, file, { communityId: query.communityId, batchSize: query.batchSize });
     res.setHeader('Cache-Control', 'no-store');
     if (query.format !== 'csv') return result;

@@ -5,6 +5,7 @@ import { ZodResponse } from 'nestjs-zod';
 import type { Request } from 'express';
 import { FUND_OPENING_MAX_BYTES } from '@app/contracts';
 import { Permission } from '../domain/permissions';
+import { XLSX_CONTENT_TYPE } from '../domain/xlsx-import';
 import { Allow, Auth } from '../middleware/auth.guard';
 import type { AuthUser } from '../services/auth-user';
 import { FundAccountService } from '../services/fund-account.service';
@@ -24,7 +25,7 @@ import {
   FundUnitStatementDto,
   FundYearQueryDto,
 } from './fund-account.dtos';
-import { readCsvBody } from './unit.controller';
+import { importUpload } from './import-body';
 
 /** Maintenance-fund accounts per unit (专项维修资金分户账): postings by the fund's keepers, balances, movements and yearly statements. */
 @ApiTags('fund-accounts')
@@ -69,16 +70,15 @@ export class FundAccountController {
     return this.accounts.communityStatement(user, id, year);
   }
 
-  /** Opening balances of a community's units from a CSV file (body text/csv, or multipart field `file`): building, number, balance (yuan). */
+  /** Opening balances of a community's units from a CSV or XLSX file (as the body, or multipart field `file`): building, number, balance (yuan). */
   @Allow(Permission.FundAccountPost)
   @Post('communities/:id/opening-balances/import')
   @HttpCode(200)
   @ZodResponse({ status: 200, type: FundOpeningResultDto })
-  @ApiConsumes('text/csv', 'multipart/form-data')
+  @ApiConsumes('text/csv', XLSX_CONTENT_TYPE, 'multipart/form-data')
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: FUND_OPENING_MAX_BYTES, files: 1 } }))
-  async importOpening(@Auth() user: AuthUser, @Param() { id }: FundCommunityParamDto, @Query() { asOf }: FundOpeningQueryDto, @Req() req: Request, @UploadedFile() upload: { buffer: Buffer } | undefined) {
-    const csv = upload ? upload.buffer.toString('utf8') : await readCsvBody(req);
-    return this.accounts.importOpening(user, id, csv, asOf);
+  async importOpening(@Auth() user: AuthUser, @Param() { id }: FundCommunityParamDto, @Query() { asOf }: FundOpeningQueryDto, @Req() req: Request, @UploadedFile() upload: { buffer: Buffer; mimetype: string } | undefined) {
+    return this.accounts.importOpening(user, id, await importUpload(req, upload, FUND_OPENING_MAX_BYTES), asOf);
   }
 
   @Allow(Permission.FundAccountPost)

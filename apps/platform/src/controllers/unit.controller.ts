@@ -1,27 +1,17 @@
-import { Body, Controller, Get, HttpCode, Param, PayloadTooLargeException, Post, Put, Query, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
 import type { Request, Response } from 'express';
 import { UNIT_IMPORT_MAX_BYTES } from '@app/contracts';
 import { maxEvidenceBytes } from '../domain/fund-evidence';
+import { XLSX_CONTENT_TYPE } from '../domain/xlsx-import';
 import { Permission } from '../domain/permissions';
 import { Allow, Auth } from '../middleware/auth.guard';
 import type { AuthUser } from '../services/auth-user';
 import { UnitService, type UploadedDocument } from '../services/unit.service';
+import { importUpload } from './import-body';
 import { CommunityIdParamDto, UnitClaimDecisionDto, UnitClaimDto, UnitClaimFieldsDto, UnitClaimQueryDto, UnitIdParamDto, UnitImportResultDto, UnitRepresentativeDto, UnitUserParamDto } from './unit.dtos';
-
-/** A text/csv request body (the platform's body parsers take JSON only), at most UNIT_IMPORT_MAX_BYTES. */
-export async function readCsvBody(req: Request): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > UNIT_IMPORT_MAX_BYTES) throw new PayloadTooLargeException(`an import file may have at most ${UNIT_IMPORT_MAX_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** Claims to units and their verification (property staff or the owners' committee), and the estate import. */
 @ApiTags('units')
@@ -73,15 +63,14 @@ export class UnitVerificationController {
     return this.units.setRepresentative(user, unitId, dto.userId);
   }
 
-  /** An estate's units from a CSV file (body text/csv, or multipart field `file`): building, number, floorArea[, owner, relation]. */
+  /** An estate's units from a CSV or XLSX file (as the body, or multipart field `file`): building, number, floorArea[, owner, relation]. */
   @Allow(Permission.UnitManage)
   @Post('communities/:id/units/import')
   @HttpCode(200)
   @ZodResponse({ status: 200, type: UnitImportResultDto })
-  @ApiConsumes('text/csv', 'multipart/form-data')
+  @ApiConsumes('text/csv', XLSX_CONTENT_TYPE, 'multipart/form-data')
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: UNIT_IMPORT_MAX_BYTES, files: 1 } }))
-  async import(@Auth() user: AuthUser, @Param() { id }: CommunityIdParamDto, @Req() req: Request, @UploadedFile() upload: { buffer: Buffer } | undefined) {
-    const csv = upload ? upload.buffer.toString('utf8') : await readCsvBody(req);
-    return this.units.importCsv(user, id, csv);
+  async import(@Auth() user: AuthUser, @Param() { id }: CommunityIdParamDto, @Req() req: Request, @UploadedFile() upload: { buffer: Buffer; mimetype: string } | undefined) {
+    return this.units.importUnits(user, id, await importUpload(req, upload, UNIT_IMPORT_MAX_BYTES));
   }
 }

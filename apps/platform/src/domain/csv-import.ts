@@ -25,10 +25,7 @@ export function readImportCsv(text: string, columns: readonly string[], required
     parseString(body, {
       headers: (headers) => {
         const names = headers.map((h) => (h ?? '').trim());
-        const unknown = names.filter((h) => !columns.includes(h));
-        const missing = required.filter((c) => !names.includes(c));
-        if (unknown.length > 0) headerError = `unknown column(s) ${unknown.map((u) => JSON.stringify(u)).join(', ')}; expected ${columns.join(',')}`;
-        else if (missing.length > 0) headerError = `missing column(s) ${missing.join(', ')}`;
+        headerError = headerProblem(names, columns, required);
         return names;
       },
       ignoreEmpty: true,
@@ -40,6 +37,15 @@ export function readImportCsv(text: string, columns: readonly string[], required
       .on('error', (error: Error) => reject(new ImportFileError(`not a readable CSV file: ${error.message}`)))
       .on('end', () => (headerError ? reject(new ImportFileError(headerError)) : resolve(rows)));
   });
+}
+
+/** Why a header cannot be read (a column not in `columns`, one of `required` missing), else undefined. */
+export function headerProblem(names: readonly string[], columns: readonly string[], required: readonly string[]): string | undefined {
+  const unknown = names.filter((h) => !columns.includes(h));
+  const missing = required.filter((c) => !names.includes(c));
+  if (unknown.length > 0) return `unknown column(s) ${unknown.map((u) => JSON.stringify(u)).join(', ')}; expected ${columns.join(',')}`;
+  if (missing.length > 0) return `missing column(s) ${missing.join(', ')}`;
+  return undefined;
 }
 
 /** The cell count of a line readImportCsv kept because it did not match the header, else undefined. */

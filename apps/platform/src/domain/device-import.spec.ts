@@ -1,4 +1,6 @@
-import { importResultCsv, numberRows, parseDeviceCsv, validateImportRows } from './device-import';
+import { importResultCsv, numberRows, parseDeviceFile, validateImportRows } from './device-import';
+
+const parseDeviceCsv = (csv: string) => parseDeviceFile({ content: Buffer.from(csv) });
 
 const COMMUNITY = '6f1c1d7e-1b2a-4c3d-9e8f-0a1b2c3d4e5f';
 

@@ -1,7 +1,9 @@
 import { writeToString } from '@fast-csv/format';
 import { neutraliseCsvCell } from './csv';
-import { issuesReason, type RawImportRow, readImportCsv, wrongCellCount } from './csv-import';
+import { issuesReason, type RawImportRow, wrongCellCount } from './csv-import';
+import { type ImportUpload, readImportFile } from './import-file';
 import {
+  DEVICE_IMPORT_MAX_ROWS,
   deviceImportColumns,
   deviceImportRowSchema,
   type CreateDeviceRequest,
@@ -16,12 +18,12 @@ export interface ValidImportRow {
 }
 
 /**
- * Reads a CSV import: a header naming columns of `deviceImportColumns` (in any order; `name`,
- * `kind` and, unless given for the whole import, `communityId` are needed, which validation
- * reports per row), then one device a line.
+ * Reads a CSV or XLSX import: a header naming columns of `deviceImportColumns` (in any order;
+ * `name`, `kind` and, unless given for the whole import, `communityId` are needed, which
+ * validation reports per row), then one device a row.
  */
-export function parseDeviceCsv(text: string): Promise<RawImportRow[]> {
-  return readImportCsv(text, deviceImportColumns);
+export function parseDeviceFile(file: ImportUpload): Promise<RawImportRow[]> {
+  return readImportFile(file, deviceImportColumns, [], DEVICE_IMPORT_MAX_ROWS);
 }
 
 /** Numbers the devices of a JSON import (an array of objects like a provisioning request). */

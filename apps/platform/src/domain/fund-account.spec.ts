@@ -17,7 +17,7 @@ import {
   unitStatements,
   yuanToFen,
 } from './fund-account';
-import { parseOpeningCsv, validateOpeningRows } from './fund-opening-import';
+import { parseOpeningFile, validateOpeningRows } from './fund-opening-import';
 import { accounts, trialBalance, UnbalancedEntryError } from './ledger';
 import { unitKey } from './unit-import';
 
@@ -204,7 +204,7 @@ describe('opening-balance import (rows of readImportCsv, as the unit import)', (
   ]);
 
   it('books each known unit once and reports every other row with its number and reason', async () => {
-    const rows = await parseOpeningCsv('\ufeffbuilding,number,balance\nA栋,101,1234.56\nA栋,999,10\nA栋,101,5\nA栋,102,-3\nB栋,101,7.1\nA栋,102\n');
+    const rows = await parseOpeningFile({ content: Buffer.from('\ufeffbuilding,number,balance\nA栋,101,1234.56\nA栋,999,10\nA栋,101,5\nA栋,102,-3\nB栋,101,7.1\nA栋,102\n') });
     const { valid, rejected } = validateOpeningRows(rows, units, new Set(['u3']));
     expect(valid).toEqual([{ row: 1, unitId: 'u1', fen: 123_456n }]);
     expect(rejected.map((r) => r.row)).toEqual([2, 3, 4, 5, 6]);
@@ -216,6 +216,6 @@ describe('opening-balance import (rows of readImportCsv, as the unit import)', (
   });
 
   it('refuses a file without the balance column', async () => {
-    await expect(parseOpeningCsv('building,number\nA栋,101\n')).rejects.toThrow(/missing column/);
+    await expect(parseOpeningFile({ content: Buffer.from('building,number\nA栋,101\n') })).rejects.toThrow(/missing column/);
   });
 });

@@ -1,6 +1,7 @@
-import { fundOpeningColumns, fundOpeningRowSchema, type UnitImportRejection } from '@app/contracts';
-import { issuesReason, type RawImportRow, readImportCsv, wrongCellCount } from './csv-import';
+import { FUND_OPENING_MAX_ROWS, fundOpeningColumns, fundOpeningRowSchema, type UnitImportRejection } from '@app/contracts';
+import { issuesReason, type RawImportRow, wrongCellCount } from './csv-import';
 import { yuanToFen } from './fund-account';
+import { type ImportUpload, readImportFile } from './import-file';
 import { unitKey } from './unit-import';
 
 export interface ValidOpeningRow {
@@ -9,9 +10,9 @@ export interface ValidOpeningRow {
   fen: bigint;
 }
 
-/** Reads a community's opening balances (CSV): building, number, balance (yuan), in any order. */
-export function parseOpeningCsv(text: string): Promise<RawImportRow[]> {
-  return readImportCsv(text, fundOpeningColumns, fundOpeningColumns);
+/** Reads a community's opening balances (CSV or XLSX): building, number, balance (yuan), in any order. */
+export function parseOpeningFile(file: ImportUpload): Promise<RawImportRow[]> {
+  return readImportFile(file, fundOpeningColumns, fundOpeningColumns, FUND_OPENING_MAX_ROWS);
 }
 
 /**

@@ -1,4 +1,6 @@
-import { parseUnitCsv, validateUnitRows } from './unit-import';
+import { parseUnitFile, validateUnitRows } from './unit-import';
+
+const parseUnitCsv = (csv: string) => parseUnitFile({ content: Buffer.from(csv), contentType: 'text/csv' });
 
 describe('estate unit import (CSV)', () => {
   it('reads a CSV with a BOM and columns in any order, then validates each row', async () => {

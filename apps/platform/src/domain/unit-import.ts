@@ -1,5 +1,6 @@
-import { unitImportColumns, unitImportRowSchema, type UnitImportRejection, type UnitImportRow } from '@app/contracts';
-import { issuesReason, type RawImportRow, readImportCsv, wrongCellCount } from './csv-import';
+import { UNIT_IMPORT_MAX_ROWS, unitImportColumns, unitImportRowSchema, type UnitImportRejection, type UnitImportRow } from '@app/contracts';
+import { issuesReason, type RawImportRow, wrongCellCount } from './csv-import';
+import { type ImportUpload, readImportFile } from './import-file';
 
 /** A row that passed validation, with its 1-based data-row number. */
 export interface ValidUnitRow {
@@ -7,9 +8,9 @@ export interface ValidUnitRow {
   input: UnitImportRow;
 }
 
-/** Reads an estate's unit list (CSV): a header naming columns of `unitImportColumns` in any order, then one unit a line. */
-export function parseUnitCsv(text: string): Promise<RawImportRow[]> {
-  return readImportCsv(text, unitImportColumns, ['building', 'number', 'floorArea']);
+/** Reads an estate's unit list (CSV or XLSX): a header naming columns of `unitImportColumns` in any order, then one unit a row. */
+export function parseUnitFile(file: ImportUpload): Promise<RawImportRow[]> {
+  return readImportFile(file, unitImportColumns, ['building', 'number', 'floorArea'], UNIT_IMPORT_MAX_ROWS);
 }
 
 /** The key of a unit within its community: building name and unit number. */

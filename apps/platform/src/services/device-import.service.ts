@@ -1,7 +1,8 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { DEVICE_IMPORT_MAX_ROWS, deviceImportRequestSchema, type DeviceImportRejection, type DeviceImportResult } from '@app/contracts';
 import { ImportFileError, type RawImportRow } from '../domain/csv-import';
-import { inBatches, numberRows, parseDeviceCsv, validateImportRows, type ValidImportRow } from '../domain/device-import';
+import type { ImportUpload } from '../domain/import-file';
+import { inBatches, numberRows, parseDeviceFile, validateImportRows, type ValidImportRow } from '../domain/device-import';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CommunityRepository } from '../repositories/community.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
@@ -42,10 +43,10 @@ export class DeviceImportService {
     private readonly brokerRegistry: BrokerRegistryService,
   ) {}
 
-  /** An import file as sent: CSV text, or the JSON form `{ communityId?, devices: [...] }`. */
-  async importFile(user: AuthUser, file: { csv: string } | { json: unknown }, options: DeviceImportOptions): Promise<DeviceImportResult> {
-    if ('csv' in file) {
-      const rows = await parseDeviceCsv(file.csv).catch((error: unknown) => {
+  /** An import file as sent: a CSV or XLSX file, or the JSON form `{ communityId?, devices: [...] }`. */
+  async importFile(user: AuthUser, file: { table: ImportUpload } | { json: unknown }, options: DeviceImportOptions): Promise<DeviceImportResult> {
+    if ('table' in file) {
+      const rows = await parseDeviceFile(file.table).catch((error: unknown) => {
         throw error instanceof ImportFileError ? new BadRequestException(error.message) : error;
       });
       return this.import(user, rows, options);

@@ -18,7 +18,8 @@ import {
   type FundStatement,
   type UnitAmount,
 } from '../domain/fund-account';
-import { parseOpeningCsv, validateOpeningRows } from '../domain/fund-opening-import';
+import { parseOpeningFile, validateOpeningRows } from '../domain/fund-opening-import';
+import type { ImportUpload } from '../domain/import-file';
 import { accounts } from '../domain/ledger';
 import { can, Permission } from '../domain/permissions';
 import { unitKey } from '../domain/unit-import';
@@ -57,10 +58,10 @@ export class FundAccountService {
 
   // ---------------------------------------------------------------- postings
 
-  async importOpening(user: AuthUser, communityId: string, csv: string, asOf: string): Promise<FundOpeningResult> {
+  async importOpening(user: AuthUser, communityId: string, file: ImportUpload, asOf: string): Promise<FundOpeningResult> {
     await this.access.requireInScope(user, communityId);
     this.requireNotFuture(asOf);
-    const rows = await parseOpeningCsv(csv).catch((error: unknown) => {
+    const rows = await parseOpeningFile(file).catch((error: unknown) => {
       throw error instanceof ImportFileError ? new BadRequestException(error.message) : error;
     });
     if (rows.length === 0) throw new BadRequestException('the import holds no balances');

@@ -3,7 +3,8 @@ import { UNIT_IMPORT_MAX_ROWS, type OccupantStatus, type UnitClaim, type UnitCla
 import { ImportFileError } from '../domain/csv-import';
 import { checkEvidenceUpload } from '../domain/fund-evidence';
 import { Permission } from '../domain/permissions';
-import { parseUnitCsv, unitKey, validateUnitRows } from '../domain/unit-import';
+import type { ImportUpload } from '../domain/import-file';
+import { parseUnitFile, unitKey, validateUnitRows } from '../domain/unit-import';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CommunityRepository } from '../repositories/community.repository';
@@ -23,7 +24,7 @@ export interface UploadedDocument {
  * Owners and tenants of units (issue 13 §1): a resident claims a unit with a document (deed,
  * purchase contract, lease), checked and stored like fund evidence; property staff or the owners'
  * committee verify or refuse it; a co-owned unit names its representative; staff import a whole
- * estate's units from a CSV file with a report of the rejected rows.
+ * estate's units from a CSV or XLSX file with a report of the rejected rows.
  */
 @Injectable()
 export class UnitService {
@@ -95,14 +96,14 @@ export class UnitService {
   }
 
   /**
-   * Imports an estate's units (CSV): rows failing their schema, repeating a unit of the file or
+   * Imports an estate's units (CSV or XLSX): rows failing their schema, repeating a unit of the file or
    * of the community, or naming an owner who is not a user of the community are rejected with
    * their number and reason; the rest are created in one transaction.
    */
-  async importCsv(user: AuthUser, communityId: string, csv: string): Promise<UnitImportResult> {
+  async importUnits(user: AuthUser, communityId: string, file: ImportUpload): Promise<UnitImportResult> {
     const community = await this.access.requireInScope(user, communityId);
     const started = this.clock.monotonic();
-    const rows = await parseUnitCsv(csv).catch((error: unknown) => {
+    const rows = await parseUnitFile(file).catch((error: unknown) => {
       throw error instanceof ImportFileError ? new BadRequestException(error.message) : error;
     });
     if (rows.length === 0) throw new BadRequestException('the import holds no units');
