@@ -49,6 +49,11 @@ export class DeviceRepository {
     return this.db.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  async findByIds(ids: readonly string[]): Promise<DeviceRow[]> {
+    if (ids.length === 0) return [];
+    return this.db.selectFrom('devices').selectAll().where('id', 'in', ids).execute();
+  }
+
   async findByCommunities(communityIds: string[]): Promise<DeviceRow[]> {
     if (communityIds.length === 0) return [];
     return this.db.selectFrom('devices').selectAll().where('community_id', 'in', communityIds).orderBy('kind').orderBy('name').execute();

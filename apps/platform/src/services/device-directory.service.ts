@@ -8,6 +8,8 @@ import { RedisRepository } from '../repositories/redis.repository';
 
 const PROFILE_TTL_MS = 60_000;
 const MISSING_TTL_MS = 5_000;
+/** Profiles asked for in one turn of the event loop are read with one query, at most this many. */
+const LOAD_BATCH = 1000;
 
 /**
  * Device lookups for the hot paths. Profiles are cached so a reconnect storm or 45k messages a
@@ -21,6 +23,9 @@ export class DeviceDirectoryService implements OnModuleInit {
   private readonly logger = new Logger(DeviceDirectoryService.name);
   private readonly profiles = new Map<string, { profile: DeviceProfile | null; until: number }>();
   private readonly loading = new Map<string, Promise<DeviceProfile | null>>();
+  /** Profiles to read in the next batch, with their waiters. */
+  private wanted = new Map<string, { resolve: (profile: DeviceProfile | null) => void; reject: (error: unknown) => void }>();
+  private batchScheduled = false;
 
   constructor(
     private readonly devices: DeviceRepository,
@@ -58,13 +63,37 @@ export class DeviceDirectoryService implements OnModuleInit {
     return pending;
   }
 
-  private async load(deviceId: string): Promise<DeviceProfile | null> {
-    const row = await this.devices.findById(deviceId);
-    const profile: DeviceProfile | null = row
-      ? { id: row.id, communityId: row.community_id, kind: row.kind, subtype: row.subtype, disabled: row.disabled, secretHash: row.secret_hash }
-      : null;
-    this.profiles.set(deviceId, { profile, until: this.clock.now() + (profile ? PROFILE_TTL_MS : MISSING_TTL_MS) });
-    return profile;
+  /**
+   * Reads a profile in a batch with the others asked for in the same turn of the event loop: a
+   * reconnect storm asks for thousands at once, and one query each kept the embedded database busy.
+   */
+  private load(deviceId: string): Promise<DeviceProfile | null> {
+    return new Promise((resolve, reject) => {
+      this.wanted.set(deviceId, { resolve, reject });
+      if (this.batchScheduled) return;
+      this.batchScheduled = true;
+      setImmediate(() => void this.loadBatch());
+    });
+  }
+
+  private async loadBatch(): Promise<void> {
+    const batch = new Map([...this.wanted].slice(0, LOAD_BATCH));
+    for (const id of batch.keys()) this.wanted.delete(id);
+    if (this.wanted.size > 0) setImmediate(() => void this.loadBatch());
+    else this.batchScheduled = false;
+    try {
+      const rows = new Map((await this.devices.findByIds([...batch.keys()])).map((row) => [row.id, row]));
+      for (const [deviceId, waiter] of batch) {
+        const row = rows.get(deviceId);
+        const profile: DeviceProfile | null = row
+          ? { id: row.id, communityId: row.community_id, kind: row.kind, subtype: row.subtype, disabled: row.disabled, secretHash: row.secret_hash }
+          : null;
+        this.profiles.set(deviceId, { profile, until: this.clock.now() + (profile ? PROFILE_TTL_MS : MISSING_TTL_MS) });
+        waiter.resolve(profile);
+      }
+    } catch (error) {
+      for (const waiter of batch.values()) waiter.reject(error);
+    }
   }
 
   /**
