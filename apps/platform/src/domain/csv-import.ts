@@ -53,6 +53,21 @@ export function wrongCellCount(fields: unknown): number | undefined {
   return (fields as { __cells?: number } | null)?.__cells;
 }
 
+/** A row's fields parsed by `schema`; or undefined, with why in `rejected` (a wrong cell count, the schema's issues). */
+export function parseImportRow<T>(schema: z.ZodType<T>, { row, fields }: RawImportRow, rejected: Array<{ row: number; reason: string }>): T | undefined {
+  const cells = wrongCellCount(fields);
+  if (cells !== undefined) {
+    rejected.push({ row, reason: `expected the cells of the header, got ${cells}` });
+    return undefined;
+  }
+  const parsed = schema.safeParse(fields);
+  if (!parsed.success) {
+    rejected.push({ row, reason: issuesReason(parsed.error) });
+    return undefined;
+  }
+  return parsed.data;
+}
+
 /** A rejected row's reason from its schema's issues: `path: message; …`. */
 export function issuesReason(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ');

@@ -1,5 +1,5 @@
 import { FUND_OPENING_MAX_ROWS, fundOpeningColumns, fundOpeningRowSchema, type UnitImportRejection } from '@app/contracts';
-import { issuesReason, type RawImportRow, wrongCellCount } from './csv-import';
+import { parseImportRow, type RawImportRow } from './csv-import';
 import { yuanToFen } from './fund-account';
 import { type ImportUpload, readImportFile } from './import-file';
 import { unitKey } from './unit-import';
@@ -24,18 +24,11 @@ export function validateOpeningRows(rows: readonly RawImportRow[], units: Readon
   const valid: ValidOpeningRow[] = [];
   const rejected: UnitImportRejection[] = [];
   const firstRow = new Map<string, number>();
-  for (const { row, fields } of rows) {
-    const cells = wrongCellCount(fields);
-    if (cells !== undefined) {
-      rejected.push({ row, reason: `expected the cells of the header, got ${cells}` });
-      continue;
-    }
-    const parsed = fundOpeningRowSchema.safeParse(fields);
-    if (!parsed.success) {
-      rejected.push({ row, reason: issuesReason(parsed.error) });
-      continue;
-    }
-    const { building, number, balance } = parsed.data;
+  for (const raw of rows) {
+    const data = parseImportRow(fundOpeningRowSchema, raw, rejected);
+    if (data === undefined) continue;
+    const { row } = raw;
+    const { building, number, balance } = data;
     const unitId = units.get(unitKey(building, number));
     const first = firstRow.get(unitId ?? '');
     if (!unitId) rejected.push({ row, reason: `unknown unit: ${building} ${number} is not in this community` });

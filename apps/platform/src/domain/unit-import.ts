@@ -1,5 +1,5 @@
 import { UNIT_IMPORT_MAX_ROWS, unitImportColumns, unitImportRowSchema, type UnitImportRejection, type UnitImportRow } from '@app/contracts';
-import { issuesReason, type RawImportRow, wrongCellCount } from './csv-import';
+import { parseImportRow, type RawImportRow } from './csv-import';
 import { type ImportUpload, readImportFile } from './import-file';
 
 /** A row that passed validation, with its 1-based data-row number. */
@@ -21,25 +21,18 @@ export function validateUnitRows(rows: readonly RawImportRow[]): { valid: ValidU
   const valid: ValidUnitRow[] = [];
   const rejected: UnitImportRejection[] = [];
   const firstRow = new Map<string, number>();
-  for (const { row, fields } of rows) {
-    const cells = wrongCellCount(fields);
-    if (cells !== undefined) {
-      rejected.push({ row, reason: `expected the cells of the header, got ${cells}` });
-      continue;
-    }
-    const parsed = unitImportRowSchema.safeParse(fields);
-    if (!parsed.success) {
-      rejected.push({ row, reason: issuesReason(parsed.error) });
-      continue;
-    }
-    const key = unitKey(parsed.data.building, parsed.data.number);
+  for (const raw of rows) {
+    const data = parseImportRow(unitImportRowSchema, raw, rejected);
+    if (data === undefined) continue;
+    const { row } = raw;
+    const key = unitKey(data.building, data.number);
     const first = firstRow.get(key);
     if (first !== undefined) {
-      rejected.push({ row, reason: `duplicate: ${parsed.data.building} ${parsed.data.number} is already on row ${first} of this import` });
+      rejected.push({ row, reason: `duplicate: ${data.building} ${data.number} is already on row ${first} of this import` });
       continue;
     }
     firstRow.set(key, row);
-    valid.push({ row, input: parsed.data });
+    valid.push({ row, input: data });
   }
   return { valid, rejected };
 }
