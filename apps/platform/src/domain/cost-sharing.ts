@@ -41,23 +41,38 @@ export function shareCostByArea(costFen: bigint, units: readonly AreaShareInput[
   const total = rows.reduce((sum, r) => sum + r.areaCenti, 0n);
   if (total <= 0n) throw new Error('the charge scope has no floor area');
 
-  const computed = rows.map((r) => {
-    const numerator = costFen * r.areaCenti;
-    return { ...r, shareFen: numerator / total, remainder: numerator % total };
-  });
-  let left = costFen - computed.reduce((sum, r) => sum + r.shareFen, 0n);
-  const order = [...computed].sort((a, b) => {
+  const shares = new Map(allocateByWeight(costFen, rows.map((r) => ({ unitId: r.unitId, weight: r.areaCenti }))).map((a) => [a.unitId, a.fen]));
+  return rows.map(({ unitId, floorArea, areaCenti }) => ({ unitId, floorArea, areaCenti, shareFen: shares.get(unitId)! }));
+}
+
+/**
+ * Splits `totalFen` over units in proportion to their weights (floor area, a balance), in whole
+ * fen adding up exactly to the total: every part rounded down, then the fen left over one each to
+ * the largest remainders; ties to the larger weight, then the smaller unit id, so the result never
+ * depends on input order.
+ */
+export function allocateByWeight(totalFen: bigint, weights: ReadonlyArray<{ unitId: string; weight: bigint }>): Array<{ unitId: string; fen: bigint }> {
+  if (totalFen < 0n) throw new RangeError('negative total');
+  const sum = weights.reduce((s, w) => s + w.weight, 0n);
+  if (weights.some((w) => w.weight < 0n)) throw new RangeError('negative weight');
+  if (sum === 0n) {
+    if (totalFen === 0n) return weights.map((w) => ({ unitId: w.unitId, fen: 0n }));
+    throw new RangeError('nothing to allocate by');
+  }
+  const parts = weights.map((w) => ({ ...w, fen: (totalFen * w.weight) / sum, remainder: (totalFen * w.weight) % sum }));
+  let left = totalFen - parts.reduce((s, p) => s + p.fen, 0n);
+  const order = [...parts].sort((a, b) => {
     if (a.remainder !== b.remainder) return a.remainder > b.remainder ? -1 : 1;
-    if (a.areaCenti !== b.areaCenti) return a.areaCenti > b.areaCenti ? -1 : 1;
+    if (a.weight !== b.weight) return a.weight > b.weight ? -1 : 1;
     return a.unitId < b.unitId ? -1 : a.unitId > b.unitId ? 1 : 0;
   });
-  // left < number of units, since each floor loses less than one fen.
-  for (const r of order) {
+  // left < number of units with a weight, since each part loses less than one fen.
+  for (const p of order) {
     if (left <= 0n) break;
-    r.shareFen += 1n;
+    p.fen += 1n;
     left -= 1n;
   }
-  return computed.map(({ unitId, floorArea, areaCenti, shareFen }) => ({ unitId, floorArea, areaCenti, shareFen }));
+  return parts.map((p) => ({ unitId: p.unitId, fen: p.fen }));
 }
 
 /** Fen as yuan text, "12345" → "123.45" (display and disclosure). */

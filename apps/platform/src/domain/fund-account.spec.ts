@@ -1,6 +1,5 @@
-import { shareCostByArea } from './cost-sharing';
+import { allocateByWeight, shareCostByArea } from './cost-sharing';
 import {
-  allocateByWeight,
   allocateInterest,
   allocateTransfer,
   depositEntry,

@@ -10,7 +10,7 @@
  *  - a transfer of common income (004 三(四)3(1) "业主共有部分经营收益应当主要用于补充维修资金";
  *    三(四)4(2) kept in its own account): Dr common_income / Cr fund_unit (split by floor area).
  */
-import { shareCostByArea, type AreaShareInput } from './cost-sharing';
+import { allocateByWeight, shareCostByArea, type AreaShareInput } from './cost-sharing';
 import { accounts, assertBalanced, type AccountRef, type JournalLine } from './ledger';
 
 export const fundMovementKinds = ['fund_opening', 'fund_deposit', 'fund_share', 'fund_interest', 'fund_transfer'] as const;
@@ -73,35 +73,6 @@ export function parseRate(rate: string): { numerator: bigint; denominator: bigin
   return { numerator: BigInt(m[1] + decimals), denominator: 10n ** BigInt(decimals.length) };
 }
 
-/**
- * Splits `totalFen` over units in proportion to their weights, in whole fen adding up exactly to
- * the total: every part rounded down, then the fen left over one each to the largest remainders;
- * ties to the larger weight, then the smaller unit id, so the result never depends on input order
- * (the largest-remainder rule of domain/cost-sharing.ts, for weights other than floor area).
- */
-export function allocateByWeight(totalFen: bigint, weights: ReadonlyArray<{ unitId: string; weight: bigint }>): UnitAmount[] {
-  if (totalFen < 0n) throw new RangeError('negative total');
-  const sum = weights.reduce((s, w) => s + w.weight, 0n);
-  if (weights.some((w) => w.weight < 0n)) throw new RangeError('negative weight');
-  if (sum === 0n) {
-    if (totalFen === 0n) return weights.map((w) => ({ unitId: w.unitId, fen: 0n }));
-    throw new RangeError('nothing to allocate by');
-  }
-  const parts = weights.map((w) => ({ ...w, fen: (totalFen * w.weight) / sum, remainder: (totalFen * w.weight) % sum }));
-  let left = totalFen - parts.reduce((s, p) => s + p.fen, 0n);
-  const order = [...parts].sort((a, b) => {
-    if (a.remainder !== b.remainder) return a.remainder > b.remainder ? -1 : 1;
-    if (a.weight !== b.weight) return a.weight > b.weight ? -1 : 1;
-    return a.unitId < b.unitId ? -1 : a.unitId > b.unitId ? 1 : 0;
-  });
-  // left < number of units with a weight, since each part loses less than one fen.
-  for (const p of order) {
-    if (left <= 0n) break;
-    p.fen += 1n;
-    left -= 1n;
-  }
-  return parts.map((p) => ({ unitId: p.unitId, fen: p.fen }));
-}
 
 /**
  * Interest of a posting: the total is the community's balance × rate rounded half up to the fen,
