@@ -6,6 +6,8 @@
  * rotated secret). The platform stays healthy throughout.
  */
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { EventBusRepository } from '../../apps/platform/src/repositories/event-bus.repository';
+import { RedisRepository } from '../../apps/platform/src/repositories/redis.repository';
 import { IngestShipperService } from '../../apps/platform/src/services/ingest-shipper.service';
 import { elevatorReading, metricValue, publishJson, startTestPlatform, waitForInfluxRows, type ProvisionedDevice, type TestPlatform } from '../support/platform';
 import { nextEvent, waitFor } from '../support/wait';
@@ -211,6 +213,57 @@ describe('bad input and broker permissions', () => {
     expect(fresh.connected).toBe(true);
     await publishJson(fresh, `v1/devices/${device.id}/telemetry`, { barrier: 'closed' });
     await waitForInfluxRows(tp, `SELECT * FROM "gate" WHERE "device_id" = '${device.id}'`, 1);
+  });
+
+  it('keeps a device connected right after it was provisioned or re-keyed when the notice of the change comes back late over Redis', async () => {
+    const redis = tp.platform.app.get(RedisRepository);
+    const channel = redis.keys.notice('device-changed');
+    const listener = redis.duplicate();
+    tp.defer(() => listener.quit());
+    const notices: string[] = [];
+    listener.on('message', (_channel: string, message: string) => notices.push(message));
+    await listener.subscribe(channel);
+    const changed: string[] = [];
+    tp.platform.app.get(EventBusRepository).on('device.changed', ({ deviceId }) => changed.push(deviceId));
+    // Redis hands one connection's notices over in order: once a marker sent after a notice is
+    // back, that notice was applied (or skipped).
+    const noticesBack = async () => {
+      const marker = `notice-marker-${Math.random().toString(36).slice(2)}`;
+      await redis.notify('device-changed', JSON.stringify({ deviceId: marker, change: 'created', by: 'another-process' }));
+      await waitFor(() => changed.includes(marker), { message: 'the marker notice came back' });
+    };
+    // A round trip: a connection the broker closed fails it.
+    const stillConnected = async (client: MqttClient, deviceId: string) => {
+      await client.subscribeAsync(`v1/devices/${deviceId}/commands`, { qos: 1 });
+      expect(client.connected).toBe(true);
+    };
+    // The platform's own notice of a change, as Redis would deliver it after the device reconnected.
+    const ownNoticeLate = async (deviceId: string) => {
+      const own = await waitFor(() => notices.find((n) => n.includes(`"deviceId":"${deviceId}"`)), { message: `the notice about ${deviceId}` });
+      notices.length = 0;
+      await redis.client.publish(channel, own);
+      await noticesBack();
+    };
+
+    const created = await tp.provisionDevice(communityId, 'gate', { id: `bad-echo-new-${suffix}` });
+    const fresh = await tp.connectDevice(created);
+    await ownNoticeLate(created.id);
+    await stillConnected(fresh, created.id);
+
+    const rotated = await tp.api('POST', `/api/v1/devices/${created.id}/rotate-secret`);
+    expect(rotated.status).toBe(200);
+    await waitFor(() => !fresh.connected, { message: 'the re-keyed device is dropped' });
+    const rekeyed = await tp.connectDevice({ id: created.id, secret: rotated.body.secret });
+    await ownNoticeLate(created.id);
+    await stillConnected(rekeyed, created.id);
+
+    // Another process creating the device leaves its connection here; another process re-keying it drops it.
+    await redis.notify('device-changed', JSON.stringify({ deviceId: created.id, change: 'created', by: 'another-process' }));
+    await noticesBack();
+    await stillConnected(rekeyed, created.id);
+    const closed = nextEvent(rekeyed, 'close', 10_000);
+    await redis.notify('device-changed', JSON.stringify({ deviceId: created.id, change: 'credentials', by: 'another-process' }));
+    await closed;
   });
 
   it('is still healthy and serving after all of it', async () => {

@@ -110,7 +110,7 @@ describe('MQTT authentication under a flood of bad CONNECTs', () => {
     const legacyHash = await tp.platform.app.get(CryptoRepository).hash(device.secret);
     expect(legacyHash).toMatch(/^scrypt\$/);
     await devices.updateSecret(device.id, legacyHash, null);
-    await tp.platform.app.get(DeviceDirectoryService).announceChange(device.id);
+    await tp.platform.app.get(DeviceDirectoryService).announceChange(device.id, 'credentials');
 
     const client = await tp.connectDevice(device);
     expect(client.connected).toBe(true);

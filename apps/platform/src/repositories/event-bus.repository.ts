@@ -17,8 +17,8 @@ export interface PlatformEvents {
   'alarm.raised': AlarmNotice;
   'alarm.updated': AlarmNotice;
   'alarm.cleared': AlarmNotice;
-  /** A device's credentials or status changed (this process or another): caches drop it, its connection closes. */
-  'device.changed': { deviceId: string };
+  /** A device was created, or its credentials or status changed (this process or another): caches drop it; for the latter its connection closes. */
+  'device.changed': { deviceId: string; dropConnection: boolean };
   /** Alarm detection settings were reloaded (this process or another). */
   'alarm-settings.changed': Record<string, never>;
   /** A parking session closed (the car left); billing prices it. */

@@ -37,8 +37,8 @@ export class BrokerService implements BeforeApplicationShutdown {
     bus: EventBusRepository,
   ) {
     // A device whose secret was rotated or that was disabled must connect (and authenticate) again.
-    bus.on('device.changed', ({ deviceId }) => {
-      if (this.mode === 'embedded') this.embedded.disconnect(deviceId);
+    bus.on('device.changed', ({ deviceId, dropConnection }) => {
+      if (dropConnection && this.mode === 'embedded') this.embedded.disconnect(deviceId);
     });
   }
 

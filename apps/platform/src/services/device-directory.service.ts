@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { DeviceProfile } from '../domain/device-profile';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
@@ -18,6 +19,8 @@ const LOAD_BATCH = 1000;
  * are announced over Redis so every platform process drops its copy at once, and on the event bus
  * (`device.changed`) in each process.
  */
+/** What changed: a new device only leaves stale "unknown" entries; new credentials or status close its connection. */
+export type DeviceChange = 'created' | 'credentials';
 @Injectable()
 export class DeviceDirectoryService implements OnModuleInit {
   private readonly logger = new Logger(DeviceDirectoryService.name);
@@ -26,6 +29,8 @@ export class DeviceDirectoryService implements OnModuleInit {
   /** Profiles to read in the next batch, with their waiters. */
   private wanted = new Map<string, { resolve: (profile: DeviceProfile | null) => void; reject: (error: unknown) => void }>();
   private batchScheduled = false;
+  /** Tells this process's own notices (already applied when sent) from other processes'. */
+  private readonly processId = randomUUID();
 
   constructor(
     private readonly devices: DeviceRepository,
@@ -36,7 +41,12 @@ export class DeviceDirectoryService implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.redis.listen('device-changed', (deviceId) => this.forget(deviceId));
+    await this.redis.listen('device-changed', (message) => {
+      const { deviceId, change, by } = JSON.parse(message) as { deviceId: string; change: DeviceChange; by: string };
+      // Our own notice comes back later: applied again, it would close a connection the device
+      // made in between, with the new secret or right after it was provisioned.
+      if (by !== this.processId) this.forget(deviceId, change);
+    });
   }
 
   /** The cached profile, if fresh; the hot path uses this without awaiting. */
@@ -123,13 +133,13 @@ export class DeviceDirectoryService implements OnModuleInit {
   }
 
   /** Tells every platform process that a device changed. */
-  async announceChange(deviceId: string): Promise<void> {
-    this.forget(deviceId);
-    await this.redis.notify('device-changed', deviceId);
+  async announceChange(deviceId: string, change: DeviceChange): Promise<void> {
+    this.forget(deviceId, change);
+    await this.redis.notify('device-changed', JSON.stringify({ deviceId, change, by: this.processId }));
   }
 
-  private forget(deviceId: string): void {
+  private forget(deviceId: string, change: DeviceChange): void {
     this.profiles.delete(deviceId);
-    this.bus.emit('device.changed', { deviceId });
+    this.bus.emit('device.changed', { deviceId, dropConnection: change === 'credentials' });
   }
 }

@@ -160,7 +160,7 @@ export class DeviceImportService {
           result.created++;
         }
         // A device that tried to connect before it existed may be cached as unknown.
-        await Promise.all(rows.map((row) => this.directory.announceChange(row.id).catch(() => undefined)));
+        await Promise.all(rows.map((row) => this.directory.announceChange(row.id, 'created').catch(() => undefined)));
         return;
       } catch (error) {
         if (attempt === 0 && isUniqueViolation(error)) {

@@ -71,7 +71,7 @@ export class DeviceService {
       await this.devices.delete(id);
       throw new ServiceUnavailableException(`device ${id} was not provisioned: the MQTT broker did not take its credentials (${refused})`);
     }
-    await this.directory.announceChange(id);
+    await this.directory.announceChange(id, 'created');
     await this.audit.record({ actorId: user.id, action: 'device.provisioned', subjectType: 'device', subjectId: id, detail: { kind: row.kind, communityId: row.community_id } });
     return { ...mapDevice(row), secret };
   }
@@ -105,7 +105,7 @@ export class DeviceService {
       await this.devices.updateSecret(id, before.secret_hash, before.secret_rotated_at);
       throw new ServiceUnavailableException(`the secret of ${id} was not rotated: ${error.message}`);
     }
-    await this.directory.announceChange(id);
+    await this.directory.announceChange(id, 'credentials');
     await this.audit.record({ actorId: user.id, action: 'device.secret_rotated', subjectType: 'device', subjectId: id });
     return { ...mapDevice(row), secret };
   }
@@ -114,7 +114,7 @@ export class DeviceService {
     await this.requireDevice(user, id);
     const row = await this.devices.setDisabled(id, disabled);
     if (!row) throw new NotFoundException(`device ${id} not found`);
-    await this.directory.announceChange(id);
+    await this.directory.announceChange(id, 'credentials');
     await this.brokerRegistry.statusChanged(id, disabled);
     await this.audit.record({ actorId: user.id, action: disabled ? 'device.disabled' : 'device.enabled', subjectType: 'device', subjectId: id });
     return mapDevice(row);
