@@ -152,3 +152,49 @@ describe('MQTT pre-authentication limits', () => {
     await client.endAsync();
   }, 120_000);
 });
+
+describe('MQTT connection capacity (MQTT_MAX_CONNECTIONS)', () => {
+  let tp: TestPlatform;
+  const MAX = 4;
+  const suffix = Date.now().toString(36);
+
+  beforeAll(async () => {
+    tp = await startTestPlatform({ env: { MQTT_MAX_CONNECTIONS: String(MAX), MQTT_MAX_CONNECTIONS_PER_ADDRESS: '100' } });
+  }, 300_000);
+
+  afterAll(async () => {
+    await tp?.close();
+  });
+
+  it('refuses connections beyond the cap, counts them, keeps the API answering, and admits again once one closes', async () => {
+    const communityId = (await tp.createCommunity()).id;
+    const devices: ProvisionedDevice[] = [];
+    for (let i = 0; i <= MAX; i++) devices.push(await tp.provisionDevice(communityId, 'elevator', { id: `cap-${i}-${suffix}` }));
+    const held: MqttClient[] = [];
+    for (const device of devices.slice(0, MAX)) held.push(await tp.connectDevice(device));
+
+    const port = Number(new URL(tp.mqttUrl!).port);
+    const extra = await rawConnection(port);
+    extra.on('error', () => undefined);
+    await closed(extra);
+    expect(await tp.metric('spp_mqtt_connections_refused_total', { reason: 'capacity' })).toBe(1);
+    const last = devices[MAX];
+    const options = { clientId: last.id, username: last.id, password: last.secret, protocolVersion: 4 as const, reconnectPeriod: 0 };
+    // allowRetries=false: a refused attempt rejects instead of waiting for a retry.
+    await expect(connectAsync(tp.mqttUrl!, options, false)).rejects.toThrow();
+    expect(await tp.metric('spp_mqtt_connections_refused_total', { reason: 'capacity' })).toBe(2);
+    // The descriptors kept back serve the API meanwhile.
+    expect((await fetch(`${tp.httpUrl}/health`)).status).toBe(200);
+    expect((await tp.api('GET', '/api/v1/communities')).status).toBe(200);
+
+    await held[0].endAsync();
+    // The slot comes back once the broker has seen the connection close.
+    const admitted = await waitFor(() => connectAsync(tp.mqttUrl!, options, false).catch(() => undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      message: 'a connection admitted once one closed',
+    });
+    expect(admitted.connected).toBe(true);
+    await admitted.endAsync();
+  }, 180_000);
+});

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, parseConfig } from './config';
+import { ConfigError, mqttConnectionCap, parseConfig } from './config';
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'spp-config-'));
 
@@ -158,5 +158,21 @@ describe('parseConfig', () => {
     });
     expect(config.wechatPay).toMatchObject({ mchid: '1900000109', baseUrl: 'https://api.mch.weixin.qq.com', privateKeyPath: '/etc/spp/apiclient_key.pem' });
     expect(() => parseConfig({ DATA_DIR: dataDir(), WECHATPAY_APIV3_KEY: 'short' })).toThrow(/WECHATPAY_APIV3_KEY: must be the 32-character APIv3 key/);
+  });
+});
+
+describe('mqttConnectionCap (MQTT_MAX_CONNECTIONS=0)', () => {
+  it('keeps a fifth of the open-file limit back, at least 256 and at most 4,096', () => {
+    expect(mqttConnectionCap(1024)).toBe(768);
+    expect(mqttConnectionCap(20_000)).toBe(16_000);
+    expect(mqttConnectionCap(1_048_576)).toBe(1_044_480);
+    expect(mqttConnectionCap(Infinity)).toBe(Infinity);
+    expect(mqttConnectionCap(100)).toBe(1);
+  });
+
+  it('takes MQTT_MAX_CONNECTIONS when set, and the limit less the reserve when 0', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'spp-config-cap-'));
+    expect(parseConfig({ DATA_DIR: dataDir, MQTT_MAX_CONNECTIONS: '50' }).mqtt.maxConnections).toBe(50);
+    expect(parseConfig({ DATA_DIR: dataDir }).mqtt.maxConnections).toBeGreaterThan(0);
   });
 });

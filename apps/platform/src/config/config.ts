@@ -139,6 +139,8 @@ const envSchema = z
     MQTT_CONNECT_TIMEOUT_S: positiveInt(10),
     /** Open MQTT connections (TCP and WebSocket) one source address may hold; more are refused and counted. */
     MQTT_MAX_CONNECTIONS_PER_ADDRESS: positiveInt(1000),
+    /** Open MQTT connections (TCP and WebSocket) the embedded broker holds in all; 0: the open-file limit less a reserve (mqttConnectionCap). */
+    MQTT_MAX_CONNECTIONS: nonNegativeInt(0),
     /** Readings one backfill message may carry; a longer one is dead-lettered. */
     BACKFILL_MAX_READINGS: positiveInt(500),
     /** Key of the HMAC-SHA-256 that device secrets are stored under (generated under DATA_DIR when unset). */
@@ -334,6 +336,8 @@ export interface PlatformConfig {
     maxPacketBytes: number;
     connectTimeoutMs: number;
     maxConnectionsPerAddress: number;
+    /** More connections are refused, so the API, socket.io and the stores keep file descriptors. */
+    maxConnections: number;
     /** HMAC key of stored device secrets. */
     deviceSecretKey: string;
     /** MQTT_CLUSTER: how the embedded brokers of several processes share subscriptions. */
@@ -454,6 +458,7 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       maxPacketBytes: e.MQTT_MAX_PACKET_BYTES,
       connectTimeoutMs: e.MQTT_CONNECT_TIMEOUT_S * 1000,
       maxConnectionsPerAddress: e.MQTT_MAX_CONNECTIONS_PER_ADDRESS,
+      maxConnections: e.MQTT_MAX_CONNECTIONS || mqttConnectionCap(openFileLimit()),
       deviceSecretKey: e.DEVICE_SECRET_KEY ?? persistedSecret(dataDir, 'device-secret-key'),
       cluster: e.MQTT_CLUSTER,
     },
@@ -545,6 +550,29 @@ function persistedSecret(dataDir: string, name: string): string {
   const secret = randomBytes(48).toString('base64url');
   writeFileSync(file, secret, { mode: 0o600 });
   return secret;
+}
+
+/**
+ * What the embedded broker holds when MQTT_MAX_CONNECTIONS is 0: the process's open-file limit
+ * less a reserve (a fifth, from 256 to 4,096) for HTTP and socket.io clients, the databases and
+ * the log files. Without it a reconnect storm at the limit took every descriptor and /health failed.
+ */
+export function mqttConnectionCap(openFileLimit: number): number {
+  const reserve = Math.min(4096, Math.max(256, Math.floor(openFileLimit / 5)));
+  return Math.max(1, openFileLimit - reserve);
+}
+
+/** RLIMIT_NOFILE (Node raises the soft limit to the hard one at start); Infinity where unknown or unlimited. */
+function openFileLimit(): number {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.split(/\s{2,}/)[1]);
+    return soft > 0 ? soft : Infinity;
+  } catch {
+    return Infinity;
+  }
 }
 
 export const hasRole = (config: PlatformConfig, role: PlatformRole): boolean => config.roles.has(role);

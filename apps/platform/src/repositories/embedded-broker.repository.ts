@@ -58,6 +58,8 @@ export class EmbeddedBrokerRepository {
   private wsServer?: WebSocketServer;
   private readonly rateLimits: TokenBuckets;
   private readonly perAddress = new Map<string, number>();
+  /** Connections admitted and not yet closed (TCP and WebSocket). */
+  private open = 0;
   /** The source address of each stream handed to aedes (a client's `conn`). */
   private readonly sources = new WeakMap<object, string>();
   private clusterPersistence?: { destroy(cb: () => void): void };
@@ -171,18 +173,25 @@ export class EmbeddedBrokerRepository {
   }
 
   /**
-   * Hands a new connection to aedes through the guard, or closes it at once when its address
-   * already holds the most connections allowed.
+   * Hands a new connection to aedes through the guard, or closes it at once when the broker or
+   * its address already holds the most connections allowed.
    */
   private admit(stream: Duplex, source: string, handle: (guarded: Duplex) => void): void {
+    if (this.open >= this.config.mqtt.maxConnections) {
+      this.metrics.mqttConnectionsRefused.inc({ reason: 'capacity' });
+      stream.destroy();
+      return;
+    }
     const open = this.perAddress.get(source) ?? 0;
     if (open >= this.config.mqtt.maxConnectionsPerAddress) {
       this.metrics.mqttConnectionsRefused.inc({ reason: 'per_address_cap' });
       stream.destroy();
       return;
     }
+    this.open++;
     this.perAddress.set(source, open + 1);
     stream.once('close', () => {
+      this.open--;
       const left = (this.perAddress.get(source) ?? 1) - 1;
       if (left > 0) this.perAddress.set(source, left);
       else this.perAddress.delete(source);

@@ -52,7 +52,7 @@ export class MetricsRepository {
   });
   readonly mqttConnectionsRefused = new Counter({
     name: 'spp_mqtt_connections_refused_total',
-    help: 'MQTT connections closed by the embedded broker before authentication, by reason (packet_too_large, malformed_length, per_address_cap, connect_timeout)',
+    help: 'MQTT connections closed by the embedded broker before authentication, by reason (packet_too_large, malformed_length, per_address_cap, capacity, connect_timeout)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
