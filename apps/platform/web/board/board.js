@@ -8,6 +8,7 @@
 import './strings.js';
 import { t } from '../shared/i18n.js';
 import { communityId, el, label, showLanguage, startPublicPage, yuan } from '../shared/public-page.js';
+import { verifyLottery } from '../shared/slot-lottery.js';
 
 const status = document.getElementById('status');
 const root = document.getElementById('sections');
@@ -107,7 +108,7 @@ function parkingFees(p) {
       ['board.pf.filing', el('span', { class: 'bd-filing' }, ct.filingNumber)],
       ['board.pf.setBy', label('pd.setBy', ct.setBy)],
       ['board.pf.decision', ct.decisionRef],
-      ['board.pf.decisionVote', ct.decisionVoteId ? (data.ownerDecisions.votes.find((v) => v.id === ct.decisionVoteId)?.question ?? ct.decisionVoteId) : null],
+      ['board.pf.decisionVote', ct.decisionVoteId ? decisionLink(ct.decisionVoteId) : null],
       ['board.pf.effective', stamp(ct.effectiveFrom)],
       ['board.pf.version', String(ct.version)],
     ]),
@@ -202,6 +203,18 @@ function fundCases(f) {
   ];
 }
 
+/** The street's latest word on a decision, or that it has not reviewed it. */
+function reviewStatus(v) {
+  const last = v.reviews.at(-1);
+  return el('span', { class: 'bd-review-status', 'data-review-status': last?.outcome ?? 'none' }, last ? t('board.od.reviewStatus', { outcome: label('board.od.reviewOutcome', last.outcome), at: stamp(last.reviewedAt) }) : t('board.od.notReviewed'));
+}
+
+/** A link to a closed vote's published result in this board's owners' decisions, with its review status. */
+function decisionLink(voteId) {
+  const v = data.ownerDecisions.votes.find((x) => x.id === voteId);
+  return el('span', { 'data-decision-vote': voteId }, el('a', { href: `#vote-${voteId}` }, v?.question ?? voteId), v ? ['（', reviewStatus(v), '）'] : null);
+}
+
 /** Owners' joint decisions: each closed vote with its rule, outcome and tallies by area and headcount. */
 function ownerDecisions(d) {
   if (!d.votes.length) return el('p', { class: 'bd-empty' }, t('board.od.none'));
@@ -210,12 +223,13 @@ function ownerDecisions(d) {
     const outcome = !r.participationMet ? t('board.od.noQuorum') : r.adopted === null ? t('board.od.rejected') : t('board.od.adopted', { option: r.adoptedOption });
     return el(
       'div',
-      { class: 'bd-case', 'data-vote': v.id },
+      { class: 'bd-case', 'data-vote': v.id, id: `vote-${v.id}` },
       el('h3', { class: 'bd-sub' }, v.question),
       dl([
         ['board.od.period', `${stamp(v.opensAt)} – ${stamp(v.closesAt)}`],
         ['board.od.rule', r.ruleSource],
         ['board.od.outcome', outcome],
+        ['board.od.reviewed', reviewStatus(v)],
       ]),
       v.reviews.map((rv) => el('p', { class: 'bd-review', 'data-review': rv.outcome }, t('board.od.review', { at: stamp(rv.reviewedAt), outcome: label('board.od.reviewOutcome', rv.outcome), reason: rv.reason }))),
       table(
@@ -256,24 +270,54 @@ function committee(s) {
   ];
 }
 
-/** Lotteries for added slots: the seed and method published so anyone can re-run the draw. */
+/** The browser's own re-run of a lottery (Web Crypto), kept across re-renders (language switch). */
+const verified = new Map();
+
+async function verify(lottery) {
+  verified.set(lottery.id, { state: 'running' });
+  render();
+  try {
+    verified.set(lottery.id, { state: (await verifyLottery(lottery)).matches ? 'matches' : 'differs' });
+  } catch (e) {
+    verified.set(lottery.id, { state: 'failed', msg: e instanceof Error ? e.message : String(e) });
+  }
+  render();
+}
+
+/** Lotteries for added slots: the seed, every entrant's SHA-256 and the result, re-runnable here. */
 function slotLotteries(s) {
   if (!s.lotteries.length) return el('p', { class: 'bd-empty' }, t('board.lt.none'));
-  return s.lotteries.map((l) =>
-    el(
+  return s.lotteries.map((l) => {
+    const check = verified.get(l.id);
+    const placed = new Map(l.result.assignments.map((a) => [a.entrant, a.slot]));
+    return el(
       'div',
-      { class: 'bd-case', 'data-lottery': l.id },
+      { class: 'bd-case', 'data-lottery': l.id, id: `lottery-${l.id}` },
       el('h3', { class: 'bd-sub' }, l.title),
       dl([
         ['board.lt.drawnAt', stamp(l.drawnAt)],
-        ['board.lt.seed', el('code', {}, l.seed)],
+        ['board.lt.seed', el('code', { class: 'bd-seed' }, l.seed)],
+        ['board.lt.decisionVote', l.decisionVoteId ? decisionLink(l.decisionVoteId) : null],
         ['board.lt.method', l.method],
-        ['board.lt.entrants', l.entrants.join('、')],
+        ['board.lt.counts', t('board.lt.countsValue', { entrants: l.entrants.length, slots: l.slots.length })],
       ]),
       table(['board.lt.slot', 'board.lt.entrant'], l.result.assignments.map((a) => [a.slot, a.entrant])),
       l.result.waiting.length ? el('p', {}, `${t('board.lt.waiting')}：${l.result.waiting.join('、')}`) : null,
-    ),
-  );
+      el('h3', { class: 'bd-sub' }, t('board.lt.ranking')),
+      el(
+        'div',
+        { class: 'bd-scroll' },
+        table(['#board.lt.rank', 'board.lt.entrant', 'board.lt.digest', 'board.lt.outcome'], l.result.ranking.map((r, i) => [String(i + 1), r.entrant, el('code', { class: 'bd-digest' }, r.digest), placed.get(r.entrant) ?? t('board.lt.waits')])),
+      ),
+      el(
+        'p',
+        { class: 'bd-verify noprint' },
+        el('button', { type: 'button', 'data-verify': l.id, disabled: check?.state === 'running' ? '' : undefined }, t('board.lt.verify')),
+        ' ',
+        el('span', { class: 'bd-verify__result', role: 'status', 'data-verify-result': check?.state ?? 'none' }, check ? t(`board.lt.verify.${check.state}`, { msg: check.msg ?? '' }) : t('board.lt.verifyHint')),
+      ),
+    );
+  });
 }
 
 function maintenance(c) {
@@ -328,6 +372,15 @@ function render() {
     ...data.committee.map((s) => [s.section, s.lastUpdated, committee(s), { wide: true, version: s.version ?? undefined }]),
   ];
   root.replaceChildren(...panels.map(([key, updated, body, opts], i) => section(key, i + 1, updated, body, opts)));
+  for (const button of root.querySelectorAll('button[data-verify]')) {
+    button.addEventListener('click', () => void verify(data.slotLotteries.lotteries.find((l) => l.id === button.dataset.verify)));
+  }
+}
+
+/** A link from another page (…#vote-<id>, #lottery-<id>) lands on its item once the board has rendered. */
+function showLinked() {
+  const target = location.hash.length > 1 ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+  if (target) target.scrollIntoView();
 }
 
 async function load() {
@@ -344,6 +397,7 @@ async function load() {
   status.hidden = true;
   root.hidden = false;
   render();
+  showLinked();
 }
 
 startPublicPage({ printButtonId: 'print', render });

@@ -2,6 +2,7 @@
 // filing number. No login. ?community=<id>&month=YYYY-MM
 import './strings.js';
 import { getLang, t } from '../shared/i18n.js';
+import { decisionHref } from '../shared/decisions.js';
 import { communityId, params, showLanguage, startPublicPage, yuan } from '../shared/public-page.js';
 
 const monthInput = document.getElementById('month');
@@ -19,6 +20,17 @@ function row(...cells) {
   const tr = document.createElement('tr');
   for (const c of cells) tr.append(typeof c === 'string' ? cell(c) : c);
   return tr;
+}
+
+/** The owners' vote that set the tariff: a link to its result (and the street's review) on the board. */
+function voteLink(voteId) {
+  const td = cell('');
+  const a = document.createElement('a');
+  a.href = decisionHref(data.community.id, voteId);
+  a.dataset.decisionVote = voteId;
+  a.textContent = t('pd.decisionVote.open');
+  td.append(a);
+  return td;
 }
 
 function ruleLines(rules) {
@@ -67,6 +79,7 @@ function render() {
       row(t('pd.setBy'), t(`pd.setBy.${ct.setBy}`)),
       row(t('pd.filing'), cell(ct.filingNumber, 'pd__filing')),
       row(t('pd.decision'), ct.decisionRef ?? '—'),
+      row(t('pd.decisionVote'), ct.decisionVoteId ? voteLink(ct.decisionVoteId) : '—'),
       row(t('pd.effective'), new Date(ct.effectiveFrom).toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: data.timeZone })),
     );
     table.append(body);

@@ -7,6 +7,7 @@ import { t, getLang, onLangChange } from '../shared/i18n.js';
 import { api, request, ApiError } from '../shared/api.js';
 import { esc } from '../shared/escape.js';
 import { closeSocket, openSocket, startSession } from '../shared/session.js';
+import { loadDecisions, renderDecisions } from './decisions.js';
 
 const $ = (id) => document.getElementById(id);
 const SEVERITIES = ['1', '2', '3', '4', '5'];
@@ -111,13 +112,19 @@ function connect() {
 }
 
 async function showApp() {
-  api.me().then((me) => ($('user-name').textContent = me.displayName || me.username || '')).catch(() => undefined);
+  const me = api.me().catch(() => null);
+  void me.then((m) => m && ($('user-name').textContent = m.displayName || m.username || ''));
   try {
     await loadSnapshot();
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 401)) $('summary').textContent = err.message;
   }
   connect();
+  try {
+    await loadDecisions([...state.rows.values()].map((r) => ({ id: r.id, name: r.name })), (await me)?.role);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) $('decisions-summary').textContent = t('loadError', { msg: err.message });
+  }
 }
 
 for (const b of document.querySelectorAll('th button[data-sort]')) {
@@ -130,6 +137,7 @@ for (const b of document.querySelectorAll('th button[data-sort]')) {
 onLangChange(() => {
   setConn(state.connState);
   render();
+  renderDecisions();
 });
 
 startSession({
