@@ -69,6 +69,36 @@ export function encodeGbk(text: string): Buffer {
   return Buffer.from(bytes);
 }
 
+/**
+ * A zip of files named in GBK, as Alipay's bill archive is: JSZip also writes each name in UTF-8
+ * in an Info-ZIP unicode path field (0x7075), which Alipay's archives lack and readers prefer;
+ * renaming that field's id to an unknown one leaves the GBK names as the only names.
+ */
+export async function gbkZip(files: Record<string, string>): Promise<Buffer> {
+  const zip = new JSZip();
+  for (const [name, text] of Object.entries(files)) zip.file(name, encodeGbk(text));
+  const bytes = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', encodeFileName: (name) => encodeGbk(name).toString('latin1') });
+  const hide = (extraStart: number, extraLength: number) => {
+    for (let at = extraStart; at + 4 <= extraStart + extraLength; at += 4 + bytes.readUInt16LE(at + 2)) {
+      if (bytes.readUInt16LE(at) === 0x7075) bytes.writeUInt16LE(0xcafe, at);
+    }
+  };
+  let at = 0;
+  while (bytes.readUInt32LE(at) === 0x04034b50) {
+    const nameLength = bytes.readUInt16LE(at + 26);
+    const extraLength = bytes.readUInt16LE(at + 28);
+    hide(at + 30 + nameLength, extraLength);
+    at += 30 + nameLength + extraLength + bytes.readUInt32LE(at + 18);
+  }
+  while (bytes.readUInt32LE(at) === 0x02014b50) {
+    const nameLength = bytes.readUInt16LE(at + 28);
+    const extraLength = bytes.readUInt16LE(at + 30);
+    hide(at + 46 + nameLength, extraLength);
+    at += 46 + nameLength + extraLength + bytes.readUInt16LE(at + 32);
+  }
+  return bytes;
+}
+
 const stamp = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 const rsa2 = (content: string, key: KeyObject) => createSign('RSA-SHA256').update(content, 'utf8').sign(key, 'base64');
 
@@ -274,11 +304,8 @@ export class FakeAlipay {
       `#导出时间：[${stamp(new Date())}]`,
     ].join('\r\n');
     const summary = ['#支付宝业务汇总查询', '门店编号,门店名称,交易订单总笔数,退款订单总笔数,订单金额（元）', `合计,,${rows.length},0,0.00`].join('\r\n');
-    const zip = new JSZip();
-    zip.file(`${FAKE_SELLER_ID}0156_${day}_业务明细.csv`, encodeGbk(detail));
-    zip.file(`${FAKE_SELLER_ID}0156_${day}_业务明细(汇总).csv`, encodeGbk(summary));
     const token = randomBytes(8).toString('hex');
-    this.bills.set(token, await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', encodeFileName: (name) => encodeGbk(name).toString('latin1') }));
+    this.bills.set(token, await gbkZip({ [`${FAKE_SELLER_ID}0156_${day}_业务明细.csv`]: detail, [`${FAKE_SELLER_ID}0156_${day}_业务明细(汇总).csv`]: summary }));
     this.answer(res, method, { code: '10000', msg: 'Success', bill_download_url: `${this.baseUrl}/downloadBillFile.resource?bizType=trade&userId=${FAKE_SELLER_ID}&fileType=csv.zip&bizDates=${day}&token=${token}` });
   }
 }
