@@ -268,7 +268,7 @@ export const parkingDisclosureSchema = z.object({
   tariffHistory: z.array(z.object({ version: z.number().int(), setBy: storedSetBy, filingNumber: z.string(), effectiveFrom: z.string() })),
 });
 
-/** Issue 13 §7: an online payment order (WeChat Pay Native); the payer scans codeUrl as a QR code. */
+/** Issue 13 §7: an online payment order (WeChat Pay Native, Alipay precreate); the payer scans codeUrl as a QR code. */
 export const onlinePaymentOrderSchema = z.object({
   billId: z.uuid(),
   provider: z.string(),
@@ -277,7 +277,7 @@ export const onlinePaymentOrderSchema = z.object({
   codeUrl: z.string(),
 });
 
-/** What a provider's notification is answered with when it is taken (booked, or already booked). */
+/** What a WeChat Pay notification is answered with when it is taken (booked, or already booked); Alipay takes the plain text `success`. */
 export const paymentNotificationAckSchema = z.object({ code: z.literal('SUCCESS') });
 
 export const paymentReconciliationQuerySchema = z.object({ date: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'date as YYYY-MM-DD') });

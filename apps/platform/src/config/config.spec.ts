@@ -159,6 +159,35 @@ describe('parseConfig', () => {
     expect(config.wechatPay).toMatchObject({ mchid: '1900000109', baseUrl: 'https://api.mch.weixin.qq.com', privateKeyPath: '/etc/spp/apiclient_key.pem' });
     expect(() => parseConfig({ DATA_DIR: dataDir(), WECHATPAY_APIV3_KEY: 'short' })).toThrow(/WECHATPAY_APIV3_KEY: must be the 32-character APIv3 key/);
   });
+
+  it('leaves Alipay off by default; with ALIPAY_APP_ID it names every missing setting and defaults the gateway (issue 13 §7)', () => {
+    expect(parseConfig({ DATA_DIR: dataDir() }).alipay).toBeUndefined();
+    const missing = (() => {
+      try {
+        parseConfig({ DATA_DIR: dataDir(), ALIPAY_APP_ID: '2021000117600001' });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    })();
+    expect(missing).toEqual(['ALIPAY_PRIVATE_KEY_PATH', 'ALIPAY_PUBLIC_KEY_PATH', 'ALIPAY_NOTIFY_URL'].map((v) => `${v}: is required with ALIPAY_APP_ID`));
+    const config = parseConfig({
+      DATA_DIR: dataDir(),
+      ALIPAY_APP_ID: '2021000117600001',
+      ALIPAY_PRIVATE_KEY_PATH: '/etc/spp/alipay_app_private.pem',
+      ALIPAY_PUBLIC_KEY_PATH: '/etc/spp/alipay_public.pem',
+      ALIPAY_NOTIFY_URL: 'https://parking.example.com/api/v1/public/payments/alipay/notify',
+    });
+    expect(config.alipay).toEqual({
+      appId: '2021000117600001',
+      privateKeyPath: '/etc/spp/alipay_app_private.pem',
+      publicKeyPath: '/etc/spp/alipay_public.pem',
+      sellerId: undefined,
+      gatewayUrl: 'https://openapi.alipay.com/gateway.do',
+      notifyUrl: 'https://parking.example.com/api/v1/public/payments/alipay/notify',
+    });
+    expect(() => parseConfig({ DATA_DIR: dataDir(), ALIPAY_APP_ID: 'wx123' })).toThrow(/ALIPAY_APP_ID: must be the 16-digit Alipay app id/);
+    expect(() => parseConfig({ DATA_DIR: dataDir(), ALIPAY_SELLER_ID: '1234' })).toThrow(/ALIPAY_SELLER_ID: must be the 16-digit PID/);
+  });
 });
 
 describe('mqttConnectionCap (MQTT_MAX_CONNECTIONS=0)', () => {

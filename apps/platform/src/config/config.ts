@@ -255,6 +255,17 @@ const envSchema = z
     WECHATPAY_BASE_URL: z.url().default('https://api.mch.weixin.qq.com'),
     /** Public HTTPS address of POST /api/v1/public/payments/wechat/notify as WeChat Pay reaches it. */
     WECHATPAY_NOTIFY_URL: z.url().optional(),
+    /** Issue 13 §7: Alipay open platform (face-to-face QR payments). Off unless ALIPAY_APP_ID is set; then the keys and notify URL are required. */
+    ALIPAY_APP_ID: z.string().regex(/^\d{16}$/, 'must be the 16-digit Alipay app id').optional(),
+    /** PEM (PKCS#1 or PKCS#8) or bare base64 file of the application private key (应用私钥, RSA2). */
+    ALIPAY_PRIVATE_KEY_PATH: z.string().optional(),
+    /** PEM or bare base64 file of the Alipay public key (支付宝公钥: verifies answers and notifications). */
+    ALIPAY_PUBLIC_KEY_PATH: z.string().optional(),
+    /** The merchant's PID (2088…): when set, notifications for another seller are refused. */
+    ALIPAY_SELLER_ID: z.string().regex(/^2088\d{12}$/, 'must be the 16-digit PID starting 2088').optional(),
+    ALIPAY_GATEWAY_URL: z.url().default('https://openapi.alipay.com/gateway.do'),
+    /** Public address of POST /api/v1/public/payments/alipay/notify as Alipay reaches it. */
+    ALIPAY_NOTIFY_URL: z.url().optional(),
     /** TEST ONLY: kill the process (SIGKILL) at this point, to prove recovery after a crash there. Refused in production. */
     FAULT_INJECT: z.enum(faultPoints).optional(),
   })
@@ -293,6 +304,11 @@ const envSchema = z
     if (env.WECHATPAY_MCHID) {
       for (const name of ['WECHATPAY_APPID', 'WECHATPAY_SERIAL_NO', 'WECHATPAY_PRIVATE_KEY_PATH', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_KEY_PATH', 'WECHATPAY_NOTIFY_URL'] as const) {
         if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required with WECHATPAY_MCHID' });
+      }
+    }
+    if (env.ALIPAY_APP_ID) {
+      for (const name of ['ALIPAY_PRIVATE_KEY_PATH', 'ALIPAY_PUBLIC_KEY_PATH', 'ALIPAY_NOTIFY_URL'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required with ALIPAY_APP_ID' });
       }
     }
     if (env.BROKER_API_URL && (!env.BROKER_API_KEY || !env.BROKER_API_SECRET)) {
@@ -416,6 +432,15 @@ export interface PlatformConfig {
     baseUrl: string;
     notifyUrl: string;
   };
+  /** Alipay open platform settings (ALIPAY_*); absent when ALIPAY_APP_ID is unset. */
+  alipay?: {
+    appId: string;
+    privateKeyPath: string;
+    publicKeyPath: string;
+    sellerId?: string;
+    gatewayUrl: string;
+    notifyUrl: string;
+  };
   /** TEST ONLY (FAULT_INJECT): the point where the process kills itself. */
   faultInject?: FaultPoint;
 }
@@ -527,6 +552,16 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
           platformKeyPath: resolve(e.WECHATPAY_PLATFORM_KEY_PATH!),
           baseUrl: e.WECHATPAY_BASE_URL.replace(/\/+$/, ''),
           notifyUrl: e.WECHATPAY_NOTIFY_URL!,
+        }
+      : undefined,
+    alipay: e.ALIPAY_APP_ID
+      ? {
+          appId: e.ALIPAY_APP_ID,
+          privateKeyPath: resolve(e.ALIPAY_PRIVATE_KEY_PATH!),
+          publicKeyPath: resolve(e.ALIPAY_PUBLIC_KEY_PATH!),
+          sellerId: e.ALIPAY_SELLER_ID,
+          gatewayUrl: e.ALIPAY_GATEWAY_URL,
+          notifyUrl: e.ALIPAY_NOTIFY_URL!,
         }
       : undefined,
     faultInject: e.FAULT_INJECT,

@@ -1,4 +1,4 @@
-import { reconcile, type Movement } from './payment-reconciliation';
+import { fenToYuan, reconcile, yuanToFen, type Movement } from './payment-reconciliation';
 
 // Seeds are silent on online payment; the rule is ordinary daily reconciliation (对账): each of the
 // provider's trades and each of the platform's booked payments must meet its twin with the same amount.
@@ -30,5 +30,16 @@ describe('daily payment reconciliation', () => {
     const result = reconcile([refund('R5', 500), pay('B', 1), pay('A', 1)], [refund('R5', 200), refund('R5', 300)]);
     expect(result.matched).toBe(1);
     expect(result.mismatches.map((m) => m.ref)).toEqual(['A', 'B']);
+  });
+});
+
+describe('yuan and fen on statements', () => {
+  it('converts both ways without floating point, refunds shown negative', () => {
+    expect(yuanToFen('12.5')).toBe(1250n);
+    expect(yuanToFen('-0.01')).toBe(-1n);
+    expect(fenToYuan(1250n)).toBe('12.50');
+    expect(fenToYuan(-5n)).toBe('-0.05');
+    expect(fenToYuan(-1250n)).toBe('-12.50');
+    expect(() => yuanToFen('1.234')).toThrow(/not an amount/);
   });
 });

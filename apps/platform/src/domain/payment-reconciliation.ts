@@ -20,6 +20,20 @@ export interface Reconciliation {
   mismatches: Mismatch[];
 }
 
+/** Yuan with up to two decimals ("12.50") in fen, without floating point. */
+export function yuanToFen(yuan: string): bigint {
+  const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(yuan.trim());
+  if (!m) throw new Error(`not an amount in yuan: "${yuan}"`);
+  const fen = BigInt(m[2]) * 100n + BigInt((m[3] ?? '').padEnd(2, '0'));
+  return m[1] ? -fen : fen;
+}
+
+/** Fen as yuan with two decimals ("-0.05" for -5n): statements show refunds negative. */
+export function fenToYuan(fen: bigint): string {
+  const abs = fen < 0n ? -fen : fen;
+  return `${fen < 0n ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
+}
+
 const key = (m: Movement) => `${m.kind}:${m.ref}`;
 
 /** Sums movements by kind and reference (a statement may split one refund over lines). */

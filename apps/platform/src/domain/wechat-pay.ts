@@ -1,4 +1,7 @@
 import { createCipheriv, createDecipheriv, createSign, createVerify, type KeyObject } from 'node:crypto';
+import { yuanToFen } from './payment-reconciliation';
+
+export { fenToYuan, yuanToFen } from './payment-reconciliation';
 
 /**
  * The WeChat Pay API v3 protocol (pay.weixin.qq.com/docs/merchant/development/interface-rules/):
@@ -96,18 +99,6 @@ export interface TradeBillLine {
   /** 商户订单号 for a payment, 商户退款单号 for a refund. */
   ref: string;
   amountFen: bigint;
-}
-
-/** Yuan with up to two decimals ("12.50") in fen, without floating point. */
-export function yuanToFen(yuan: string): bigint {
-  const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(yuan.trim());
-  if (!m) throw new Error(`not an amount in yuan: "${yuan}"`);
-  const fen = BigInt(m[2]) * 100n + BigInt((m[3] ?? '').padEnd(2, '0'));
-  return m[1] ? -fen : fen;
-}
-
-export function fenToYuan(fen: bigint): string {
-  return `${fen / 100n}.${String(fen % 100n).padStart(2, '0')}`;
 }
 
 /**

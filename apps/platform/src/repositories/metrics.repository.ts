@@ -262,7 +262,7 @@ export class MetricsRepository {
     registers: [this.registry],
   });
 
-  /** Issue 13 §7: payment notifications from online providers, by outcome (paid, duplicate, bad_signature, amount_mismatch, unknown_order, not_success, bill_settled). */
+  /** Issue 13 §7: payment notifications from online providers, by provider (wechat, alipay) and outcome (paid, duplicate, bad_signature, amount_mismatch, unknown_order, not_success, bill_settled, wrong_merchant, malformed). */
   readonly paymentNotifications = new Counter({
     name: 'spp_payment_notifications_total',
     help: 'Payment notifications received from online providers, by provider and outcome',

@@ -1,21 +1,38 @@
 import { randomBytes } from 'node:crypto';
 import { BadRequestException, ConflictException, Injectable, Logger, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { nextLocalMidnight, startOfLocalDay } from '../domain/business-time';
-import { reconcile, type Mismatch } from '../domain/payment-reconciliation';
+import { z } from 'zod';
+import { billDetailCsv, judgeTradeNotice, parseAlipayBill } from '../domain/alipay';
+import { reconcile, type Mismatch, type Movement } from '../domain/payment-reconciliation';
 import { parseTradeBill, type SignatureHeaders } from '../domain/wechat-pay';
+import { AlipayRepository } from '../repositories/alipay.repository';
 import { AuditRepository } from '../repositories/audit.repository';
 import { toFen } from '../repositories/billing.schema';
 import { ClockRepository } from '../repositories/clock.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
-import { OnlinePaymentRepository } from '../repositories/online-payment.repository';
+import { OnlinePaymentRepository, type OnlinePaymentOrderRow } from '../repositories/online-payment.repository';
 import { WechatPayRepository } from '../repositories/wechat-pay.repository';
 import type { AuthUser } from './auth-user';
 import { BillingService } from './billing.service';
 
-/** WeChat Pay's bill dates and trade times are Beijing time, whatever the platform's business zone. */
-const WECHAT_TIME_ZONE = 'Asia/Shanghai';
+/** WeChat Pay's and Alipay's bill dates and trade times are Beijing time, whatever the platform's business zone. */
+const PROVIDER_TIME_ZONE = 'Asia/Shanghai';
 
-type NotificationOutcome = 'paid' | 'duplicate' | 'bad_signature' | 'amount_mismatch' | 'unknown_order' | 'not_success' | 'bill_settled';
+type NotificationOutcome = 'paid' | 'duplicate' | 'bad_signature' | 'amount_mismatch' | 'unknown_order' | 'not_success' | 'bill_settled' | 'wrong_merchant' | 'malformed';
+
+/** An online provider that takes orders for a bill (its charge answers with the QR code content). */
+type OrderingProvider = WechatPayRepository | AlipayRepository;
+
+/** The fields of an Alipay trade notification the platform reads; the rest is signed and ignored. */
+const alipayNoticeSchema = z.object({
+  notify_type: z.literal('trade_status_sync'),
+  app_id: z.string(),
+  seller_id: z.string().optional(),
+  out_trade_no: z.string().min(1),
+  trade_no: z.string().min(1),
+  trade_status: z.string(),
+  total_amount: z.string(),
+});
 
 const mismatchJson = (m: Mismatch) => ({
   problem: m.problem,
@@ -26,7 +43,7 @@ const mismatchJson = (m: Mismatch) => ({
 });
 
 /**
- * Online payment of parking bills (issue 13 §7) with WeChat Pay Native: an order and its QR code,
+ * Online payment of parking bills (issue 13 §7) with WeChat Pay Native and Alipay face-to-face: an order and its QR code,
  * the provider's notification booking the payment exactly once, and the daily reconciliation.
  * Refunds go through BillingService.refund, which finds the provider of the payment.
  */
@@ -38,25 +55,35 @@ export class OnlinePaymentService {
     private readonly billing: BillingService,
     private readonly orders: OnlinePaymentRepository,
     private readonly wechat: WechatPayRepository,
+    private readonly alipay: AlipayRepository,
     private readonly metrics: MetricsRepository,
     private readonly audit: AuditRepository,
     private readonly clock: ClockRepository,
   ) {}
 
   /** A Native order for what is due on the bill; the payer scans codeUrl as a QR code. */
-  async startWechatNative(user: AuthUser, billId: string) {
+  startWechatNative(user: AuthUser, billId: string) {
+    return this.startOrder(this.wechat, 'WeChat Pay', user, billId);
+  }
+
+  /** An Alipay face-to-face precreate order for what is due on the bill; codeUrl is its qr_code. */
+  startAlipayPrecreate(user: AuthUser, billId: string) {
+    return this.startOrder(this.alipay, 'Alipay', user, billId);
+  }
+
+  private async startOrder(provider: OrderingProvider, label: string, user: AuthUser, billId: string) {
     const bill = await this.billing.billFor(user, billId);
-    if (!this.wechat.enabled) throw new ServiceUnavailableException('WeChat Pay is not configured on this platform');
+    if (!provider.enabled) throw new ServiceUnavailableException(`${label} is not configured on this platform`);
     const due = toFen(bill.amount_fen) - toFen(bill.paid_fen);
     if (due <= 0n) throw new ConflictException(`bill ${billId} has nothing due`);
-    const pending = await this.orders.pendingOrder(this.wechat.name, billId, due);
-    if (pending) return { billId, provider: this.wechat.name, outTradeNo: pending.out_trade_no, amountFen: Number(due), codeUrl: pending.code_url! };
-    // 32 characters at most, [A-Za-z0-9]: WeChat Pay's limit for out_trade_no.
+    const pending = await this.orders.pendingOrder(provider.name, billId, due);
+    if (pending) return { billId, provider: provider.name, outTradeNo: pending.out_trade_no, amountFen: Number(due), codeUrl: pending.code_url! };
+    // 32 characters at most, [A-Za-z0-9]: WeChat Pay's limit for out_trade_no (Alipay's is 64).
     const outTradeNo = `P${this.clock.now().toString(36)}${randomBytes(8).toString('hex')}`.toUpperCase();
-    const result = await this.wechat.charge({ billId, amountFen: due, reference: outTradeNo });
-    await this.orders.insertOrder({ out_trade_no: outTradeNo, provider: this.wechat.name, bill_id: billId, community_id: bill.community_id, amount_fen: due, code_url: result.payUrl ?? null, created_by: user.id });
-    await this.audit.record({ actorId: user.id, action: 'billing.online_order.created', subjectType: 'parking_bill', subjectId: billId, detail: { provider: this.wechat.name, outTradeNo, amountFen: Number(due) } });
-    return { billId, provider: this.wechat.name, outTradeNo, amountFen: Number(due), codeUrl: result.payUrl! };
+    const result = await provider.charge({ billId, amountFen: due, reference: outTradeNo });
+    await this.orders.insertOrder({ out_trade_no: outTradeNo, provider: provider.name, bill_id: billId, community_id: bill.community_id, amount_fen: due, code_url: result.payUrl ?? null, created_by: user.id });
+    await this.audit.record({ actorId: user.id, action: 'billing.online_order.created', subjectType: 'parking_bill', subjectId: billId, detail: { provider: provider.name, outTradeNo, amountFen: Number(due) } });
+    return { billId, provider: provider.name, outTradeNo, amountFen: Number(due), codeUrl: result.payUrl! };
   }
 
   /**
@@ -85,32 +112,77 @@ export class OnlinePaymentService {
       this.logger.warn(`WeChat Pay notification for ${order.out_trade_no} says ${amount} fen, the order is ${toFen(order.amount_fen)} fen: refused`);
       throw new BadRequestException(`amount ${amount} does not match the order`);
     }
+    await this.book(this.wechat.name, order, amount, transaction.transaction_id);
+    return { code: 'SUCCESS' };
+  }
+
+  /**
+   * An Alipay asynchronous notification (form-encoded): verified with Alipay's public key, then
+   * booked once. TRADE_SUCCESS and TRADE_FINISHED pay the order, whichever comes first; repeats,
+   * late and other states change nothing. A bad signature is 401; another app or seller, an
+   * unknown order or a wrong amount 400. Alipay takes the plain text `success` as received.
+   */
+  async alipayNotification(rawBody: string): Promise<'success'> {
+    const count = (outcome: NotificationOutcome) => this.metrics.paymentNotifications.inc({ provider: this.alipay.name, outcome });
+    const params = Object.fromEntries(new URLSearchParams(rawBody));
+    if (!this.alipay.enabled || !this.alipay.verifyNotification(params)) {
+      count('bad_signature');
+      throw new UnauthorizedException('payment notification signature does not verify');
+    }
+    const notice = alipayNoticeSchema.safeParse(params);
+    if (!notice.success) {
+      count('malformed');
+      throw new BadRequestException(`not an Alipay trade notification: ${notice.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+    }
+    const found = await this.orders.order(notice.data.out_trade_no);
+    const order = found?.provider === this.alipay.name ? found : undefined;
+    const verdict = judgeTradeNotice(notice.data, this.alipay.merchant, order && { amountFen: toFen(order.amount_fen) });
+    if (!verdict.book) {
+      count(verdict.outcome);
+      if (verdict.outcome === 'not_success') return 'success';
+      this.logger.warn(`Alipay notification for ${notice.data.out_trade_no} refused: ${verdict.outcome} (app ${notice.data.app_id}, seller ${notice.data.seller_id ?? '-'}, ${notice.data.total_amount} yuan)`);
+      throw new BadRequestException(`notification refused: ${verdict.outcome}`);
+    }
+    await this.book(this.alipay.name, order!, verdict.amountFen, notice.data.trade_no);
+    return 'success';
+  }
+
+  /** Books a verified payment of an order once, under the bill's lock, and counts the outcome. */
+  private async book(provider: string, order: OnlinePaymentOrderRow, amount: bigint, transactionId: string): Promise<void> {
     const outcome = await this.billing.inBillTransaction(order.bill_id, async (tx, bill): Promise<NotificationOutcome> => {
       if ((await this.orders.lockedOrder(tx, order.out_trade_no))!.status === 'paid') return 'duplicate';
       // Paid by other means while the QR code was open: the money stays unbooked and shows in reconciliation for a refund.
       if (amount > toFen(bill.amount_fen) - toFen(bill.paid_fen)) return 'bill_settled';
-      await this.billing.bookPayment(tx, bill, this.wechat.name, order.out_trade_no, amount, null);
-      await this.orders.markPaid(tx, order.out_trade_no, transaction.transaction_id, new Date(this.clock.now()));
+      await this.billing.bookPayment(tx, bill, provider, order.out_trade_no, amount, null);
+      await this.orders.markPaid(tx, order.out_trade_no, transactionId, new Date(this.clock.now()));
       return 'paid';
     });
-    count(outcome);
-    if (outcome === 'bill_settled') this.logger.warn(`WeChat Pay payment ${order.out_trade_no} arrived for bill ${order.bill_id}, already settled: refund it`);
+    this.metrics.paymentNotifications.inc({ provider, outcome });
+    if (outcome === 'bill_settled') this.logger.warn(`${provider} payment ${order.out_trade_no} arrived for bill ${order.bill_id}, already settled: refund it`);
     if (outcome === 'paid') {
-      await this.audit.record({ actorId: null, action: 'billing.payment.recorded', subjectType: 'parking_bill', subjectId: order.bill_id, detail: { provider: this.wechat.name, reference: order.out_trade_no, transactionId: transaction.transaction_id, amountFen: Number(amount) } });
+      await this.audit.record({ actorId: null, action: 'billing.payment.recorded', subjectType: 'parking_bill', subjectId: order.bill_id, detail: { provider, reference: order.out_trade_no, transactionId, amountFen: Number(amount) } });
     }
-    return { code: 'SUCCESS' };
   }
 
   /** The day's WeChat Pay trade bill against the platform's WeChat payments and refunds. */
   async reconcileWechat(date: string) {
     if (!this.wechat.enabled) throw new ServiceUnavailableException('WeChat Pay is not configured on this platform');
-    const statement = parseTradeBill(await this.wechat.tradeBill(date));
-    const from = startOfLocalDay(date, WECHAT_TIME_ZONE);
-    const rows = await this.orders.movements(this.wechat.name, new Date(from), new Date(nextLocalMidnight(from, WECHAT_TIME_ZONE)));
+    return this.reconcileDay(this.wechat.name, date, parseTradeBill(await this.wechat.tradeBill(date)));
+  }
+
+  /** The day's Alipay trade bill (业务明细) against the platform's Alipay payments and refunds. */
+  async reconcileAlipay(date: string) {
+    if (!this.alipay.enabled) throw new ServiceUnavailableException('Alipay is not configured on this platform');
+    return this.reconcileDay(this.alipay.name, date, parseAlipayBill(await billDetailCsv(await this.alipay.tradeBillArchive(date))));
+  }
+
+  private async reconcileDay(provider: string, date: string, statement: Movement[]) {
+    const from = startOfLocalDay(date, PROVIDER_TIME_ZONE);
+    const rows = await this.orders.movements(provider, new Date(from), new Date(nextLocalMidnight(from, PROVIDER_TIME_ZONE)));
     const result = reconcile(
       rows.map((r) => ({ kind: r.kind, ref: r.provider_ref, amountFen: toFen(r.amount_fen) })),
       statement,
     );
-    return { provider: this.wechat.name, date, matched: result.matched, mismatches: result.mismatches.map(mismatchJson) };
+    return { provider, date, matched: result.matched, mismatches: result.mismatches.map(mismatchJson) };
   }
 }
