@@ -13,10 +13,14 @@ import {
   type RuleInput,
   type RuleSet,
   serializeState,
+  SharedRuleSets,
   type Transition,
 } from './alarm-rules';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
+
+/** Every scenario runs on shared, frozen sets, as the platform does: a rule that wrote to its set would throw. */
+const sharedSets = new SharedRuleSets();
 
 /** A device under test with a fake clock. */
 class Rig {
@@ -25,7 +29,7 @@ class Rig {
   state: DeviceRuleState;
   readonly log: Transition[] = [];
   constructor(kind: DeviceKind, subtype: string | null = null, ...layers: AlarmRuleOverrides[]) {
-    this.set = compileRules(kind, subtype, ...layers);
+    this.set = sharedSets.compile(kind, subtype, ...layers);
     this.state = initialState(this.set);
   }
   private run(input: RuleInput): Transition[] {
@@ -62,6 +66,32 @@ const lift = (o: Record<string, unknown> = {}) => ({
   ...o,
 });
 const types = (ts: Transition[]) => ts.map((t) => `${t.action}:${t.type}`);
+
+describe('rule sets shared between devices', () => {
+  it('gives devices of one kind, subtype and settings one frozen set, and others their own', () => {
+    const sets = new SharedRuleSets();
+    const a = sets.compile('elevator', null, undefined, undefined);
+    expect(sets.compile('elevator', null, undefined, undefined)).toBe(a);
+    expect(Object.isFrozen(a) && Object.isFrozen(a.rules) && Object.isFrozen(a.rules[0]) && Object.isFrozen(a.thresholds)).toBe(true);
+    const ids = (set: RuleSet) => set.rules.map((r) => `${r.def.id}:${r.holdMs}:${r.count}`);
+    expect(ids(a)).toEqual(ids(compileRules('elevator', null)));
+    expect(sets.compile('elevator', null, { thresholds: { trappedHoldS: 40 } }, undefined)).not.toBe(a);
+    expect(sets.compile('fire', 'hydrant_pressure', undefined, undefined)).not.toBe(sets.compile('fire', 'sprinkler_pressure', undefined, undefined));
+    expect(sets.size).toBe(4);
+    sets.clear();
+    expect(sets.compile('elevator', null, undefined, undefined)).not.toBe(a);
+  });
+
+  it('keeps two devices on one set apart: each has its own state', () => {
+    const one = new Rig('elevator');
+    const two = new Rig('elevator');
+    expect(two.set).toBe(one.set);
+    one.reading(lift({ occupied: true }));
+    two.reading(lift());
+    expect(types(one.advance(20_000))).toEqual(['raise:trapped_at_level']);
+    expect(two.advance(20_000)).toEqual([]);
+  });
+});
 
 describe('device-reported elevator faults', () => {
   const reported = ALARM_RULES.filter((r) => r.source === 'event' && r.kinds.includes('elevator'));

@@ -3,7 +3,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import {
-  compileRules,
+  SharedRuleSets,
   type DeviceRuleState,
   deserializeState,
   evaluate,
@@ -87,6 +87,7 @@ const RULE_STATE_ADOPTED = 'alarm-rule-state-adopted';
 export class AlarmDetectionService implements OnModuleInit {
   private readonly logger = new Logger(AlarmDetectionService.name);
   private readonly entries = new Map<string, Entry>();
+  private readonly ruleSets = new SharedRuleSets();
   /** Stored state of devices not seen yet since start. */
   private readonly stored = new Map<string, string>();
   private readonly armed = new Set<Entry>();
@@ -245,7 +246,7 @@ export class AlarmDetectionService implements OnModuleInit {
       entry.device = device; // the directory reloaded the profile (same rules)
       return entry;
     }
-    const set = compileRules(device.kind, device.subtype, ...this.settings.layersFor(device.communityId, device.id));
+    const set = this.compile(device);
     const stored = this.stored.get(device.id);
     this.stored.delete(device.id);
     entry = { device, set, state: deserializeState(set, stored), queued: false };
@@ -331,13 +332,14 @@ export class AlarmDetectionService implements OnModuleInit {
     this.bus.on('device.presence', ({ device, online, ts }) => this.hold(device, { kind: 'presence', online, ts }));
     // The stored state is keyed by rule id: recompiling keeps it.
     this.bus.on('alarm-settings.changed', () => {
+      this.ruleSets.clear();
       for (const entry of this.sharedEntries.values()) entry.set = this.compile(entry.device);
     });
     this.bus.on('device.changed', ({ deviceId }) => this.sharedEntries.delete(deviceId));
   }
 
   private compile(device: DeviceProfile): RuleSet {
-    return compileRules(device.kind, device.subtype, ...this.settings.layersFor(device.communityId, device.id));
+    return this.ruleSets.compile(device.kind, device.subtype, ...this.settings.layersFor(device.communityId, device.id));
   }
 
   /**
@@ -460,9 +462,10 @@ export class AlarmDetectionService implements OnModuleInit {
 
   /** Settings changed: compile again, carrying the state over by rule id. */
   private recompileAll(): void {
-    for (const [id, entry] of this.entries) {
+    this.ruleSets.clear();
+    for (const entry of this.entries.values()) {
       const json = serializeState(entry.set, entry.state);
-      const set = compileRules(entry.device.kind, entry.device.subtype, ...this.settings.layersFor(entry.device.communityId, id));
+      const set = this.compile(entry.device);
       entry.set = set;
       entry.state = deserializeState(set, json);
       if (entry.state.nextDeadline > 0) this.armed.add(entry);
