@@ -289,7 +289,7 @@ export class AlarmService {
       told: [...told].map(([userId, t]) => ({ userId, displayName: nameOf(userId), ...t })),
       assignable: assignableIds
         .filter((userId) => names.has(userId))
-        .map((userId) => ({ userId, displayName: nameOf(userId), role: names.get(userId)!.role as Role }))
+        .map((userId) => ({ userId, displayName: nameOf(userId), role: roleSchema.parse(names.get(userId)!.role) }))
         .sort((a, b) => a.displayName.localeCompare(b.displayName)),
     };
   }
