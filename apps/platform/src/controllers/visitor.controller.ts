@@ -24,31 +24,13 @@ import {
 /**
  * Visitors from outside the estate (issue 13 §7): an SMS code proves the number, then the
  * visitor's session books shared slots of communities that admit visitors. Paying a bill is the
- * ordinary POST /api/v1/billing/bills/:id/wechat-pay/native. Off (503) without an SMS gateway.
+ * ordinary POST /api/v1/billing/bills/:id/wechat-pay/native. Sign-in is VisitorSignInController.
  */
 @ApiTags('visitors')
 @ApiBearerAuth()
 @Controller('api/v1/visit')
 export class VisitorController {
   constructor(private readonly visitors: VisitorService) {}
-
-  /** Sends a six-digit code by SMS; the same answer for any number. Rate limited per number and per address (429). */
-  @Public()
-  @Post('codes')
-  @HttpCode(202)
-  @ZodResponse({ status: 202, type: VisitorCodeSentDto })
-  requestCode(@Body() dto: VisitorCodeRequestDto, @Ip() source: string) {
-    return this.visitors.requestCode(dto.phone, source);
-  }
-
-  /** The code (five tries, five minutes, used once) opens a visitor session; any failure is the same 401. */
-  @Public()
-  @Post('sessions')
-  @HttpCode(201)
-  @ZodResponse({ status: 201, type: VisitorSessionDto })
-  signIn(@Body() dto: VisitorSignInDto) {
-    return this.visitors.signIn(dto.phone, dto.code);
-  }
 
   @Allow(Permission.VisitorParking)
   @Get('communities')
@@ -91,6 +73,31 @@ export class VisitorController {
   @ZodResponse({ status: 200, type: [VisitorBillDto] })
   myBills(@Auth() user: AuthUser) {
     return this.visitors.myBills(user);
+  }
+}
+
+/** A visitor's sign-in (no login yet): the public part of the visitor path. */
+@ApiTags('visitors')
+@Controller('api/v1/public/visit')
+export class VisitorSignInController {
+  constructor(private readonly visitors: VisitorService) {}
+
+  /** Sends a six-digit code by SMS; the same answer for any number. Rate limited per number and per address (429). */
+  @Public()
+  @Post('codes')
+  @HttpCode(202)
+  @ZodResponse({ status: 202, type: VisitorCodeSentDto })
+  requestCode(@Body() dto: VisitorCodeRequestDto, @Ip() source: string) {
+    return this.visitors.requestCode(dto.phone, source);
+  }
+
+  /** The code (five tries, five minutes, used once) opens a visitor session; any failure is the same 401. */
+  @Public()
+  @Post('sessions')
+  @HttpCode(201)
+  @ZodResponse({ status: 201, type: VisitorSessionDto })
+  signIn(@Body() dto: VisitorSignInDto) {
+    return this.visitors.signIn(dto.phone, dto.code);
   }
 }
 

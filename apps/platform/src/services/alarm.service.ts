@@ -1,5 +1,5 @@
 import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { roleSchema, type AlarmClearCause, type AlarmEvent, type AlarmListQuery, type Role } from '@app/contracts';
+import { roleSchema, type AlarmClearCause, type AlarmEvent, type AlarmListQuery } from '@app/contracts';
 import { manuallyClearable, severityOf } from '../domain/alarm-rules';
 import { clearCausesFor, handOffFor } from '../domain/alarm-handling';
 import { categoryOfAlarm } from '../domain/fund-profiles';
