@@ -276,3 +276,23 @@ describe('visitors book shared slots with a phone number and pay online', () => 
     expect(await codes('throttled_address')).toBeGreaterThan(0);
   });
 });
+
+describe('visitor booking without an SMS gateway', () => {
+  let tp: TestPlatform;
+  beforeAll(async () => {
+    tp = await startTestPlatform();
+  });
+  afterAll(() => tp?.close());
+
+  it('answers 503 with the reason, and sends nothing', async () => {
+    for (const [path, body] of [
+      ['public/visit/codes', { phone: PHONE_1 }],
+      ['public/visit/sessions', { phone: PHONE_1, code: '123456' }],
+    ] as const) {
+      const res = await tp.api('POST', path, body, null);
+      expect(res.status).toBe(503);
+      expect(res.body.message).toMatch(/no SMS gateway is configured/);
+    }
+    expect(await tp.metric('spp_visitor_codes_total', { outcome: 'sent' })).toBe(0);
+  });
+});
