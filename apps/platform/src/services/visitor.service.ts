@@ -1,4 +1,4 @@
-import { ConflictException, HttpException, HttpStatus, Injectable, NotFoundException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, ConflictException, HttpException, HttpStatus, Injectable, NotFoundException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import type { CreateBookingRequest } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
@@ -78,7 +78,7 @@ export class VisitorService {
   async requestCode(phoneInput: string, source: string) {
     this.requireSms();
     const phone = normalizeMobile(phoneInput);
-    if (!phone) throw new HttpException({ message: 'not a mainland mobile number', errors: [{ path: ['phone'], message: 'expected 11 digits starting 13-19' }] }, HttpStatus.BAD_REQUEST);
+    if (!phone) throw new BadRequestException({ message: 'not a mainland mobile number', fields: [{ path: 'phone', message: 'expected 11 digits, 1 then 3-9' }] });
     const now = this.clock.now();
     if (!this.byAddress.take(source, now)) return this.throttled('throttled_address');
     if (!this.byPhone.take(phone, now)) return this.throttled('throttled_phone');
