@@ -17,8 +17,9 @@ export class VisitorRepository {
     return this.database.db;
   }
 
-  /** A new code for the number replaces any earlier one, with its tries back at zero. */
+  /** A new code for the number replaces any earlier one, with its tries back at zero; codes expired a day ago go. */
   async saveCode(phone: string, digest: string, expiresAt: Date): Promise<void> {
+    await this.db.deleteFrom('visitor_codes').where('expires_at', '<', sql<Date>`now() - interval '1 day'`).execute();
     await this.db
       .insertInto('visitor_codes')
       .values({ phone, code_digest: digest, expires_at: expiresAt, tries: 0 })
