@@ -91,7 +91,7 @@ describe('the permission table over every route', () => {
   }, 300_000);
 
   it('answers 404 for another community to every role that may use the route', async () => {
-    const byQuery = ['/api/v1/devices', '/api/v1/alarms', '/api/v1/alarm-webhooks', '/api/v1/fund/cases', '/api/v1/parking/slots', '/api/v1/parking/availability', '/api/v1/parking/blocked-plates', '/api/v1/parking/vehicles', '/api/v1/parking/sessions', '/api/v1/parking/occupancy', '/api/v1/votes', '/api/v1/complaints', '/api/v1/complaints/statistics', '/api/v1/maintenance/plans', '/api/v1/credit/assessments', '/api/v1/surveys', '/api/v1/surveys/results', '/api/v1/fund-accounts'];
+    const byQuery = ['/api/v1/devices', '/api/v1/alarms', '/api/v1/alarm-webhooks', '/api/v1/fund/cases', '/api/v1/parking/slots', '/api/v1/parking/availability', '/api/v1/visit/availability', '/api/v1/parking/blocked-plates', '/api/v1/parking/vehicles', '/api/v1/parking/sessions', '/api/v1/parking/occupancy', '/api/v1/votes', '/api/v1/complaints', '/api/v1/complaints/statistics', '/api/v1/maintenance/plans', '/api/v1/credit/assessments', '/api/v1/surveys', '/api/v1/surveys/results', '/api/v1/fund-accounts'];
     const query = `communityId=${b.id}&month=2026-01&from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z`;
     const scoped = routes.filter((r) => !r.public && r.method === 'GET' && (/communities\/:id|:communityId/.test(r.path) || byQuery.includes(r.path)));
     expect(scoped.length).toBeGreaterThan(20);

@@ -20,6 +20,8 @@ const PASSWORD = 'fuzz-pass-123';
 const NOT_FUZZED = /^\/api\/v1\/auth\/(login|refresh|logout)$/;
 /** The @Public() disclosure pages (公示): anyone may read any community's, logged in or not. */
 const PUBLIC_DISCLOSURE = /^\/api\/v1\/public\//;
+/** Visitor sign-in (issue 13 §7) is off without an SMS gateway, which this platform has not: 503 is its answer. */
+const OFF_WITHOUT_SMS = /^\/api\/v1\/public\/visit\//;
 
 type JsonSchema = Record<string, any>;
 interface Operation {
@@ -217,7 +219,7 @@ describe('REST fuzzing from the OpenAPI document', () => {
           counts.sent++;
           counts[`${Math.floor(res.status / 100)}xx` as '2xx']++;
           const replay = `seed ${seed} case ${i + j}: ${c.role} ${c.op.method} ${url} ${JSON.stringify(c.body)?.slice(0, 300)}`;
-          if (res.status >= 500) failures.push(`${res.status} ← ${replay}`);
+          if (res.status >= 500 && !(res.status === 503 && OFF_WITHOUT_SMS.test(c.op.path))) failures.push(`${res.status} ← ${replay}`);
           const echoKey = `${c.role} ${c.op.path}`;
           if (res.status < 300 && c.body !== undefined) {
             const sentText = JSON.stringify(c.body);

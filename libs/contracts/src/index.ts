@@ -19,3 +19,4 @@ export * from './credit';
 export * from './maintenance';
 export * from './surveys';
 export * from './fund-accounts';
+export * from './visitors';

@@ -28,8 +28,15 @@ export const roles = [
   'street_officer',
   'district_authority',
 ] as const;
+/** The roles an administrator gives (POST /users). */
 export const roleSchema = z.enum(roles);
-export type Role = z.infer<typeof roleSchema>;
+/**
+ * Every role a session can carry: the roles above and `visitor`, someone from outside the estate
+ * who proved a mobile number with an SMS code (issue 13 §7). No administrator creates a visitor.
+ */
+export const sessionRoles = [...roles, 'visitor'] as const;
+export const sessionRoleSchema = z.enum(sessionRoles);
+export type Role = z.infer<typeof sessionRoleSchema>;
 
 /** A user's reach: named communities, or every community of a street or a district. */
 export const scopeSchema = z.discriminatedUnion('level', [
@@ -128,7 +135,7 @@ export const telemetryQuerySchema = z.object({
 export type TelemetryQuery = z.infer<typeof telemetryQuerySchema>;
 
 /** The caller (GET /api/v1/auth/me). */
-export const authUserSchema = z.object({ id: z.uuid(), username: z.string(), displayName: z.string().nullish(), role: roleSchema, scope: scopeSchema });
+export const authUserSchema = z.object({ id: z.uuid(), username: z.string(), displayName: z.string().nullish(), role: sessionRoleSchema, scope: scopeSchema });
 /** A user as administrators see it (never its password hash). */
 export const userResponseSchema = authUserSchema.extend({ disabled: z.boolean(), createdAt: z.string(), passwordChangedAt: z.string().nullable() });
 export const passwordSetResponseSchema = z.object({ id: z.uuid(), passwordChanged: z.boolean() });

@@ -188,6 +188,32 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ DATA_DIR: dataDir(), ALIPAY_APP_ID: 'wx123' })).toThrow(/ALIPAY_APP_ID: must be the 16-digit Alipay app id/);
     expect(() => parseConfig({ DATA_DIR: dataDir(), ALIPAY_SELLER_ID: '1234' })).toThrow(/ALIPAY_SELLER_ID: must be the 16-digit PID/);
   });
+
+  it('leaves visitor SMS sign-in off by default; with SMS_TENCENT_SECRET_ID it names every missing setting (issue 13 §7)', () => {
+    const plain = parseConfig({ DATA_DIR: dataDir() });
+    expect(plain.sms).toBeUndefined();
+    expect(plain.visitors).toEqual({ sessionTtlS: 7200, codesPerPhonePerHour: 5, codesPerAddressPerHour: 30 });
+    const missing = (() => {
+      try {
+        parseConfig({ DATA_DIR: dataDir(), SMS_TENCENT_SECRET_ID: 'AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE' });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    })();
+    expect(missing).toEqual(['SMS_TENCENT_SECRET_KEY', 'SMS_TENCENT_SDK_APP_ID', 'SMS_TENCENT_SIGN_NAME', 'SMS_TENCENT_TEMPLATE_ID'].map((v) => `${v}: is required with SMS_TENCENT_SECRET_ID`));
+    const config = parseConfig({
+      DATA_DIR: dataDir(),
+      SMS_TENCENT_SECRET_ID: 'AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE',
+      SMS_TENCENT_SECRET_KEY: 'Gu5t9xGARNpq86cd98joQYCN3EXAMPLE',
+      SMS_TENCENT_SDK_APP_ID: '1400006666',
+      SMS_TENCENT_SIGN_NAME: '智慧物业',
+      SMS_TENCENT_TEMPLATE_ID: '1234567',
+      VISITOR_SESSION_TTL: '30m',
+    });
+    expect(config.sms).toMatchObject({ sdkAppId: '1400006666', region: 'ap-guangzhou', endpoint: 'https://sms.tencentcloudapi.com' });
+    expect(config.visitors.sessionTtlS).toBe(1800);
+    expect(() => parseConfig({ DATA_DIR: dataDir(), VISITOR_SESSION_TTL: '2d' })).toThrow(/VISITOR_SESSION_TTL/);
+  });
 });
 
 describe('mqttConnectionCap (MQTT_MAX_CONNECTIONS=0)', () => {

@@ -266,6 +266,28 @@ const envSchema = z
     ALIPAY_GATEWAY_URL: z.url().default('https://openapi.alipay.com/gateway.do'),
     /** Public address of POST /api/v1/public/payments/alipay/notify as Alipay reaches it. */
     ALIPAY_NOTIFY_URL: z.url().optional(),
+    /**
+     * Issue 13 §7: visitors prove a mobile number with an SMS code sent by Tencent Cloud SMS
+     * (SendSms, API 2021-01-11). Off unless SMS_TENCENT_SECRET_ID is set (then visitor sign-in
+     * answers 503); with it, the others without a default are required.
+     */
+    SMS_TENCENT_SECRET_ID: z.string().regex(/^[A-Za-z0-9]{8,128}$/).optional(),
+    SMS_TENCENT_SECRET_KEY: z.string().min(8).optional(),
+    /** The SMS application's SdkAppId (e.g. 1400006666). */
+    SMS_TENCENT_SDK_APP_ID: z.string().regex(/^\d{6,16}$/).optional(),
+    /** The approved signature (签名) the message carries. */
+    SMS_TENCENT_SIGN_NAME: z.string().min(1).max(64).optional(),
+    /** The approved template: "{1}" the code, "{2}" its minutes of validity. */
+    SMS_TENCENT_TEMPLATE_ID: z.string().regex(/^\d{1,16}$/).optional(),
+    SMS_TENCENT_REGION: z.string().regex(/^[a-z]+-[a-z]+$/).default('ap-guangzhou'),
+    /** The API's address; a host under .localhost reaches this machine (tests' local SMS server). */
+    SMS_TENCENT_ENDPOINT: url(['http:', 'https:']).default('https://sms.tencentcloudapi.com'),
+    /** Lifetime of a visitor's session (no refresh: the visitor proves the number again). */
+    VISITOR_SESSION_TTL: z.string().regex(/^\d+[smh]$/).default('2h'),
+    /** Codes sent to one number per hour (a burst of up to 3 at once). */
+    VISITOR_CODES_PER_PHONE_PER_HOUR: positiveInt(5),
+    /** Codes asked for from one source address per hour (a burst of up to 10 at once). */
+    VISITOR_CODES_PER_ADDRESS_PER_HOUR: positiveInt(30),
     /** TEST ONLY: kill the process (SIGKILL) at this point, to prove recovery after a crash there. Refused in production. */
     FAULT_INJECT: z.enum(faultPoints).optional(),
   })
@@ -300,6 +322,11 @@ const envSchema = z
     }
     if (env.MQTT_CLUSTER === 'redis' && env.MQTT_URL) {
       ctx.addIssue({ code: 'custom', path: ['MQTT_CLUSTER'], message: 'MQTT_CLUSTER=redis clusters the embedded broker: unset MQTT_URL (an external broker is shared already)' });
+    }
+    if (env.SMS_TENCENT_SECRET_ID) {
+      for (const name of ['SMS_TENCENT_SECRET_KEY', 'SMS_TENCENT_SDK_APP_ID', 'SMS_TENCENT_SIGN_NAME', 'SMS_TENCENT_TEMPLATE_ID'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required with SMS_TENCENT_SECRET_ID' });
+      }
     }
     if (env.WECHATPAY_MCHID) {
       for (const name of ['WECHATPAY_APPID', 'WECHATPAY_SERIAL_NO', 'WECHATPAY_PRIVATE_KEY_PATH', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_KEY_PATH', 'WECHATPAY_NOTIFY_URL'] as const) {
@@ -441,6 +468,18 @@ export interface PlatformConfig {
     gatewayUrl: string;
     notifyUrl: string;
   };
+  /** Tencent Cloud SMS (SMS_TENCENT_*); absent when SMS_TENCENT_SECRET_ID is unset. */
+  sms?: {
+    secretId: string;
+    secretKey: string;
+    sdkAppId: string;
+    signName: string;
+    templateId: string;
+    region: string;
+    endpoint: string;
+  };
+  /** Visitors' sign-in by SMS code (issue 13 §7). */
+  visitors: { sessionTtlS: number; codesPerPhonePerHour: number; codesPerAddressPerHour: number };
   /** TEST ONLY (FAULT_INJECT): the point where the process kills itself. */
   faultInject?: FaultPoint;
 }
@@ -564,6 +603,18 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
           notifyUrl: e.ALIPAY_NOTIFY_URL!,
         }
       : undefined,
+    sms: e.SMS_TENCENT_SECRET_ID
+      ? {
+          secretId: e.SMS_TENCENT_SECRET_ID,
+          secretKey: e.SMS_TENCENT_SECRET_KEY!,
+          sdkAppId: e.SMS_TENCENT_SDK_APP_ID!,
+          signName: e.SMS_TENCENT_SIGN_NAME!,
+          templateId: e.SMS_TENCENT_TEMPLATE_ID!,
+          region: e.SMS_TENCENT_REGION,
+          endpoint: e.SMS_TENCENT_ENDPOINT.replace(/\/+$/, ''),
+        }
+      : undefined,
+    visitors: { sessionTtlS: durationS(e.VISITOR_SESSION_TTL), codesPerPhonePerHour: e.VISITOR_CODES_PER_PHONE_PER_HOUR, codesPerAddressPerHour: e.VISITOR_CODES_PER_ADDRESS_PER_HOUR },
     faultInject: e.FAULT_INJECT,
   };
 }

@@ -1,12 +1,21 @@
-import { roles } from '@app/contracts';
+import { roles, sessionRoles } from '@app/contracts';
 import { can, Permission, permissionTable, permissionsOf, roleHas, socketEventPermission, socketPermissions } from './permissions';
 
 describe('the permission table', () => {
   it('gives every permission to at least one role, and only known roles', () => {
     for (const permission of Object.values(Permission)) {
       expect(permissionTable[permission].length).toBeGreaterThan(0);
-      for (const role of permissionTable[permission]) expect(roles).toContain(role);
+      for (const role of permissionTable[permission]) expect(sessionRoles).toContain(role);
     }
+  });
+
+  it('gives a visitor (issue 13 §7) visitor parking and their own bill, nothing else; no account role holds visitor parking', () => {
+    expect([...permissionsOf('visitor')].sort()).toEqual([Permission.OwnBillRead, Permission.VisitorParking].sort());
+    for (const role of roles) expect(roleHas(role, Permission.VisitorParking)).toBe(false);
+    expect(roleHas('property_staff', Permission.VisitorSettingsManage)).toBe(true);
+    expect(roleHas('owner', Permission.VisitorSettingsManage)).toBe(false);
+    // No socket room: every event's permission is one a visitor lacks.
+    for (const { permission } of Object.values(socketEventPermission)) expect(roleHas('visitor', permission)).toBe(false);
   });
 
   it('lets every role see devices: device states go to the plain community room (one per community for 2,000 dashboards)', () => {

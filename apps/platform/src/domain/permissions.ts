@@ -1,4 +1,4 @@
-import { roles as allRoles, type Role, type ServerToClientEvents } from '@app/contracts';
+import { roles as accountRoles, sessionRoles as allRoles, type Role, type ServerToClientEvents } from '@app/contracts';
 
 /**
  * The one permission table: what each role may do. Every REST route declares the permission it
@@ -121,9 +121,19 @@ export enum Permission {
   FundAccountPost = 'fund.account.post',
   /** Move common income into the fund: whoever keeps it (004 三(四)4(2): the property company 代收代管, or the owners' committee). */
   FundCommonIncomeTransfer = 'fund.account.transfer',
+
+  /**
+   * A visitor from outside the estate (issue 13 §7): search the shared slots of communities that
+   * admit visitors, book one, see and cancel their own bookings, see their own bills. Only the
+   * `visitor` role holds it, and the visitor holds nothing else but OwnBillRead (to pay).
+   */
+  VisitorParking = 'visitor.parking',
+  /** Whether a community admits visitors' bookings (off until property staff turn it on). */
+  VisitorSettingsManage = 'visitor.settings.manage',
 }
 
-const everyone: readonly Role[] = allRoles;
+/** Every account role; not `visitor`, whose session reaches only what is granted to it by name below. */
+const everyone: readonly Role[] = accountRoles;
 const staff: readonly Role[] = ['platform_admin', 'property_staff'];
 const alarmViewers: readonly Role[] = ['platform_admin', 'property_staff', 'maintenance_staff', 'street_officer', 'district_authority', 'owners_committee', 'residents_committee'];
 
@@ -168,7 +178,8 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.TariffManage]: staff,
   [Permission.SplitManage]: ['platform_admin', 'owners_committee'],
   [Permission.BillingRead]: ['platform_admin', 'property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
-  [Permission.OwnBillRead]: everyone,
+  // A visitor sees and pays the bill of their own stay.
+  [Permission.OwnBillRead]: [...everyone, 'visitor'],
   [Permission.PaymentRecord]: staff,
   [Permission.PaymentReconcile]: ['platform_admin'],
 
@@ -208,6 +219,9 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.FundAccountReadAll]: ['platform_admin', 'property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
   [Permission.FundAccountPost]: ['platform_admin', 'district_authority'],
   [Permission.FundCommonIncomeTransfer]: ['platform_admin', 'property_staff', 'owners_committee'],
+
+  [Permission.VisitorParking]: ['visitor'],
+  [Permission.VisitorSettingsManage]: staff,
 };
 
 const granted = new Map<Role, ReadonlySet<Permission>>(

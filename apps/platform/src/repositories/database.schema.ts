@@ -42,6 +42,17 @@ export interface CommunityTable {
   created_at: Generated<Date>;
   /** migrations/0006-statistics: the property company serving the community. */
   property_company_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** migrations/0022-visitor-parking: whether visitors from outside may book its shared slots. */
+  visitors_allowed: Generated<boolean>;
+}
+
+/** migrations/0022-visitor-parking: a visitor's live one-time code (digest only). */
+export interface VisitorCodeTable {
+  phone: string;
+  code_digest: string;
+  expires_at: Date;
+  tries: Generated<number>;
+  created_at: Generated<Date>;
 }
 
 /** migrations/0006-statistics. */
@@ -145,6 +156,7 @@ export interface AuditLogTable {
 
 export interface Database {
   communities: CommunityTable;
+  visitor_codes: VisitorCodeTable;
   buildings: BuildingTable;
   units: UnitTable;
   users: UserTable;

@@ -185,6 +185,20 @@ export class MetricsRepository {
     registers: [this.registry],
   });
 
+  readonly visitorCodes = new Counter({
+    name: 'spp_visitor_codes_total',
+    help: "Visitors' requests for an SMS code (issue 13 §7), by outcome (sent, throttled_phone, throttled_address: refused by the send rate limits, gateway_error: the SMS gateway did not send)",
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly visitorSignIns = new Counter({
+    name: 'spp_visitor_sign_ins_total',
+    help: "Visitors' tries of an SMS code, by outcome (success, wrong_code, expired, too_many_tries, no_code)",
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly loginAttempts = new Counter({
     name: 'spp_auth_login_attempts_total',
     help: 'Password logins, by outcome (success, failure, throttled: refused while backing off, overloaded: the hashing queue was full)',

@@ -1,5 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { roleHas, type Permission } from '../domain/permissions';
+import { can, Permission, roleHas } from '../domain/permissions';
 import { covers as coversScope, scopeFrom, type CommunityPlace } from '../domain/scope';
 import { roleSchema } from '@app/contracts';
 import { UserRepository } from '../repositories/user.repository';
@@ -43,7 +43,9 @@ export class AccessService {
    */
   async requireInScope(user: AuthUser, communityId: string | null | undefined, what = `community ${communityId}`): Promise<CommunityRow> {
     const community = communityId ? await this.communities.findById(communityId) : undefined;
-    if (!community || !covers(user, community)) throw new NotFoundException(`${what} not found`);
+    // A visitor (issue 13 §7) has no scope of their own: they reach the communities that admit visitors.
+    const reaches = community && (can(user, Permission.VisitorParking) ? community.visitors_allowed : covers(user, community));
+    if (!community || !reaches) throw new NotFoundException(`${what} not found`);
     return community;
   }
 

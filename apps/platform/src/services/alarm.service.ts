@@ -1,5 +1,5 @@
 import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { roleSchema, type AlarmClearCause, type AlarmEvent, type AlarmListQuery, type Role } from '@app/contracts';
+import { roleSchema, type AlarmClearCause, type AlarmEvent, type AlarmListQuery } from '@app/contracts';
 import { manuallyClearable, severityOf } from '../domain/alarm-rules';
 import { clearCausesFor, handOffFor } from '../domain/alarm-handling';
 import { categoryOfAlarm } from '../domain/fund-profiles';
@@ -289,7 +289,7 @@ export class AlarmService {
       told: [...told].map(([userId, t]) => ({ userId, displayName: nameOf(userId), ...t })),
       assignable: assignableIds
         .filter((userId) => names.has(userId))
-        .map((userId) => ({ userId, displayName: nameOf(userId), role: names.get(userId)!.role as Role }))
+        .map((userId) => ({ userId, displayName: nameOf(userId), role: roleSchema.parse(names.get(userId)!.role) }))
         .sort((a, b) => a.displayName.localeCompare(b.displayName)),
     };
   }

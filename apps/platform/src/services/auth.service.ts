@@ -11,7 +11,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { roleSchema, scopeSchema, type Role, type Scope, type UpdateUserRequest } from '@app/contracts';
+import { roleSchema, scopeSchema, sessionRoleSchema, type Role, type Scope, type UpdateUserRequest } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { AdmissionLimit } from '../domain/admission';
@@ -72,6 +72,9 @@ interface CachedUser {
  * one presented again revokes its whole family. Password logins are throttled per source
  * address and per username, and the slow hash runs behind an admission limit.
  */
+/** The role of a visitor's users row (visitor.repository.ts): no password, no account. */
+const VISITOR_ROLE = 'visitor';
+
 @Injectable()
 export class AuthService implements OnModuleInit {
   private readonly logger = new Logger(AuthService.name);
@@ -136,7 +139,9 @@ export class AuthService implements OnModuleInit {
       this.metrics.loginAttempts.inc({ outcome: 'throttled' });
       throw new HttpException({ message: `too many failed logins: try again in ${Math.ceil(wait / 1000)} s`, retryAfterS: Math.ceil(wait / 1000) }, HttpStatus.TOO_MANY_REQUESTS);
     }
-    const user = await this.users.findByUsername(username);
+    const found = await this.users.findByUsername(username);
+    // A visitor has no password: they sign in with an SMS code (visitor.service.ts), never here.
+    const user = found?.role === VISITOR_ROLE ? undefined : found;
     // The hash is verified whether or not the user exists or is disabled: the answer takes as long either way.
     const verified = await this.hashFor(source, async () => this.crypto.verify(password, user?.password_hash ?? (await this.dummy())));
     if (!verified) {
@@ -182,6 +187,18 @@ export class AuthService implements OnModuleInit {
   private dummy(): Promise<string> {
     this.dummyHash ??= this.crypto.hash(this.crypto.newSecret());
     return this.dummyHash;
+  }
+
+  /**
+   * A visitor's session (issue 13 §7), once their number is proven: an access token of
+   * VISITOR_SESSION_TTL, no refresh token (they prove the number again). Its role `visitor`
+   * reaches only what the permission table grants the visitor.
+   */
+  async visitorSession(user: UserRow): Promise<{ accessToken: string; expiresIn: number }> {
+    if (user.role !== VISITOR_ROLE || user.disabled) throw new UnauthorizedException('not a visitor');
+    const expiresIn = this.config.visitors.sessionTtlS;
+    const accessToken = await this.jwt.signAsync({ sub: user.id, username: user.username, role: user.role, ver: user.token_version }, { expiresIn });
+    return { accessToken, expiresIn };
   }
 
   /** Exchanges a refresh token for a new pair (the old token is spent). */
@@ -292,13 +309,14 @@ export class AuthService implements OnModuleInit {
   }
 
   async listUsers() {
-    return (await this.users.list()).map(userView);
+    // Accounts only: visitors (signed in by SMS code) are not accounts an administrator manages.
+    return (await this.users.list()).filter((u) => u.role !== VISITOR_ROLE).map(userView);
   }
 
   /** An administrator changes a user's role, scope, name or enabled state; role, scope and disabling end the user's sessions. */
   async updateUser(actor: AuthUser, userId: string, change: UpdateUserRequest) {
     const before = await this.users.findById(userId);
-    if (!before) throw new NotFoundException(`user ${userId} not found`);
+    if (!before || before.role === VISITOR_ROLE) throw new NotFoundException(`user ${userId} not found`);
     const role = change.role ?? roleSchema.parse(before.role);
     const scope = change.scope || change.role ? await this.checkRoleAndScope(role, change.scope ?? toAuthUser(before).scope) : undefined;
     const demotesAdmin = before.role === 'platform_admin' && !before.disabled && (role !== 'platform_admin' || change.disabled === true);
@@ -322,7 +340,7 @@ export class AuthService implements OnModuleInit {
   /** An administrator sets a new password; the user's sessions end. */
   async setPassword(actor: AuthUser, userId: string, password: string) {
     const row = await this.users.findById(userId);
-    if (!row) throw new NotFoundException(`user ${userId} not found`);
+    if (!row || row.role === VISITOR_ROLE) throw new NotFoundException(`user ${userId} not found`);
     this.requireStrongPassword(password, [row.username, row.display_name ?? '']);
     await this.users.update(userId, { passwordHash: await this.hashPassword(password), passwordChangedAt: new Date(this.clock.now()), endSessions: true });
     await this.audit.record({ actorId: actor.id, action: 'user.password.reset', subjectType: 'user', subjectId: userId });
@@ -387,7 +405,7 @@ function toAuthUser(row: UserRow): AuthUser {
     id: row.id,
     username: row.username,
     displayName: row.display_name,
-    role: roleSchema.parse(row.role),
+    role: sessionRoleSchema.parse(row.role),
     scope: scopeFrom(row.scope_level, row.community_ids, row.scope_street, row.scope_district),
   };
 }

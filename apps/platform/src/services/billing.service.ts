@@ -300,6 +300,11 @@ export class BillingService implements OnApplicationBootstrap {
    */
   async billFor(user: AuthUser, billId: string): Promise<BillRow> {
     const bill = await this.repo.bill(billId);
+    // A visitor reaches their own bills only, wherever the stay was (issue 13 §7: they pay it online).
+    if (can(user, Permission.VisitorParking)) {
+      if (!bill || !(await this.isOwnBill(user, bill))) throw new NotFoundException(`bill ${billId} not found`);
+      return bill;
+    }
     await this.access.requireInScope(user, bill?.community_id, `bill ${billId}`);
     if (!can(user, Permission.BillingRead) && !(await this.isOwnBill(user, bill!))) throw new NotFoundException(`bill ${billId} not found`);
     return bill!;
@@ -312,7 +317,9 @@ export class BillingService implements OnApplicationBootstrap {
   async getBill(user: AuthUser, billId: string) {
     const bill = await this.billFor(user, billId);
     const payments = await this.repo.payments(bill.id);
-    return { ...mapBill(bill), payments: payments.map((p) => ({ id: p.id, kind: p.kind, provider: p.provider, reference: p.provider_ref, amountFen: fen(p.amount_fen), reason: p.reason, createdAt: new Date(p.created_at).toISOString() })) };
+    // Nothing of the slot's owner reaches a visitor.
+    const seen = can(user, Permission.VisitorParking) ? { ...mapBill(bill), slotOwnerId: null } : mapBill(bill);
+    return { ...seen, payments: payments.map((p) => ({ id: p.id, kind: p.kind, provider: p.provider, reference: p.provider_ref, amountFen: fen(p.amount_fen), reason: p.reason, createdAt: new Date(p.created_at).toISOString() })) };
   }
 
   async billOfSession(user: AuthUser, sessionId: string) {

@@ -68,7 +68,7 @@ describe('CreditService', () => {
 
   it('refuses an assessment dated in the future and one of a community without a property company', async () => {
     const { sut, mock } = setup(85);
-    const community = { id: 'c1', name: 'A', district: '鼓楼区', street: '东街街道', address: null, created_at: new Date(NOW), property_company_id: 'co1' };
+    const community = { id: 'c1', name: 'A', district: '鼓楼区', street: '东街街道', address: null, created_at: new Date(NOW), property_company_id: 'co1', visitors_allowed: false };
     mock(AccessService).requireInScope.mockResolvedValue(community);
     await expect(sut.addAssessment(district, { communityId: 'c1', kind: 'spot_check', assessedOn: '2026-06-02', score: 80 })).rejects.toThrow(BadRequestException);
     mock(AccessService).requireInScope.mockResolvedValue({ ...community, property_company_id: null });
