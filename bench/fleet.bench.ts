@@ -4,6 +4,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { fleetDeviceType } from '../device-sim/src/fleet/mix';
+import { heapGrowthPerUnit, tallyHeapSnapshot, type HeapTally } from './heap-summary';
 import { freePort, latencySummary, machineInfo, processUsage, platformMain, repoRoot, resultsDir, simMain, waitFor } from './support';
 
 /**
@@ -33,6 +34,7 @@ interface Options {
   redisUrl: string;
   influxUrl: string;
   profile: boolean;
+  heapSnapshots: boolean;
   out: string;
 }
 
@@ -158,6 +160,20 @@ function cli(platform: PlatformProcess, args: string[]): Promise<Record<string, 
       }
     });
   });
+}
+
+/** Has the platform (started with --heapsnapshot-signal=SIGURG) write a heap snapshot; tallies it and deletes the file. */
+async function heapSnapshot(platform: PlatformProcess, dir: string): Promise<HeapTally> {
+  mkdirSync(dir, { recursive: true });
+  const known = new Set(readdirSync(dir));
+  process.kill(platform.pid, 'SIGURG');
+  const file = await waitFor('a heap snapshot file', 120_000, async () => readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !known.has(f)));
+  // The snapshot is written on the main thread: once /health answers again, the file is complete.
+  await waitFor('the platform after its heap snapshot', 300_000, async () => ((await fetch(`${platform.httpUrl}/health`).catch(() => undefined))?.ok ? true : undefined));
+  const path = join(dir, file);
+  const tally = tallyHeapSnapshot(path);
+  rmSync(path);
+  return tally;
 }
 
 interface Progress {
@@ -404,6 +420,7 @@ async function main(): Promise<void> {
     .option('--redis-url <url>', 'Redis', 'redis://127.0.0.1:6379')
     .option('--influx-url <url>', 'InfluxDB base URL', 'http://127.0.0.1:8086')
     .option('--profile', 'run the restarted platform under --cpu-prof and summarise the profile', false)
+    .option('--heap-snapshots', 'take a heap snapshot of the platform when idle and after each step, and say what a connected device costs', false)
     .option('--out <dir>', 'results folder', resultsDir)
     .parse()
     .opts<Options>();
@@ -466,12 +483,19 @@ async function main(): Promise<void> {
     const secrets = JSON.parse(readFileSync(join(work, 'fleet.secrets.json'), 'utf8')) as { devices: Array<{ id: string; secret: string; kind: string; subtype: string | null }> };
     const all = secrets.devices.map((d) => ({ id: d.id, secret: d.secret, kind: d.kind, subtype: d.subtype }));
 
-    if (o.database === 'pglite') {
+    const heapDir = join(work, 'heap');
+    if (o.heapSnapshots) {
+      // Stopped and started again with the signal that writes a snapshot (also on PostgreSQL).
+      // SIGURG, not SIGUSR2: NestJS's shutdown hooks stop the platform on SIGUSR2.
+      await platform.stop();
+      await platform.start(['--heapsnapshot-signal=SIGURG', `--diagnostic-dir=${heapDir}`]);
+    } else if (o.database === 'pglite') {
       const ms = await platform.start();
       log(`platform started in ${ms} ms`);
     }
     await sleep(5000);
     const idle = processUsage(platform.pid);
+    const heapAtIdle = o.heapSnapshots ? await heapSnapshot(platform, heapDir) : undefined;
     result.machineLoadAverage1mAtStart = Number(loadavg()[0].toFixed(1));
     result.idle = { rssMiB: mib(idle.rssBytes), openFiles: openFiles(platform.pid), openFileLimit: openFileLimitOf(platform.pid) };
 
@@ -528,6 +552,11 @@ async function main(): Promise<void> {
         generator: { rssMiB: s.rssMiB, cpuCores: Number(s.cpuCores.toFixed(2)) },
         errors: s.errors,
       };
+      if (heapAtIdle && s.connected > 0) {
+        const growth = heapGrowthPerUnit(heapAtIdle, await heapSnapshot(platform, heapDir), s.connected);
+        (step as Record<string, unknown>).heapPerDevice = growth;
+        log(`  heap per connected device: ${growth.totalBytesPerUnit} bytes; ${growth.top.slice(0, 8).map((r) => `${r.what} ${r.bytesPerUnit}`).join(', ')}`);
+      }
       steps.push(step);
       log(`step ${k + 1}: ${JSON.stringify(step)}`);
       if (!reachedAt) {
