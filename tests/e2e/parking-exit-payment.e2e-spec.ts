@@ -65,6 +65,9 @@ describe('the exit gate opens when the bill is paid', () => {
   let otherGate: Gate;
   let staffToken: string;
   let staffSocket: Socket;
+  let resident: { id: string; token: string };
+  let guest: { id: string; token: string };
+  let slotId: string;
 
   const db = () => tp.platform.app.get(DatabaseRepository).db;
   const gates = () => tp.platform.app.get(ParkingGateService);
@@ -95,6 +98,8 @@ describe('the exit gate opens when the bill is paid', () => {
     };
     staffToken = (await user('booth', 'property_staff', [communityId])).token;
     const owner = await user('resident', 'owner', [communityId]);
+    resident = owner;
+    guest = await user('guest', 'owner', [communityId]);
     const unitId = (community as unknown as { buildings: Array<{ units: Array<{ id: string }> }> }).buildings[0].units[0].id;
     expect((await tp.api('POST', `units/${unitId}/occupants`, { userId: owner.id })).status).toBe(201);
     expect((await tp.api('POST', 'parking/vehicles', { communityId, plate: '粤B55555' }, owner.token)).status).toBe(201);
@@ -109,6 +114,11 @@ describe('the exit gate opens when the bill is paid', () => {
       });
       expect(tariff.status).toBe(201);
     }
+    const slot = await tp.api('POST', 'parking/slots', { communityId, code: 'P1', location: 'B1-P1', ownership: 'private', ownerId: owner.id });
+    expect(slot.status).toBe(201);
+    slotId = slot.body.id;
+    const allWeek = [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, startMinute: 0, endMinute: 1440 }));
+    expect((await tp.api('POST', `parking/slots/${slotId}/windows`, { weekly: allWeek }, owner.token)).status).toBe(200);
     gate = await new Gate(await tp.provisionDevice(communityId, 'gate')).connect(tp);
     otherGate = await new Gate(await tp.provisionDevice(otherCommunityId, 'gate')).connect(tp);
     staffSocket = await tp.socket(staffToken);
@@ -241,5 +251,50 @@ describe('the exit gate opens when the bill is paid', () => {
     expect((await payCash(held.billId, 100, 'CASH-0006', staffToken)).status).toBe(201);
     expect(await gates().openPaidLanes()).toBe(0);
     expect(gate.opensFor(held.billId)).toHaveLength(1);
+  });
+
+  it('paid in advance at the booth (the stay ends and is billed once): the car passes the lane at once', async () => {
+    const plate = '粤B10008';
+    expect(await gate.read(plate, 'in')).toMatchObject({ cmd: 'open', reason: 'visitor' });
+    await gates().settled();
+    const session = (await tp.api('GET', `parking/sessions?communityId=${communityId}`)).body.find((x: { plate: string; status: string }) => x.plate === plate && x.status === 'open');
+    // Not the guest of this stay, not staff of this community: not found.
+    expect((await tp.api('POST', `parking/sessions/${session.id}/checkout`, undefined, resident.token)).status).toBe(404);
+    expect((await tp.api('POST', `parking/sessions/${session.id}/checkout`, undefined, await tp.login('booth-other', 'user-pass-123'))).status).toBe(404);
+    const checkout = await tp.api('POST', `parking/sessions/${session.id}/checkout`, undefined, staffToken);
+    expect(checkout.status).toBe(200);
+    expect(checkout.body).toMatchObject({ sessionId: session.id, billId: expect.any(String), amountFen: 100, dueFen: 100, paidGraceMin: 15 });
+    // Asked again: the same bill.
+    expect((await tp.api('POST', `parking/sessions/${session.id}/checkout`, undefined, staffToken)).body).toMatchObject({ billId: checkout.body.billId, exitAt: checkout.body.exitAt });
+    expect((await payCash(checkout.body.billId, 100, 'CASH-0008', staffToken)).status).toBe(201);
+    expect(await gate.read(plate, 'out')).toMatchObject({ cmd: 'open', reason: 'paid', billId: checkout.body.billId });
+    expect(await billsOf(plate)).toHaveLength(1);
+    expect(gate.commands.filter((c) => c.billId === checkout.body.billId && c.cmd === 'hold')).toHaveLength(0);
+    const audit = await db().selectFrom('audit_log').selectAll().where('action', '=', 'parking.session.checked_out').where('subject_id', '=', session.id).execute();
+    expect(audit).toHaveLength(1);
+  });
+
+  it('the guest of a booked stay pays on the phone before driving out; an unpaid checkout still holds at the lane', async () => {
+    const plate = '粤B10009';
+    const startsAt = Date.now();
+    const booking = await tp.api('POST', 'parking/bookings', { slotId, plate, startsAt, endsAt: startsAt + 3600_000 }, guest.token);
+    expect(booking.status).toBe(201);
+    expect(await gate.read(plate, 'in')).toMatchObject({ cmd: 'open', reason: 'booking' });
+    await gates().settled();
+    const session = (await tp.api('GET', `parking/sessions?communityId=${communityId}`)).body.find((x: { plate: string; status: string }) => x.plate === plate && x.status === 'open');
+    expect((await tp.api('POST', `parking/sessions/${session.id}/checkout`, undefined, resident.token)).status).toBe(404);
+    const checkout = await tp.api('POST', `parking/sessions/${session.id}/checkout`, undefined, guest.token);
+    expect(checkout.status).toBe(200);
+    expect(checkout.body).toMatchObject({ amountFen: 100, dueFen: 100 });
+    // Not paid yet: the lane holds for that bill.
+    expect(await gate.read(plate, 'out')).toMatchObject({ cmd: 'hold', reason: 'payment_due', billId: checkout.body.billId, amountFen: 100 });
+    // The guest pays with WeChat Pay from the phone: the held lane opens.
+    const order = await tp.api('POST', `billing/bills/${checkout.body.billId}/wechat-pay/native`, undefined, guest.token);
+    expect(order.status).toBe(201);
+    fake.pay(order.body.outTradeNo);
+    expect(await fake.deliver(order.body.outTradeNo, fake.notification(order.body.outTradeNo))).toBe(200);
+    await waitFor(() => gate.opensFor(checkout.body.billId).length > 0, { message: 'open after the guest paid' });
+    expect(gate.opensFor(checkout.body.billId)).toEqual([expect.objectContaining({ reason: 'paid' })]);
+    expect(await billsOf(plate)).toHaveLength(1);
   });
 });

@@ -24,6 +24,7 @@ import {
   ParkingIdParamDto,
   ParkingSessionDto,
   ParkingSlotDto,
+  SessionCheckoutDto,
   PlateUnblockedDto,
   RegisterVehicleDto,
   ShareWindowsDto,
@@ -188,6 +189,14 @@ export class ParkingController {
   @ZodResponse({ status: 200, type: OccupancyDto })
   occupancy(@Auth() user: AuthUser, @Query() { communityId }: CommunityQueryDto) {
     return this.gate.occupancyFor(user, communityId);
+  }
+
+  /** Pay before driving to the exit: staff at the booth, or the guest of the booked stay. */
+  @Allow(Permission.ParkingUse)
+  @Post('sessions/:id/checkout')
+  @ZodResponse({ status: 200, type: SessionCheckoutDto })
+  checkout(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto) {
+    return this.gate.checkoutStay(user, id);
   }
 
   @Allow(Permission.GateOperate)

@@ -254,7 +254,7 @@ export class ParkingRepository {
   }
 
   /** Closes the open session of a plate; undefined when none is open (a duplicate exit event). Idempotent. */
-  closeSession(communityId: string, plate: string, exit: { at: Date; lane: string; deviceId: string }): Promise<SessionRow | undefined> {
+  closeSession(communityId: string, plate: string, exit: { at: Date; lane: string | null; deviceId: string | null }): Promise<SessionRow | undefined> {
     return this.db
       .updateTable('parking_sessions')
       .set({ status: 'closed', exit_at: exit.at, exit_lane: exit.lane, exit_device_id: exit.deviceId })

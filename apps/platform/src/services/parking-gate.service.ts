@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
-import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { GatePendingEvent, ManualOpenRequest, VehicleEvent } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
-import { decideExit, paysAtExit, type ExitDecision } from '../domain/exit-payment';
+import { amountDue, decideExit, paysAtExit, type ExitDecision } from '../domain/exit-payment';
+import { can, Permission } from '../domain/permissions';
 import { decideGate, overstayMinutes, shouldBlock, type BookingWindow, type GateDecision, type SessionKind } from '../domain/parking-rules';
 import { normalizePlate, parsePlate, type PlateInfo } from '../domain/plates';
 import type { DeviceProfile } from '../domain/device-profile';
@@ -394,7 +395,7 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Closes the plate's open stay (booking completed, overstay recorded) and announces it for billing; undefined when none was open. */
-  private async closeStay(device: DeviceProfile, lane: string, plate: string, at: Date): Promise<SessionRow | undefined> {
+  private async closeStay(device: Pick<DeviceProfile, 'communityId'> & { id: string | null }, lane: string | null, plate: string, at: Date): Promise<SessionRow | undefined> {
     if (!plate) return undefined;
     const session = await this.repo.closeSession(device.communityId, plate, { at, lane, deviceId: device.id });
     if (!session) return undefined; // nobody inside with this plate: a duplicate exit event closes nothing
@@ -419,6 +420,35 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
     }
     this.bus.emit('parking.session.closed', { sessionId: session.id, communityId: device.communityId });
     return session;
+  }
+
+  /**
+   * Pay before driving to the exit (场内预付): staff at the booth, or the guest of a booked stay,
+   * end the stay now and get its bill (once; a second call returns the same). Once the bill is
+   * paid the car passes the exit lane at once within the grace after paying. Audited.
+   */
+  async checkoutStay(user: AuthUser, sessionId: string) {
+    const found = await this.repo.findSession(sessionId);
+    await this.access.requireInScope(user, found?.community_id, `session ${sessionId}`);
+    const session = found!;
+    const guest = session.booking_id ? (await this.repo.findBooking(session.booking_id))?.user_id : undefined;
+    if (!can(user, Permission.GateOperate) && guest !== user.id) throw new NotFoundException(`session ${sessionId} not found`);
+    if (!paysAtExit(session.kind)) throw new ConflictException(`a ${session.kind} stay does not pay at the exit`);
+    const at = new Date(this.clock.now());
+    const closed = session.status === 'open' ? await this.closeStay({ communityId: session.community_id, id: null }, null, session.plate, at) : undefined;
+    if (closed) {
+      if (this.inside.delete(k(session.community_id, session.plate))) this.dirtyOccupancy.add(session.community_id);
+      await this.audit.record({ actorId: user.id, action: 'parking.session.checked_out', subjectType: 'parking_session', subjectId: sessionId, detail: { communityId: session.community_id, plate: session.plate } });
+    }
+    const ended = closed ?? (await this.repo.findSession(sessionId))!;
+    const priced = await this.billing.billForExit(sessionId).catch((error: Error) => {
+      if (error instanceof UnrecoverableError) return null; // no tariff in force: nothing due
+      throw error;
+    });
+    const bill = priced?.bill;
+    const amount = bill ? toFen(bill.amount_fen) : 0n;
+    const due = bill ? amountDue({ amountFen: amount, paidFen: toFen(bill.paid_fen), refundedFen: toFen(bill.refunded_fen) }) : 0n;
+    return { sessionId, billId: bill?.id ?? null, amountFen: Number(amount), dueFen: Number(due), exitAt: new Date(ended.exit_at!).toISOString(), paidGraceMin: this.config.parking.exitPaidGraceMin };
   }
 
   // ---- a person decides
