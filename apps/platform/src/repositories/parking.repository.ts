@@ -315,6 +315,11 @@ export class ParkingRepository {
     await this.db.insertInto('parking_gate_events').values(values).execute();
   }
 
+  /** The latest stay of a booking (its car entered on it). */
+  sessionOfBooking(bookingId: string): Promise<SessionRow | undefined> {
+    return this.db.selectFrom('parking_sessions').selectAll().where('booking_id', '=', bookingId).orderBy('entry_at', 'desc').limit(1).executeTakeFirst();
+  }
+
   // ---- exit lanes held for payment (migrations/0023-exit-holds.ts)
   /** The plate's latest stay when it has ended since `since` (a car read again at the exit after its session closed). */
   latestClosedSession(communityId: string, plate: string, since: Date): Promise<SessionRow | undefined> {

@@ -427,12 +427,24 @@ export class ParkingGateService implements OnModuleInit, OnApplicationShutdown {
    * end the stay now and get its bill (once; a second call returns the same). Once the bill is
    * paid the car passes the exit lane at once within the grace after paying. Audited.
    */
+  /** The same for the guest who knows their booking, not the session: the stay their car entered on. */
+  async checkoutBooking(user: AuthUser, bookingId: string) {
+    const booking = await this.repo.findBooking(bookingId);
+    const session = booking?.user_id === user.id ? await this.repo.sessionOfBooking(bookingId) : undefined;
+    if (!session) throw new NotFoundException(`no stay of booking ${bookingId} to check out`);
+    return this.checkoutStay(user, session.id);
+  }
+
   async checkoutStay(user: AuthUser, sessionId: string) {
     const found = await this.repo.findSession(sessionId);
-    await this.access.requireInScope(user, found?.community_id, `session ${sessionId}`);
+    const guest = found?.booking_id ? (await this.repo.findBooking(found.booking_id))?.user_id : undefined;
+    // The guest of the booked stay (an owner, or a visitor from outside, who has no scope), else staff of the community.
+    if (!found || guest !== user.id) {
+      if (can(user, Permission.VisitorParking)) throw new NotFoundException(`session ${sessionId} not found`);
+      await this.access.requireInScope(user, found?.community_id, `session ${sessionId}`);
+      if (!can(user, Permission.GateOperate)) throw new NotFoundException(`session ${sessionId} not found`);
+    }
     const session = found!;
-    const guest = session.booking_id ? (await this.repo.findBooking(session.booking_id))?.user_id : undefined;
-    if (!can(user, Permission.GateOperate) && guest !== user.id) throw new NotFoundException(`session ${sessionId} not found`);
     if (!paysAtExit(session.kind)) throw new ConflictException(`a ${session.kind} stay does not pay at the exit`);
     const at = new Date(this.clock.now());
     const closed = session.status === 'open' ? await this.closeStay({ communityId: session.community_id, id: null }, null, session.plate, at) : undefined;
