@@ -40,7 +40,8 @@ describe('device-sim gate-scenarios', () => {
       ['visitor exits', 'open', true],
       ['duplicate exit event', 'open', true],
       ['overstay entry', 'open', true],
-      ['overstay exit', 'open', true],
+      ['overstay exit', 'hold', true],
+      ['overstay paid', 'open', true],
     ]);
     expect(results.find((r) => r.name === 'overstay exit')?.bill?.overstayFen).toBeGreaterThan(0);
     expect(lines.some((l) => l.includes('"type":"summary"') && l.includes('"failed":0'))).toBe(true);

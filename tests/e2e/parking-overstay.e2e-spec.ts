@@ -2,7 +2,8 @@
  * Overstay end to end, on real time with tiny settings (departure grace 0, block after one
  * overstay): a booked car enters through an MQTT vehicle event and stays past its end; the guest's
  * socket.io client is told (first without, then — once the owner asks for the slot back — with
- * `ownerNeedsSlot`); the car leaves and its bill carries the overstay penalty; next time the plate
+ * `ownerNeedsSlot`); at the exit its bill carries the overstay penalty and the lane holds until it
+ * is paid; next time the plate
  * is held at the gate until staff unblock it (audited). Also: an emergency vehicle's session
  * bills 0 and its gate decisions are in parking_gate_events and the audit log.
  */
@@ -34,7 +35,7 @@ describe('parking overstay, blocking and emergency sessions (PGlite)', () => {
   let slotId: string;
   let gate: { id: string; secret: string };
   let client: MqttClient;
-  const commands: Array<{ id: string; cmd: string; lane: string; reason: string }> = [];
+  const commands: Array<{ id: string; cmd: string; lane: string; reason: string; billId?: string; amountFen?: number }> = [];
 
   const db = () => tp.platform.app.get(DatabaseRepository).db;
   const settled = () => tp.platform.app.get(ParkingGateService).settled();
@@ -120,16 +121,22 @@ describe('parking overstay, blocking and emergency sessions (PGlite)', () => {
     // Asking twice notifies nothing new.
     expect((await tp.api('POST', `parking/bookings/${bookingId}/reclaim`, undefined, ownerToken)).body).toMatchObject({ alreadyRequested: true, guestNotified: false });
 
-    // The car leaves: the session records the overstay and the bill carries the penalty.
+    // The car is read at the exit: the stay is priced at once and the lane holds until the bill is paid.
     const billCreated = nextEvent<{ sessionId: string; amountFen: number }>(guestSocket, 'billing.bill.created', { filter: (e) => e.amountFen > 0, timeoutMs: 20_000 });
-    expect(await vehicle(PLATE, 'out')).toMatchObject({ cmd: 'open', reason: 'exit' });
+    const held = await vehicle(PLATE, 'out');
+    expect(held).toMatchObject({ cmd: 'hold', reason: 'payment_due', amountFen: 800 });
     const session = await sessionOf(PLATE);
     expect(session).toMatchObject({ status: 'closed', kind: 'booking', overstayMinutes: 1 });
     expect((await billCreated).sessionId).toBe(session.id);
     const bill = await billOf(session.id);
     // Regular span entry → end (seconds) is within the 15 free minutes: 0. Overstay: the booking's own
     // grace (0) overrides the tariff's 10 min; a few seconds beyond = 1 started 30-min unit = 800.
-    expect(bill).toMatchObject({ amountFen: 800, overstayFen: 800, sessionKind: 'booking', slotId });
+    expect(bill).toMatchObject({ id: held.billId, amountFen: 800, overstayFen: 800, sessionKind: 'booking', slotId });
+    // Paid at the booth: the held lane opens.
+    const before = commands.length;
+    expect((await tp.api('POST', `billing/bills/${bill.id}/payments`, { provider: 'cash', amountFen: 800, reference: 'CASH-OVERSTAY-1' })).status).toBe(201);
+    await waitFor(() => commands.slice(before).some((c) => c.cmd === 'open' && c.billId === bill.id), { message: 'the lane opens once the bill is paid' });
+    expect(commands.slice(before)).toEqual([expect.objectContaining({ cmd: 'open', lane: 'out-1', reason: 'paid', billId: bill.id })]);
     expect(bill.breakdown.lines).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'overstay', units: 1, amountFen: 800 })]));
     expect((await tp.api('GET', 'parking/bookings/mine', undefined, guestToken)).body.find((b: { id: string }) => b.id === bookingId).status).toBe('completed');
     // A finished booking cannot be reclaimed.

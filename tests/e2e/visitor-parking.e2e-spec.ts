@@ -217,6 +217,21 @@ describe('visitors book shared slots with a phone number and pay online', () => 
     expect(commands[next].reason).not.toBe('booking');
   });
 
+  it('pays before driving out (issue 13 §7): checks out by the booking, pays on the phone, and the exit lane opens at once', async () => {
+    expect((await tp.api('POST', `parking/bookings/${booking1}/checkout`, undefined, visitor2)).status).toBe(404);
+    const checkout = await tp.api('POST', `parking/bookings/${booking1}/checkout`, undefined, visitor1);
+    expect(checkout.status).toBe(200);
+    expect(checkout.body).toMatchObject({ billId: expect.any(String), amountFen: 100, dueFen: 100, paidGraceMin: 15 });
+    const order = await tp.api('POST', `billing/bills/${checkout.body.billId}/wechat-pay/native`, undefined, visitor1);
+    expect(order.status).toBe(201);
+    wechat.pay(order.body.outTradeNo);
+    expect(await wechat.deliver(order.body.outTradeNo, wechat.notification(order.body.outTradeNo))).toBe(200);
+    const before = commands.length;
+    await publishJson(client, `v1/devices/${gate.id}/events`, { type: 'vehicle', lane: 'out-1', direction: 'out', plate: '沪AV1001', confidence: 0.9 });
+    await waitFor(() => commands.length > before, { message: 'gate command for the visitor leaving' });
+    expect(commands[before]).toMatchObject({ cmd: 'open', reason: 'paid', billId: checkout.body.billId });
+  });
+
   it('cancels its own booking', async () => {
     const startsAt = Date.now() + 3 * 3600_000;
     const res = await tp.api('POST', 'visit/bookings', { slotId: slotA2, plate: '沪A·V2002', startsAt, endsAt: startsAt + 3600_000 }, visitor2);
@@ -249,7 +264,8 @@ describe('visitors book shared slots with a phone number and pay online', () => 
     const bill = bills[0];
     expect(bill).toMatchObject({ plate: '沪AV2002', status: 'unpaid' });
     expect(bill.amountFen).toBeGreaterThan(0);
-    expect((await tp.api('GET', 'visit/bills', undefined, visitor1)).body).toEqual([]);
+    // Visitor 1 has only the bill of their own stay (paid before driving out, above).
+    expect((await tp.api('GET', 'visit/bills', undefined, visitor1)).body.map((b: { plate: string }) => b.plate)).toEqual(['沪AV1001']);
     expect((await tp.api('GET', `billing/bills/${bill.id}`, undefined, visitor1)).status).toBe(404);
     expect((await tp.api('POST', `billing/bills/${bill.id}/wechat-pay/native`, undefined, visitor1)).status).toBe(404);
     const own = await tp.api('GET', `billing/bills/${bill.id}`, undefined, visitor2);

@@ -13,14 +13,14 @@ import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { freshInfluxDatabase, freshRedisPrefix } from '../support/databases';
 import { recordFault } from '../support/fault-report';
-import { ADMIN, startTestPlatform, type ProvisionedDevice } from '../support/platform';
+import { ADMIN, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../support/platform';
 import { PlatformProcess, type Fleet } from '../support/platform-process';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(300_000);
 
 /** One device on a fresh DATA_DIR, InfluxDB database and Redis prefix, provisioned by an in-process platform. */
-async function oneDeviceFleet(kind: 'elevator' | 'gate', name: string): Promise<{ fleet: Fleet; communityId: string }> {
+async function oneDeviceFleet(kind: 'elevator' | 'gate', name: string, setup?: (tp: TestPlatform, communityId: string) => Promise<void>): Promise<{ fleet: Fleet; communityId: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), `spp-${name}-`));
   const influx = freshInfluxDatabase();
   const redisPrefix = freshRedisPrefix();
@@ -28,6 +28,7 @@ async function oneDeviceFleet(kind: 'elevator' | 'gate', name: string): Promise<
   try {
     const communityId = (await tp.createCommunity()).id;
     const device = await tp.provisionDevice(communityId, kind, { id: `${name}-${Date.now().toString(36)}` });
+    await setup?.(tp, communityId);
     const fleet: Fleet = {
       dataDir,
       influx,
@@ -66,8 +67,14 @@ afterEach(async () => {
  * led to the point by `trigger` (given the device's MQTT client), killed there (SIGKILL), then
  * started again on the same data without the hook. Returns what the checks after it need.
  */
-async function crashAtThenRestart(kind: 'elevator' | 'gate', name: string, point: string, trigger: (client: MqttClient, device: ProvisionedDevice) => Promise<void> | void) {
-  const { fleet, communityId } = await oneDeviceFleet(kind, name);
+async function crashAtThenRestart(
+  kind: 'elevator' | 'gate',
+  name: string,
+  point: string,
+  trigger: (client: MqttClient, device: ProvisionedDevice) => Promise<void> | void,
+  setup?: (tp: TestPlatform, communityId: string) => Promise<void>,
+) {
+  const { fleet, communityId } = await oneDeviceFleet(kind, name, setup);
   cleanups.push(() => fleet.remove());
   const platform = await PlatformProcess.create(fleet, { FAULT_INJECT: point });
   cleanups.push(() => platform.stop());
@@ -159,5 +166,51 @@ describe('fault: kill -9 between a gate exit and its bill (issue 9)', () => {
       recoverySeconds,
       notes: 'the closed, unbilled session billed by the billing sweep when its process takes the duty after the restart',
     });
+  });
+});
+
+describe('fault: kill -9 between a paying visitor\'s exit read and its bill (issue 13 §7, pay before leaving)', () => {
+  it('after the restart the bill is issued once and the exit read again holds the lane for that bill', async () => {
+    const plate = '粤B31415';
+    const entered = Date.now() - 60_000;
+    const exit = { ts: entered + 30_000, type: 'vehicle', lane: 'L1', direction: 'out', plate };
+    // A visitor (one common slot; 1 yuan per started 30 min, no free minutes) enters, is read at the exit, and the process dies after closing the stay, before pricing it or answering the lane.
+    const { platform, communityId, device: gate, token, api } = await crashAtThenRestart(
+      'gate',
+      'crash-pay',
+      'crash-after-gate-exit',
+      async (client, device) => {
+        await client.publishAsync(`v1/devices/${device.id}/events`, JSON.stringify({ ts: entered, type: 'vehicle', lane: 'L0', direction: 'in', plate }), { qos: 1 });
+        client.publish(`v1/devices/${device.id}/events`, JSON.stringify(exit), { qos: 1 }, () => undefined);
+      },
+      async (tp, communityId) => {
+        expect((await tp.api('POST', 'parking/slots', { communityId, code: 'V1', location: 'surface', ownership: 'common' })).status).toBe(201);
+        const tariff = await tp.api('POST', `billing/communities/${communityId}/tariffs`, {
+          setBy: 'owners_assembly',
+          filingNumber: '粤价备〔2025〕031号',
+          effectiveFrom: new Date(Date.now() - 120_000).toISOString(),
+          rules: { freeMinutes: 0, pricing: { mode: 'unit', bands: [{ name: 'all', start: '00:00', end: '00:00', unitMinutes: 30, unitPriceFen: 100 }] } },
+        });
+        expect(tariff.status).toBe(201);
+      },
+    );
+    // The gate reads the car again (or resends the exit it got no PUBACK for): priced now or by the sweep, once; the lane holds for that bill.
+    const again = await connectAsync(platform.mqttUrl, { clientId: gate.id, username: gate.id, password: gate.secret, reconnectPeriod: 0 });
+    again.on('error', () => undefined);
+    const commands: Array<{ cmd: string; reason: string; billId?: string; amountFen?: number }> = [];
+    await again.subscribeAsync(`v1/devices/${gate.id}/commands`, { qos: 1 });
+    again.on('message', (_t, payload) => commands.push(JSON.parse(payload.toString())));
+    await again.publishAsync(`v1/devices/${gate.id}/events`, JSON.stringify(exit), { qos: 1 });
+    await waitFor(() => commands.find((c) => c.reason === 'payment_due'), { timeoutMs: 60_000, message: `the lane held after the restart; output: ${platform.log.slice(-2000)}` });
+    await again.publishAsync(`v1/devices/${gate.id}/events`, JSON.stringify(exit), { qos: 1 });
+    await waitFor(() => commands.filter((c) => c.reason === 'payment_due').length >= 2, { timeoutMs: 60_000, message: 'the second read answered' });
+    await again.endAsync();
+    const bills = (await api('GET', `billing/communities/${communityId}/bills`, token)).body as Array<{ id: string; amountFen: number; status: string }>;
+    expect(bills).toHaveLength(1);
+    expect(bills[0]).toMatchObject({ amountFen: 100, status: 'unpaid' });
+    expect(commands.filter((c) => c.reason === 'payment_due').map((c) => [c.cmd, c.billId, c.amountFen])).toEqual([
+      ['hold', bills[0].id, 100],
+      ['hold', bills[0].id, 100],
+    ]);
   });
 });

@@ -10,8 +10,9 @@ import { adminClient, type GlobalOptions, type Reporter, shortId, sleep } from '
  * an emergency vehicle (应急 plate), an unreadable plate and a duplicate exit event, and each
  * case's expected command is compared with the one the platform sends on the gate's commands topic.
  * Then an overstay: a guest's car enters on a booking ending seconds later, stays until the
- * platform records the overstay (the guest's 'parking.overstay' socket event), leaves, and the
- * session's bill must carry an overstay penalty. It needs PARKING_DEPARTURE_GRACE_MIN=0 on the
+ * platform records the overstay (the guest's 'parking.overstay' socket event), is read at the
+ * exit, where the lane holds (payment_due) and the session's bill must carry an overstay penalty;
+ * the bill is paid in cash through REST and the lane must get 'open' (paid). It needs PARKING_DEPARTURE_GRACE_MIN=0 on the
  * platform (else it would wait the grace out) and is skipped otherwise.
  */
 export interface GateCase {
@@ -95,6 +96,22 @@ async function setUp(api: PlatformClient, opts: GateScenarioOptions, reporter: R
 }
 
 /** Publishes each case's vehicle event and waits for the gate command that answers it. */
+/** The next command for a lane that no vehicle event of ours asked for (a lane opened on payment). */
+function nextCommand(conn: DeviceConnection, lane: string, waitMs: number): Promise<DeviceCommand | null> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done(null), waitMs);
+    const onCommand = (cmd: DeviceCommand) => {
+      if (cmd.lane === lane) done(cmd);
+    };
+    function done(cmd: DeviceCommand | null) {
+      clearTimeout(timer);
+      conn.off('command', onCommand);
+      resolve(cmd);
+    }
+    conn.on('command', onCommand);
+  });
+}
+
 export async function playCases(conn: DeviceConnection, cases: GateCase[], waitMs: number): Promise<GateCaseResult[]> {
   const results: GateCaseResult[] = [];
   for (const c of cases) {
@@ -135,6 +152,7 @@ interface Bill {
   id: string;
   sessionId: string;
   amountFen: number;
+  paidFen?: number;
   overstayFen: number;
   breakdown?: { lines?: Array<{ kind: string; amountFen: number }> };
 }
@@ -178,8 +196,9 @@ async function overstayTariff(api: PlatformClient, communityId: string, reporter
 /**
  * The overstay case: a second shared slot, a guest booking from now to a few seconds on, entry
  * (open/booking), the guest's 'parking.overstay' socket event (the platform's overstay record at
- * end + departure grace; no REST endpoint shows it before the exit), exit (open/exit), and the
- * session's bill with an overstay penalty.
+ * end + departure grace; no REST endpoint shows it before the exit), exit (hold/payment_due: pay
+ * before leaving), the session's bill with an overstay penalty, and once it is paid in cash the
+ * lane's open/paid.
  */
 async function playOverstay(
   api: PlatformClient,
@@ -223,7 +242,7 @@ async function playOverstay(
     const [entry] = await playCases(conn, [{ name: 'overstay entry', lane: 'in-1', direction: 'in', plate: latePlate, expected: { cmd: 'open', reason: 'booking' } }], opts.wait);
     const told = await notice;
     if (told) reporter.info(`the platform recorded the overstay of ${latePlate} (due ${new Date(told.dueAt).toISOString()}) and told the guest`);
-    const [exit] = await playCases(conn, [{ name: 'overstay exit', lane: 'out-1', direction: 'out', plate: latePlate, expected: { cmd: 'open', reason: 'exit' } }], opts.wait);
+    const [exit] = await playCases(conn, [{ name: 'overstay exit', lane: 'out-1', direction: 'out', plate: latePlate, expected: { cmd: 'hold', reason: 'payment_due' } }], opts.wait);
     const problems: string[] = [];
     if (!told) problems.push('no parking.overstay event for the booking');
     const sessionId = await poll(opts.wait + 10_000, async () => {
@@ -238,6 +257,17 @@ async function playOverstay(
       else if (!(bill.overstayFen > 0) || !bill.breakdown?.lines?.some((l) => l.kind === 'overstay' && l.amountFen > 0)) problems.push(`bill ${bill.id} has no overstay penalty (overstayFen ${bill.overstayFen})`);
     }
     const problem = problems.length ? problems.join('; ') : undefined;
+    const paidCase: GateCase = { name: 'overstay paid', lane: 'out-1', direction: 'out', plate: latePlate, expected: { cmd: 'open', reason: 'paid' } };
+    let paid: GateCaseResult = { ...paidCase, observed: null, ok: false, ms: 0, problem: 'no bill to pay' };
+    if (bill) {
+      const started = Date.now();
+      const opened = nextCommand(conn, 'out-1', opts.wait);
+      await api.request('POST', `/api/v1/billing/bills/${bill.id}/payments`, { provider: 'cash', amountFen: bill.amountFen - (bill.paidFen ?? 0), reference: `SIM-${ctx.tag}` });
+      reporter.info(`bill ${bill.id} paid in cash (${bill.amountFen} fen): the held lane should open`);
+      const observed = await opened;
+      const obs = observed ? { cmd: observed.cmd, reason: typeof observed.reason === 'string' ? observed.reason : undefined } : null;
+      paid = { ...paidCase, observed: obs, ok: matches(paidCase.expected, obs), ms: Date.now() - started };
+    }
     return [
       entry,
       {
@@ -246,6 +276,7 @@ async function playOverstay(
         ...(problem ? { problem } : {}),
         ...(bill ? { bill: { id: bill.id, sessionId: bill.sessionId, amountFen: bill.amountFen, overstayFen: bill.overstayFen } } : {}),
       },
+      paid,
     ];
   } finally {
     socket.disconnect();

@@ -202,6 +202,21 @@ export const parkingSessionSchema = z.object({
 });
 export const gateOpenedSchema = z.object({ commandId: z.string(), deviceId: z.string(), lane: z.string(), cmd: z.literal('open') });
 
+/**
+ * POST /api/v1/parking/sessions/:id/checkout: pay before driving to the exit (场内预付). The stay
+ * ends now and is billed (once); once the bill is paid the car passes the exit lane at once for
+ * `paidGraceMin` minutes. `billId` is null when the community has no tariff in force (nothing due).
+ */
+export const sessionCheckoutSchema = z.object({
+  sessionId: z.string(),
+  billId: z.string().nullable(),
+  amountFen: z.number().int(),
+  dueFen: z.number().int(),
+  exitAt: z.string(),
+  paidGraceMin: z.number().int(),
+});
+export type SessionCheckout = z.infer<typeof sessionCheckoutSchema>;
+
 const distinct = (values: string[]) => new Set(values).size === values.length;
 
 /**

@@ -228,6 +228,8 @@ const envSchema = z
     PARKING_DEPARTURE_GRACE_MIN: z.string().regex(/^\d+$/).default('10').transform(Number),
     /** Minutes before a booking's start that its car may already enter. */
     PARKING_EARLY_ARRIVAL_MIN: z.string().regex(/^\d+$/).default('15').transform(Number),
+    /** Minutes after paying within which a car passes the exit lane at once (缴费后离场时间). */
+    PARKING_EXIT_PAID_GRACE_MIN: z.string().regex(/^\d+$/).default('15').transform(Number),
     /** Overstays after which a plate is blocked at the gate; 0 = never. */
     PARKING_BLOCK_AFTER_OVERSTAYS: z.string().regex(/^\d+$/).default('3').transform(Number),
     /** Extra plates that always pass free (ambulances carry ordinary plates), comma list. */
@@ -433,6 +435,7 @@ export interface PlatformConfig {
     arrivalGraceMin: number;
     departureGraceMin: number;
     earlyArrivalMin: number;
+    exitPaidGraceMin: number;
     blockAfterOverstays: number;
     emergencyPlates: string[];
     residentPlatesPerUnit: number;
@@ -568,6 +571,7 @@ export function parseConfig(env: Record<string, string | undefined>): PlatformCo
       arrivalGraceMin: e.PARKING_ARRIVAL_GRACE_MIN,
       departureGraceMin: e.PARKING_DEPARTURE_GRACE_MIN,
       earlyArrivalMin: e.PARKING_EARLY_ARRIVAL_MIN,
+      exitPaidGraceMin: e.PARKING_EXIT_PAID_GRACE_MIN,
       blockAfterOverstays: e.PARKING_BLOCK_AFTER_OVERSTAYS,
       emergencyPlates: e.PARKING_EMERGENCY_PLATES.split(',').map((p) => p.trim()).filter(Boolean),
       residentPlatesPerUnit: e.PARKING_RESIDENT_PLATES_PER_UNIT,

@@ -24,6 +24,7 @@ import {
   ParkingIdParamDto,
   ParkingSessionDto,
   ParkingSlotDto,
+  SessionCheckoutDto,
   PlateUnblockedDto,
   RegisterVehicleDto,
   ShareWindowsDto,
@@ -188,6 +189,22 @@ export class ParkingController {
   @ZodResponse({ status: 200, type: OccupancyDto })
   occupancy(@Auth() user: AuthUser, @Query() { communityId }: CommunityQueryDto) {
     return this.gate.occupancyFor(user, communityId);
+  }
+
+  /** Pay before driving to the exit: staff at the booth, or the guest of the booked stay (visitors too). */
+  @Allow(Permission.ParkingUse, Permission.VisitorParking)
+  @Post('sessions/:id/checkout')
+  @ZodResponse({ status: 200, type: SessionCheckoutDto })
+  checkout(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto) {
+    return this.gate.checkoutStay(user, id);
+  }
+
+  /** The guest pays before driving out, by their booking (the stay its car entered on). */
+  @Allow(Permission.ParkingUse, Permission.VisitorParking)
+  @Post('bookings/:id/checkout')
+  @ZodResponse({ status: 200, type: SessionCheckoutDto })
+  checkoutBooking(@Auth() user: AuthUser, @Param() { id }: ParkingIdParamDto) {
+    return this.gate.checkoutBooking(user, id);
   }
 
   @Allow(Permission.GateOperate)

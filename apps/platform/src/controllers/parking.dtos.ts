@@ -1,6 +1,7 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import {
+  sessionCheckoutSchema,
   availabilityQuerySchema,
   createBookingRequestSchema,
   createSlotRequestSchema,
@@ -53,3 +54,4 @@ export class VehicleRemovedDto extends createZodDto(vehicleRemovedSchema) {}
 export class ParkingSessionDto extends createZodDto(parkingSessionSchema) {}
 export class OccupancyDto extends createZodDto(occupancyEventSchema) {}
 export class GateOpenedDto extends createZodDto(gateOpenedSchema) {}
+export class SessionCheckoutDto extends createZodDto(sessionCheckoutSchema) {}

@@ -20,6 +20,7 @@ import * as fundAccounts from './0018-fund-accounts';
 import * as committeeBoard from './0019-committee-board';
 import * as onlinePayments from './0020-online-payments';
 import * as visitorParking from './0022-visitor-parking';
+import * as exitHolds from './0023-exit-holds';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '0019-committee-board': committeeBoard,
   '0020-online-payments': onlinePayments,
   '0022-visitor-parking': visitorParking,
+  '0023-exit-holds': exitHolds,
 };

@@ -188,6 +188,7 @@ export interface Database {
   parking_overstays: ParkingTables['parking_overstays'];
   parking_blocked_plates: ParkingTables['parking_blocked_plates'];
   parking_gate_events: ParkingTables['parking_gate_events'];
+  parking_exit_holds: ParkingTables['parking_exit_holds'];
   slot_lotteries: ParkingTables['slot_lotteries'];
   parking_tariffs: BillingTables['parking_tariffs'];
   billing_settings: BillingTables['billing_settings'];

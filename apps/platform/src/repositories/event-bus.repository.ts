@@ -23,6 +23,8 @@ export interface PlatformEvents {
   'alarm-settings.changed': Record<string, never>;
   /** A parking session closed (the car left); billing prices it. */
   'parking.session.closed': { sessionId: string; communityId: string };
+  /** A payment of a parking bill was booked (cash, WeChat Pay, any provider): a lane held for it may open. */
+  'billing.bill.paid': { billId: string; communityId: string };
   /** The ingestion write-ahead log could not be written (`error`, e.g. ENOSPC) or is writable again (no `error`); transitions only. */
   'ingest.wal.writable': { writable: boolean; error?: string; ts: number };
 }

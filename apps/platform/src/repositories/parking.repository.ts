@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Availability } from '../domain/parking-availability';
 import { DatabaseRepository } from './database.repository';
-import type { BookingStatus, ParkingBookingTable, ParkingSessionTable, ParkingSlotTable } from './parking.schema';
+import type { BookingStatus, ParkingBookingTable, ParkingExitHoldTable, ParkingSessionTable, ParkingSlotTable } from './parking.schema';
 
 export type SlotRow = Selectable<ParkingSlotTable>;
 export type BookingRow = Selectable<ParkingBookingTable>;
 export type SessionRow = Selectable<ParkingSessionTable>;
+export type ExitHoldRow = Selectable<ParkingExitHoldTable>;
 
 /** PostgreSQL's exclusion_violation: another live booking of the slot overlaps. */
 export function isExclusionViolation(error: unknown): boolean {
@@ -253,7 +254,7 @@ export class ParkingRepository {
   }
 
   /** Closes the open session of a plate; undefined when none is open (a duplicate exit event). Idempotent. */
-  closeSession(communityId: string, plate: string, exit: { at: Date; lane: string; deviceId: string }): Promise<SessionRow | undefined> {
+  closeSession(communityId: string, plate: string, exit: { at: Date; lane: string | null; deviceId: string | null }): Promise<SessionRow | undefined> {
     return this.db
       .updateTable('parking_sessions')
       .set({ status: 'closed', exit_at: exit.at, exit_lane: exit.lane, exit_device_id: exit.deviceId })
@@ -312,5 +313,72 @@ export class ParkingRepository {
 
   async recordGateEvent(values: { at: Date; community_id: string; device_id: string; lane: string; direction: string; raw_plate: string; plate: string; plate_kind: string; cmd: string; reason: string; actor_id: string | null }): Promise<void> {
     await this.db.insertInto('parking_gate_events').values(values).execute();
+  }
+
+  /** The latest stay of a booking (its car entered on it). */
+  sessionOfBooking(bookingId: string): Promise<SessionRow | undefined> {
+    return this.db.selectFrom('parking_sessions').selectAll().where('booking_id', '=', bookingId).orderBy('entry_at', 'desc').limit(1).executeTakeFirst();
+  }
+
+  // ---- exit lanes held for payment (migrations/0023-exit-holds.ts)
+  /** The plate's latest stay when it has ended since `since` (a car read again at the exit after its session closed). */
+  latestClosedSession(communityId: string, plate: string, since: Date): Promise<SessionRow | undefined> {
+    return this.db
+      .selectFrom('parking_sessions')
+      .selectAll()
+      .where('community_id', '=', communityId)
+      .where('plate', '=', plate)
+      .orderBy('entry_at', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+      .then((s) => (s && s.status === 'closed' && s.exit_at && new Date(s.exit_at).getTime() >= since.getTime() ? s : undefined));
+  }
+
+  /**
+   * Records the hold of a bill's lane, once per bill: a second read of the plate while still
+   * waiting moves the hold to the lane that read it last (where the 'open' will go).
+   */
+  async holdExit(values: Omit<Insertable<ParkingExitHoldTable>, 'released_at' | 'released_by' | 'release_command_id'>): Promise<void> {
+    await this.db
+      .insertInto('parking_exit_holds')
+      .values(values)
+      .onConflict((oc) => oc.column('bill_id').doUpdateSet({ device_id: values.device_id, lane: values.lane }).where('parking_exit_holds.released_at', 'is', null))
+      .execute();
+  }
+
+  exitHold(billId: string): Promise<ExitHoldRow | undefined> {
+    return this.db.selectFrom('parking_exit_holds').selectAll().where('bill_id', '=', billId).executeTakeFirst();
+  }
+
+  /**
+   * Claims the held lanes whose bill is now paid in full (one bill, or all of them for the sweep):
+   * each row is released once, whatever the number of processes, notifications or sweeps.
+   */
+  claimPaidHolds(at: Date, billId?: string): Promise<ExitHoldRow[]> {
+    let q = this.db
+      .updateTable('parking_exit_holds as h')
+      .from('parking_bills as b')
+      .set({ released_at: at, released_by: 'paid', release_command_id: sql<string>`gen_random_uuid()::text` })
+      .whereRef('b.id', '=', 'h.bill_id')
+      .where('h.released_at', 'is', null)
+      .where(sql<boolean>`b.amount_fen > 0 AND b.paid_fen - b.refunded_fen >= b.amount_fen`);
+    if (billId) q = q.where('h.bill_id', '=', billId);
+    return q.returningAll('h').execute();
+  }
+
+  /** Staff let the plate out by hand, or a fire opened every lane: its waiting holds are released (without a second 'open' later). */
+  releaseHolds(communityId: string, by: 'manual' | 'fire', at: Date, plate?: string): Promise<ExitHoldRow[]> {
+    let q = this.db
+      .updateTable('parking_exit_holds')
+      .set({ released_at: at, released_by: by, release_command_id: sql<string>`gen_random_uuid()::text` })
+      .where('community_id', '=', communityId)
+      .where('released_at', 'is', null);
+    if (plate !== undefined) q = q.where('plate', '=', plate);
+    return q.returningAll().execute();
+  }
+
+  /** The 'open' of a claimed hold could not be sent: back to waiting, for the next sweep. */
+  async unclaimHold(billId: string, commandId: string): Promise<void> {
+    await this.db.updateTable('parking_exit_holds').set({ released_at: null, released_by: null, release_command_id: null }).where('bill_id', '=', billId).where('release_command_id', '=', commandId).execute();
   }
 }

@@ -137,6 +137,20 @@ export interface SlotLotteryTable {
   drawn_at: Date;
 }
 
+/** An exit lane kept closed for an unpaid bill (migration 0023). */
+export interface ParkingExitHoldTable {
+  bill_id: string;
+  session_id: string;
+  community_id: string;
+  plate: string;
+  device_id: string;
+  lane: string;
+  held_at: Timestamp;
+  released_at: Timestamp | null;
+  released_by: 'paid' | 'manual' | 'fire' | null;
+  release_command_id: string | null;
+}
+
 export interface ParkingTables {
   slot_lotteries: SlotLotteryTable;
   parking_slots: ParkingSlotTable;
@@ -147,4 +161,5 @@ export interface ParkingTables {
   parking_overstays: ParkingOverstayTable;
   parking_blocked_plates: ParkingBlockedPlateTable;
   parking_gate_events: ParkingGateEventTable;
+  parking_exit_holds: ParkingExitHoldTable;
 }

@@ -349,7 +349,20 @@ export class BillingService implements OnApplicationBootstrap {
       return this.bookPayment(tx, locked, provider.name, result.providerRef, amount, user.id);
     });
     await this.audit.record({ actorId: user.id, action: 'billing.payment.recorded', subjectType: 'parking_bill', subjectId: billId, detail: { provider: provider.name, reference: result.providerRef, amountFen: dto.amountFen } });
+    this.bus.emit('billing.bill.paid', { billId, communityId: updated.community_id });
     return this.getBill(user, updated.id);
+  }
+
+  /**
+   * The bill of a stay at the exit lane, priced now if it has none yet (once: the same
+   * idempotent billing as the closed-session job and sweep), with when it was last paid.
+   * Null when the session is unknown or open.
+   */
+  async billForExit(sessionId: string): Promise<{ bill: BillRow; paidAt: number | null } | null> {
+    const result = await this.billSession(sessionId);
+    if (!result) return null;
+    const last = (await this.repo.payments(result.bill.id)).filter((p) => p.kind === 'payment').at(-1);
+    return { bill: result.bill, paidAt: last ? new Date(last.created_at).getTime() : null };
   }
 
   /** Books a payment the provider has confirmed, under the bill's lock: the payment, its journal entry and the bill's totals. */

@@ -7,8 +7,10 @@ import { reconcile, type Mismatch, type Movement } from '../domain/payment-recon
 import { parseTradeBill, type SignatureHeaders } from '../domain/wechat-pay';
 import { AlipayRepository } from '../repositories/alipay.repository';
 import { AuditRepository } from '../repositories/audit.repository';
+import type { BillRow } from '../repositories/billing.repository';
 import { toFen } from '../repositories/billing.schema';
 import { ClockRepository } from '../repositories/clock.repository';
+import { EventBusRepository } from '../repositories/event-bus.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { OnlinePaymentRepository, type OnlinePaymentOrderRow } from '../repositories/online-payment.repository';
 import { WechatPayRepository } from '../repositories/wechat-pay.repository';
@@ -59,6 +61,7 @@ export class OnlinePaymentService {
     private readonly metrics: MetricsRepository,
     private readonly audit: AuditRepository,
     private readonly clock: ClockRepository,
+    private readonly bus: EventBusRepository,
   ) {}
 
   /** A Native order for what is due on the bill; the payer scans codeUrl as a QR code. */
@@ -78,12 +81,30 @@ export class OnlinePaymentService {
     if (due <= 0n) throw new ConflictException(`bill ${billId} has nothing due`);
     const pending = await this.orders.pendingOrder(provider.name, billId, due);
     if (pending) return { billId, provider: provider.name, outTradeNo: pending.out_trade_no, amountFen: Number(due), codeUrl: pending.code_url! };
+    const { outTradeNo, codeUrl } = await this.placeOrder(provider, bill, due, user.id);
+    return { billId, provider: provider.name, outTradeNo, amountFen: Number(due), codeUrl };
+  }
+
+  private async placeOrder(provider: OrderingProvider, bill: BillRow, due: bigint, actorId: string | null): Promise<{ outTradeNo: string; codeUrl: string }> {
     // 32 characters at most, [A-Za-z0-9]: WeChat Pay's limit for out_trade_no (Alipay's is 64).
     const outTradeNo = `P${this.clock.now().toString(36)}${randomBytes(8).toString('hex')}`.toUpperCase();
-    const result = await provider.charge({ billId, amountFen: due, reference: outTradeNo });
-    await this.orders.insertOrder({ out_trade_no: outTradeNo, provider: provider.name, bill_id: billId, community_id: bill.community_id, amount_fen: due, code_url: result.payUrl ?? null, created_by: user.id });
-    await this.audit.record({ actorId: user.id, action: 'billing.online_order.created', subjectType: 'parking_bill', subjectId: billId, detail: { provider: provider.name, outTradeNo, amountFen: Number(due) } });
-    return { billId, provider: provider.name, outTradeNo, amountFen: Number(due), codeUrl: result.payUrl! };
+    const result = await provider.charge({ billId: bill.id, amountFen: due, reference: outTradeNo });
+    await this.orders.insertOrder({ out_trade_no: outTradeNo, provider: provider.name, bill_id: bill.id, community_id: bill.community_id, amount_fen: due, code_url: result.payUrl ?? null, created_by: actorId });
+    await this.audit.record({ actorId, action: 'billing.online_order.created', subjectType: 'parking_bill', subjectId: bill.id, detail: { provider: provider.name, outTradeNo, amountFen: Number(due) } });
+    return { outTradeNo, codeUrl: result.payUrl! };
+  }
+
+  /**
+   * The order shown at an exit lane held for a bill (the platform places it, no user): WeChat Pay
+   * Native if configured, else Alipay face-to-face; the pending one for what is due if there is
+   * one, else a new one. Undefined when neither is configured (pay at the booth).
+   */
+  async exitLaneOrder(bill: BillRow, due: bigint): Promise<{ provider: string; outTradeNo: string; codeUrl: string } | undefined> {
+    const provider = [this.wechat, this.alipay].find((p) => p.enabled);
+    if (!provider || due <= 0n) return undefined;
+    const pending = await this.orders.pendingOrder(provider.name, bill.id, due);
+    if (pending?.code_url) return { provider: provider.name, outTradeNo: pending.out_trade_no, codeUrl: pending.code_url };
+    return { provider: provider.name, ...(await this.placeOrder(provider, bill, due, null)) };
   }
 
   /**
@@ -161,6 +182,7 @@ export class OnlinePaymentService {
     if (outcome === 'bill_settled') this.logger.warn(`${provider} payment ${order.out_trade_no} arrived for bill ${order.bill_id}, already settled: refund it`);
     if (outcome === 'paid') {
       await this.audit.record({ actorId: null, action: 'billing.payment.recorded', subjectType: 'parking_bill', subjectId: order.bill_id, detail: { provider, reference: order.out_trade_no, transactionId, amountFen: Number(amount) } });
+      this.bus.emit('billing.bill.paid', { billId: order.bill_id, communityId: order.community_id });
     }
   }
 
