@@ -19,6 +19,7 @@ import * as satisfactionSurveys from './0017-satisfaction-surveys';
 import * as fundAccounts from './0018-fund-accounts';
 import * as committeeBoard from './0019-committee-board';
 import * as onlinePayments from './0020-online-payments';
+import * as commonIncome from './0024-common-income';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '0018-fund-accounts': fundAccounts,
   '0019-committee-board': committeeBoard,
   '0020-online-payments': onlinePayments,
+  '0024-common-income': commonIncome,
 };
