@@ -59,6 +59,15 @@ export function surveyPeriodEnd(period: string, timeZone: string): number {
   return p.half === 1 ? zonedInstant({ year: p.year, month: 7, day: 1, hour: 0, minute: 0 }, timeZone) : zonedInstant({ year: p.year + 1, month: 1, day: 1, hour: 0, minute: 0 }, timeZone);
 }
 
+/**
+ * When a survey closes by itself: at the end of its half-year; one opened after its half-year had
+ * ended (a missed survey caught up on) runs to the end of the half-year it was opened in, so the
+ * owners have time to answer (the platform's choice: the seed is silent on late surveys).
+ */
+export function surveyClosesAt(period: string, openedOn: string, timeZone: string): number {
+  return Math.max(surveyPeriodEnd(period, timeZone), surveyPeriodEnd(surveyPeriodOf(openedOn), timeZone));
+}
+
 /** One unit's answer: a score per area it scored. */
 export interface UnitAnswer {
   unitId: string;

@@ -4,7 +4,7 @@ import { InjectConfig } from '../config/config.provider';
 import { hasRole, type PlatformConfig } from '../config/config';
 import { localDate } from '../domain/business-time';
 import { can, Permission } from '../domain/permissions';
-import { DEFAULT_SURVEY_QUESTIONS, periodHasBegun, resultsByPeriod, surveyPeriodEnd, tallySurvey } from '../domain/satisfaction-survey';
+import { DEFAULT_SURVEY_QUESTIONS, periodHasBegun, resultsByPeriod, surveyClosesAt, tallySurvey } from '../domain/satisfaction-survey';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import type { CommunityRow } from '../repositories/community.repository';
@@ -22,7 +22,8 @@ import type { AuthUser } from './auth-user';
  * closing tallies the answers over the community's units and stores the result, which the
  * results series and the company's credit grade (credit-sources.service.ts) read. A survey closes
  * by itself at the end of its half-year: a durable job (PostgreSQL's workflow_steps the source of
- * truth, BullMQ the timer), run by one worker of the cluster, deciding with the injected clock.
+ * truth, BullMQ the timer), run by one worker of the cluster, deciding with the injected clock;
+ * a survey opened after its half-year ended runs to the end of the half-year it was opened in.
  */
 @Injectable()
 export class SurveyService implements OnApplicationBootstrap {
@@ -49,8 +50,12 @@ export class SurveyService implements OnApplicationBootstrap {
     for (const survey of await this.surveys.open()) await this.scheduleClose(survey);
   }
 
+  private closesAt(survey: SurveyRow): number {
+    return surveyClosesAt(survey.period, localDate(survey.opened_at.getTime(), this.config.timeZone), this.config.timeZone);
+  }
+
   private scheduleClose(survey: SurveyRow, suffix = ''): Promise<void> {
-    return this.jobs.schedule(surveyCloseJob, { surveyId: survey.id }, { jobId: jobIds.surveyClose(survey.id, suffix), dueAt: surveyPeriodEnd(survey.period, this.config.timeZone) });
+    return this.jobs.schedule(surveyCloseJob, { surveyId: survey.id }, { jobId: jobIds.surveyClose(survey.id, suffix), dueAt: this.closesAt(survey) });
   }
 
   async open(user: AuthUser, dto: OpenSurveyRequest): Promise<Survey> {
@@ -122,7 +127,7 @@ export class SurveyService implements OnApplicationBootstrap {
     const survey = await this.surveys.find(surveyId);
     if (!survey || survey.status === 'closed') return;
     const now = this.clock.now();
-    if (now < surveyPeriodEnd(survey.period, this.config.timeZone)) {
+    if (now < this.closesAt(survey)) {
       await this.scheduleClose(survey, `-w${now}`);
       return;
     }
