@@ -3,6 +3,7 @@ import { parkingDisclosureSchema } from './billing';
 import { slotLotterySchema } from './parking';
 import { committeeSectionSchema, committeeSectionStatusSchema } from './committee-board';
 import { fundDisclosureSchema } from './fund';
+import { commonIncomeReceiptSchema } from './fund-accounts';
 import { boardVoteSchema } from './votes';
 
 /**
@@ -219,6 +220,9 @@ export const publicBoardSchema = z.object({
     commonIncomeFen: z.number().int(),
     collectedFen: z.number().int(),
     bills: z.number().int(),
+    /** Advertising and other common-area income received in the month (recorded by staff, booked to common income). */
+    otherIncomeFen: z.number().int(),
+    otherIncome: z.array(commonIncomeReceiptSchema.omit({ communityId: true, memo: true })),
   }),
   slotUsage: z.object({
     lastUpdated: z.string(),

@@ -51,6 +51,51 @@ export const fundTransferRequestSchema = z.object({
 });
 export type FundTransferRequest = z.infer<typeof fundTransferRequestSchema>;
 
+/** What a common-area income is of (004 三(四)4(2) 停车、投放广告以及其他经营活动; parking feeds common income by itself). */
+export const commonIncomeCategories = ['advertising', 'venue', 'other'] as const;
+export const commonIncomeCategorySchema = z.enum(commonIncomeCategories);
+
+/**
+ * POST …/communities/:id/common-income: advertising (or other common-area) income received,
+ * credited to the community's common income, which transfers move into the fund. A contract's
+ * income for a period starting on a day is booked once.
+ */
+export const commonIncomeRequestSchema = z
+  .object({
+    category: commonIncomeCategorySchema.default('advertising'),
+    amountFen: positiveFen,
+    /** Who paid (an advertiser, a tenant of a common room). */
+    payer: z.string().trim().min(1).max(100),
+    /** The contract (its number or name) the income is due under. */
+    contractRef: z.string().trim().min(1).max(64),
+    /** The period the income is for. */
+    periodFrom: isoDate,
+    periodTo: isoDate,
+    /** The day it was received (not in the future). */
+    receivedOn: isoDate,
+    memo: z.string().trim().max(200).optional(),
+  })
+  .refine((v) => v.periodTo >= v.periodFrom, { message: 'periodTo must not be before periodFrom', path: ['periodTo'] });
+export type CommonIncomeRequest = z.infer<typeof commonIncomeRequestSchema>;
+
+export const commonIncomeReceiptSchema = z.object({
+  entryId: z.uuid(),
+  communityId: z.uuid(),
+  category: commonIncomeCategorySchema,
+  amountFen: z.number().int(),
+  payer: z.string(),
+  contractRef: z.string(),
+  periodFrom: z.string(),
+  periodTo: z.string(),
+  receivedOn: z.string(),
+  memo: z.string().nullable(),
+});
+export type CommonIncomeReceipt = z.infer<typeof commonIncomeReceiptSchema>;
+export const commonIncomeResultSchema = commonIncomeReceiptSchema.extend({
+  /** What the community's common income holds after this receipt (parking and other income, less transfers). */
+  commonIncomeFen: z.number().int(),
+});
+
 export const fundPostingResultSchema = z.object({
   entryId: z.uuid(),
   totalFen: z.number().int(),
@@ -99,3 +144,29 @@ export const fundCommunityStatementSchema = z.object({
   ledgerClosingFen: z.number().int(),
   reconciled: z.boolean(),
 });
+
+/**
+ * Socket event `fund.account.movement`: a posting moved a unit's account (a deposit, a disclosed
+ * case's share, interest, a transfer of common income), sent after the posting committed to the
+ * unit's verified owners (ownerIds) and to those of the community who read every account.
+ */
+export const fundAccountMovementEventSchema = z.object({
+  communityId: z.uuid(),
+  unitId: z.uuid(),
+  entryId: z.uuid(),
+  kind: fundMovementKindSchema,
+  bookedOn: z.string(),
+  amountFen: z.number().int().describe('+ into the account, − out of it'),
+  memo: z.string(),
+  /** The account's balance with this movement (every posting so far, whatever its day). */
+  balanceFen: z.number().int(),
+  /** The unit's verified owners: they receive it whatever their role. */
+  ownerIds: z.array(z.uuid()),
+  ts: z.number(),
+});
+export type FundAccountMovementEvent = z.infer<typeof fundAccountMovementEventSchema>;
+
+/** Socket.io events of this area, merged into ServerToClientEvents (contract §5: each payload carries communityId). */
+export interface FundAccountServerEvents {
+  'fund.account.movement': (event: FundAccountMovementEvent) => void;
+}

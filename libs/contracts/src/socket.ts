@@ -4,6 +4,7 @@ import type { BillingServerEvents } from './billing';
 import type { ComplaintsServerEvents } from './complaints';
 import { deviceKindSchema } from './device';
 import type { FundServerEvents } from './fund';
+import type { FundAccountServerEvents } from './fund-accounts';
 import type { ParkingServerEvents } from './parking';
 
 /** Server → client socket.io events of contract §5. Each carries its communityId. */
@@ -45,7 +46,7 @@ export const platformAlertSchema = z.object({
 });
 export type PlatformAlert = z.infer<typeof platformAlertSchema>;
 
-export interface ServerToClientEvents extends AlarmsServerEvents, FundServerEvents, ParkingServerEvents, BillingServerEvents, ComplaintsServerEvents {
+export interface ServerToClientEvents extends AlarmsServerEvents, FundServerEvents, FundAccountServerEvents, ParkingServerEvents, BillingServerEvents, ComplaintsServerEvents {
   'device.state': (event: DeviceStateEvent) => void;
   'device.states': (event: DeviceStatesEvent) => void;
   'device.status': (event: DeviceStatusEvent) => void;

@@ -10,6 +10,8 @@ import { Allow, Auth } from '../middleware/auth.guard';
 import type { AuthUser } from '../services/auth-user';
 import { FundAccountService } from '../services/fund-account.service';
 import {
+  CommonIncomeDto,
+  CommonIncomeResultDto,
   FundCommunityParamDto,
   FundCommunityQueryDto,
   FundCommunityStatementDto,
@@ -100,5 +102,13 @@ export class FundAccountController {
   @ZodResponse({ status: 201, type: FundPostingResultDto })
   transfer(@Auth() user: AuthUser, @Param() { id }: FundCommunityParamDto, @Body() dto: FundTransferDto) {
     return this.accounts.transfer(user, id, dto);
+  }
+
+  /** Advertising or other common-area income received, into the community's common income (which transfers move into the fund). */
+  @Allow(Permission.CommonIncomeRecord)
+  @Post('communities/:id/common-income')
+  @ZodResponse({ status: 201, type: CommonIncomeResultDto })
+  commonIncome(@Auth() user: AuthUser, @Param() { id }: FundCommunityParamDto, @Body() dto: CommonIncomeDto) {
+    return this.accounts.recordCommonIncome(user, id, dto);
   }
 }

@@ -1,6 +1,8 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import {
+  commonIncomeRequestSchema,
+  commonIncomeResultSchema,
   fundCommunityQuerySchema,
   fundCommunityStatementSchema,
   fundDepositRequestSchema,
@@ -29,3 +31,5 @@ export class FundUnitAccountDto extends createZodDto(fundUnitAccountSchema) {}
 export class FundUnitAccountDetailDto extends createZodDto(fundUnitAccountDetailSchema) {}
 export class FundUnitStatementDto extends createZodDto(fundUnitStatementSchema) {}
 export class FundCommunityStatementDto extends createZodDto(fundCommunityStatementSchema) {}
+export class CommonIncomeDto extends createZodDto(commonIncomeRequestSchema) {}
+export class CommonIncomeResultDto extends createZodDto(commonIncomeResultSchema) {}

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { tariffRulesSchema } from '@app/contracts';
-import { accounts, assertBalanced, billEntry, paymentEntry, refundEntry, splitRevenue, trialBalance, UnbalancedEntryError, type JournalLine } from './ledger';
+import { allocateTransfer, transferEntry } from './fund-account';
+import { accounts, assertBalanced, billEntry, commonIncomeEntry, paymentEntry, refundEntry, splitRevenue, trialBalance, UnbalancedEntryError, type JournalLine } from './ledger';
 import { priceStay } from './parking-tariff';
 
 const C = '00000000-0000-4000-8000-000000000001';
@@ -102,6 +103,36 @@ describe('journal entries', () => {
         expect(tb.get(accounts.cash(C, 'cash').key) ?? 0n).toBe(paid - refunded);
       }),
     );
+  });
+});
+
+describe('advertising and other common-area income (seed ../shared/seeds/004_592cdd860f3d4a71.txt)', () => {
+  it('004 三(四)4(2) 投放广告…收入属于业主共有，单独建账: kept in the common income account of its own, beside parking', () => {
+    const lines = commonIncomeEntry(C, 1_200_00n);
+    expect(lines).toEqual([
+      { account: accounts.commonIncomeBank(C), debitFen: 1_200_00n, creditFen: 0n },
+      { account: accounts.commonIncome(C), debitFen: 0n, creditFen: 1_200_00n },
+    ]);
+    expect(() => commonIncomeEntry(C, 0n)).toThrow(RangeError);
+    expect(() => commonIncomeEntry(C, -5n)).toThrow(RangeError);
+  });
+
+  it('004 三(四)3(1) 主要用于补充维修资金: a transfer into the fund draws on parking and advertising income alike, split by floor area', () => {
+    const parking = billEntry(C, 300_00n, null, splitRevenue(300_00n, null, { commissionBp: 1000, platformFeeBp: 200 }));
+    const advertising = commonIncomeEntry(C, 700_00n);
+    const held = (book: JournalLine[]) => -(trialBalance(book).get(accounts.commonIncome(C).key) ?? 0n);
+    expect(held([...parking, ...advertising])).toBe(1_000_00n);
+    const units = [
+      { unitId: 'u1', floorArea: '90.00' },
+      { unitId: 'u2', floorArea: '110.00' },
+    ];
+    const transfer = transferEntry(C, allocateTransfer(1_000_00n, units));
+    const book = [...parking, ...advertising, ...transfer];
+    expect(held(book)).toBe(0n);
+    const tb = trialBalance(book);
+    expect(tb.get(`${C}:fund_unit:u1`)).toBe(-450_00n);
+    expect(tb.get(`${C}:fund_unit:u2`)).toBe(-550_00n);
+    expect([...tb.values()].reduce((a, b) => a + b, 0n)).toBe(0n);
   });
 });
 

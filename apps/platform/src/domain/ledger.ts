@@ -8,7 +8,10 @@
  *  - property_commission        liability: the property company's commission
  *  - platform_fee               revenue: the platform's fee
  *  - common_income              liability: owners' common income from common-area slots
- *                               (Civil Code art. 282), credited to the maintenance fund
+ *                               (Civil Code art. 282), advertising and other uses of the common
+ *                               parts (004 三(四)4(2)), moved into the maintenance fund
+ *  - common_income_bank         asset: the common income's own account (004 三(四)4(2) 单独建账 /
+ *                               公共收益账户), where advertising and other such income is received
  */
 
 export type AccountKind = 'asset' | 'liability' | 'revenue';
@@ -58,6 +61,7 @@ export const accounts = {
   commission: (c: string): AccountRef => ({ key: `${c}:property_commission`, kind: 'liability', name: 'Property company commission' }),
   platformFee: (c: string): AccountRef => ({ key: `${c}:platform_fee`, kind: 'revenue', name: 'Platform fee' }),
   commonIncome: (c: string): AccountRef => ({ key: `${c}:common_income`, kind: 'liability', name: "Owners' common income (maintenance fund)" }),
+  commonIncomeBank: (c: string): AccountRef => ({ key: `${c}:common_income_bank`, kind: 'asset', name: 'Common income account (公共收益账户)' }),
 };
 
 const dr = (account: AccountRef, fen: bigint): JournalLine => ({ account, debitFen: fen, creditFen: 0n });
@@ -88,6 +92,17 @@ export function paymentEntry(communityId: string, provider: string, amountFen: b
 export function refundEntry(communityId: string, provider: string, refundFen: bigint, ownerId: string | null, rates: SplitRates): JournalLine[] {
   const split = splitRevenue(refundFen, ownerId, rates);
   return assertBalanced([...splitLines(communityId, split, ownerId, 'debit'), cr(accounts.cash(communityId, provider), refundFen)]);
+}
+
+/**
+ * Advertising (or other common-area) income received: Dr common_income_bank / Cr common_income.
+ * Seed 004 三(四)4(2): income from 投放广告以及其他经营活动 on the owners' common parts 属于业主共有,
+ * 单独建账; 三(四)3(1): it 主要用于补充维修资金, so it joins parking's common income, which the
+ * transfers into the fund (domain/fund-account.ts transferEntry) draw on.
+ */
+export function commonIncomeEntry(communityId: string, amountFen: bigint): JournalLine[] {
+  if (amountFen <= 0n) throw new RangeError('common income must be positive');
+  return assertBalanced([dr(accounts.commonIncomeBank(communityId), amountFen), cr(accounts.commonIncome(communityId), amountFen)]);
 }
 
 export class UnbalancedEntryError extends Error {}

@@ -121,6 +121,8 @@ export enum Permission {
   FundAccountPost = 'fund.account.post',
   /** Move common income into the fund: whoever keeps it (004 三(四)4(2): the property company 代收代管, or the owners' committee). */
   FundCommonIncomeTransfer = 'fund.account.transfer',
+  /** Record advertising or other common-area income into common income: whoever collects it (004 三(四)4(2): the property company 代收代管, or the owners' committee). */
+  CommonIncomeRecord = 'fund.common-income.record',
 
   /**
    * A visitor from outside the estate (issue 13 §7): search the shared slots of communities that
@@ -219,6 +221,7 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   [Permission.FundAccountReadAll]: ['platform_admin', 'property_staff', 'owners_committee', 'residents_committee', 'street_officer', 'district_authority'],
   [Permission.FundAccountPost]: ['platform_admin', 'district_authority'],
   [Permission.FundCommonIncomeTransfer]: ['platform_admin', 'property_staff', 'owners_committee'],
+  [Permission.CommonIncomeRecord]: ['platform_admin', 'property_staff', 'owners_committee'],
 
   [Permission.VisitorParking]: ['visitor'],
   [Permission.VisitorSettingsManage]: staff,
@@ -243,8 +246,9 @@ export function permissionsOf(role: Role): ReadonlySet<Permission> {
 
 /**
  * Who receives each socket.io event of a community: the holders of its permission in scope.
- * `userFields` name payload fields of users who receive the event whatever their role (a guest
- * hears about their own booking and bill, an owner about their slot's). `device.*` go to everyone in scope (DeviceRead is every
+ * `userFields` name payload fields of users (an id, or a list of ids) who receive the event whatever
+ * their role (a guest hears about their own booking and bill, an owner about their slot's and their
+ * unit's fund account). `device.*` go to everyone in scope (DeviceRead is every
  * role's), which keeps the 2,000-dashboard path on one room per community.
  */
 export const socketEventPermission: { readonly [E in keyof ServerToClientEvents]: { permission: Permission; userFields?: readonly string[] } } = {
@@ -264,6 +268,8 @@ export const socketEventPermission: { readonly [E in keyof ServerToClientEvents]
   // As the REST read: every item of the community to those who read all, one's own item to its filer.
   'complaint.changed': { permission: Permission.ComplaintReadAll, userFields: ['filedBy'] },
   'platform.alert': { permission: Permission.PlatformAlertRead },
+  // As the REST read: every account of the community to those who read all, a unit's to its verified owners.
+  'fund.account.movement': { permission: Permission.FundAccountReadAll, userFields: ['ownerIds'] },
 };
 
 /** The permissions that decide socket.io rooms (one room per community and permission). */

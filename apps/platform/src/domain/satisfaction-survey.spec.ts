@@ -1,6 +1,6 @@
 import { surveyAreaIds } from '@app/contracts';
 import { surveyComponent } from './credit-grade';
-import { combineResults, DEFAULT_SURVEY_QUESTIONS, parseSurveyPeriod, periodHasBegun, ratio, resultsByPeriod, surveyPeriodOf, tallySurvey } from './satisfaction-survey';
+import { combineResults, DEFAULT_SURVEY_QUESTIONS, parseSurveyPeriod, periodHasBegun, ratio, resultsByPeriod, surveyClosesAt, surveyPeriodEnd, surveyPeriodOf, tallySurvey } from './satisfaction-survey';
 
 // Seed /work/shared/seeds/001_187fc5f9dc35b825.txt 四(三) 强化监督考核: "每半年(还建社区每季度)征询1次业主对
 // 物业服务的满意度(一级物业服务满意率90% … 四级物业服务满意率60%)".
@@ -18,6 +18,19 @@ describe('satisfaction surveys (001_187fc5f9dc35b825.txt 四(三) 每半年征�
       expect(periodHasBegun('2026H2', '2026-07-01')).toBe(true);
       expect(periodHasBegun('2025H1', '2026-11-20')).toBe(true);
       expect(periodHasBegun('nonsense', '2026-11-20')).toBe(false);
+    });
+
+    it('a survey closes by itself when its half-year ends, at local midnight of 1 July or 1 January', () => {
+      expect(new Date(surveyPeriodEnd('2026H1', 'Asia/Shanghai')).toISOString()).toBe('2026-06-30T16:00:00.000Z');
+      expect(new Date(surveyPeriodEnd('2026H2', 'Asia/Shanghai')).toISOString()).toBe('2026-12-31T16:00:00.000Z');
+      expect(new Date(surveyPeriodEnd('2026H2', 'UTC')).toISOString()).toBe('2027-01-01T00:00:00.000Z');
+      expect(() => surveyPeriodEnd('2026Q3', 'UTC')).toThrow(RangeError);
+    });
+
+    it('a survey opened after its half-year ended runs to the end of the half-year it was opened in', () => {
+      expect(new Date(surveyClosesAt('2026H2', '2026-11-20', 'Asia/Shanghai')).toISOString()).toBe('2026-12-31T16:00:00.000Z');
+      expect(new Date(surveyClosesAt('2026H1', '2026-11-20', 'Asia/Shanghai')).toISOString()).toBe('2026-12-31T16:00:00.000Z');
+      expect(new Date(surveyClosesAt('2026H1', '2026-06-30', 'Asia/Shanghai')).toISOString()).toBe('2026-06-30T16:00:00.000Z');
     });
 
     it('has a default question for each service area (客服, 保洁, 绿化, 秩序维护/安保, 设备维护, 停车) in Chinese and English', () => {

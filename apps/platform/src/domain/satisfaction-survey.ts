@@ -1,4 +1,5 @@
 import type { SurveyArea, SurveyResult } from '@app/contracts';
+import { zonedInstant } from './business-time';
 
 /**
  * Owners' satisfaction surveys (满意度测评): pure rules.
@@ -45,6 +46,26 @@ export function periodHasBegun(period: string, localDate: string): boolean {
   const p = parseSurveyPeriod(period);
   if (!p) return false;
   return localDate >= `${p.year}-${p.half === 1 ? '01' : '07'}-01`;
+}
+
+/**
+ * The instant a half-year's survey closes by itself: the end of the half-year in the business
+ * time zone (00:00 of 1 July, or of 1 January of the next year). The seed asks for one survey
+ * each half-year (每半年征询1次), so the period is the survey's whole life.
+ */
+export function surveyPeriodEnd(period: string, timeZone: string): number {
+  const p = parseSurveyPeriod(period);
+  if (!p) throw new RangeError(`${period} is not a half-year`);
+  return p.half === 1 ? zonedInstant({ year: p.year, month: 7, day: 1, hour: 0, minute: 0 }, timeZone) : zonedInstant({ year: p.year + 1, month: 1, day: 1, hour: 0, minute: 0 }, timeZone);
+}
+
+/**
+ * When a survey closes by itself: at the end of its half-year; one opened after its half-year had
+ * ended (a missed survey caught up on) runs to the end of the half-year it was opened in, so the
+ * owners have time to answer (the platform's choice: the seed is silent on late surveys).
+ */
+export function surveyClosesAt(period: string, openedOn: string, timeZone: string): number {
+  return Math.max(surveyPeriodEnd(period, timeZone), surveyPeriodEnd(surveyPeriodOf(openedOn), timeZone));
 }
 
 /** One unit's answer: a score per area it scored. */

@@ -21,6 +21,7 @@ import * as committeeBoard from './0019-committee-board';
 import * as onlinePayments from './0020-online-payments';
 import * as visitorParking from './0022-visitor-parking';
 import * as exitHolds from './0023-exit-holds';
+import * as commonIncome from './0024-common-income';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   '0020-online-payments': onlinePayments,
   '0022-visitor-parking': visitorParking,
   '0023-exit-holds': exitHolds,
+  '0024-common-income': commonIncome,
 };

@@ -81,7 +81,7 @@ export interface LedgerAccountTable {
 export interface JournalEntryTable {
   id: Generated<string>;
   community_id: string;
-  kind: 'bill' | 'payment' | 'refund' | 'fund_opening' | 'fund_deposit' | 'fund_share' | 'fund_interest' | 'fund_transfer';
+  kind: 'bill' | 'payment' | 'refund' | 'fund_opening' | 'fund_deposit' | 'fund_share' | 'fund_interest' | 'fund_transfer' | 'common_income';
   bill_id: string | null;
   payment_id: string | null;
   memo: string;
@@ -114,6 +114,22 @@ export interface OnlinePaymentOrderTable {
   paid_at: Date | null;
 }
 
+/** Advertising and other common-area income received (migration 0024): the particulars of a common_income entry. */
+export interface CommonIncomeReceiptTable {
+  entry_id: string;
+  community_id: string;
+  category: 'advertising' | 'venue' | 'other';
+  amount_fen: Fen;
+  payer: string;
+  contract_ref: string;
+  period_from: ColumnType<Date | string, string, string>;
+  period_to: ColumnType<Date | string, string, string>;
+  received_on: ColumnType<Date | string, string, string>;
+  memo: string | null;
+  recorded_by: string | null;
+  recorded_at: Generated<Date>;
+}
+
 export interface BillingTables {
   parking_tariffs: ParkingTariffTable;
   billing_settings: BillingSettingsTable;
@@ -123,6 +139,7 @@ export interface BillingTables {
   journal_entries: JournalEntryTable;
   journal_lines: JournalLineTable;
   online_payment_orders: OnlinePaymentOrderTable;
+  common_income_receipts: CommonIncomeReceiptTable;
 }
 
 export function toFen(value: string | number | bigint | null | undefined): bigint {

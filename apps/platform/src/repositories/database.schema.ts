@@ -198,6 +198,7 @@ export interface Database {
   journal_entries: BillingTables['journal_entries'];
   journal_lines: BillingTables['journal_lines'];
   online_payment_orders: BillingTables['online_payment_orders'];
+  common_income_receipts: BillingTables['common_income_receipts'];
   property_companies: PropertyCompanyTable;
   board_items: BoardTables['board_items'];
   owner_votes: VoteTables['owner_votes'];

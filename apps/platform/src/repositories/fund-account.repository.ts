@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { sql, type Transaction } from 'kysely';
+import type { CommonIncomeReceipt } from '@app/contracts';
 import type { FundJournalLine, FundMovementKind } from '../domain/fund-account';
+import type { JournalLine } from '../domain/ledger';
 import { toFen } from './billing.schema';
 import { DatabaseRepository } from './database.repository';
 import type { Database } from './database.schema';
@@ -17,7 +19,8 @@ export interface FundUnitRow {
 
 export interface FundPosting {
   communityId: string;
-  kind: FundMovementKind;
+  /** A fund movement, or common income received (migrations/0024). */
+  kind: FundMovementKind | 'common_income';
   /** What the posting is of; a second posting of the same source is not made. */
   source: string;
   bookedOn: string;
@@ -48,7 +51,7 @@ export class FundAccountRepository {
    * Writes one journal entry unless its source was posted before (then null); the deferred
    * trigger of 0005 checks debits = credits at commit.
    */
-  async post(tx: Transaction<Database>, posting: FundPosting, lines: FundJournalLine[]): Promise<string | null> {
+  async post(tx: Transaction<Database>, posting: FundPosting, lines: Array<FundJournalLine | JournalLine>): Promise<string | null> {
     const entry = await tx
       .insertInto('journal_entries')
       .values({ community_id: posting.communityId, kind: posting.kind, bill_id: null, payment_id: null, memo: posting.memo, source: posting.source, booked_on: posting.bookedOn })
@@ -59,7 +62,7 @@ export class FundAccountRepository {
     const byKey = new Map(lines.map((l) => [l.account.key, l.account]));
     await tx
       .insertInto('ledger_accounts')
-      .values([...byKey.values()].map((a) => ({ key: a.key, community_id: posting.communityId, kind: a.kind, name: a.name, owner_id: null, unit_id: a.unitId ?? null })))
+      .values([...byKey.values()].map((a) => ({ key: a.key, community_id: posting.communityId, kind: a.kind, name: a.name, owner_id: null, unit_id: ('unitId' in a ? a.unitId : null) ?? null })))
       .onConflict((oc) => oc.column('key').doNothing())
       .execute();
     const ids = new Map((await tx.selectFrom('ledger_accounts').select(['id', 'key']).where('key', 'in', [...byKey.keys()]).execute()).map((r) => [r.key, r.id]));
@@ -130,6 +133,12 @@ export class FundAccountRepository {
     return rows.map((r) => ({ ...r, fen: toFen(r.fen) }));
   }
 
+  /** The unit-account lines of one entry, with the entry's community (none when it moved no unit account). */
+  async entryMovements(entryId: string) {
+    const rows = await this.lines(this.db).select('e.community_id as communityId').where('e.id', '=', entryId).orderBy('l.id').execute();
+    return rows.map((r) => ({ ...r, fen: toFen(r.fen) }));
+  }
+
   private lines(db: Db) {
     return db
       .selectFrom('journal_lines as l')
@@ -152,6 +161,64 @@ export class FundAccountRepository {
       .selectFrom('journal_lines')
       .select(sql<string>`coalesce(sum(credit_fen - debit_fen), 0)`.as('balance'))
       .where('account_id', '=', account.id)
+      .executeTakeFirstOrThrow();
+    return toFen(row.balance);
+  }
+
+  /** The particulars of a common_income entry, in the posting's transaction. */
+  async recordCommonIncome(tx: Transaction<Database>, entryId: string, r: Omit<CommonIncomeReceipt, 'entryId'>, recordedBy: string): Promise<void> {
+    await tx
+      .insertInto('common_income_receipts')
+      .values({
+        entry_id: entryId,
+        community_id: r.communityId,
+        category: r.category,
+        amount_fen: String(r.amountFen),
+        payer: r.payer,
+        contract_ref: r.contractRef,
+        period_from: r.periodFrom,
+        period_to: r.periodTo,
+        received_on: r.receivedOn,
+        memo: r.memo,
+        recorded_by: recordedBy,
+      })
+      .execute();
+  }
+
+  /** Common income receipts of a community received between two local days (inclusive), oldest first. */
+  async commonIncomeReceipts(communityId: string, from: string, to: string): Promise<CommonIncomeReceipt[]> {
+    const day = (column: string) => sql<string>`to_char(${sql.ref(column)}, 'YYYY-MM-DD')`;
+    const rows = await this.db
+      .selectFrom('common_income_receipts')
+      .select(['entry_id', 'community_id', 'category', 'amount_fen', 'payer', 'contract_ref', 'memo'])
+      .select([day('period_from').as('period_from'), day('period_to').as('period_to'), day('received_on').as('received_on')])
+      .where('community_id', '=', communityId)
+      .where('received_on', '>=', sql<string>`${from}::date`)
+      .where('received_on', '<=', sql<string>`${to}::date`)
+      .orderBy('received_on')
+      .orderBy('recorded_at')
+      .execute();
+    return rows.map((r) => ({
+      entryId: r.entry_id,
+      communityId: r.community_id,
+      category: r.category,
+      amountFen: Number(toFen(r.amount_fen)),
+      payer: r.payer,
+      contractRef: r.contract_ref,
+      periodFrom: r.period_from,
+      periodTo: r.period_to,
+      receivedOn: r.received_on,
+      memo: r.memo,
+    }));
+  }
+
+  /** What the community's common_income account holds (credit − debit), without locking it. */
+  async commonIncomeBalance(key: string): Promise<bigint> {
+    const row = await this.db
+      .selectFrom('journal_lines as l')
+      .innerJoin('ledger_accounts as a', 'a.id', 'l.account_id')
+      .select(sql<string>`coalesce(sum(l.credit_fen - l.debit_fen), 0)`.as('balance'))
+      .where('a.key', '=', key)
       .executeTakeFirstOrThrow();
     return toFen(row.balance);
   }

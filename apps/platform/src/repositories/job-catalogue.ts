@@ -78,6 +78,10 @@ export const billSessionJob = job('billing.bill-session', 'parking', z.object({ 
 /** A vote's period ends: tally and publish. Durable, so a vote closes even after Redis lost the job. */
 export const voteCloseJob = durableJob('owners.vote.close', 'owners', z.object({ voteId: z.uuid() }));
 
+// ---- satisfaction surveys (survey.service.ts)
+/** A survey's half-year ends: tally and close. Durable, so a survey closes even after Redis lost the job. */
+export const surveyCloseJob = durableJob('owners.survey.close', 'owners', z.object({ surveyId: z.uuid() }));
+
 /** Job ids: a job scheduled twice is added once, and can be cancelled by its id. */
 export const jobIds = {
   escalate: (alarmId: string, tier: number) => `esc-${alarmId}-${tier}`,
@@ -91,6 +95,7 @@ export const jobIds = {
   billSession: (sessionId: string) => `bill-${sessionId}`,
   /** `suffix` tells a re-armed close (the job ran before the period ended) from the first one. */
   voteClose: (voteId: string, suffix = '') => `vote-close-${voteId}${suffix}`,
+  surveyClose: (surveyId: string, suffix = '') => `survey-close-${surveyId}${suffix}`,
 };
 
 export const jobCatalogue: ReadonlyArray<JobDefinition<unknown>> = [
@@ -104,4 +109,5 @@ export const jobCatalogue: ReadonlyArray<JobDefinition<unknown>> = [
   overstayJob,
   billSessionJob,
   voteCloseJob,
+  surveyCloseJob,
 ] as ReadonlyArray<JobDefinition<unknown>>;

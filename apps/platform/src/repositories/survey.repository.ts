@@ -32,6 +32,11 @@ export class SurveyRepository {
     return this.db.selectFrom('satisfaction_surveys').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** Every open survey (one a community and half-year: few). */
+  open(): Promise<SurveyRow[]> {
+    return this.db.selectFrom('satisfaction_surveys').selectAll().where('status', '=', 'open').execute();
+  }
+
   ofCommunity(communityId: string): Promise<SurveyRow[]> {
     return this.db.selectFrom('satisfaction_surveys').selectAll().where('community_id', '=', communityId).orderBy('period', 'desc').execute();
   }

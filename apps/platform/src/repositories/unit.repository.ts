@@ -127,6 +127,22 @@ export class UnitRepository {
       .execute();
   }
 
+  /** The verified owners of each of the units (units without one are absent): who hears of their fund accounts live. */
+  async verifiedOwnersOf(unitIds: readonly string[]): Promise<Map<string, string[]>> {
+    if (unitIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('unit_occupants')
+      .select(['unit_id', 'user_id'])
+      .where('unit_id', 'in', unitIds)
+      .where('relation', '=', 'owner')
+      .where('status', '=', 'verified')
+      .orderBy('user_id')
+      .execute();
+    const owners = new Map<string, string[]>();
+    for (const r of rows) owners.set(r.unit_id, [...(owners.get(r.unit_id) ?? []), r.user_id]);
+    return owners;
+  }
+
   /** The units of a community a user represents (a verified owner named as its representative). */
   async representedBy(communityId: string, userId: string): Promise<string[]> {
     const rows = await this.db

@@ -191,7 +191,7 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
 
   /**
    * An event of a community, to the holders of its permission there (and to the users the
-   * payload names, for events about one person's booking or bill).
+   * payload names, for events about one person's booking or bill, or one unit's owners).
    */
   emitToCommunity<E extends keyof ServerToClientEvents>(communityId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
     // After shutdown began the adapter's Redis connections are gone: late timers emit nothing.
@@ -199,8 +199,8 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
     const { permission, userFields = [] } = socketEventPermission[event];
     const rooms = [permission === Permission.DeviceRead ? communityRoom(communityId) : permissionRoom(communityId, permission)];
     for (const field of userFields) {
-      const userId = (args[0] as Record<string, unknown>)[field];
-      if (typeof userId === 'string') rooms.push(userRoom(userId));
+      const value = (args[0] as Record<string, unknown>)[field];
+      for (const userId of Array.isArray(value) ? value : [value]) if (typeof userId === 'string') rooms.push(userRoom(userId));
     }
     this.server.to(rooms).emit(event, ...args);
   }

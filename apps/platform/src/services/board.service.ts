@@ -12,6 +12,7 @@ import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 import { BillingService } from './billing.service';
 import { CommitteeBoardService } from './committee-board.service';
+import { FundAccountService } from './fund-account.service';
 import { FundService } from './fund.service';
 import { MaintenanceService } from './maintenance.service';
 import { ParkingGateService } from './parking-gate.service';
@@ -47,6 +48,7 @@ export class BoardService {
     private readonly maintenance: MaintenanceService,
     private readonly committee: CommitteeBoardService,
     private readonly lotteries: SlotLotteryService,
+    private readonly fundAccounts: FundAccountService,
   ) {}
 
   async publish(user: AuthUser, communityId: string, dto: PublishBoardItemRequest): Promise<BoardItem> {
@@ -113,6 +115,8 @@ export class BoardService {
     }
     Object.assign(sections, records);
 
+    // Advertising and other common-area income of the month parking's figures are of, beside them.
+    const otherIncome = await this.fundAccounts.commonIncomeOfMonth(communityId, parking.month);
     const occupancy = this.gates.occupancy(communityId);
     const live = slots.filter((s) => !s.withdrawn_from || new Date(s.withdrawn_from).getTime() > now);
     const fundUpdated = [...fund.cases.map((c) => c.disclosedAt).filter((d): d is string => !!d), ...inNotice.map((c) => c.noticeFrom)].sort();
@@ -133,6 +137,8 @@ export class BoardService {
         commonIncomeFen: parking.commonIncomeFen,
         collectedFen: parking.collectedFen,
         bills: parking.bills,
+        otherIncomeFen: otherIncome.reduce((sum, r) => sum + r.amountFen, 0),
+        otherIncome: otherIncome.map(({ entryId, category, amountFen, payer, contractRef, periodFrom, periodTo, receivedOn }) => ({ entryId, category, amountFen, payer, contractRef, periodFrom, periodTo, receivedOn })),
       },
       slotUsage: {
         lastUpdated: new Date(occupancy.ts).toISOString(),

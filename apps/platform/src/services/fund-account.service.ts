@@ -1,8 +1,8 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { FUND_OPENING_MAX_ROWS, type FundDepositRequest, type FundInterestRequest, type FundOpeningResult, type FundTransferRequest } from '@app/contracts';
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { FUND_OPENING_MAX_ROWS, type CommonIncomeReceipt, type CommonIncomeRequest, type FundDepositRequest, type FundInterestRequest, type FundOpeningResult, type FundTransferRequest } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
-import { localDate } from '../domain/business-time';
+import { localDate, monthRange } from '../domain/business-time';
 import { ImportFileError } from '../domain/csv-import';
 import {
   allocateInterest,
@@ -20,7 +20,7 @@ import {
 } from '../domain/fund-account';
 import { parseOpeningFile, validateOpeningRows } from '../domain/fund-opening-import';
 import type { ImportUpload } from '../domain/import-file';
-import { accounts } from '../domain/ledger';
+import { accounts, commonIncomeEntry } from '../domain/ledger';
 import { can, Permission } from '../domain/permissions';
 import { unitKey } from '../domain/unit-import';
 import { AuditRepository } from '../repositories/audit.repository';
@@ -28,6 +28,7 @@ import { ClockRepository } from '../repositories/clock.repository';
 import { FundAccountRepository, type FundUnitRow } from '../repositories/fund-account.repository';
 import { OutboxRepository } from '../repositories/outbox.repository';
 import { UnitRepository } from '../repositories/unit.repository';
+import { WebsocketRepository } from '../repositories/websocket.repository';
 import { AccessService } from './access.service';
 import type { AuthUser } from './auth-user';
 
@@ -39,10 +40,14 @@ const unitView = ({ unitId, communityId, building, number, floorArea }: FundUnit
  * Maintenance-fund accounts per unit (专项维修资金分户账, issue 13 §4): opening balances, deposits,
  * the shares of disclosed green-channel cases, interest and transfers of common income, each one
  * balanced entry in the community ledger posted once (domain/fund-account.ts); balances,
- * movements and yearly statements for owners (their own units) and the community's staff.
+ * movements and yearly statements for owners (their own units) and the community's staff. Each
+ * posting that moves unit accounts is pushed live (`fund.account.movement`) once it committed,
+ * to each unit's verified owners and to those of the community who read every account.
  */
 @Injectable()
 export class FundAccountService {
+  private readonly logger = new Logger(FundAccountService.name);
+
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
     private readonly ledger: FundAccountRepository,
@@ -50,6 +55,7 @@ export class FundAccountService {
     private readonly units: UnitRepository,
     private readonly audit: AuditRepository,
     private readonly clock: ClockRepository,
+    private readonly websocket: WebsocketRepository,
     outbox: OutboxRepository,
   ) {
     // Written in the disclosing transaction (fund.service.ts); a repeat relay finds the case posted.
@@ -97,6 +103,7 @@ export class FundAccountService {
       depositEntry(unit.communityId, unitId, fen),
       `deposit ${dto.reference} is already booked`,
     );
+    await this.announce(entryId);
     await this.audit.record({ actorId: user.id, action: 'fund.account.deposit', subjectType: 'unit', subjectId: unitId, detail: { ...dto, entryId } });
     return { entryId, totalFen: dto.amountFen, allocations: [{ unitId, amountFen: dto.amountFen }] };
   }
@@ -113,6 +120,7 @@ export class FundAccountService {
       if (entryId === null) throw new ConflictException(`interest of ${dto.postedOn} is already booked`);
       return { entryId, totalFen, amounts };
     });
+    await this.announce(result.entryId);
     await this.audit.record({ actorId: user.id, action: 'fund.account.interest', subjectType: 'community', subjectId: communityId, detail: { ...dto, entryId: result.entryId, totalFen: n(result.totalFen) } });
     return this.postingView(result.entryId, result.totalFen, result.amounts);
   }
@@ -136,8 +144,49 @@ export class FundAccountService {
       if (entryId === null) throw new ConflictException(`transfer ${dto.reference} is already booked`);
       return { entryId, amounts };
     });
+    await this.announce(result.entryId);
     await this.audit.record({ actorId: user.id, action: 'fund.account.transfer', subjectType: 'community', subjectId: communityId, detail: { ...dto, entryId: result.entryId } });
     return this.postingView(result.entryId, fen, result.amounts);
+  }
+
+  /**
+   * Advertising (or other common-area) income received (004 三(四)4(2)): one entry crediting the
+   * community's common income, which the transfers above then move into the fund by floor area,
+   * with its particulars for the public board. A contract's period is booked once.
+   */
+  async recordCommonIncome(user: AuthUser, communityId: string, dto: CommonIncomeRequest) {
+    await this.access.requireInScope(user, communityId);
+    this.requireNotFuture(dto.receivedOn);
+    const receipt: Omit<CommonIncomeReceipt, 'entryId'> = {
+      communityId,
+      category: dto.category,
+      amountFen: dto.amountFen,
+      payer: dto.payer,
+      contractRef: dto.contractRef,
+      periodFrom: dto.periodFrom,
+      periodTo: dto.periodTo,
+      receivedOn: dto.receivedOn,
+      memo: dto.memo ?? null,
+    };
+    const entryId = await this.ledger.transaction(async (tx) => {
+      const id = await this.ledger.post(
+        tx,
+        { communityId, kind: 'common_income', source: `common-income:${communityId}:${dto.contractRef}:${dto.periodFrom}`, bookedOn: dto.receivedOn, memo: `${dto.category} ${dto.contractRef} (${dto.periodFrom}–${dto.periodTo}): ${dto.payer}`.slice(0, 200) },
+        commonIncomeEntry(communityId, BigInt(dto.amountFen)),
+      );
+      if (id === null) throw new ConflictException(`contract ${dto.contractRef}'s income from ${dto.periodFrom} is already booked`);
+      await this.ledger.recordCommonIncome(tx, id, receipt, user.id);
+      return id;
+    });
+    const commonIncomeFen = n(await this.ledger.commonIncomeBalance(accounts.commonIncome(communityId).key));
+    await this.audit.record({ actorId: user.id, action: 'fund.common_income.recorded', subjectType: 'community', subjectId: communityId, detail: { ...dto, entryId } });
+    return { entryId, ...receipt, commonIncomeFen };
+  }
+
+  /** Advertising and other common-area income received in a local month 'YYYY-MM', for the public board. */
+  async commonIncomeOfMonth(communityId: string, month: string): Promise<CommonIncomeReceipt[]> {
+    const { from, to } = monthRange(month, this.config.timeZone);
+    return this.ledger.commonIncomeReceipts(communityId, localDate(from, this.config.timeZone), localDate(to - 1, this.config.timeZone));
   }
 
   /**
@@ -153,8 +202,41 @@ export class FundAccountService {
     const entryId = await this.ledger.transaction((tx) =>
       this.ledger.post(tx, { communityId, kind: 'fund_share', source: `case:${caseId}`, bookedOn, memo: `green channel: ${found.title}`.slice(0, 200) }, shareEntry(communityId, found.shares)),
     );
+    if (entryId) await this.announce(entryId);
     if (entryId) await this.audit.record({ actorId: null, action: 'fund.account.case_shares', subjectType: 'fund_case', subjectId: caseId, detail: { entryId, units: found.shares.length } });
     return entryId !== null;
+  }
+
+  /**
+   * Pushes a committed posting's movements: one event per unit account it moved, with the
+   * account's balance read after the commit, to the unit's verified owners and the community's
+   * readers of every account. Called only once the posting's transaction has resolved, so no
+   * event tells of a posting that was rolled back; a failure here is logged, the posting stands.
+   */
+  private async announce(entryId: string): Promise<void> {
+    try {
+      const moved = await this.ledger.entryMovements(entryId);
+      if (moved.length === 0) return;
+      const { communityId } = moved[0];
+      const [balances, owners] = await Promise.all([this.ledger.balances(communityId), this.units.verifiedOwnersOf(moved.map((m) => m.unitId))]);
+      const ts = this.clock.now();
+      for (const m of moved) {
+        this.websocket.emitToCommunity(communityId, 'fund.account.movement', {
+          communityId,
+          unitId: m.unitId,
+          entryId,
+          kind: m.kind,
+          bookedOn: m.bookedOn,
+          amountFen: n(m.fen),
+          memo: m.memo,
+          balanceFen: n(balances.get(m.unitId) ?? 0n),
+          ownerIds: owners.get(m.unitId) ?? [],
+          ts,
+        });
+      }
+    } catch (error) {
+      this.logger.warn(`posting ${entryId} committed but not pushed live: ${(error as Error).message}`);
+    }
   }
 
   private async postOnce(posting: Parameters<FundAccountRepository['post']>[1], lines: Parameters<FundAccountRepository['post']>[2], duplicate: string): Promise<string> {

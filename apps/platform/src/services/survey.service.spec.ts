@@ -8,6 +8,8 @@ import { newTestService } from '../../../../tests/support/new-test-service';
 import { PLATFORM_CONFIG } from '../config/config.provider';
 import type { CommunityRow } from '../repositories/community.repository';
 import { ClockRepository } from '../repositories/clock.repository';
+import { JobRepository } from '../repositories/job.repository';
+import { AuditRepository } from '../repositories/audit.repository';
 import { SurveyRepository, type SurveyRow } from '../repositories/survey.repository';
 import { UnitRepository } from '../repositories/unit.repository';
 import { AccessService } from './access.service';
@@ -79,5 +81,42 @@ describe('SurveyService', () => {
     const answer = (unit: string, cleaning: number) => ({ survey_id: 's1', unit_id: unit, user_id: 'u', scores: { cleaning }, comments: null, answered_at: new Date(NOW) });
     const result = tally(survey, ['un1', 'un2'], [answer('un1', 5), answer('gone', 1)]);
     expect(result).toMatchObject({ units: 2, answeredUnits: 1, responseRate: 50, mean: 5, score: 100 });
+  });
+
+  describe('closing at the end of the half-year', () => {
+    const END = Date.parse('2026-12-31T16:00:00Z'); // 2027-01-01 00:00 in Asia/Shanghai
+
+    it('schedules the close job for the end of the period when a survey opens', async () => {
+      const { sut, mock } = setup();
+      mock(SurveyRepository).insert.mockResolvedValue(survey);
+      await sut.open(committee, { communityId: 'c1', period: '2026H2' });
+      expect(mock(JobRepository).schedule).toHaveBeenCalledWith(expect.objectContaining({ name: 'owners.survey.close' }), { surveyId: 's1' }, { jobId: 'survey-close-s1', dueAt: END });
+    });
+
+    it('a job run before the end (the clock behind) closes nothing and waits again', async () => {
+      const { sut, mock } = setup();
+      mock(ClockRepository).now.mockReturnValue(END - 1);
+      await sut.onPeriodEnd('s1');
+      expect(mock(SurveyRepository).close).not.toHaveBeenCalled();
+      expect(mock(JobRepository).schedule).toHaveBeenCalledWith(expect.anything(), { surveyId: 's1' }, { jobId: `survey-close-s1-w${END - 1}`, dueAt: END });
+    });
+
+    it('at the end it tallies and closes once; a survey closed already (by hand or by another run) is left as it is', async () => {
+      const { sut, mock } = setup();
+      mock(ClockRepository).now.mockReturnValue(END);
+      mock(UnitRepository).electorate.mockResolvedValue([{ unit_id: 'un1' }] as never);
+      mock(SurveyRepository).close.mockResolvedValueOnce({ ...survey, status: 'closed', closed_at: new Date(END), result: { answeredUnits: 0, units: 1, score: null } } as SurveyRow);
+      await sut.onPeriodEnd('s1');
+      expect(mock(SurveyRepository).close).toHaveBeenCalledWith('s1', new Date(END), expect.any(Function));
+      expect(mock(AuditRepository).record).toHaveBeenCalledTimes(1);
+      expect(mock(AuditRepository).record).toHaveBeenCalledWith(expect.objectContaining({ actorId: null, action: 'survey.closed', subjectId: 's1' }));
+
+      mock(SurveyRepository).close.mockResolvedValueOnce(undefined); // the row was closed between the read and the lock
+      await sut.onPeriodEnd('s1');
+      mock(SurveyRepository).find.mockResolvedValue({ ...survey, status: 'closed' });
+      await sut.onPeriodEnd('s1');
+      expect(mock(SurveyRepository).close).toHaveBeenCalledTimes(2);
+      expect(mock(AuditRepository).record).toHaveBeenCalledTimes(1);
+    });
   });
 });

@@ -1,13 +1,15 @@
-import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, Injectable, Logger, NotFoundException, type OnApplicationBootstrap } from '@nestjs/common';
 import { surveyAreaIds, type AnswerSurveyRequest, type OpenSurveyRequest, type Survey, type SurveyResult } from '@app/contracts';
 import { InjectConfig } from '../config/config.provider';
-import type { PlatformConfig } from '../config/config';
+import { hasRole, type PlatformConfig } from '../config/config';
 import { localDate } from '../domain/business-time';
 import { can, Permission } from '../domain/permissions';
-import { DEFAULT_SURVEY_QUESTIONS, periodHasBegun, resultsByPeriod, tallySurvey } from '../domain/satisfaction-survey';
+import { DEFAULT_SURVEY_QUESTIONS, periodHasBegun, resultsByPeriod, surveyClosesAt, tallySurvey } from '../domain/satisfaction-survey';
 import { AuditRepository } from '../repositories/audit.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import type { CommunityRow } from '../repositories/community.repository';
+import { jobIds, surveyCloseJob } from '../repositories/job-catalogue';
+import { JobRepository } from '../repositories/job.repository';
 import { type AnswerRow, SurveyRepository, type SurveyRow } from '../repositories/survey.repository';
 import { UnitRepository } from '../repositories/unit.repository';
 import { AccessService } from './access.service';
@@ -18,10 +20,15 @@ import type { AuthUser } from './auth-user';
  * 物业服务的满意度"): the property company or the owners' committee opens the community's survey
  * of a half-year; each unit answers once, by its representative (a verified owner, as in votes);
  * closing tallies the answers over the community's units and stores the result, which the
- * results series and the company's credit grade (credit-sources.service.ts) read.
+ * results series and the company's credit grade (credit-sources.service.ts) read. A survey closes
+ * by itself at the end of its half-year: a durable job (PostgreSQL's workflow_steps the source of
+ * truth, BullMQ the timer), run by one worker of the cluster, deciding with the injected clock;
+ * a survey opened after its half-year ended runs to the end of the half-year it was opened in.
  */
 @Injectable()
-export class SurveyService {
+export class SurveyService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(SurveyService.name);
+
   constructor(
     private readonly surveys: SurveyRepository,
     private readonly units: UnitRepository,
@@ -29,7 +36,27 @@ export class SurveyService {
     private readonly audit: AuditRepository,
     private readonly clock: ClockRepository,
     @InjectConfig() private readonly config: PlatformConfig,
-  ) {}
+    private readonly jobs: JobRepository,
+  ) {
+    jobs.handle(surveyCloseJob, (data) => this.onPeriodEnd(data.surveyId));
+  }
+
+  /**
+   * Surveys opened before they closed by themselves have no close step: a worker schedules one for
+   * each open survey at start (the same job id, so a survey scheduled already is left as it is).
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    if (!hasRole(this.config, 'worker')) return;
+    for (const survey of await this.surveys.open()) await this.scheduleClose(survey);
+  }
+
+  private closesAt(survey: SurveyRow): number {
+    return surveyClosesAt(survey.period, localDate(survey.opened_at.getTime(), this.config.timeZone), this.config.timeZone);
+  }
+
+  private scheduleClose(survey: SurveyRow, suffix = ''): Promise<void> {
+    return this.jobs.schedule(surveyCloseJob, { surveyId: survey.id }, { jobId: jobIds.surveyClose(survey.id, suffix), dueAt: this.closesAt(survey) });
+  }
 
   async open(user: AuthUser, dto: OpenSurveyRequest): Promise<Survey> {
     const community = await this.access.requireInScope(user, dto.communityId);
@@ -46,6 +73,7 @@ export class SurveyService {
       opened_at: new Date(now),
     });
     if (!row) throw new ConflictException(`community ${community.id} has a survey of ${dto.period} already`);
+    await this.scheduleClose(row);
     await this.audit.record({ actorId: user.id, action: 'survey.opened', subjectType: 'satisfaction_survey', subjectId: row.id, detail: { communityId: community.id, period: dto.period, role: user.role } });
     return this.view(user, row);
   }
@@ -89,6 +117,26 @@ export class SurveyService {
     const result = closed.result as SurveyResult;
     await this.audit.record({ actorId: user.id, action: 'survey.closed', subjectType: 'satisfaction_survey', subjectId: survey.id, detail: { answeredUnits: result.answeredUnits, units: result.units, score: result.score } });
     return this.view(user, closed);
+  }
+
+  /**
+   * The close job: decides with the clock (a job run early, e.g. after the clock was stepped back,
+   * waits again), then tallies as a close by hand does; a survey closed already is left as it is.
+   */
+  async onPeriodEnd(surveyId: string): Promise<void> {
+    const survey = await this.surveys.find(surveyId);
+    if (!survey || survey.status === 'closed') return;
+    const now = this.clock.now();
+    if (now < this.closesAt(survey)) {
+      await this.scheduleClose(survey, `-w${now}`);
+      return;
+    }
+    const unitIds = (await this.units.electorate(survey.community_id)).map((u) => u.unit_id);
+    const closed = await this.surveys.close(survey.id, new Date(now), (locked, answers) => tally(locked, unitIds, answers));
+    if (!closed) return;
+    const result = closed.result as SurveyResult;
+    await this.audit.record({ actorId: null, action: 'survey.closed', subjectType: 'satisfaction_survey', subjectId: survey.id, detail: { answeredUnits: result.answeredUnits, units: result.units, score: result.score, periodEnded: true } });
+    this.logger.log(`survey ${survey.id} (${survey.period}) closed at the end of its period`);
   }
 
   /** The owners' comments, per area in the survey's order, oldest first; who wrote them is not told. */

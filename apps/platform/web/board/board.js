@@ -136,6 +136,15 @@ function commonIncome(live, pub) {
       ['board.ci.parkingRevenue', money(live.parkingRevenueFen)],
       ['board.ci.parkingCommon', money(live.commonIncomeFen)],
     ]),
+    // Advertising and other common-area income staff recorded this month (booked to common income).
+    el('h3', { class: 'bd-sub' }, t('board.ci.recorded', { month: live.month })),
+    live.otherIncome.length
+      ? table(
+          ['board.ci.category', 'board.ci.payer', 'board.ci.contract', 'board.ci.incomePeriod', 'board.ci.receivedOn', '#board.ci.amount'],
+          live.otherIncome.map((x) => [t(`board.ci.cat.${x.category}`), x.payer, x.contractRef, `${x.periodFrom} – ${x.periodTo}`, x.receivedOn, money(x.amountFen)]),
+          [t('board.total'), '', '', '', '', money(live.otherIncomeFen)],
+        )
+      : el('p', { class: 'bd-empty' }, t('board.ci.noneRecorded')),
   ];
   if (pub) {
     const c = pub.content;

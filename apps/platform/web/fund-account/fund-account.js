@@ -1,5 +1,6 @@
 // The owner's maintenance-fund account page (专项维修资金分户账): each of my homes with its
-// balance, this year's statement (the server's year) and every movement. Read over REST when the page opens.
+// balance, this year's statement (the server's year) and every movement. Read over REST when the page opens,
+// then kept live: each posting to one of my units (fund.account.movement over socket.io) updates its balance and movements.
 // Sign-in: ../shared/session.js. Chinese first, English through shared/i18n.js.
 import './strings.js';
 import { onLangChange, t } from '../shared/i18n.js';
@@ -7,11 +8,12 @@ import { request } from '../shared/api.js';
 import { esc } from '../shared/escape.js';
 import { noticeLine } from '../shared/notice.js';
 import { yuan } from '../shared/public-page.js';
-import { startSession } from '../shared/session.js';
+import { closeSocket, openSocket, startSession } from '../shared/session.js';
 
 const $ = (id) => document.getElementById(id);
 const notify = noticeLine($('notice'), 'fa-notice');
 let accounts = [];
+let socket = null;
 
 const signed = (fen) => (fen > 0 ? `+${yuan(fen)}` : yuan(fen));
 
@@ -71,9 +73,47 @@ async function load() {
   render();
 }
 
+/** A movement pushed live: the unit's balance and movements at once, its statement read again. */
+function onMovement(e) {
+  const account = accounts.find((a) => a.unitId === e.unitId);
+  if (!account) return void load().catch(() => {}); // a unit newly mine
+  if (account.movements.some((m) => m.entryId === e.entryId)) return;
+  account.balanceFen = e.balanceFen;
+  account.movements = [...account.movements, { entryId: e.entryId, kind: e.kind, bookedOn: e.bookedOn, amountFen: e.amountFen, memo: e.memo }];
+  render();
+  notify(t('fa.live', { kind: t(`fa.kind.${e.kind}`), amount: signed(e.amountFen) }));
+  request('GET', `/fund-accounts/units/${encodeURIComponent(e.unitId)}/statement`)
+    .then((statement) => {
+      account.statement = statement;
+      render();
+    })
+    .catch(() => {});
+}
+
+function connect() {
+  if (typeof window.io !== 'function') return;
+  socket = openSocket();
+  socket.on('fund.account.movement', onMovement);
+  // Movements missed while disconnected: read everything again on a reconnect.
+  let first = true;
+  socket.on('connect', () => {
+    $('accounts').dataset.live = 'on';
+    if (!first) load().catch(() => {});
+    first = false;
+  });
+  socket.on('disconnect', () => ($('accounts').dataset.live = 'off'));
+}
+
 onLangChange(render);
 
 startSession({
-  onLogin: () => load().catch((err) => notify(t('loadError', { msg: err.message }), 'alarm')),
-  onLogout: () => notify(''),
+  onLogin: () => {
+    connect();
+    return load().catch((err) => notify(t('loadError', { msg: err.message }), 'alarm'));
+  },
+  onLogout: () => {
+    closeSocket(socket);
+    socket = null;
+    notify('');
+  },
 });

@@ -26,6 +26,7 @@ export const strings = {
     'fa.kind.fund_share': '应急维修分摊',
     'fa.kind.fund_interest': '利息',
     'fa.kind.fund_transfer': '公共收益补充',
+    'fa.live': '新入账：{kind} {amount} 元',
   },
   en: {
     'fa.title': 'Smart Property · Maintenance fund account',
@@ -51,6 +52,7 @@ export const strings = {
     'fa.kind.fund_share': 'Emergency repair share',
     'fa.kind.fund_interest': 'Interest',
     'fa.kind.fund_transfer': 'Common income added',
+    'fa.live': 'New movement: {kind} {amount} yuan',
   },
 };
 
