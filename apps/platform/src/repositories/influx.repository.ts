@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InfluxDB, type IPoint } from 'influx';
+import { InfluxDB } from 'influx';
 import { InjectConfig } from '../config/config.provider';
 import type { PlatformConfig } from '../config/config';
 import { MetricsRepository } from './metrics.repository';
