@@ -3,8 +3,9 @@
  * @Public or @Allow, every role is refused (403) exactly where the table says and let through
  * elsewhere, other communities' ids answer 404 to the roles that may use the route. Then the
  * holes the table closed, each as found (issue 8 §4): socket.io events reaching roles REST
- * refuses, bills read by any owner of the community, alarms assigned and escalation chains
- * filled with users of another community, resident plates without limit.
+ * refuses, bills read by any owner of the community (or listed and paid online by another owner),
+ * alarms assigned and escalation chains filled with users of another community, resident plates
+ * without limit.
  */
 import type { Socket } from 'socket.io-client';
 import { isValidCreditCode, roles, type Role } from '../../libs/contracts/src';
@@ -200,6 +201,55 @@ describe('the permission table over every route', () => {
     expect((await tp.api('GET', `billing/bills/${commonBill}`, undefined, tokens.maintenance_staff)).status).toBe(404);
     expect((await tp.api('GET', `billing/bills/${commonBill}`, undefined, tokens.owners_committee)).status).toBe(200);
     expect((await tp.api('GET', `parking/sessions?communityId=${a.id}`, undefined, tokens.owner)).status).toBe(403);
+  });
+
+  it('lets an owner list and pay online only the bills of their own stays: another owner’s bill is 404 to read, list or pay (issue 13 §7)', async () => {
+    const db = tp.platform.app.get(DatabaseRepository).db;
+    const slotOwner = await createUser('pay.slot-owner', 'owner', a.id);
+    const guestA = await createUser('pay.guest-a', 'owner', a.id);
+    const guestB = await createUser('pay.guest-b', 'owner', a.id);
+    const elsewhere = await createUser('pay.elsewhere', 'owner', b.id);
+    const slot = await tp.api('POST', 'parking/slots', { communityId: a.id, code: 'B1-PAY', location: 'B1', ownership: 'private', ownerId: ids['pay.slot-owner'] });
+    expect(slot.status).toBe(201);
+    const allWeek = [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, startMinute: 0, endMinute: 1440 }));
+    expect((await tp.api('POST', `parking/slots/${slot.body.id}/windows`, { weekly: allWeek }, slotOwner)).status).toBe(200);
+    const tariff = await tp.api('POST', `billing/communities/${a.id}/tariffs`, {
+      setBy: 'owners_assembly',
+      filingNumber: '京价备〔2026〕002号',
+      effectiveFrom: new Date(Date.now() - 60_000).toISOString(),
+      rules: { freeMinutes: 0, pricing: { mode: 'unit', bands: [{ name: 'all', start: '00:00', end: '00:00', unitMinutes: 30, unitPriceFen: 100 }] } },
+    }, tokens.property_staff);
+    expect(tariff.status).toBe(201);
+    const startsAt = Date.now();
+    const booking = await tp.api('POST', 'parking/bookings', { slotId: slot.body.id, plate: '京A29901', startsAt, endsAt: startsAt + 3600_000 }, guestA);
+    expect(booking.status).toBe(201);
+    // Guest A's stay ends: its bill.
+    const session = await db
+      .insertInto('parking_sessions')
+      .values({ community_id: a.id, slot_id: slot.body.id, booking_id: booking.body.id, plate: '京A29901', plate_kind: 'regular', kind: 'booking', status: 'closed', entry_at: new Date(startsAt), exit_at: new Date(startsAt + 40 * 60_000), entry_reason: 'booking' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db.updateTable('parking_bookings').set({ status: 'completed' }).where('id', '=', booking.body.id).execute();
+    tp.platform.app.get(EventBusRepository).emit('parking.session.closed', { sessionId: session.id, communityId: a.id });
+    const billId = await waitFor(async () => (await db.selectFrom('parking_bills').select('id').where('session_id', '=', session.id).executeTakeFirst())?.id, { message: 'the bill of guest A' });
+
+    const mine = await tp.api('GET', 'billing/bills/mine', undefined, guestA);
+    expect(mine.status).toBe(200);
+    expect(mine.body).toEqual([expect.objectContaining({ id: billId, bookingId: booking.body.id, plate: '京A29901', amountFen: 200, paidFen: 0, status: 'unpaid', payments: [] })]);
+    expect(mine.body[0]).not.toHaveProperty('slotOwnerId');
+    // Guest A may start the payment: past scope and ownership, WeChat Pay is not configured here.
+    expect((await tp.api('POST', `billing/bills/${billId}/wechat-pay/native`, undefined, guestA)).status).toBe(503);
+    // Another owner of the community, and one of another community: nothing listed, 404 to read and to pay.
+    for (const other of [guestB, elsewhere]) {
+      expect((await tp.api('GET', 'billing/bills/mine', undefined, other)).body).toEqual([]);
+      expect((await tp.api('GET', `billing/bills/${billId}`, undefined, other)).status).toBe(404);
+      expect((await tp.api('POST', `billing/bills/${billId}/wechat-pay/native`, undefined, other)).status).toBe(404);
+      expect((await tp.api('POST', `billing/bills/${billId}/alipay/precreate`, undefined, other)).status).toBe(404);
+    }
+    // The slot's owner reads the bill (their earning) but does not pay it and does not list it as theirs.
+    expect((await tp.api('GET', `billing/bills/${billId}`, undefined, slotOwner)).status).toBe(200);
+    expect((await tp.api('GET', 'billing/bills/mine', undefined, slotOwner)).body).toEqual([]);
+    expect((await tp.api('POST', `billing/bills/${billId}/wechat-pay/native`, undefined, slotOwner)).status).toBe(403);
   });
 
   it('assigns alarms and fills escalation chains only with users of the alarm’s community', async () => {

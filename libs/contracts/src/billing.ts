@@ -211,8 +211,17 @@ export const billResponseSchema = z.object({
   createdAt: z.string(),
 });
 /** One bill with its payments and refunds. */
+/** A payment or refund booked on a bill; transactionId is the online provider's own number (交易单号), null for cash and refunds. */
+export const billPaymentSchema = z.object({ id: z.string(), kind: z.enum(['payment', 'refund']), provider: z.string(), reference: z.string(), transactionId: z.string().nullable(), amountFen, reason: z.string().nullable(), createdAt: z.string() });
+
 export const billDetailResponseSchema = billResponseSchema.extend({
-  payments: z.array(z.object({ id: z.string(), kind: z.enum(['payment', 'refund']), provider: z.string(), reference: z.string(), amountFen, reason: z.string().nullable(), createdAt: z.string() })),
+  payments: z.array(billPaymentSchema),
+});
+
+/** GET /api/v1/billing/bills/mine: the bills of the stays the caller booked (theirs to pay), with the booking and the payments as receipts. */
+export const ownBillSchema = billResponseSchema.pick({ id: true, communityId: true, sessionId: true, plate: true, entryAt: true, exitAt: true, amountFen: true, paidFen: true, refundedFen: true, status: true }).extend({
+  bookingId: z.uuid(),
+  payments: z.array(billPaymentSchema),
 });
 
 export const ledgerResponseSchema = z.object({

@@ -16,6 +16,7 @@ import {
   LedgerDto,
   MonthQueryDto,
   OptionalMonthQueryDto,
+  OwnBillDto,
   OwnerEarningsDto,
   ParkingDisclosureDto,
   RecordPaymentDto,
@@ -115,6 +116,14 @@ export class BillingController {
   @ZodResponse({ status: 200, type: BillDetailDto })
   sessionBill(@Auth() user: AuthUser, @Param() { id }: BillingIdParamDto) {
     return this.billing.billOfSession(user, id);
+  }
+
+  /** The bills of the stays I booked, to pay online from /parking/ (before bills/:id, which takes only an id). */
+  @Allow(Permission.OwnBillRead)
+  @Get('bills/mine')
+  @ZodResponse({ status: 200, type: [OwnBillDto] })
+  myBills(@Auth() user: AuthUser) {
+    return this.billing.ownBills(user);
   }
 
   @Allow(Permission.BillingRead, Permission.OwnBillRead)

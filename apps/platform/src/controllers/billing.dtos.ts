@@ -10,6 +10,7 @@ import {
   ledgerResponseSchema,
   monthQuerySchema,
   optionalMonthQuerySchema,
+  ownBillSchema,
   ownerEarningsSchema,
   parkingDisclosureSchema,
   recordPaymentRequestSchema,
@@ -28,6 +29,7 @@ export class TariffDto extends createZodDto(tariffResponseSchema) {}
 export class BillingSettingsResponseDto extends createZodDto(billingSettingsResponseSchema) {}
 export class BillDto extends createZodDto(billResponseSchema) {}
 export class BillDetailDto extends createZodDto(billDetailResponseSchema) {}
+export class OwnBillDto extends createZodDto(ownBillSchema) {}
 export class LedgerDto extends createZodDto(ledgerResponseSchema) {}
 export class CommunityStatementDto extends createZodDto(communityStatementSchema) {}
 export class OwnerEarningsDto extends createZodDto(ownerEarningsSchema) {}

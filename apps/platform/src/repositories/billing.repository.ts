@@ -220,6 +220,32 @@ export class BillingRepository {
     return this.db.selectFrom('parking_payments').selectAll().where('bill_id', '=', billId).orderBy('created_at').execute();
   }
 
+  /** The payments and refunds of bills as receipts: with the online provider's transaction id where an order was paid. */
+  receipts(billIds: string[]): Promise<Array<PaymentRow & { transaction_id: string | null }>> {
+    if (billIds.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('parking_payments as p')
+      .leftJoin('online_payment_orders as o', (join) => join.onRef('o.out_trade_no', '=', 'p.provider_ref').onRef('o.provider', '=', 'p.provider').on('p.kind', '=', 'payment'))
+      .selectAll('p')
+      .select('o.transaction_id')
+      .where('p.bill_id', 'in', billIds)
+      .orderBy('p.created_at')
+      .execute();
+  }
+
+  /** The bills of the stays a user booked, newest first, with the booking. */
+  billsOfGuest(userId: string): Promise<Array<BillRow & { booking_id: string }>> {
+    return this.db
+      .selectFrom('parking_bills as bill')
+      .innerJoin('parking_sessions as s', 's.id', 'bill.session_id')
+      .innerJoin('parking_bookings as b', 'b.id', 's.booking_id')
+      .selectAll('bill')
+      .select('b.id as booking_id')
+      .where('b.user_id', '=', userId)
+      .orderBy('bill.created_at', 'desc')
+      .execute();
+  }
+
   /**
    * Inserts the bill of a session and its journal entry in one transaction, once: a second call
    * for the same session (a duplicate event, a retry, the sweep) finds the unique session_id

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { type Kysely, sql } from 'kysely';
-import type { BillRow } from './billing.repository';
 import { DatabaseRepository } from './database.repository';
 import type { Database } from './database.schema';
 import type { UserRow } from './user.repository';
@@ -8,7 +7,7 @@ import type { UserRow } from './user.repository';
 /** The username of a visitor's users row: one per mobile number. */
 export const visitorUsername = (phone: string) => `visitor:${phone}`;
 
-/** Visitors (issue 13 §7): their one-time codes, their users rows, the communities that admit them, their bills. */
+/** Visitors (issue 13 §7): their one-time codes, their users rows, the communities that admit them. */
 @Injectable()
 export class VisitorRepository {
   constructor(private readonly database: DatabaseRepository) {}
@@ -56,17 +55,5 @@ export class VisitorRepository {
 
   async setVisitorsAllowed(communityId: string, allowed: boolean): Promise<void> {
     await this.db.updateTable('communities').set({ visitors_allowed: allowed }).where('id', '=', communityId).execute();
-  }
-
-  /** Bills of the stays that came of the visitor's bookings, newest first. */
-  billsOfGuest(userId: string): Promise<BillRow[]> {
-    return this.db
-      .selectFrom('parking_bills as bill')
-      .innerJoin('parking_sessions as s', 's.id', 'bill.session_id')
-      .innerJoin('parking_bookings as b', 'b.id', 's.booking_id')
-      .selectAll('bill')
-      .where('b.user_id', '=', userId)
-      .orderBy('bill.created_at', 'desc')
-      .execute();
   }
 }

@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { Transaction } from 'kysely';
 import { tariffRulesSchema, type BillingSettings, type CreateTariffRequest, type RecordPaymentRequest, type RefundRequest, type TariffRules } from '@app/contracts';
@@ -10,7 +10,7 @@ import { can, Permission } from '../domain/permissions';
 import { billEntry, paymentEntry, refundEntry, splitRevenue, UnbalancedEntryError } from '../domain/ledger';
 import { capUsageOf, priceStay, type CapWindowCharge } from '../domain/parking-tariff';
 import { AuditRepository } from '../repositories/audit.repository';
-import { BillingRepository, BillNotFoundError, type BillRow, type MonthTotals, type SessionForBilling, type TariffRow } from '../repositories/billing.repository';
+import { BillingRepository, BillNotFoundError, type BillRow, type MonthTotals, type PaymentRow, type SessionForBilling, type TariffRow } from '../repositories/billing.repository';
 import { toFen } from '../repositories/billing.schema';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CommunityRepository } from '../repositories/community.repository';
@@ -82,6 +82,10 @@ export function mapBill(b: BillRow) {
     breakdown: b.breakdown,
     createdAt: new Date(b.created_at).toISOString(),
   };
+}
+
+function mapPayment(p: PaymentRow & { transaction_id: string | null }) {
+  return { id: p.id, kind: p.kind, provider: p.provider, reference: p.provider_ref, transactionId: p.transaction_id, amountFen: fen(p.amount_fen), reason: p.reason, createdAt: new Date(p.created_at).toISOString() };
 }
 
 function mapTotals(t: MonthTotals) {
@@ -314,12 +318,45 @@ export class BillingService implements OnApplicationBootstrap {
     return bill.slot_owner_id === user.id || (await this.repo.guestOfSession(bill.session_id)) === user.id;
   }
 
+  /**
+   * A bill the user may start an online payment for: staff who take payments, or the guest who
+   * booked the stay. The slot's owner reads the bill (it is their earning) but is not its payer.
+   */
+  async billToPay(user: AuthUser, billId: string): Promise<BillRow> {
+    const bill = await this.billFor(user, billId);
+    if (!can(user, Permission.PaymentRecord) && (await this.repo.guestOfSession(bill.session_id)) !== user.id) throw new ForbiddenException('only the guest of the stay pays its bill online');
+    return bill;
+  }
+
   async getBill(user: AuthUser, billId: string) {
     const bill = await this.billFor(user, billId);
-    const payments = await this.repo.payments(bill.id);
+    const payments = await this.repo.receipts([bill.id]);
     // Nothing of the slot's owner reaches a visitor.
     const seen = can(user, Permission.VisitorParking) ? { ...mapBill(bill), slotOwnerId: null } : mapBill(bill);
-    return { ...seen, payments: payments.map((p) => ({ id: p.id, kind: p.kind, provider: p.provider, reference: p.provider_ref, amountFen: fen(p.amount_fen), reason: p.reason, createdAt: new Date(p.created_at).toISOString() })) };
+    return { ...seen, payments: payments.map(mapPayment) };
+  }
+
+  /** The bills of the stays the user booked (what they pay), with their receipts; nothing of the slot's owner. */
+  async ownBills(user: AuthUser) {
+    const bills = await this.repo.billsOfGuest(user.id);
+    const payments = await this.repo.receipts(bills.map((b) => b.id));
+    return bills.map((b) => {
+      const m = mapBill(b);
+      return {
+        id: m.id,
+        communityId: m.communityId,
+        sessionId: m.sessionId,
+        bookingId: b.booking_id,
+        plate: m.plate,
+        entryAt: m.entryAt,
+        exitAt: m.exitAt,
+        amountFen: m.amountFen,
+        paidFen: m.paidFen,
+        refundedFen: m.refundedFen,
+        status: m.status,
+        payments: payments.filter((p) => p.bill_id === b.id).map(mapPayment),
+      };
+    });
   }
 
   async billOfSession(user: AuthUser, sessionId: string) {

@@ -5,6 +5,7 @@ import type { PlatformConfig } from '../config/config';
 import { TokenBuckets } from '../domain/token-bucket';
 import { CODE_TTL_MS, codeDigest, judgeCode, maskMobile, newCode, normalizeMobile } from '../domain/visitor-code';
 import { AuditRepository } from '../repositories/audit.repository';
+import { BillingRepository } from '../repositories/billing.repository';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
@@ -53,6 +54,7 @@ export class VisitorService {
   constructor(
     @InjectConfig() private readonly config: PlatformConfig,
     private readonly repo: VisitorRepository,
+    private readonly bills: BillingRepository,
     private readonly sms: SmsRepository,
     private readonly auth: AuthService,
     private readonly bookings: ParkingBookingService,
@@ -151,7 +153,7 @@ export class VisitorService {
 
   /** The bills of the visitor's own stays; the slot owner and the split are not shown. */
   async myBills(user: AuthUser) {
-    return (await this.repo.billsOfGuest(user.id)).map((b) => {
+    return (await this.bills.billsOfGuest(user.id)).map((b) => {
       const m = mapBill(b);
       return { id: m.id, communityId: m.communityId, plate: m.plate, entryAt: m.entryAt, exitAt: m.exitAt, amountFen: m.amountFen, paidFen: m.paidFen, refundedFen: m.refundedFen, status: m.status };
     });

@@ -1,5 +1,6 @@
 // The owner's parking page: tabs for my slots and share windows, bookings, finding and booking a
-// slot, and monthly earnings (sign-in: ../shared/session.js). Chinese first, English through shared/i18n.js.
+// slot, paying my own bills online, and monthly earnings (sign-in: ../shared/session.js). Chinese
+// first, English through shared/i18n.js.
 import './strings.js';
 import { onLangChange } from '../shared/i18n.js';
 import { api, request } from '../shared/api.js';

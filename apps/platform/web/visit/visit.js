@@ -1,13 +1,13 @@
 // The visitor's phone page (issue 13 §7): phone → SMS code → community, time and plate → a free
-// slot → book → the bill → WeChat Pay (a QR code of the Native order), until it shows paid.
+// slot → book → the bill → paying online (../shared/pay.js: a QR code and a link), until it shows paid.
 // The visitor session is an access token kept for this tab only (sessionStorage).
 import './strings.js';
 import { applyStatic, getLang, onLangChange, t } from '../shared/i18n.js';
 import { ApiError, configureAuth, request } from '../shared/api.js';
 import { esc } from '../shared/escape.js';
 import { noticeLine } from '../shared/notice.js';
+import { PayBox } from '../shared/pay.js';
 import { langSwitch, watchLanguage } from '../shared/shell.js';
-import qrcode from '../vendor/qrcode-generator/qrcode.js';
 
 const TOKEN_KEY = 'spp.visit.session';
 const PLATE_KEY = 'spp.visit.plate';
@@ -16,8 +16,13 @@ const notify = noticeLine($('notice'), 'vs-notice');
 
 let session = load();
 let phoneNumber = '';
-let payingBill = null;
-let payPoll = 0;
+const pay = new PayBox($('visit-pay'), {
+  id: 'visit',
+  onPaid: () => {
+    notify(t('visit.pay.done'));
+    refreshMine().catch(failure);
+  },
+});
 
 function load() {
   try {
@@ -69,7 +74,7 @@ function show(step) {
 
 function signOut() {
   save(null);
-  clearInterval(payPoll);
+  pay.close();
   $('code-form').hidden = true;
   show('phone');
 }
@@ -190,15 +195,6 @@ async function refreshMine() {
         })
         .join('')
     : `<li class="vs-muted">${esc(t('visit.bills.none'))}</li>`;
-  if (payingBill) {
-    const bill = bills.find((b) => b.id === payingBill);
-    if (bill && bill.amountFen - bill.paidFen <= 0) {
-      payingBill = null;
-      clearInterval(payPoll);
-      $('visit-pay').hidden = true;
-      notify(t('visit.pay.done'));
-    }
-  }
 }
 
 $('visit-bookings').addEventListener('click', async (e) => {
@@ -217,18 +213,7 @@ $('visit-bills').addEventListener('click', async (e) => {
   const button = e.target.closest('[data-pay]');
   if (!button) return;
   try {
-    const order = await request('POST', `/billing/bills/${encodeURIComponent(button.dataset.pay)}/wechat-pay/native`);
-    const qr = qrcode(0, 'M');
-    qr.addData(order.codeUrl);
-    qr.make();
-    $('visit-qr').src = qr.createDataURL(6, 2);
-    $('visit-qr').alt = order.codeUrl;
-    $('visit-qr').dataset.codeUrl = order.codeUrl;
-    $('visit-pay-amount').textContent = t('visit.pay.amount', { amount: yuan(order.amountFen) });
-    $('visit-pay').hidden = false;
-    payingBill = order.billId;
-    clearInterval(payPoll);
-    payPoll = setInterval(() => refreshMine().catch(() => {}), 3000);
+    await pay.open(button.dataset.pay);
   } catch (error) {
     failure(error);
   }
@@ -239,7 +224,10 @@ $('visit-signout').addEventListener('click', signOut);
 // ---- start
 $('vs-lang').innerHTML = langSwitch();
 watchLanguage();
-onLangChange(() => session && refreshMine().catch(failure));
+onLangChange(() => {
+  pay.render();
+  if (session) refreshMine().catch(failure);
+});
 applyStatic(document);
 if (session) enter().catch(failure);
 else show('phone');
