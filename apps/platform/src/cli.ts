@@ -36,7 +36,9 @@ const stderrLogger: LoggerService = {
 };
 
 async function withServices<T>(as: string, run: (ctx: { actor: AuthUser; get: <S>(type: new (...args: never[]) => S) => S }) => Promise<T>): Promise<T> {
-  const config = parseConfig(processEnvironment());
+  // Only the API's duties: a CLI run next to a running platform must not start a broker, take the
+  // ingestion log (one process's) or run workers and sweeps.
+  const config = parseConfig({ ...processEnvironment(), ROLES: 'api' });
   // Migrate first: services read their tables while the application context starts, and on a
   // fresh install (e.g. a bulk import before the first start) those tables do not exist yet.
   const database = new DatabaseRepository(config);

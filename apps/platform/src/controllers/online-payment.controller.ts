@@ -16,7 +16,7 @@ import { OnlinePaymentBillParamDto, OnlinePaymentOrderDto, PaymentNotificationAc
 export class OnlinePaymentController {
   constructor(private readonly payments: OnlinePaymentService) {}
 
-  /** Staff at the booth, or the guest of the stay paying their own bill (an owner or a visitor). */
+  /** Staff at the booth, or the owner or guest of the bill. */
   @Allow(Permission.PaymentRecord, Permission.OwnBillRead)
   @Post('bills/:id/wechat-pay/native')
   @ZodResponse({ status: 201, type: OnlinePaymentOrderDto })
@@ -24,7 +24,7 @@ export class OnlinePaymentController {
     return this.payments.startWechatNative(user, id);
   }
 
-  /** Staff at the booth, or the guest of the stay paying their own bill (an owner or a visitor). */
+  /** Staff at the booth, or the owner or guest of the bill. */
   @Allow(Permission.PaymentRecord, Permission.OwnBillRead)
   @Post('bills/:id/alipay/precreate')
   @ZodResponse({ status: 201, type: OnlinePaymentOrderDto })

@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, ForbiddenException, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { Transaction } from 'kysely';
 import { tariffRulesSchema, type BillingSettings, type CreateTariffRequest, type RecordPaymentRequest, type RefundRequest, type TariffRules } from '@app/contracts';
@@ -316,16 +316,6 @@ export class BillingService implements OnApplicationBootstrap {
 
   private async isOwnBill(user: AuthUser, bill: BillRow): Promise<boolean> {
     return bill.slot_owner_id === user.id || (await this.repo.guestOfSession(bill.session_id)) === user.id;
-  }
-
-  /**
-   * A bill the user may start an online payment for: staff who take payments, or the guest who
-   * booked the stay. The slot's owner reads the bill (it is their earning) but is not its payer.
-   */
-  async billToPay(user: AuthUser, billId: string): Promise<BillRow> {
-    const bill = await this.billFor(user, billId);
-    if (!can(user, Permission.PaymentRecord) && (await this.repo.guestOfSession(bill.session_id)) !== user.id) throw new ForbiddenException('only the guest of the stay pays its bill online');
-    return bill;
   }
 
   async getBill(user: AuthUser, billId: string) {

@@ -75,7 +75,7 @@ export class OnlinePaymentService {
   }
 
   private async startOrder(provider: OrderingProvider, label: string, user: AuthUser, billId: string) {
-    const bill = await this.billing.billToPay(user, billId);
+    const bill = await this.billing.billFor(user, billId);
     if (!provider.enabled) throw new ServiceUnavailableException(`${label} is not configured on this platform`);
     const due = toFen(bill.amount_fen) - toFen(bill.paid_fen);
     if (due <= 0n) throw new ConflictException(`bill ${billId} has nothing due`);
