@@ -2,7 +2,7 @@
  * RULE_STATE=shared (issue 10 §2, external-broker mode): a device's inputs wait in an inbox in
  * Redis ordered by device ts, and whichever process drains them commits the new rule state with a
  * compare-and-set on its version (RedisRepository.holdRuleInput / readRuleInbox / commitRuleInbox,
- * Lua scripts). Three "processes" (each its own connection) on one REDIS_PREFIX, real Redis.
+ * Lua scripts), the raises and clears it calls for put in the rule outbox by the same script. Three "processes" (each its own connection) on one REDIS_PREFIX, real Redis.
  */
 import type { PlatformConfig } from '../../apps/platform/src/config/config';
 import { compileRules, drainInputs, type RuleInput } from '../../apps/platform/src/domain/alarm-rules';
@@ -35,9 +35,9 @@ describe('RedisRepository rule inbox and compare-and-set', () => {
     expect(snapA).toMatchObject({ version: 0, json: '', newestTs: 0 });
     expect(snapA.inputs.map((m) => (JSON.parse(m) as { i: Input }).i.ts)).toEqual([100]); // up to the cut-off only
     const snapB = await b.readRuleInbox(id, 200, 100);
-    expect(await a.commitRuleInbox({ deviceId: id, version: snapA.version, json: '{"x":[1,100,1,0,0]}', newestTs: 100, nextDeadline: 3100, inputs: snapA.inputs })).toBe(1);
+    expect(await a.commitRuleInbox({ deviceId: id, version: snapA.version, json: '{"x":[1,100,1,0,0]}', newestTs: 100, nextDeadline: 3100, inputs: snapA.inputs, ops: [], replayAt: 0 })).toBe(1);
     // b drained the same snapshot: refused, nothing applied twice.
-    expect(await b.commitRuleInbox({ deviceId: id, version: snapB.version, json: '{"x":[1,100,2,0,0]}', newestTs: 100, nextDeadline: 3100, inputs: snapB.inputs })).toBeNull();
+    expect(await b.commitRuleInbox({ deviceId: id, version: snapB.version, json: '{"x":[1,100,2,0,0]}', newestTs: 100, nextDeadline: 3100, inputs: snapB.inputs, ops: [], replayAt: 0 })).toBeNull();
     expect(await a.readRuleState(id)).toBe('{"x":[1,100,1,0,0]}');
     expect(await a.dueRuleDevices(3100, 10)).toContain(id);
     // The ts-300 input still waits; the held set now scores the device by it.
@@ -51,10 +51,30 @@ describe('RedisRepository rule inbox and compare-and-set', () => {
     expect(rest.version).toBe(1);
     expect(rest.inputs).toHaveLength(1);
     // Idle again: the state is removed, the device leaves the held and due sets.
-    expect(await b.commitRuleInbox({ deviceId: id, version: 1, json: '{}', newestTs: 300, nextDeadline: 0, inputs: rest.inputs })).toBe(2);
+    expect(await b.commitRuleInbox({ deviceId: id, version: 1, json: '{}', newestTs: 300, nextDeadline: 0, inputs: rest.inputs, ops: [], replayAt: 0 })).toBe(2);
     expect(await a.readRuleState(id)).toBeNull();
     expect(await a.heldRuleDevices(Number.MAX_SAFE_INTEGER, 10)).not.toContain(id);
     expect(await a.dueRuleDevices(Number.MAX_SAFE_INTEGER, 10)).not.toContain(id);
+  });
+
+  it('a commit puts its ops in the rule outbox; a lost commit puts none; each due op is claimed by one process per lease', async () => {
+    const id = 'outbox-1';
+    await a.holdRuleInput(id, 100, member({ kind: 'event', type: 'safety_circuit_open', active: true, ts: 100 }));
+    const snap = await a.readRuleInbox(id, 200, 100);
+    const op = (n: number): [string, string] => [`${id}:${n}`, JSON.stringify({ action: 'raise', n })];
+    expect(await a.commitRuleInbox({ deviceId: id, version: snap.version, json: '{"x":[1,100,1,1,0]}', newestTs: 100, nextDeadline: 0, inputs: snap.inputs, ops: [op(1), op(2)], replayAt: 5000 })).toBe(1);
+    expect(await b.commitRuleInbox({ deviceId: id, version: snap.version, json: '{"x":[1,100,1,1,0]}', newestTs: 100, nextDeadline: 0, inputs: snap.inputs, ops: [op(3)], replayAt: 5000 })).toBeNull();
+    expect((await a.readRuleInbox(id, 200, 100)).inputs).toEqual([]);
+
+    expect(await b.claimRuleOutbox(4999, 9000, 10)).toEqual([]); // not due yet: the committing process executes them
+    const [first, second] = await Promise.all([a.claimRuleOutbox(5000, 9000, 10), b.claimRuleOutbox(5000, 9000, 10)]);
+    expect([...first, ...second].sort()).toEqual([op(1), op(2)]); // op 3 was never written
+    expect(first.length === 0 || second.length === 0).toBe(true);
+    expect(await processes[2].claimRuleOutbox(8999, 13_000, 10)).toEqual([]); // leased
+    await a.removeRuleOutbox([op(1)[0]]);
+    expect(await processes[2].claimRuleOutbox(9000, 13_000, 10)).toEqual([op(2)]); // the lease ran out: claimable again
+    await a.removeRuleOutbox([op(2)[0]]);
+    expect(await processes[2].claimRuleOutbox(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
   });
 
   it('three processes holding and draining one device at once: every input evaluated once, in ts order, one raise in all', async () => {
@@ -70,7 +90,7 @@ describe('RedisRepository rule inbox and compare-and-set', () => {
         const snap = await redis.readRuleInbox(id, 2000, 100);
         const inputs = snap.inputs.map((m) => (JSON.parse(m) as { i: Input }).i);
         const r = drainInputs(set, snap.json || undefined, snap.newestTs, inputs, 2000);
-        const version = await redis.commitRuleInbox({ deviceId: id, version: snap.version, json: r.json, newestTs: r.newestTs, nextDeadline: r.state.nextDeadline, inputs: snap.inputs });
+        const version = await redis.commitRuleInbox({ deviceId: id, version: snap.version, json: r.json, newestTs: r.newestTs, nextDeadline: r.state.nextDeadline, inputs: snap.inputs, ops: [], replayAt: 0 });
         if (version === null) {
           conflicts++;
           continue;

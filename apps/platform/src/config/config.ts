@@ -12,7 +12,7 @@ export type PlatformRole = (typeof platformRoles)[number];
 export const brokerAuthModes = ['manual', 'mosquitto-dynsec', 'emqx-http'] as const;
 export type BrokerAuthMode = (typeof brokerAuthModes)[number];
 /** Where FAULT_INJECT may kill the process (tests of crash recovery; repositories/fault.repository.ts). */
-export const faultPoints = ['crash-after-alarm-insert', 'crash-after-gate-exit'] as const;
+export const faultPoints = ['crash-after-alarm-insert', 'crash-after-gate-exit', 'crash-after-rule-commit'] as const;
 export type FaultPoint = (typeof faultPoints)[number];
 
 const port = (fallback: number) =>

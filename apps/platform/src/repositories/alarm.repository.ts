@@ -34,6 +34,14 @@ export interface RaiseInput {
   detail: Record<string, unknown>;
 }
 
+export interface Raised {
+  alarm: AlarmRow;
+  inserted: boolean;
+}
+
+/** Runs in the raise's transaction (e.g. an outbox row that must follow the alarm). */
+export type RaiseAlongside = (tx: Transaction<Database>, alarm: AlarmRow, inserted: boolean) => Promise<void>;
+
 export interface RecipientUser {
   id: string;
   role: string;
@@ -55,16 +63,25 @@ export class AlarmRepository {
   /**
    * Opens an alarm, or counts a repeat on the open one of the same device and type (partial unique
    * index). `alongside` runs in the same transaction (an outbox row that must follow the alarm).
+   * `replayed`: the raise may have been applied before (rule outbox replay after a crash): nothing
+   * changes, and undefined is returned, when an alarm of the device and type has input.at or later,
+   * open or cleared; also when a concurrent raise of it wins the unique index meanwhile.
    */
-  async raise(input: RaiseInput, alongside?: (tx: Transaction<Database>, alarm: AlarmRow, inserted: boolean) => Promise<void>): Promise<{ alarm: AlarmRow; inserted: boolean }> {
+  async raise(input: RaiseInput, alongside?: RaiseAlongside): Promise<Raised>;
+  async raise(input: RaiseInput, alongside: RaiseAlongside | undefined, replayed: boolean): Promise<Raised | undefined>;
+  async raise(input: RaiseInput, alongside?: RaiseAlongside, replayed = false): Promise<Raised | undefined> {
     return this.db.transaction().execute(async (tx) => {
-      const result = await this.upsertAlarm(tx, input);
-      await alongside?.(tx, result.alarm, result.inserted);
+      if (replayed) {
+        const seen = await tx.selectFrom('alarms').select('id').where('device_id', '=', input.deviceId).where('type', '=', input.type).where('last_at', '>=', input.at).limit(1).executeTakeFirst();
+        if (seen) return undefined;
+      }
+      const result = await this.upsertAlarm(tx, input, replayed);
+      if (result) await alongside?.(tx, result.alarm, result.inserted);
       return result;
     });
   }
 
-  private async upsertAlarm(tx: Transaction<Database>, input: RaiseInput): Promise<{ alarm: AlarmRow; inserted: boolean }> {
+  private async upsertAlarm(tx: Transaction<Database>, input: RaiseInput, replayed: boolean): Promise<Raised | undefined> {
     const row = await tx
       .insertInto('alarms')
       .values({
@@ -84,32 +101,35 @@ export class AlarmRepository {
         arrived_at: null,
         arrived_by: null,
       })
-      .onConflict((oc) =>
-        oc
+      .onConflict((oc) => {
+        const update = oc
           .columns(['device_id', 'type'])
           .where('state', '=', 'active')
           .doUpdateSet({
             count: sql`alarms.count + 1`,
             last_at: sql`greatest(alarms.last_at, excluded.last_at)`,
             severity: sql`least(alarms.severity, excluded.severity)`,
-          }),
-      )
+          });
+        return replayed ? update.where(sql<boolean>`alarms.last_at < excluded.last_at`) : update;
+      })
       .returningAll()
       .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (!row) return undefined;
     const { inserted, ...alarm } = row;
     return { alarm: alarm as AlarmRow, inserted: Boolean(inserted) };
   }
 
-  async clearOpen(deviceId: string, type: string, at: Date, by: string | null): Promise<AlarmRow | undefined> {
-    return this.db
+  /** Clears the open alarm of the device and type; with `raisedBy`, only one raised at or before then (a replayed clear must not clear a later alarm). */
+  async clearOpen(deviceId: string, type: string, at: Date, by: string | null, raisedBy?: Date): Promise<AlarmRow | undefined> {
+    let q = this.db
       .updateTable('alarms')
       .set({ state: 'cleared', cleared_at: at, cleared_by: by })
       .where('device_id', '=', deviceId)
       .where('type', '=', type)
-      .where('state', '=', 'active')
-      .returningAll()
-      .executeTakeFirst();
+      .where('state', '=', 'active');
+    if (raisedBy) q = q.where('first_at', '<=', raisedBy);
+    return q.returningAll().executeTakeFirst();
   }
 
   async findById(id: string): Promise<AlarmRow | undefined> {

@@ -153,6 +153,12 @@ export class MetricsRepository {
     help: 'Inputs evaluated against shared rule state plus one deadline tick per drain, each drain attempt counted (RULE_STATE=shared)',
     registers: [this.registry],
   });
+  readonly alarmRuleOpsReplayed = new Counter({
+    name: 'spp_alarm_rule_ops_replayed_total',
+    help: 'Raises and clears committed with shared rule state and replayed from the rule outbox by the sweep (the process that committed them died or failed to execute them); superseded: the rule state had moved past them (RULE_STATE=shared)',
+    labelNames: ['action', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly alarmNotifications = new Counter({
     name: 'spp_alarm_notifications_total',
     help: 'Alarm notifications, by channel (inbox, webhook) and outcome (sent, capped, failed)',

@@ -14,6 +14,8 @@
  * | alarm-rule-due                   | zset      | RULE_STATE=shared: deviceId scored by its next hold/delayed-clear deadline (ms) | none (members removed) |
  * | alarm-rule-held                  | zset      | RULE_STATE=shared: deviceId scored by the ts of its oldest input waiting in its inbox | none (members removed) |
  * | alarm-rule-inbox:<deviceId>      | zset      | RULE_STATE=shared: inputs waiting out the reorder window (JSON), scored by device ts | none (members removed when evaluated) |
+ * | alarm-rule-outbox                | hash      | RULE_STATE=shared: op id → JSON of a raise/clear committed with the rule state, not yet executed | none (field removed when executed) |
+ * | alarm-rule-outbox-due            | zset      | RULE_STATE=shared: op id scored by when any process may replay it (ms; a claim moves it on) | none (members removed when executed) |
  * | alarm-notify:<deviceId>          | zset      | notifications of a device in the last hour (sliding-window cap)         | 1 hour, renewed on each     |
  * | parking:fire-alarms              | hash      | active fire alarmId → communityId (gates in free flow)                  | none (field removed on clear) |
  * | parking:pending:<pendingId>      | string    | JSON of a gate decision waiting for a person                            | 24 hours                    |
@@ -39,6 +41,8 @@ export function redisKeys(prefix: string) {
     alarmRuleDue: () => key('alarm-rule-due'),
     alarmRuleHeld: () => key('alarm-rule-held'),
     alarmRuleInbox: (deviceId: string) => key('alarm-rule-inbox', deviceId),
+    alarmRuleOutbox: () => key('alarm-rule-outbox'),
+    alarmRuleOutboxDue: () => key('alarm-rule-outbox-due'),
     alarmNotifyWindow: (deviceId: string) => key('alarm-notify', deviceId),
     parkingFireAlarms: () => key('parking', 'fire-alarms'),
     parkingPending: (pendingId: string) => key('parking', 'pending', pendingId),

@@ -79,10 +79,13 @@ return {redis.call('HGET', KEYS[2], id) or '0', redis.call('HGET', KEYS[1], id) 
 
 /**
  * RULE_STATE=shared: commits a drain if the state's version is still the one read (compare-and-set):
- * writes the state, the newest evaluated ts, removes the inputs evaluated from the inbox, and
- * updates the held set (earliest input still waiting) and the due set (next deadline).
- * KEYS: state hash, version hash, ts hash, inbox zset, held zset, due zset.
- * ARGV: deviceId, expected version, state JSON ('' = unchanged, '{}' = idle), newest ts, next deadline, members...
+ * writes the state, the newest evaluated ts, removes the inputs evaluated from the inbox, updates
+ * the held set (earliest input still waiting) and the due set (next deadline), and puts the
+ * raises/clears the drain calls for in the rule outbox, so a process killed before executing them
+ * leaves them to be replayed.
+ * KEYS: state hash, version hash, ts hash, inbox zset, held zset, due zset, outbox hash, outbox due zset.
+ * ARGV: deviceId, expected version, state JSON ('' = unchanged, '{}' = idle), newest ts, next deadline,
+ * replay-after ts, op count n, n pairs of op id and op JSON, then members...
  * Returns the new version, or -1 on a conflict.
  */
 const COMMIT_RULE_INBOX_LUA = `
@@ -92,21 +95,50 @@ if version ~= tonumber(ARGV[2]) then return -1 end
 if ARGV[3] ~= '' then
   if ARGV[3] == '{}' then redis.call('HDEL', KEYS[1], id) else redis.call('HSET', KEYS[1], id, ARGV[3]) end
 end
-if #ARGV > 5 or ARGV[3] ~= '' then version = redis.call('HINCRBY', KEYS[2], id, 1) end
+local ops = tonumber(ARGV[7])
+local members = 8 + 2 * ops
+if #ARGV >= members or ARGV[3] ~= '' or ops > 0 then version = redis.call('HINCRBY', KEYS[2], id, 1) end
 local newest = tonumber(redis.call('HGET', KEYS[3], id) or '0')
 if tonumber(ARGV[4]) > newest then redis.call('HSET', KEYS[3], id, ARGV[4]) end
-for i = 6, #ARGV do redis.call('ZREM', KEYS[4], ARGV[i]) end
+for i = members, #ARGV do redis.call('ZREM', KEYS[4], ARGV[i]) end
 local first = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
 if first[2] then redis.call('ZADD', KEYS[5], first[2], id) else redis.call('ZREM', KEYS[5], id) end
 local deadline = tonumber(ARGV[5])
 if deadline > 0 then redis.call('ZADD', KEYS[6], deadline, id) else redis.call('ZREM', KEYS[6], id) end
+for i = 8, members - 1, 2 do
+  redis.call('HSET', KEYS[7], ARGV[i], ARGV[i + 1])
+  redis.call('ZADD', KEYS[8], ARGV[6], ARGV[i])
+end
 return version
+`;
+
+/**
+ * RULE_STATE=shared: claims outbox ops whose replay time has come, for one process: each claimed
+ * op's replay time moves to the lease's end, so no other process takes it meanwhile (it comes back
+ * if this process dies too). KEYS: outbox hash, outbox due zset. ARGV: now, lease end, limit.
+ * Returns op id, op JSON pairs.
+ */
+const CLAIM_RULE_OUTBOX_LUA = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local claimed = {}
+for _, op in ipairs(ids) do
+  local json = redis.call('HGET', KEYS[1], op)
+  if json then
+    redis.call('ZADD', KEYS[2], ARGV[2], op)
+    table.insert(claimed, op)
+    table.insert(claimed, json)
+  else
+    redis.call('ZREM', KEYS[2], op)
+  end
+end
+return claimed
 `;
 
 type RedisWithRuleInbox = Redis & {
   holdRuleInput(inbox: string, held: string, ts: string, deviceId: string, inputTs: string, member: string): Promise<number>;
   readRuleInbox(state: string, version: string, ts: string, inbox: string, deviceId: string, cutoff: string, limit: string): Promise<[string, string, string, string[]]>;
-  commitRuleInbox(state: string, version: string, ts: string, inbox: string, held: string, due: string, ...args: string[]): Promise<number>;
+  commitRuleInbox(state: string, version: string, ts: string, inbox: string, held: string, due: string, outbox: string, outboxDue: string, ...args: string[]): Promise<number>;
+  claimRuleOutbox(outbox: string, outboxDue: string, now: string, leaseEnd: string, limit: string): Promise<string[]>;
 };
 
 /** RULE_STATE=shared: a device's rule state and the inputs waiting to be evaluated, read at once. */
@@ -130,6 +162,9 @@ export interface RuleInboxCommit {
   nextDeadline: number;
   /** The inputs evaluated (or skipped as late): removed from the inbox. */
   inputs: string[];
+  /** Raises/clears to put in the rule outbox (id, JSON), replayable by any process from `replayAt`. */
+  ops: Array<[id: string, json: string]>;
+  replayAt: number;
 }
 
 export interface DeadLetter {
@@ -160,7 +195,8 @@ export class RedisRepository implements OnApplicationShutdown {
     this.client.defineCommand('mergeDeviceFields', { numberOfKeys: 2, lua: MERGE_FIELDS_LUA });
     this.client.defineCommand('holdRuleInput', { numberOfKeys: 3, lua: HOLD_RULE_INPUT_LUA });
     this.client.defineCommand('readRuleInbox', { numberOfKeys: 4, lua: READ_RULE_INBOX_LUA });
-    this.client.defineCommand('commitRuleInbox', { numberOfKeys: 6, lua: COMMIT_RULE_INBOX_LUA });
+    this.client.defineCommand('commitRuleInbox', { numberOfKeys: 8, lua: COMMIT_RULE_INBOX_LUA });
+    this.client.defineCommand('claimRuleOutbox', { numberOfKeys: 2, lua: CLAIM_RULE_OUTBOX_LUA });
   }
 
   /** A separate connection, e.g. for BullMQ or blocking calls. */
@@ -287,14 +323,34 @@ export class RedisRepository implements OnApplicationShutdown {
       k.alarmRuleInbox(c.deviceId),
       k.alarmRuleHeld(),
       k.alarmRuleDue(),
+      k.alarmRuleOutbox(),
+      k.alarmRuleOutboxDue(),
       c.deviceId,
       String(c.version),
       c.json ?? '',
       String(c.newestTs),
       String(c.nextDeadline),
+      String(c.replayAt),
+      String(c.ops.length),
+      ...c.ops.flat(),
       ...c.inputs,
     );
     return version === -1 ? null : version;
+  }
+
+  /** RULE_STATE=shared: takes up to `limit` outbox ops due for replay at `now`, none of them again for any process before `leaseEnd`. */
+  async claimRuleOutbox(now: number, leaseEnd: number, limit: number): Promise<Array<[id: string, json: string]>> {
+    const k = this.keys;
+    const pairs = await (this.client as RedisWithRuleInbox).claimRuleOutbox(k.alarmRuleOutbox(), k.alarmRuleOutboxDue(), String(now), String(leaseEnd), String(limit));
+    const ops: Array<[string, string]> = [];
+    for (let i = 0; i < pairs.length; i += 2) ops.push([pairs[i], pairs[i + 1]]);
+    return ops;
+  }
+
+  /** RULE_STATE=shared: outbox ops executed (or given up): removed. */
+  async removeRuleOutbox(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.client.multi().hdel(this.keys.alarmRuleOutbox(), ...ids).zrem(this.keys.alarmRuleOutboxDue(), ...ids).exec();
   }
 
   /** RULE_STATE=shared: devices with inputs waiting since `before` or earlier (any process may drain them). */

@@ -8,15 +8,16 @@ import {
   deserializeState,
   evaluate,
   drainInputs,
-  heldByAnotherRule,
   type RuleInput,
   type RuleSet,
   serializeState,
   type Transition,
 } from '../domain/alarm-rules';
+import { alarmOps, compareRuleOpIds, type RuleAlarmOp, ruleAlarmOpSchema, ruleOpId, stillCurrent } from '../domain/alarm-rule-outbox';
 import type { DeviceProfile } from '../domain/device-profile';
 import { ClockRepository } from '../repositories/clock.repository';
 import { EventBusRepository } from '../repositories/event-bus.repository';
+import { FaultRepository } from '../repositories/fault.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisRepository } from '../repositories/redis.repository';
 import { AlarmService } from './alarm.service';
@@ -42,6 +43,16 @@ export const RULE_CAS_MAX_ATTEMPTS = 20;
 /** RULE_STATE=shared: devices taken from the held and due sets per sweep, inputs per drain. */
 const DUE_BATCH = 500;
 const DRAIN_BATCH = 1000;
+/**
+ * RULE_STATE=shared: a raise or clear still in the rule outbox this long after its commit is
+ * replayed by whichever process's sweep claims it first (and the claim keeps the others off it as
+ * long). Its own process executes it in a few database round trips, well within this even on a
+ * loaded machine, unless it died or the database failed. A replay of one applied before changes
+ * nothing, but one racing its own process's raise still under way could count it as a repeat:
+ * hence seconds, not less, at the price of an alarm that late after a crash.
+ */
+export const RULE_OUTBOX_REPLAY_AFTER_MS = 10_000;
+const OUTBOX_BATCH = 100;
 
 /** RULE_STATE=shared: a device's compiled rules in this process (its state is in Redis). */
 interface SharedEntry {
@@ -73,6 +84,10 @@ const RULE_STATE_ADOPTED = 'alarm-rule-state-adopted';
  *   and commits with a compare-and-set on the version that also takes the inputs out of the inbox;
  *   a lost commit is retried on a fresh snapshot (drain(), two round trips);
  * - raise and clear run only after the winning commit: each transition once across processes;
+ *   the commit also puts them in the rule outbox in Redis, and each leaves it once AlarmService has
+ *   committed it: one a process killed in between (or a database error) left behind is replayed by
+ *   any process's sweep after RULE_OUTBOX_REPLAY_AFTER_MS, unless the rule state has moved past it,
+ *   and AlarmService makes a replay of one applied before change nothing;
  * - within a process one device's drains run one after the other (a promise chain per device);
  * - the rules run the window behind the clock (streamNow()): an input is evaluated as of its own
  *   time, and a deadline fires only once every input before it has been evaluated;
@@ -112,6 +127,10 @@ export class AlarmDetectionService implements OnModuleInit {
   private sweepingShared = false;
   /** RULE_STATE=shared: inputs being written to their inbox (awaited by finish()). */
   private readonly holding = new Set<Promise<void>>();
+  /** RULE_STATE=shared: committed raises and clears under way (awaited by finish()). */
+  private readonly executing = new Set<Promise<void>>();
+  /** RULE_STATE=shared: outbox ops this process is replaying (not claimed twice). */
+  private readonly replaying = new Set<string>();
   private nonce = 0;
 
   constructor(
@@ -123,6 +142,7 @@ export class AlarmDetectionService implements OnModuleInit {
     private readonly settings: AlarmSettingsService,
     private readonly alarms: AlarmService,
     private readonly metrics: MetricsRepository,
+    private readonly faults: FaultRepository,
   ) {
     this.sharedState = config.alarms.ruleState === 'shared';
     if (this.sharedState) {
@@ -192,6 +212,7 @@ export class AlarmDetectionService implements OnModuleInit {
       // drains under way end with their commit and transitions.
       await Promise.allSettled([...this.holding]);
       await Promise.allSettled([...this.chains.values()]);
+      await Promise.allSettled([...this.executing]);
       await this.alarms.flushPending().catch(() => undefined);
       return;
     }
@@ -265,17 +286,16 @@ export class AlarmDetectionService implements OnModuleInit {
   }
 
   private transitions(d: DeviceProfile, set: RuleSet, state: DeviceRuleState, transitions: readonly Transition[]): void {
-    for (const t of transitions) {
-      if (t.action === 'raise' || t.action === 'repeat') {
-        this.alarms
-          .raise({ communityId: d.communityId, deviceId: d.id, type: t.type, severity: t.severity, source: t.inferred ? 'platform' : 'device', ts: t.ts, detail: { rule: t.ruleId } })
-          .catch((e) => this.alarms.logFailure(`raise ${t.type} on ${d.id}`, e));
-      } else {
-        // Another rule of the same type (device-reported and inferred) may still hold it.
-        if (heldByAnotherRule(set, state, t.type, t.ruleId)) continue;
-        this.alarms.clearByDevice(d.id, t.type).catch((e) => this.alarms.logFailure(`clear ${t.type} on ${d.id}`, e));
-      }
+    for (const op of alarmOps(d, set, state, transitions)) this.execute(op).catch((e) => this.alarms.logFailure(`${op.action} ${op.type} on ${op.deviceId}`, e));
+  }
+
+  /** One raise or clear (AlarmService keeps one device and type in call order); `replayed`: from the rule outbox, maybe applied before. */
+  private execute(op: RuleAlarmOp, replayed = false): Promise<unknown> {
+    if (op.action === 'raise') {
+      const { communityId, deviceId, type, severity, source, ts } = op;
+      return this.alarms.raise({ communityId, deviceId, type, severity, source, ts, detail: { rule: op.ruleId } }, { replayed });
     }
+    return this.alarms.clearByDevice(op.deviceId, op.type, null, 'condition ended', replayed ? op.ts : undefined);
   }
 
   private sweep(): void {
@@ -398,9 +418,9 @@ export class AlarmDetectionService implements OnModuleInit {
   /**
    * Evaluates the device's inputs whose window has passed, oldest first, then a tick, on its
    * stored state, and commits with a compare-and-set on the state's version (the inputs leave the
-   * inbox in the same script); on a conflict, again on a fresh snapshot. Transitions are executed
-   * only after a winning commit, so once across processes. Two round trips per drain (one when
-   * there is nothing to do).
+   * inbox, the raises and clears enter the rule outbox in the same script); on a conflict, again on
+   * a fresh snapshot. Transitions are executed only after a winning commit, so once across
+   * processes. Two round trips per drain (one when there is nothing to do), one more per transition.
    */
   private async drain(device: DeviceProfile): Promise<void> {
     const entry = this.sharedEntry(device);
@@ -412,6 +432,8 @@ export class AlarmDetectionService implements OnModuleInit {
       this.metrics.alarmRuleEvaluations.inc(inputs.length + 1);
       // Nothing waited and the tick changed nothing (another process drained it first): no write.
       if (inputs.length === 0 && result.json === undefined && result.transitions.length === 0) return;
+      // Named by the version this commit creates: a lost commit writes none of them.
+      const ops = alarmOps(entry.device, entry.set, result.state, result.transitions).map((op, i) => [ruleOpId(device.id, snap.version + 1, i), op] as const);
       const version = await this.redis.commitRuleInbox({
         deviceId: device.id,
         version: snap.version,
@@ -419,16 +441,30 @@ export class AlarmDetectionService implements OnModuleInit {
         newestTs: result.newestTs,
         nextDeadline: result.state.nextDeadline,
         inputs: snap.inputs,
+        ops: ops.map(([id, op]) => [id, JSON.stringify(op)]),
+        replayAt: this.clock.now() + RULE_OUTBOX_REPLAY_AFTER_MS,
       });
       if (version === null) {
         this.metrics.alarmRuleCasConflicts.inc();
         continue;
       }
       if (result.late > 0) this.metrics.alarmRuleInputsOutOfOrder.inc(result.late);
-      if (result.transitions.length > 0) this.transitions(entry.device, entry.set, result.state, result.transitions);
+      if (ops.length > 0) {
+        this.faults.at('crash-after-rule-commit');
+        for (const [id, op] of ops) this.executeCommitted(id, op);
+      }
       return;
     }
     this.logger.warn(`alarm rules of ${device.id}: not evaluated, its state changed under this process ${RULE_CAS_MAX_ATTEMPTS} times in a row`);
+  }
+
+  /** Executes a committed op and takes it out of the rule outbox; one that failed stays there for a replay. */
+  private executeCommitted(id: string, op: RuleAlarmOp): void {
+    const done = this.execute(op)
+      .then(() => this.redis.removeRuleOutbox([id]))
+      .catch((e) => this.alarms.logFailure(`${op.action} ${op.type} on ${op.deviceId} (left to be replayed)`, e))
+      .finally(() => this.executing.delete(done));
+    this.executing.add(done);
   }
 
   /**
@@ -453,10 +489,69 @@ export class AlarmDetectionService implements OnModuleInit {
         this.draining.add(deviceId);
         void this.enqueue(deviceId, () => this.drain(device)).finally(() => this.draining.delete(deviceId));
       }
+      await this.claimOutbox();
     } catch (error) {
       this.logger.warn(`alarm rule inputs and deadlines not checked: ${(error as Error).message}`);
     } finally {
       this.sweepingShared = false;
+    }
+  }
+
+  /**
+   * Claims the rule outbox's ops left over past RULE_OUTBOX_REPLAY_AFTER_MS (whoever committed
+   * them), for this process alone until the claim runs out, and replays them per device, after the
+   * device's drains queued here.
+   */
+  private async claimOutbox(): Promise<void> {
+    const now = this.clock.now();
+    const byDevice = new Map<string, Array<[string, RuleAlarmOp]>>();
+    for (const [id, json] of await this.redis.claimRuleOutbox(now, now + RULE_OUTBOX_REPLAY_AFTER_MS, OUTBOX_BATCH)) {
+      if (this.replaying.has(id)) continue;
+      const parsed = ruleAlarmOpSchema.safeParse(parseJson(json));
+      if (!parsed.success) {
+        this.logger.warn(`rule outbox op ${id} dropped, not readable: ${json.slice(0, 200)}`);
+        await this.redis.removeRuleOutbox([id]);
+        continue;
+      }
+      this.replaying.add(id);
+      const ops = byDevice.get(parsed.data.deviceId) ?? [];
+      ops.push([id, parsed.data]);
+      byDevice.set(parsed.data.deviceId, ops);
+    }
+    for (const [deviceId, ops] of byDevice) {
+      void this.enqueue(deviceId, () => this.replay(deviceId, ops)).finally(() => {
+        for (const [id] of ops) this.replaying.delete(id);
+      });
+    }
+  }
+
+  /**
+   * Replays one device's outbox ops in commit order, those its rule state now still agrees with
+   * (stillCurrent: a raise whose condition was cleared meanwhile is dropped); a replay of one
+   * applied before the crash changes nothing (AlarmService). One that fails stays claimed until the
+   * claim runs out, then it is tried again.
+   */
+  private async replay(deviceId: string, ops: Array<[string, RuleAlarmOp]>): Promise<void> {
+    const device = await this.directory.get(deviceId).catch(() => undefined);
+    if (device === undefined) return;
+    if (device === null) {
+      await this.redis.removeRuleOutbox(ops.map(([id]) => id));
+      return;
+    }
+    const { set } = this.sharedEntry(device);
+    const state = deserializeState(set, (await this.redis.readRuleState(deviceId)) ?? undefined);
+    for (const [id, op] of ops.sort(([a], [b]) => compareRuleOpIds(a, b))) {
+      const current = stillCurrent(set, state, op);
+      if (current) {
+        try {
+          await this.execute(op, true);
+        } catch (e) {
+          this.logger.warn(`${op.action} ${op.type} on ${deviceId} not replayed, tried again in ${RULE_OUTBOX_REPLAY_AFTER_MS / 1000} s: ${(e as Error).message}`);
+          return;
+        }
+      }
+      this.metrics.alarmRuleOpsReplayed.inc({ action: op.action, outcome: current ? 'replayed' : 'superseded' });
+      await this.redis.removeRuleOutbox([id]);
     }
   }
 
@@ -470,5 +565,13 @@ export class AlarmDetectionService implements OnModuleInit {
       entry.state = deserializeState(set, json);
       if (entry.state.nextDeadline > 0) this.armed.add(entry);
     }
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

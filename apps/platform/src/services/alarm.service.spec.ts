@@ -136,7 +136,7 @@ describe('AlarmService: arrival on site', () => {
     const view = await sut.arrived(staff, 'a1');
 
     expect(view.arrivalS).toBe(200);
-    expect(mock(AlarmRepository).clearOpen).toHaveBeenCalledWith('elev-1', 'arrival_overdue', NOW, staff.id);
+    expect(mock(AlarmRepository).clearOpen).toHaveBeenCalledWith('elev-1', 'arrival_overdue', NOW, staff.id, undefined);
   });
 
   it("leaves another alarm's arrival deadline open", async () => {

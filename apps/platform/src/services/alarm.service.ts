@@ -67,16 +67,25 @@ export class AlarmService {
     return next;
   }
 
-  /** Raised by detection (or the platform itself); a repeat updates the open alarm. */
-  raise(r: RaiseRequest): Promise<AlarmRow> {
+  /**
+   * Raised by detection (or the platform itself); a repeat updates the open alarm. `replayed` (the
+   * rule outbox after a crash, maybe applied before): changes nothing and returns undefined when an
+   * alarm of the device and type already has this ts or a later one (AlarmRepository.raise).
+   */
+  raise(r: RaiseRequest): Promise<AlarmRow>;
+  raise(r: RaiseRequest, options: { replayed: boolean }): Promise<AlarmRow | undefined>;
+  raise(r: RaiseRequest, { replayed = false }: { replayed?: boolean } = {}): Promise<AlarmRow | undefined> {
     return this.inOrder(`${r.deviceId}|${r.type}`, async () => {
-      const { alarm, inserted } = await this.alarms.raise(
+      const raised = await this.alarms.raise(
         { communityId: r.communityId, deviceId: r.deviceId, type: r.type, severity: r.severity, source: r.source, at: new Date(r.ts), detail: r.detail ?? {} },
         // A qualifying alarm's fund case follows from the same commit (transactional outbox), so a crash cannot lose it.
         async (tx, row, isNew) => {
           if (isNew && categoryOfAlarm(row.type) !== null) await this.outbox.add(tx, 'fund.case-for-alarm', row.id, this.notice(row));
         },
+        replayed,
       );
+      if (!raised) return undefined;
+      const { alarm, inserted } = raised;
       this.faults.at('crash-after-alarm-insert');
       if (inserted) this.outbox.kick();
       await this.alarms.addEvent(alarm.id, new Date(this.clock.now()), null, inserted ? 'raised' : 'repeated', { ts: r.ts, source: r.source, ...(r.detail ?? {}) });
@@ -92,10 +101,13 @@ export class AlarmService {
     });
   }
 
-  /** Cleared by detection (device says so, or the inferred condition ended). */
-  clearByDevice(deviceId: string, type: string, actorId: string | null = null, reason = 'condition ended'): Promise<AlarmRow | undefined> {
+  /**
+   * Cleared by detection (device says so, or the inferred condition ended). `raisedBy` (a clear
+   * replayed from the rule outbox): only an alarm raised at or before then, not a later one.
+   */
+  clearByDevice(deviceId: string, type: string, actorId: string | null = null, reason = 'condition ended', raisedBy?: number): Promise<AlarmRow | undefined> {
     return this.inOrder(`${deviceId}|${type}`, async () => {
-      const alarm = await this.alarms.clearOpen(deviceId, type, new Date(this.clock.now()), actorId);
+      const alarm = await this.alarms.clearOpen(deviceId, type, new Date(this.clock.now()), actorId, raisedBy === undefined ? undefined : new Date(raisedBy));
       if (!alarm) return undefined;
       await this.afterClear(alarm, actorId, reason);
       return alarm;

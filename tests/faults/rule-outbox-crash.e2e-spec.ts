@@ -1,0 +1,139 @@
+/**
+ * Issue 10, RULE_STATE=shared: `kill -9` between a drain's commit of a device's rule state (Redis)
+ * and its alarm (PostgreSQL). The commit also wrote the raise to the rule outbox, so the process
+ * started again replays it: one alarm, told once. And a process killed after the alarm's commit but
+ * before the raise left the outbox: the replay changes nothing. The built platform (`npm run build`
+ * first) on the embedded broker with RULE_STATE=shared and the test-only hook FAULT_INJECT.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectAsync } from 'mqtt';
+import { freshInfluxDatabase, freshRedisPrefix } from '../support/databases';
+import { recordFault } from '../support/fault-report';
+import { ADMIN, startTestPlatform } from '../support/platform';
+import { PlatformProcess, type Fleet } from '../support/platform-process';
+import { waitFor } from '../support/wait';
+
+jest.setTimeout(300_000);
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** One elevator on a fresh DATA_DIR, InfluxDB database and Redis prefix. */
+async function oneLift(name: string): Promise<Fleet> {
+  const dataDir = mkdtempSync(join(tmpdir(), `spp-${name}-`));
+  const influx = freshInfluxDatabase();
+  const redisPrefix = freshRedisPrefix();
+  const tp = await startTestPlatform({ dataDir, influx, redisPrefix });
+  try {
+    const communityId = (await tp.createCommunity()).id;
+    const device = await tp.provisionDevice(communityId, 'elevator', { id: `${name}-${Date.now().toString(36)}` });
+    return {
+      dataDir,
+      influx,
+      redisPrefix,
+      devices: [device],
+      remove: async () => {
+        await influx.drop();
+        rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
+      },
+    };
+  } finally {
+    await tp.close();
+  }
+}
+
+interface AlarmView {
+  alarmId: string;
+  type: string;
+  count: number;
+  history: Array<{ action: string; detail: { tier?: number; kind?: string } }>;
+}
+
+/**
+ * The lift reports its safety circuit open; the platform (RULE_STATE=shared) kills itself at
+ * `point` and is started again without the hook. Returns the lift's alarms once one has been
+ * replayed from the outbox, as seen through the API.
+ */
+async function crashThenReplay(name: string, point: string) {
+  const fleet = await oneLift(name);
+  cleanups.push(() => fleet.remove());
+  // A short reorder window: the drain commits soon after the event.
+  const platform = await PlatformProcess.create(fleet, { RULE_STATE: 'shared', RULE_REORDER_WINDOW_MS: '200', FAULT_INJECT: point });
+  cleanups.push(() => platform.stop());
+  await platform.start();
+  const lift = fleet.devices[0];
+  const client = await connectAsync(platform.mqttUrl, { clientId: lift.id, username: lift.id, password: lift.secret, reconnectPeriod: 0 });
+  client.on('error', () => undefined);
+  client.publish(`v1/devices/${lift.id}/events`, JSON.stringify({ type: 'safety_circuit_open', active: true }), { qos: 1 }, () => undefined);
+  await waitFor(() => !platform.running, { timeoutMs: 120_000, intervalMs: 200, message: `the platform killed itself at ${point}; output: ${platform.log.slice(-2000)}` });
+  expect(platform.exitSignal).toBe('SIGKILL');
+  client.end(true);
+
+  const killedAt = Date.now();
+  delete platform.env.FAULT_INJECT;
+  await platform.start();
+  const api = async (path: string, token?: string, body?: unknown): Promise<any> => {
+    const res = await fetch(`${platform.httpUrl}/api/v1/${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return res.json();
+  };
+  const token = (await api('auth/login', undefined, ADMIN)).accessToken as string;
+  const replayed = await waitFor(() => platform.metric('spp_alarm_rule_ops_replayed_total'), {
+    timeoutMs: 60_000,
+    intervalMs: 250,
+    message: `the raise replayed from the rule outbox; output: ${platform.log.slice(-2000)}`,
+  });
+  const recoverySeconds = (Date.now() - killedAt) / 1000;
+  const alarms = async (): Promise<AlarmView[]> => {
+    const list = (await api(`alarms?deviceId=${lift.id}`, token)) as Array<{ alarmId: string }>;
+    return Promise.all(list.map(async (a) => (await api(`alarms/${a.alarmId}`, token)) as AlarmView));
+  };
+  return { platform, alarms, replayed, recoverySeconds };
+}
+
+const actions = (a: AlarmView, action: string) => a.history.filter((h) => h.action === action);
+
+describe('fault: kill -9 between a rule commit and its alarm (issue 10, RULE_STATE=shared)', () => {
+  it('the raise is replayed from the rule outbox: one alarm, its notification not doubled', async () => {
+    const { platform, alarms, replayed, recoverySeconds } = await crashThenReplay('outbox-lift', 'crash-after-rule-commit');
+    expect(replayed).toBe(1);
+    // Tier 0 is told at once (the escalation job runs in this process).
+    const [alarm] = await waitFor(async () => {
+      const all = await alarms();
+      return all.length > 0 && actions(all[0], 'notified').length > 0 ? all : null;
+    }, { timeoutMs: 60_000, intervalMs: 500, message: `the replayed alarm and its notification; output: ${platform.log.slice(-2000)}` });
+    const all = await alarms();
+    expect(all.map((a) => `${a.type} ×${a.count}`)).toEqual(['safety_circuit_open ×1']);
+    expect(actions(alarm, 'raised')).toHaveLength(1);
+    expect(actions(alarm, 'repeated')).toHaveLength(0);
+    const told = actions(all[0], 'notified').map((h) => `${h.detail.kind}:${h.detail.tier}`);
+    expect(new Set(told).size).toBe(told.length);
+
+    recordFault({
+      fault: 'kill -9 between a rule commit (Redis) and its alarm (RULE_STATE=shared)',
+      load: '1 device-reported fault (FAULT_INJECT=crash-after-rule-commit)',
+      acknowledged: 1,
+      stored: all.length,
+      lost: Math.max(0, 1 - all.length),
+      duplicated: Math.max(0, all.length - 1),
+      recoverySeconds,
+      notes: 'the raise replayed from the rule outbox by the restarted process; recovery includes the restart',
+    });
+  });
+
+  it('a raise whose alarm was committed before the kill is replayed without changing it', async () => {
+    // Killed after the alarm's commit, before the raise left the outbox (and before its history and dispatch: issue 9's gap).
+    const { alarms, replayed } = await crashThenReplay('outbox-lift2', 'crash-after-alarm-insert');
+    expect(replayed).toBe(1);
+    const all = await alarms();
+    expect(all.map((a) => `${a.type} ×${a.count}`)).toEqual(['safety_circuit_open ×1']);
+    expect(actions(all[0], 'repeated')).toHaveLength(0);
+  });
+});
