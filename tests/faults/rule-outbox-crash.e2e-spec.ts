@@ -5,14 +5,11 @@
  * before the raise left the outbox: the replay changes nothing. The built platform (`npm run build`
  * first) on the embedded broker with RULE_STATE=shared and the test-only hook FAULT_INJECT.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
-import { freshInfluxDatabase, freshRedisPrefix } from '../support/databases';
 import { recordFault } from '../support/fault-report';
-import { ADMIN, startTestPlatform } from '../support/platform';
-import { PlatformProcess, type Fleet } from '../support/platform-process';
+import { oneDeviceFleet } from '../support/one-device-fleet';
+import { ADMIN } from '../support/platform';
+import { PlatformProcess } from '../support/platform-process';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(300_000);
@@ -21,30 +18,6 @@ const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** One elevator on a fresh DATA_DIR, InfluxDB database and Redis prefix. */
-async function oneLift(name: string): Promise<Fleet> {
-  const dataDir = mkdtempSync(join(tmpdir(), `spp-${name}-`));
-  const influx = freshInfluxDatabase();
-  const redisPrefix = freshRedisPrefix();
-  const tp = await startTestPlatform({ dataDir, influx, redisPrefix });
-  try {
-    const communityId = (await tp.createCommunity()).id;
-    const device = await tp.provisionDevice(communityId, 'elevator', { id: `${name}-${Date.now().toString(36)}` });
-    return {
-      dataDir,
-      influx,
-      redisPrefix,
-      devices: [device],
-      remove: async () => {
-        await influx.drop();
-        rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
-      },
-    };
-  } finally {
-    await tp.close();
-  }
-}
 
 interface AlarmView {
   alarmId: string;
@@ -59,7 +32,7 @@ interface AlarmView {
  * replayed from the outbox, as seen through the API.
  */
 async function crashThenReplay(name: string, point: string) {
-  const fleet = await oneLift(name);
+  const { fleet } = await oneDeviceFleet('elevator', name);
   cleanups.push(() => fleet.remove());
   // A short reorder window: the drain commits soon after the event.
   const platform = await PlatformProcess.create(fleet, { RULE_STATE: 'shared', RULE_REORDER_WINDOW_MS: '200', FAULT_INJECT: point });

@@ -7,43 +7,14 @@
  * outbox row opens the case, the billing sweep bills the closed, unbilled session; exactly once
  * (rows counted).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { freshInfluxDatabase, freshRedisPrefix } from '../support/databases';
 import { recordFault } from '../support/fault-report';
-import { ADMIN, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../support/platform';
-import { PlatformProcess, type Fleet } from '../support/platform-process';
+import { oneDeviceFleet } from '../support/one-device-fleet';
+import { ADMIN, type ProvisionedDevice, type TestPlatform } from '../support/platform';
+import { PlatformProcess } from '../support/platform-process';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(300_000);
-
-/** One device on a fresh DATA_DIR, InfluxDB database and Redis prefix, provisioned by an in-process platform. */
-async function oneDeviceFleet(kind: 'elevator' | 'gate', name: string, setup?: (tp: TestPlatform, communityId: string) => Promise<void>): Promise<{ fleet: Fleet; communityId: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), `spp-${name}-`));
-  const influx = freshInfluxDatabase();
-  const redisPrefix = freshRedisPrefix();
-  const tp = await startTestPlatform({ dataDir, influx, redisPrefix });
-  try {
-    const communityId = (await tp.createCommunity()).id;
-    const device = await tp.provisionDevice(communityId, kind, { id: `${name}-${Date.now().toString(36)}` });
-    await setup?.(tp, communityId);
-    const fleet: Fleet = {
-      dataDir,
-      influx,
-      redisPrefix,
-      devices: [device],
-      remove: async () => {
-        await influx.drop();
-        rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
-      },
-    };
-    return { fleet, communityId };
-  } finally {
-    await tp.close();
-  }
-}
 
 /** REST against a platform process (JSON in and out). */
 async function restOf(platform: PlatformProcess, method: string, path: string, token?: string, body?: unknown) {
