@@ -70,7 +70,9 @@ describe('parking no-show release after the arrival grace (PGlite)', () => {
     // start + 0 min grace passes, nobody came: released as a no-show.
     const released = await waitFor(async () => ((await myBooking(guestToken, bookingId))?.status === 'no_show' ? true : undefined), { timeoutMs: 15_000, message: 'no-show release' });
     expect(released).toBe(true);
-    expect(await jobState(`noshow-${bookingId}`)).toBe('completed');
+    // The booking reads as released once the job's transaction commits; BullMQ marks the job
+    // completed only after its processor returns, a moment later.
+    expect(await waitFor(async () => ((await jobState(`noshow-${bookingId}`)) === 'completed' ? true : undefined), { timeoutMs: 15_000, message: 'no-show job completed' })).toBe(true);
     // The overstay job of a released booking is removed.
     expect(await queue.getJob(`overstay-${bookingId}`)).toBeUndefined();
 
