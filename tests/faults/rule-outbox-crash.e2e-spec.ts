@@ -5,11 +5,8 @@
  * before the raise left the outbox: the replay changes nothing. The built platform (`npm run build`
  * first) on the embedded broker with RULE_STATE=shared and the test-only hook FAULT_INJECT.
  */
-import { connectAsync } from 'mqtt';
 import { recordFault } from '../support/fault-report';
-import { oneDeviceFleet } from '../support/one-device-fleet';
-import { ADMIN } from '../support/platform';
-import { PlatformProcess } from '../support/platform-process';
+import { crashAtThenRestart } from '../support/one-device-fleet';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(300_000);
@@ -32,32 +29,17 @@ interface AlarmView {
  * replayed from the outbox, as seen through the API.
  */
 async function crashThenReplay(name: string, point: string) {
-  const { fleet } = await oneDeviceFleet('elevator', name);
-  cleanups.push(() => fleet.remove());
-  // A short reorder window: the drain commits soon after the event.
-  const platform = await PlatformProcess.create(fleet, { RULE_STATE: 'shared', RULE_REORDER_WINDOW_MS: '200', FAULT_INJECT: point });
-  cleanups.push(() => platform.stop());
-  await platform.start();
-  const lift = fleet.devices[0];
-  const client = await connectAsync(platform.mqttUrl, { clientId: lift.id, username: lift.id, password: lift.secret, reconnectPeriod: 0 });
-  client.on('error', () => undefined);
-  client.publish(`v1/devices/${lift.id}/events`, JSON.stringify({ type: 'safety_circuit_open', active: true }), { qos: 1 }, () => undefined);
-  await waitFor(() => !platform.running, { timeoutMs: 120_000, intervalMs: 200, message: `the platform killed itself at ${point}; output: ${platform.log.slice(-2000)}` });
-  expect(platform.exitSignal).toBe('SIGKILL');
-  client.end(true);
-
-  const killedAt = Date.now();
-  delete platform.env.FAULT_INJECT;
-  await platform.start();
-  const api = async (path: string, token?: string, body?: unknown): Promise<any> => {
-    const res = await fetch(`${platform.httpUrl}/api/v1/${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return res.json();
-  };
-  const token = (await api('auth/login', undefined, ADMIN)).accessToken as string;
+  const { platform, device: lift, killedAt, token, api } = await crashAtThenRestart({
+    kind: 'elevator',
+    name,
+    point,
+    trigger: (client, device) => {
+      client.publish(`v1/devices/${device.id}/events`, JSON.stringify({ type: 'safety_circuit_open', active: true }), { qos: 1 }, () => undefined);
+    },
+    // A short reorder window: the drain commits soon after the event.
+    env: { RULE_STATE: 'shared', RULE_REORDER_WINDOW_MS: '200' },
+    cleanups,
+  });
   const replayed = await waitFor(() => platform.metric('spp_alarm_rule_ops_replayed_total'), {
     timeoutMs: 60_000,
     intervalMs: 250,
@@ -65,8 +47,8 @@ async function crashThenReplay(name: string, point: string) {
   });
   const recoverySeconds = (Date.now() - killedAt) / 1000;
   const alarms = async (): Promise<AlarmView[]> => {
-    const list = (await api(`alarms?deviceId=${lift.id}`, token)) as Array<{ alarmId: string }>;
-    return Promise.all(list.map(async (a) => (await api(`alarms/${a.alarmId}`, token)) as AlarmView));
+    const list = (await api('GET', `alarms?deviceId=${lift.id}`, token)).body as Array<{ alarmId: string }>;
+    return Promise.all(list.map(async (a) => (await api('GET', `alarms/${a.alarmId}`, token)).body as AlarmView));
   };
   return { platform, alarms, replayed, recoverySeconds };
 }

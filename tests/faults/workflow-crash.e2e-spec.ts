@@ -7,25 +7,12 @@
  * outbox row opens the case, the billing sweep bills the closed, unbilled session; exactly once
  * (rows counted).
  */
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connectAsync } from 'mqtt';
 import { recordFault } from '../support/fault-report';
-import { oneDeviceFleet } from '../support/one-device-fleet';
-import { ADMIN, type ProvisionedDevice, type TestPlatform } from '../support/platform';
-import { PlatformProcess } from '../support/platform-process';
+import { crashAtThenRestart, type CrashAt } from '../support/one-device-fleet';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(300_000);
-
-/** REST against a platform process (JSON in and out). */
-async function restOf(platform: PlatformProcess, method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(`${platform.httpUrl}/api/v1/${path}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
 
 /** What each test started, stopped and removed after it (the platform before its data). */
 const cleanups: Array<() => Promise<void>> = [];
@@ -33,38 +20,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/**
- * The crash both rows share: the built platform with FAULT_INJECT=`point` on a one-device fleet,
- * led to the point by `trigger` (given the device's MQTT client), killed there (SIGKILL), then
- * started again on the same data without the hook. Returns what the checks after it need.
- */
-async function crashAtThenRestart(
-  kind: 'elevator' | 'gate',
-  name: string,
-  point: string,
-  trigger: (client: MqttClient, device: ProvisionedDevice) => Promise<void> | void,
-  setup?: (tp: TestPlatform, communityId: string) => Promise<void>,
-) {
-  const { fleet, communityId } = await oneDeviceFleet(kind, name, setup);
-  cleanups.push(() => fleet.remove());
-  const platform = await PlatformProcess.create(fleet, { FAULT_INJECT: point });
-  cleanups.push(() => platform.stop());
-  await platform.start();
-  const device = fleet.devices[0];
-  const client = await connectAsync(platform.mqttUrl, { clientId: device.id, username: device.id, password: device.secret, reconnectPeriod: 0 });
-  client.on('error', () => undefined);
-  await trigger(client, device);
-  await waitFor(() => !platform.running, { timeoutMs: 120_000, intervalMs: 200, message: `the platform killed itself at ${point}; output: ${platform.log.slice(-2000)}` });
-  expect(platform.exitSignal).toBe('SIGKILL');
-  client.end(true);
-
-  const killedAt = Date.now();
-  delete platform.env.FAULT_INJECT;
-  await platform.start();
-  const api = (method: string, path: string, token?: string, body?: unknown) => restOf(platform, method, path, token, body);
-  const token = (await api('POST', 'auth/login', undefined, ADMIN)).body.accessToken as string;
-  return { platform, communityId, device, killedAt, token, api };
-}
+/** The crash every row shares, its clean-ups run after the test. */
+const crashAt = (kind: CrashAt['kind'], name: string, point: string, trigger: CrashAt['trigger'], setup?: CrashAt['setup']) =>
+  crashAtThenRestart({ kind, name, point, trigger, setup, cleanups });
 
 /** The fault-table row of a step that must happen exactly once and happened `count` times. */
 function recordOnce({ count, ...row }: { fault: string; load: string; count: number; recoverySeconds: number; notes: string }): void {
@@ -74,7 +32,7 @@ function recordOnce({ count, ...row }: { fault: string; load: string; count: num
 describe('fault: kill -9 between an alarm and its fund case (issue 9)', () => {
   it('the case is opened exactly once after the restart', async () => {
     // A device-reported safety-circuit fault raises a qualifying alarm at once; the process dies after its commit.
-    const { platform, communityId, device: lift, killedAt, token, api } = await crashAtThenRestart('elevator', 'crash-lift', 'crash-after-alarm-insert', (client, device) => {
+    const { platform, communityId, device: lift, killedAt, token, api } = await crashAt('elevator', 'crash-lift', 'crash-after-alarm-insert', (client, device) => {
       client.publish(`v1/devices/${device.id}/events`, JSON.stringify({ type: 'safety_circuit_open', active: true }), { qos: 1 }, () => undefined);
     });
     const alarms = (await api('GET', `alarms?deviceId=${lift.id}`, token)).body as Array<{ alarmId: string; type: string }>;
@@ -107,7 +65,7 @@ describe('fault: kill -9 between a gate exit and its bill (issue 9)', () => {
     // An ambulance (always let through, billed at 0 without a tariff) enters, then leaves; the process dies after the exit closes its session.
     const plate = '京X2345应急';
     const entered = Date.now() - 60_000;
-    const { platform, communityId, device: gate, killedAt, token, api } = await crashAtThenRestart('gate', 'crash-gate', 'crash-after-gate-exit', async (client, device) => {
+    const { platform, communityId, device: gate, killedAt, token, api } = await crashAt('gate', 'crash-gate', 'crash-after-gate-exit', async (client, device) => {
       await client.publishAsync(`v1/devices/${device.id}/events`, JSON.stringify({ ts: entered, type: 'vehicle', lane: 'L1', direction: 'in', plate }), { qos: 1 });
       client.publish(`v1/devices/${device.id}/events`, JSON.stringify({ ts: entered + 30_000, type: 'vehicle', lane: 'L1', direction: 'out', plate }), { qos: 1 }, () => undefined);
     });
@@ -146,7 +104,7 @@ describe('fault: kill -9 between a paying visitor\'s exit read and its bill (iss
     const entered = Date.now() - 60_000;
     const exit = { ts: entered + 30_000, type: 'vehicle', lane: 'L1', direction: 'out', plate };
     // A visitor (one common slot; 1 yuan per started 30 min, no free minutes) enters, is read at the exit, and the process dies after closing the stay, before pricing it or answering the lane.
-    const { platform, communityId, device: gate, token, api } = await crashAtThenRestart(
+    const { platform, communityId, device: gate, token, api } = await crashAt(
       'gate',
       'crash-pay',
       'crash-after-gate-exit',
