@@ -83,12 +83,18 @@ describe('fault: kill -9 between a rule commit and its alarm (issue 10, RULE_STA
     });
   });
 
-  it('a raise whose alarm was committed before the kill is replayed without changing it', async () => {
-    // Killed after the alarm's commit, before the raise left the outbox (and before its history and dispatch: issue 9's gap).
-    const { alarms, replayed } = await crashThenReplay('outbox-lift2', 'crash-after-alarm-insert');
+  it('a raise whose alarm was committed before the kill is replayed without changing it, and the alarm is still told', async () => {
+    // Killed after the alarm's commit, before the raise left the rule outbox and before its escalation started.
+    const { platform, alarms, replayed } = await crashThenReplay('outbox-lift2', 'crash-after-alarm-insert');
     expect(replayed).toBe(1);
+    // Its history committed with it; its escalation starts from the alarm outbox.
+    const [alarm] = await waitFor(async () => {
+      const all = await alarms();
+      return all.length > 0 && actions(all[0], 'notified').length > 0 ? all : null;
+    }, { timeoutMs: 60_000, intervalMs: 500, message: `the alarm's notification after the restart; output: ${platform.log.slice(-2000)}` });
     const all = await alarms();
     expect(all.map((a) => `${a.type} ×${a.count}`)).toEqual(['safety_circuit_open ×1']);
+    expect(actions(alarm, 'raised')).toHaveLength(1);
     expect(actions(all[0], 'repeated')).toHaveLength(0);
   });
 });

@@ -49,13 +49,22 @@ describe('fault: kill -9 between an alarm and its fund case (issue 9)', () => {
     const after = (await api('GET', `fund/cases?communityId=${communityId}`, token)).body as Array<{ alarmId: string }>;
     expect(after).toHaveLength(1);
     expect(after[0].alarmId).toBe(raised[0].alarmId);
+    // Its history and the start of its escalation committed with it: the alarm says it was raised, and tier 0 is told.
+    const alarm = await waitFor(
+      async () => {
+        const view = (await api('GET', `alarms/${raised[0].alarmId}`, token)).body as { history: Array<{ action: string }> };
+        return view.history.some((h) => h.action === 'notified') ? view : null;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, message: `the alarm's escalation started after the restart; output: ${platform.log.slice(-2000)}` },
+    );
+    expect(alarm.history.filter((h) => h.action === 'raised')).toHaveLength(1);
 
     recordOnce({
       fault: 'kill -9 between an alarm and its fund case',
       load: '1 qualifying alarm (FAULT_INJECT=crash-after-alarm-insert)',
       count: after.length,
       recoverySeconds,
-      notes: 'transactional outbox row relayed by the start-up sweep; recovery includes the platform restart',
+      notes: 'transactional outbox rows (fund case, escalation start) relayed by the sweeps; recovery includes the platform restart',
     });
   });
 });

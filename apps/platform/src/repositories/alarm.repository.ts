@@ -171,8 +171,9 @@ export class AlarmRepository {
       .execute();
   }
 
-  async addEvent(alarmId: string, at: Date, actorId: string | null, action: string, detail: Record<string, unknown> = {}): Promise<void> {
-    await this.db.insertInto('alarm_events').values({ alarm_id: alarmId, at, actor_id: actorId, action, detail: JSON.stringify(detail) }).execute();
+  /** `db`: a transaction, to record the event together with the write it follows. */
+  async addEvent(alarmId: string, at: Date, actorId: string | null, action: string, detail: Record<string, unknown> = {}, db: Transaction<Database> | DatabaseRepository['db'] = this.db): Promise<void> {
+    await db.insertInto('alarm_events').values({ alarm_id: alarmId, at, actor_id: actorId, action, detail: JSON.stringify(detail) }).execute();
   }
 
   addPhoto(values: Insertable<AlarmTables['alarm_photos']>): Promise<AlarmPhotoRow> {

@@ -11,10 +11,20 @@ export interface OutboxTopics {
   'fund.case-for-alarm': { alarmId: string; deviceId: string; communityId: string; type: string; severity: number; state: string; ts: number };
   /** A green-channel case was disclosed: its shares are to be taken from the unit accounts (key: the case id). */
   'fund-account.case-shares': { caseId: string };
+  /** An alarm was raised: it is to be announced and its escalation started (key: the alarm id). */
+  'alarm.raised-follow-up': { alarmId: string };
 }
 export type OutboxTopic = keyof OutboxTopics;
 
 type Handler<T extends OutboxTopic> = (payload: OutboxTopics[T]) => Promise<void>;
+
+/**
+ * `writerFollowsUp`: the writing process does the work itself right after its commit and then
+ * calls done(); the relay only takes rows left that long (its crash), even at start.
+ */
+export interface OutboxHandling {
+  writerFollowsUp?: boolean;
+}
 
 /** Rows younger than this are left to the process that wrote them (it relays right after its commit). */
 const SWEEP_MIN_AGE_MS = 5_000;
@@ -33,6 +43,7 @@ const RELAY_BATCH = 100;
 export class OutboxRepository implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRepository.name);
   private readonly handlers = new Map<OutboxTopic, Handler<OutboxTopic>>();
+  private readonly followedUpByWriter = new Set<OutboxTopic>();
   private relaying?: Promise<number>;
   private again = false;
   private timer?: NodeJS.Timeout;
@@ -42,14 +53,20 @@ export class OutboxRepository implements OnApplicationBootstrap, BeforeApplicati
     private readonly database: DatabaseRepository,
   ) {}
 
-  handle<T extends OutboxTopic>(topic: T, handler: Handler<T>): void {
+  handle<T extends OutboxTopic>(topic: T, handler: Handler<T>, { writerFollowsUp = false }: OutboxHandling = {}): void {
     if (this.handlers.has(topic)) throw new Error(`outbox topic ${topic} has two handlers`);
     this.handlers.set(topic, handler as Handler<OutboxTopic>);
+    if (writerFollowsUp) this.followedUpByWriter.add(topic);
   }
 
   /** Writes an outbox row inside the caller's transaction; the same (topic, key) twice is one row. */
   async add<T extends OutboxTopic>(tx: Transaction<Database>, topic: T, key: string, payload: OutboxTopics[T]): Promise<void> {
     await tx.insertInto('outbox').values({ topic, key, payload: JSON.stringify(payload) }).onConflict((oc) => oc.columns(['topic', 'key']).doNothing()).execute();
+  }
+
+  /** The writer did the row's work itself (a `writerFollowsUp` topic): the row goes. */
+  async done(topic: OutboxTopic, key: string): Promise<void> {
+    await this.database.db.deleteFrom('outbox').where('topic', '=', topic).where('key', '=', key).execute();
   }
 
   /** Relays now, after a commit that wrote rows (in the background; failures stay for the sweep). */
@@ -90,6 +107,14 @@ export class OutboxRepository implements OnApplicationBootstrap, BeforeApplicati
         .where('topic', 'in', topics)
         .where('id', '>', afterId)
         .where('created_at', '<=', sql<Date>`now() - ${minAgeMs} * interval '1 millisecond'`)
+        .$if(this.followedUpByWriter.size > 0, (q) =>
+          q.where((eb) =>
+            eb.or([
+              eb('topic', 'not in', [...this.followedUpByWriter]),
+              eb('created_at', '<=', sql<Date>`now() - ${SWEEP_MIN_AGE_MS} * interval '1 millisecond'`),
+            ]),
+          ),
+        )
         .orderBy('id')
         .limit(RELAY_BATCH)
         .execute();

@@ -54,7 +54,9 @@ export class AlarmService {
     private readonly faults: FaultRepository,
     private readonly users: UserRepository,
     private readonly files: FundFileRepository,
-  ) {}
+  ) {
+    outbox.handle('alarm.raised-follow-up', ({ alarmId }) => this.followUpLeftRaise(alarmId), { writerFollowsUp: true });
+  }
 
   private inOrder<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.serial.get(key) ?? Promise.resolve();
@@ -76,29 +78,47 @@ export class AlarmService {
   raise(r: RaiseRequest, options: { replayed: boolean }): Promise<AlarmRow | undefined>;
   raise(r: RaiseRequest, { replayed = false }: { replayed?: boolean } = {}): Promise<AlarmRow | undefined> {
     return this.inOrder(`${r.deviceId}|${r.type}`, async () => {
+      const at = new Date(this.clock.now());
       const raised = await this.alarms.raise(
         { communityId: r.communityId, deviceId: r.deviceId, type: r.type, severity: r.severity, source: r.source, at: new Date(r.ts), detail: r.detail ?? {} },
-        // A qualifying alarm's fund case follows from the same commit (transactional outbox), so a crash cannot lose it.
+        // What must follow a raise commits with it (transactional outbox), so a crash cannot lose it:
+        // its history and audit, a qualifying alarm's fund case, and the start of its escalation.
         async (tx, row, isNew) => {
-          if (isNew && categoryOfAlarm(row.type) !== null) await this.outbox.add(tx, 'fund.case-for-alarm', row.id, this.notice(row));
+          await this.alarms.addEvent(row.id, at, null, isNew ? 'raised' : 'repeated', { ts: r.ts, source: r.source, ...(r.detail ?? {}) }, tx);
+          if (!isNew) return;
+          await this.audit.record({ actorId: null, action: 'alarm.raised', subjectType: 'alarm', subjectId: row.id, detail: { type: r.type, deviceId: r.deviceId, severity: row.severity } }, tx);
+          await this.outbox.add(tx, 'alarm.raised-follow-up', row.id, { alarmId: row.id });
+          if (categoryOfAlarm(row.type) !== null) await this.outbox.add(tx, 'fund.case-for-alarm', row.id, this.notice(row));
         },
         replayed,
       );
       if (!raised) return undefined;
       const { alarm, inserted } = raised;
       this.faults.at('crash-after-alarm-insert');
-      if (inserted) this.outbox.kick();
-      await this.alarms.addEvent(alarm.id, new Date(this.clock.now()), null, inserted ? 'raised' : 'repeated', { ts: r.ts, source: r.source, ...(r.detail ?? {}) });
       if (inserted) {
+        this.outbox.kick();
         this.metrics.alarmsRaised.inc({ type: r.type, severity: String(alarm.severity) });
-        this.announce('alarm.raised', alarm);
-        await this.audit.record({ actorId: null, action: 'alarm.raised', subjectType: 'alarm', subjectId: alarm.id, detail: { type: r.type, deviceId: r.deviceId, severity: alarm.severity } });
-        await this.dispatch.start(alarm);
+        await this.followUpRaise(alarm);
+        await this.outbox.done('alarm.raised-follow-up', alarm.id);
       } else {
         this.announce('alarm.updated', alarm);
       }
       return alarm;
     });
+  }
+
+  /** Announced and its escalation started; again after a crash (the outbox), where both are idempotent. */
+  private async followUpRaise(alarm: AlarmRow): Promise<void> {
+    this.announce('alarm.raised', alarm);
+    await this.dispatch.start(alarm);
+  }
+
+  /** A raise whose process died before its follow-up: done now, unless the alarm has ended meanwhile. */
+  private async followUpLeftRaise(alarmId: string): Promise<void> {
+    const alarm = await this.alarms.findById(alarmId);
+    if (alarm?.state !== 'active') return;
+    this.logger.warn(`alarm ${alarmId}: escalation started after a crash cut its raise short`);
+    await this.followUpRaise(alarm);
   }
 
   /**
