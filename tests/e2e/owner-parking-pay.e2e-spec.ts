@@ -12,6 +12,7 @@ import { FakeWechatPay } from '../support/fake-wechat-pay';
 import { publishJson, startTestPlatform, type TestPlatform } from '../support/platform';
 import { freePort } from '../support/processes';
 import { waitFor } from '../support/wait';
+import { fileHalfHourYuanTariff } from '../support/tariffs';
 
 const NOTIFY_PATH = '/api/v1/public/payments/wechat/notify';
 const PASSWORD = 'user-pass-123';
@@ -45,14 +46,7 @@ describe('an owner pays a parking bill on /parking/ (browser, 375 px)', () => {
     slotId = slot.body.id;
     const allWeek = [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, startMinute: 0, endMinute: 1440 }));
     expect((await tp.api('POST', `parking/slots/${slotId}/windows`, { weekly: allWeek }, slotOwner.token)).status).toBe(200);
-    // No free minutes: 1 yuan per started 30 minutes.
-    const tariff = await tp.api('POST', `billing/communities/${communityId}/tariffs`, {
-      setBy: 'owners_assembly',
-      filingNumber: '粤价备〔2026〕015号',
-      effectiveFrom: new Date(Date.now() - 60_000).toISOString(),
-      rules: { freeMinutes: 0, pricing: { mode: 'unit', bands: [{ name: 'all', start: '00:00', end: '00:00', unitMinutes: 30, unitPriceFen: 100 }] } },
-    });
-    expect(tariff.status).toBe(201);
+    await fileHalfHourYuanTariff(tp, communityId, '粤价备〔2026〕015号');
     const startsAt = Date.now();
     expect((await tp.api('POST', 'parking/bookings', { slotId, plate: PLATE, startsAt, endsAt: startsAt + 3600_000 }, guest.token)).status).toBe(201);
 

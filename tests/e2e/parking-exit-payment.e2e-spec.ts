@@ -17,6 +17,7 @@ import { FakeWechatPay } from '../support/fake-wechat-pay';
 import { publishJson, startTestPlatform, type TestPlatform } from '../support/platform';
 import { freePort } from '../support/processes';
 import { nextEvent, waitFor } from '../support/wait';
+import { fileHalfHourYuanTariff } from '../support/tariffs';
 
 const NOTIFY_PATH = '/api/v1/public/payments/wechat/notify';
 
@@ -105,14 +106,8 @@ describe('the exit gate opens when the bill is paid', () => {
     expect((await tp.api('POST', 'parking/vehicles', { communityId, plate: '粤B55555' }, owner.token)).status).toBe(201);
     for (const [id, n] of [[communityId, 8], [otherCommunityId, 2]] as const) {
       for (let i = 0; i < n; i++) expect((await tp.api('POST', 'parking/slots', { communityId: id, code: `V${i}`, location: 'surface', ownership: 'common' })).status).toBe(201);
-      // No free minutes: 1 yuan per started 30 minutes, so every visit owes 100 fen.
-      const tariff = await tp.api('POST', `billing/communities/${id}/tariffs`, {
-        setBy: 'owners_assembly',
-        filingNumber: '粤价备〔2025〕031号',
-        effectiveFrom: new Date(Date.now() - 60_000).toISOString(),
-        rules: { freeMinutes: 0, pricing: { mode: 'unit', bands: [{ name: 'all', start: '00:00', end: '00:00', unitMinutes: 30, unitPriceFen: 100 }] } },
-      });
-      expect(tariff.status).toBe(201);
+      // Every visit owes 100 fen.
+      await fileHalfHourYuanTariff(tp, id, '粤价备〔2025〕031号');
     }
     const slot = await tp.api('POST', 'parking/slots', { communityId, code: 'P1', location: 'B1-P1', ownership: 'private', ownerId: owner.id });
     expect(slot.status).toBe(201);

@@ -16,6 +16,7 @@ import { EventBusRepository } from '../../apps/platform/src/repositories/event-b
 import { ParkingGateService } from '../../apps/platform/src/services/parking-gate.service';
 import { publishJson, startTestPlatform, type ProvisionedDevice, type TestPlatform } from '../support/platform';
 import { nextEvent, waitFor } from '../support/wait';
+import { fileHalfHourYuanTariff } from '../support/tariffs';
 
 const PASSWORD = 'user-pass-123';
 const NOWHERE = '00000000-0000-4000-8000-000000000000';
@@ -173,13 +174,7 @@ describe('the permission table over every route', () => {
     const db = tp.platform.app.get(DatabaseRepository).db;
     const otherOwner = await createUser('bills.neighbour', 'owner', a.id);
     const slotId = (await db.insertInto('parking_slots').values({ community_id: a.id, code: 'B1-BILL', location: 'B1', ownership: 'private', owner_id: ids['walk.owner'] }).returning('id').executeTakeFirstOrThrow()).id;
-    const tariff = await tp.api('POST', `billing/communities/${a.id}/tariffs`, {
-      setBy: 'owners_assembly',
-      filingNumber: '京价备〔2026〕001号',
-      effectiveFrom: new Date(Date.now() - 4 * 60_000).toISOString(),
-      rules: { freeMinutes: 0, pricing: { mode: 'unit', bands: [{ name: 'all', start: '00:00', end: '00:00', unitMinutes: 30, unitPriceFen: 100 }] } },
-    }, tokens.property_staff);
-    expect(tariff.status).toBe(201);
+    await fileHalfHourYuanTariff(tp, a.id, '京价备〔2026〕001号', { sinceMs: 4 * 60_000, token: tokens.property_staff });
     const close = async (plate: string, slot: string | null) => {
       const row = await db
         .insertInto('parking_sessions')
@@ -213,13 +208,7 @@ describe('the permission table over every route', () => {
     expect(slot.status).toBe(201);
     const allWeek = [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, startMinute: 0, endMinute: 1440 }));
     expect((await tp.api('POST', `parking/slots/${slot.body.id}/windows`, { weekly: allWeek }, slotOwner)).status).toBe(200);
-    const tariff = await tp.api('POST', `billing/communities/${a.id}/tariffs`, {
-      setBy: 'owners_assembly',
-      filingNumber: '京价备〔2026〕002号',
-      effectiveFrom: new Date(Date.now() - 60_000).toISOString(),
-      rules: { freeMinutes: 0, pricing: { mode: 'unit', bands: [{ name: 'all', start: '00:00', end: '00:00', unitMinutes: 30, unitPriceFen: 100 }] } },
-    }, tokens.property_staff);
-    expect(tariff.status).toBe(201);
+    await fileHalfHourYuanTariff(tp, a.id, '京价备〔2026〕002号', { token: tokens.property_staff });
     const startsAt = Date.now();
     const booking = await tp.api('POST', 'parking/bookings', { slotId: slot.body.id, plate: '京A29901', startsAt, endsAt: startsAt + 3600_000 }, guestA);
     expect(booking.status).toBe(201);

@@ -12,6 +12,7 @@ import { FakeWechatPay } from '../support/fake-wechat-pay';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { freePort } from '../support/processes';
 import { waitFor } from '../support/wait';
+import { fileHalfHourYuanTariff } from '../support/tariffs';
 
 const NOTIFY_PATH = '/api/v1/public/payments/wechat/notify';
 const PHONE_NUMBER = '13612345678';
@@ -35,13 +36,7 @@ describe('the visitor page (browser, 375 px)', () => {
     const slot = await tp.api('POST', 'parking/slots', { communityId, code: 'P-07', location: 'B1 东区', ownership: 'common' });
     expect(slot.status).toBe(201);
     slotId = slot.body.id;
-    const tariff = await tp.api('POST', `billing/communities/${communityId}/tariffs`, {
-      setBy: 'owners_assembly',
-      filingNumber: '沪价备〔2025〕020号',
-      effectiveFrom: new Date().toISOString(),
-      rules: { freeMinutes: 0, pricing: { mode: 'unit', bands: [{ name: 'all', start: '00:00', end: '00:00', unitMinutes: 30, unitPriceFen: 100 }] } },
-    });
-    expect(tariff.status).toBe(201);
+    await fileHalfHourYuanTariff(tp, communityId, '沪价备〔2025〕020号', { sinceMs: 0 });
   });
   afterAll(async () => {
     await tp?.close();

@@ -14,6 +14,7 @@ import { FakeWechatPay } from '../support/fake-wechat-pay';
 import { publishJson, startTestPlatform, type TestPlatform } from '../support/platform';
 import { freePort } from '../support/processes';
 import { waitFor } from '../support/wait';
+import { fileHalfHourYuanTariff } from '../support/tariffs';
 
 const NOTIFY_PATH = '/api/v1/public/payments/wechat/notify';
 const PHONE_1 = '13800138001';
@@ -73,18 +74,7 @@ describe('visitors book shared slots with a phone number and pay online', () => 
     slotA2 = await slot(open, 'V2');
     slotB = await slot(closed, 'X1');
     expect(slotB).toBeDefined();
-    const tariff = await tp.api(
-      'POST',
-      `billing/communities/${open}/tariffs`,
-      {
-        setBy: 'owners_assembly',
-        filingNumber: '沪价备〔2025〕019号',
-        effectiveFrom: new Date().toISOString(),
-        rules: { freeMinutes: 0, pricing: { mode: 'unit', bands: [{ name: 'all', start: '00:00', end: '00:00', unitMinutes: 30, unitPriceFen: 100 }] } },
-      },
-      staffA,
-    );
-    expect(tariff.status).toBe(201);
+    await fileHalfHourYuanTariff(tp, open, '沪价备〔2025〕019号', { sinceMs: 0, token: staffA });
     gate = await tp.provisionDevice(open, 'gate');
     client = await tp.connectDevice(gate);
     await client.subscribeAsync(`v1/devices/${gate.id}/commands`, { qos: 1 });

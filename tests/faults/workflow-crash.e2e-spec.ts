@@ -11,6 +11,7 @@ import { connectAsync } from 'mqtt';
 import { recordFault } from '../support/fault-report';
 import { crashAtThenRestart, type CrashAt } from '../support/one-device-fleet';
 import { waitFor } from '../support/wait';
+import { fileHalfHourYuanTariff } from '../support/tariffs';
 
 jest.setTimeout(300_000);
 
@@ -123,13 +124,7 @@ describe('fault: kill -9 between a paying visitor\'s exit read and its bill (iss
       },
       async (tp, communityId) => {
         expect((await tp.api('POST', 'parking/slots', { communityId, code: 'V1', location: 'surface', ownership: 'common' })).status).toBe(201);
-        const tariff = await tp.api('POST', `billing/communities/${communityId}/tariffs`, {
-          setBy: 'owners_assembly',
-          filingNumber: '粤价备〔2025〕031号',
-          effectiveFrom: new Date(Date.now() - 120_000).toISOString(),
-          rules: { freeMinutes: 0, pricing: { mode: 'unit', bands: [{ name: 'all', start: '00:00', end: '00:00', unitMinutes: 30, unitPriceFen: 100 }] } },
-        });
-        expect(tariff.status).toBe(201);
+        await fileHalfHourYuanTariff(tp, communityId, '粤价备〔2025〕031号', { sinceMs: 120_000 });
       },
     );
     // The gate reads the car again (or resends the exit it got no PUBACK for): priced now or by the sweep, once; the lane holds for that bill.
