@@ -1,27 +1,82 @@
 /**
  * An owner pays their own parking bill online from the phone page /parking/ (issue 13 §7), in
- * headless Chromium at 375×812 against the local WeChat Pay: owner B books owner A's shared slot,
- * drives in through the gate, checks out on the page, sees the amount due, pays with the QR code's
- * order, and the row turns to paid with a receipt (amount, time, channel, WeChat's transaction
- * number). Nothing scrolls sideways. SPP_E2E_SCREENSHOTS=/some/dir keeps screenshots of each step.
+ * headless Chromium at 375×812, once against the local WeChat Pay and once against the local
+ * Alipay (the page's fallback when WeChat Pay is not configured): owner B books owner A's shared
+ * slot, drives in through the gate, checks out on the page, sees the amount due, pays with the QR
+ * code's order, and the row turns to paid with a receipt (amount, time, channel, the provider's
+ * transaction number). Nothing scrolls sideways. SPP_E2E_SCREENSHOTS=/some/dir keeps screenshots
+ * of each step.
  */
 import type { MqttClient } from 'mqtt';
 import { ParkingGateService } from '../../apps/platform/src/services/parking-gate.service';
 import { browserPages, expectFitsPhone, PHONE, screenshots, waitForText } from '../support/browser';
+import { FakeAlipay } from '../support/fake-alipay';
 import { FakeWechatPay } from '../support/fake-wechat-pay';
 import { publishJson, startTestPlatform, type TestPlatform } from '../support/platform';
 import { freePort } from '../support/processes';
 import { waitFor } from '../support/wait';
 import { fileHalfHourYuanTariff } from '../support/tariffs';
 
-const NOTIFY_PATH = '/api/v1/public/payments/wechat/notify';
 const PASSWORD = 'user-pass-123';
 const PLATE = '粤B66001';
 
-describe('an owner pays a parking bill on /parking/ (browser, 375 px)', () => {
-  const wechat = new FakeWechatPay();
+/** A local payment provider as the test drives it. */
+interface Provider {
+  start(): Promise<unknown>;
+  close(): Promise<void>;
+  /** The platform's configuration for it, notifications to `httpUrl`. */
+  env(httpUrl: string): Record<string, string>;
+  /** The QR code's content of an order. */
+  codeUrl: RegExp;
+  /** The channel's name on the receipt. */
+  channel: string;
+  /** The payer pays the order behind `codeUrl`; the provider notifies the platform. Returns its transaction number. */
+  payAndNotify(codeUrl: string): Promise<string>;
+}
+
+function wechatPay(): Provider {
+  const fake = new FakeWechatPay();
+  return {
+    start: () => fake.start(),
+    close: () => fake.close(),
+    env: (httpUrl) => fake.env(`${httpUrl}/api/v1/public/payments/wechat/notify`),
+    codeUrl: /^weixin:\/\/wxpay\/bizpayurl\?pr=/,
+    channel: '微信支付',
+    payAndNotify: async (codeUrl) => {
+      const order = [...fake.orders.values()].find((o) => o.codeUrl === codeUrl)!;
+      expect(order).toBeDefined();
+      fake.pay(order.outTradeNo);
+      expect(await fake.deliver(order.outTradeNo, fake.notification(order.outTradeNo))).toBe(200);
+      return order.transactionId;
+    },
+  };
+}
+
+function alipay(): Provider {
+  const fake = new FakeAlipay();
+  return {
+    start: () => fake.start(),
+    close: () => fake.close(),
+    env: (httpUrl) => fake.env(`${httpUrl}/api/v1/public/payments/alipay/notify`),
+    codeUrl: /^https:\/\/qr\.alipay\.com\//,
+    channel: '支付宝',
+    payAndNotify: async (codeUrl) => {
+      const trade = [...fake.trades.values()].find((t) => t.qrCode === codeUrl)!;
+      expect(trade).toBeDefined();
+      fake.pay(trade.outTradeNo);
+      expect(await fake.deliver(trade.outTradeNo, fake.notification(trade.outTradeNo))).toEqual({ status: 200, text: 'success' });
+      return trade.tradeNo;
+    },
+  };
+}
+
+describe.each([
+  ['WeChat Pay', 'wechat', wechatPay],
+  ['Alipay (WeChat Pay not configured)', 'alipay', alipay],
+])('an owner pays a parking bill on /parking/ through %s (browser, 375 px)', (_name, key, makeProvider) => {
+  const provider = makeProvider();
   const browser = browserPages();
-  const snapshot = screenshots('owner-pay-e2e');
+  const snapshot = screenshots(`owner-pay-${key}-e2e`);
   let tp: TestPlatform;
   let communityId: string;
   let slotId: string;
@@ -30,9 +85,9 @@ describe('an owner pays a parking bill on /parking/ (browser, 375 px)', () => {
   const commands: Array<{ cmd: string; reason: string }> = [];
 
   beforeAll(async () => {
-    await wechat.start();
+    await provider.start();
     const port = await freePort();
-    tp = await startTestPlatform({ env: { HTTP_PORT: String(port), ...wechat.env(`http://127.0.0.1:${port}${NOTIFY_PATH}`) } });
+    tp = await startTestPlatform({ env: { HTTP_PORT: String(port), ...provider.env(`http://127.0.0.1:${port}`) } });
     communityId = (await tp.createCommunity({ name: '业主支付小区' })).id;
     const user = async (username: string) => {
       const res = await tp.api('POST', 'users', { username, password: PASSWORD, role: 'owner', scope: { level: 'community', communityIds: [communityId] } });
@@ -62,10 +117,10 @@ describe('an owner pays a parking bill on /parking/ (browser, 375 px)', () => {
   afterAll(async () => {
     await gateClient?.endAsync(true).catch(() => undefined);
     await tp?.close();
-    await wechat.close();
+    await provider.close();
   }, 60_000);
 
-  it('checks out on the phone, pays the bill through WeChat Pay and shows paid with a receipt', async () => {
+  it('checks out on the phone, pays the bill and shows paid with a receipt', async () => {
     const page = await browser.open({ viewport: PHONE });
     await page.goto(`${tp.httpUrl}/parking/#bookings`);
     await page.fill('#login-username', 'pay-guest');
@@ -85,7 +140,7 @@ describe('an owner pays a parking bill on /parking/ (browser, 375 px)', () => {
     await waitForText(page, `${row} .pk-bill__due`, '待支付 ¥1.00');
     await waitForText(page, '#owner-pay-amount', '应付 ¥1.00');
     const codeUrl = await page.getAttribute('#owner-qr', 'data-code-url');
-    expect(codeUrl).toMatch(/^weixin:\/\/wxpay\/bizpayurl\?pr=/);
+    expect(codeUrl).toMatch(provider.codeUrl);
     expect(await page.getAttribute('#owner-qr', 'src')).toMatch(/^data:image\/gif;base64,/);
     expect(await page.getAttribute(`${row} [data-pay-link]`, 'href')).toBe(codeUrl);
     await expectFitsPhone(page);
@@ -98,24 +153,21 @@ describe('an owner pays a parking bill on /parking/ (browser, 375 px)', () => {
     await page.click('.lang__btn[data-lang="zh"] >> visible=true');
     await waitForText(page, '#owner-pay-amount', '应付 ¥1.00');
 
-    // The payer pays in WeChat; WeChat Pay notifies the platform; the page sees it by polling the bill.
-    const order = [...wechat.orders.values()].find((o) => o.codeUrl === codeUrl)!;
-    expect(order).toBeDefined();
-    wechat.pay(order.outTradeNo);
-    expect(await wechat.deliver(order.outTradeNo, wechat.notification(order.outTradeNo))).toBe(200);
+    // The payer pays; the provider notifies the platform; the page sees it by polling the bill.
+    const transactionId = await provider.payAndNotify(codeUrl!);
     await waitForText(page, '#notice', '支付成功');
     await page.waitForSelector('#owner-qr', { state: 'detached' });
     await waitForText(page, `${row} .pk-bill__state`, '已支付');
     await waitForText(page, `${row} [data-receipt-amount]`, '¥1.00');
-    await waitForText(page, `${row} [data-receipt-channel]`, '微信支付');
-    await waitForText(page, `${row} [data-receipt-transaction]`, order.transactionId);
+    await waitForText(page, `${row} [data-receipt-channel]`, provider.channel);
+    await waitForText(page, `${row} [data-receipt-transaction]`, transactionId);
     expect(await page.textContent(`${row} [data-receipt-time]`)).not.toBe('');
     await expectFitsPhone(page);
     await snapshot(page, '3-paid');
 
     // The receipt stays after a reload (it is the bill's, not the page's).
     await page.reload();
-    await waitForText(page, `${row} [data-receipt-transaction]`, order.transactionId);
+    await waitForText(page, `${row} [data-receipt-transaction]`, transactionId);
     await waitForText(page, `${row} .pk-bill__state`, '已支付');
     expect(await page.locator(`${row} [data-pay]`).count()).toBe(0);
   }, 90_000);
