@@ -245,7 +245,9 @@ export class WebsocketRepository implements OnGatewayInit, OnGatewayConnection, 
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.server?.disconnectSockets(true);
+    // This process's sockets only: through the adapter it would close every process's sockets, and
+    // its publish would still be in flight when the connections below close (an unhandled rejection).
+    this.server?.local.disconnectSockets(true);
     for (const connection of this.redisConnections) connection.disconnect();
   }
 }
